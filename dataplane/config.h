@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The configuration snapshot: everything workers read, built whole by a transaction off the fast
+// path and published by one pointer swap (dp_config_publish). Thread-safety: written only by the
+// control thread before publication, then immutable; workers pin one snapshot per graph walk and
+// the previous one is freed after an rte_rcu_qsbr grace period.
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_ethdev.h>
+
+#define DP_WORKERS_MAX 16
+#define DP_SECTIONS_MAX 8
+#define DP_NAME_SIZE 64
+#define DP_DEVARGS_SIZE 256
+
+// One attached DPDK port: a vNIC of the rules document.
+struct dp_port {
+	char name[DP_NAME_SIZE];       // rules id ("web-1")
+	char device[DP_DEVARGS_SIZE];  // devargs it was probed with ("net_tap0,iface=vnet-web-1")
+	uint16_t port_id;              // DPDK port id
+	uint16_t worker;               // worker that polls its RX queue 0
+};
+
+struct dp_config {
+	uint64_t generation;  // 1 for the first published snapshot, +1 per publication
+	uint64_t revision;    // "revision" of the rules document it was built from
+	json_t *doc;          // that document (control thread only; workers never read it)
+	uint16_t n_ports;
+	struct dp_port ports[RTE_MAX_ETHPORTS];                 // dense, in document order
+	const struct dp_port *by_port_id[RTE_MAX_ETHPORTS];     // NULL if not in this snapshot
+	struct {
+		uint16_t n_rx;
+		uint16_t rx_port[RTE_MAX_ETHPORTS];
+	} workers[DP_WORKERS_MAX];
+	void *section[DP_SECTIONS_MAX];  // feature data, indexed by rules_section.index
+};
+
+// Data path. The snapshot to use for the next graph walk; NULL only before the first publication.
+const struct dp_config *dp_config_current(void);
+
+// Any thread. The port named `name` in `cfg`, or NULL.
+const struct dp_port *dp_config_port_lookup(const struct dp_config *cfg, const char *name);
+
+// Any thread. The port with DPDK id `port_id` in `cfg`, or NULL.
+static inline const struct dp_port *dp_config_port_get(const struct dp_config *cfg,
+						       uint16_t port_id) {
+	return port_id < RTE_MAX_ETHPORTS ? cfg->by_port_id[port_id] : NULL;
+}
+
+// Control thread. Make `next` current, wait for a grace period, free the previous snapshot.
+// Takes ownership of `next`. Returns the new generation.
+uint64_t dp_config_publish(struct dp_config *next);
+
+// Control thread. Free a snapshot that is not (or no longer) visible to workers. Accepts NULL.
+void dp_config_free(struct dp_config *cfg);

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// How a node is written. A node's logic is `<node>_decide(lc, m)`: one packet in, one edge out.
+// DP_NODE_DEFINE registers it with rte_graph; dp_node_run is the one shared loop that traces and
+// enqueues. Edge 0 of every node is the pkt_drop node: return dp_drop(m, DROP_X) to take it.
+#pragma once
+
+#include <rte_graph.h>
+#include <rte_graph_worker.h>
+
+#include "dataplane/drop.h"
+#include "dataplane/lcore.h"
+#include "dataplane/pkt.h"
+#include "dataplane/trace.h"
+
+typedef rte_edge_t (*dp_decide_fn)(struct dp_lcore *lc, struct rte_mbuf *m);
+
+// Data path. Record why `m` dies and return the drop edge.
+static inline rte_edge_t dp_drop(struct rte_mbuf *m, enum dp_drop_reason reason) {
+	pkt_meta(m)->drop_reason = (uint16_t)reason;
+	return DP_EDGE_DROP;
+}
+
+// Data path. Run `decide` on each packet of the burst, trace, and enqueue.
+static __rte_always_inline uint16_t dp_node_run(struct rte_graph *graph, struct rte_node *node,
+						void **objs, uint16_t n, dp_decide_fn decide) {
+	struct dp_lcore *lc = dp_lcore_get();
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = objs[i];
+		rte_edge_t edge;
+
+		if (i + 2 < n)
+			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 2], void *));
+		edge = decide(lc, m);
+		if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
+			trace_add(lc, m, node->id, edge, 0);
+		rte_node_enqueue_x1(graph, node, edge, m);
+	}
+	return n;
+}
+
+// Define and register node `name` whose logic is `decide`, with `n_edges` edges; edge 0 is drop,
+// the others are given as designated initialisers: [MY_EDGE] = "next_node".
+#define DP_NODE_DEFINE(name, decide, n_edges, ...)                                                 \
+	static uint16_t name##_process(struct rte_graph *graph, struct rte_node *node,             \
+				       void **objs, uint16_t n) {                                  \
+		return dp_node_run(graph, node, objs, n, decide);                                  \
+	}                                                                                          \
+	static struct rte_node_register name##_node = {                                            \
+		.name = #name,                                                                     \
+		.process = name##_process,                                                         \
+		.nb_edges = (n_edges),                                                             \
+		.next_nodes = { [DP_EDGE_DROP] = DP_DROP_NODE, __VA_ARGS__ },                      \
+	};                                                                                         \
+	RTE_NODE_REGISTER(name##_node)

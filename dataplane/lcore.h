@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// What one worker lcore owns. Allocated on the worker's socket at start-up; written only by its
+// worker. The control thread reads `counters` with relaxed loads and sums them across workers.
+#pragma once
+
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_graph.h>
+#include <rte_per_lcore.h>
+#include <rte_ring.h>
+
+#include "dataplane/drop.h"
+
+struct dp_config;
+
+struct dp_port_counters {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t drops; // sum over reasons, for `show ports`
+};
+
+struct dp_counters {
+	struct dp_port_counters port[RTE_MAX_ETHPORTS];
+	uint64_t drops[RTE_MAX_ETHPORTS][DROP__COUNT]; // [input port][reason]
+	uint64_t events_lost; // worker -> control events that found the ring full
+	uint64_t trace_lost;  // trace records that found the ring full
+	uint64_t walks, idle_walks, sleeps;
+};
+
+struct dp_lcore {
+	unsigned int lcore_id;
+	unsigned int worker;              // 0 .. n_workers-1: also this worker's TX queue on every port
+	struct rte_graph *graph;
+	const struct dp_config *cfg;      // snapshot pinned for the current walk
+	struct rte_ring *inject;          // SP/SC: control thread -> worker, synthetic trace packets
+	struct rte_ring *events;          // SP/SC: worker -> control thread, struct dp_event
+	struct rte_ring *trace;           // SP/SC: worker -> control thread, struct trace_record
+	uint64_t now_tsc;                 // rte_rdtsc() at the start of the current walk
+	uint32_t now_sec;                 // seconds since start, at the start of the current walk
+	struct dp_counters counters;
+} __rte_cache_aligned;
+
+RTE_DECLARE_PER_LCORE(struct dp_lcore *, dp_lcore_self);
+
+// Data path. The state of the calling worker lcore.
+static inline struct dp_lcore *dp_lcore_get(void) {
+	return RTE_PER_LCORE(dp_lcore_self);
+}
+
+// Event types carried from workers to the control thread. Each feature registers a handler for
+// its type with dp_event_handler_register(); dataplane/ does not know what the payloads mean.
+struct dp_event {
+	uint16_t type;
+	uint16_t port_id;
+	uint16_t bd_id;
+	uint16_t pad;
+	uint8_t data[24];
+};
+
+typedef void (*dp_event_handler_fn)(const struct dp_event *ev);
+
+// Control thread, at start-up. Returns the event type to use in dp_event_post().
+uint16_t dp_event_handler_register(const char *name, dp_event_handler_fn fn);
+
+// Data path. Post an event to the control thread; counts it as lost if the ring is full.
+static inline void dp_event_post(struct dp_lcore *lc, const struct dp_event *ev) {
+	if (unlikely(rte_ring_sp_enqueue_elem(lc->events, (void *)(uintptr_t)ev, sizeof(*ev)) != 0))
+		lc->counters.events_lost++;
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Transactions over the rules document (docs/rules-schema.md). A transaction is either a whole
+// document or a list of add/remove operations applied to the current one; either way the result
+// is validated whole, built into a new dp_config off the fast path and published by one pointer
+// swap. A bad transaction is refused with the path of the offending field; nothing changes.
+//
+// Features own the parts of the document they enforce: each registers a rules_section at start-up
+// (RTE_INIT) naming its top-level keys; dataplane/ knows none of them.
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "dataplane/config.h"
+
+struct rules_ctx;
+
+// How objects of one top-level array are identified, for "add"/"remove" operations.
+struct rules_array {
+	const char *key;            // top-level key: "networks"
+	const char *kind;           // singular used in ops and errors: "network"
+	const char *id_fields[3];   // fields that identify an object: {"id"} or {"network", "mac"}
+};
+
+struct rules_section {
+	const char *name;                  // "vswitch"
+	struct rules_array arrays[6];      // the top-level arrays it owns (terminated by .key NULL)
+	// Control thread. Validate the owned parts of `doc` and build this section's data. Report each
+	// problem with rules_error(); return 0 or a negative errno. Must have no side effects beyond
+	// *data and ctx (devices are attached by the engine after every section has parsed).
+	int (*parse)(struct rules_ctx *ctx, const json_t *doc, void **data);
+	// Control thread. Resolve port names into DPDK port ids of `cfg` (already attached). Optional.
+	int (*build)(struct rules_ctx *ctx, struct dp_config *cfg, void *data);
+	// Control thread. Free data once no worker can see it. Accepts NULL.
+	void (*free)(void *data);
+	// Control thread. Called after `cfg` replaced `old` (NULL on first publication). Optional.
+	void (*published)(const struct dp_config *old, const struct dp_config *cfg);
+	int index;                         // set by rules_section_register: cfg->section[index]
+};
+
+// Control thread, at start-up (RTE_INIT is fine). Register a section.
+void rules_section_register(struct rules_section *sec);
+
+// Control thread. Apply a transaction: a whole document, or {"ops": [...], "revision": N}.
+// On success returns 0 and sets *generation. On failure returns a negative errno, fills `err`
+// with "<path>: <problem>" and changes nothing.
+int rules_apply(const json_t *txn, uint64_t *generation, char *err, size_t err_size);
+
+// Control thread. The document currently applied (borrowed), or NULL.
+const json_t *rules_current(void);
+
+// --- helpers for section parsers ---------------------------------------------------------------
+
+// Record an error at `path` ("ports[2].mac: not a unicast MAC address"). Returns -EINVAL.
+int rules_error(struct rules_ctx *ctx, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+// Refuse any key of `obj` not in the NULL-terminated `allowed` list. Returns 0 or -EINVAL.
+int rules_check_keys(struct rules_ctx *ctx, const json_t *obj, const char *path,
+		     const char *const allowed[]);
+
+// Fetch a typed member. `required`: its absence is an error. Absent and not required: returns 0
+// and leaves *out unchanged. Wrong type or bad value: error at "<path>.<key>".
+int rules_get_string(struct rules_ctx *ctx, const json_t *obj, const char *path, const char *key,
+		     bool required, const char **out);
+int rules_get_uint(struct rules_ctx *ctx, const json_t *obj, const char *path, const char *key,
+		   bool required, uint64_t min, uint64_t max, uint64_t *out);
+int rules_get_bool(struct rules_ctx *ctx, const json_t *obj, const char *path, const char *key,
+		   bool required, bool *out);
+// An array member (possibly empty). Absent and not required: *out = NULL, returns 0.
+int rules_get_array(struct rules_ctx *ctx, const json_t *obj, const char *path, const char *key,
+		    bool required, const json_t **out);
+// An identifier: 1..63 characters of [A-Za-z0-9_.:-].
+int rules_get_id(struct rules_ctx *ctx, const json_t *obj, const char *path, const char *key,
+		 bool required, const char **out);
+
+// Cross-references between objects of different sections: a section defines the objects it
+// owns and refers to others; the engine checks every reference once all sections have parsed.
+// `kind` is the singular ("network", "router", "security_group"). Define fails on a duplicate.
+int rules_define(struct rules_ctx *ctx, const char *kind, const char *id, const char *path);
+void rules_refer(struct rules_ctx *ctx, const char *kind, const char *id, const char *path);
+// Whether `kind` `id` is defined so far (sections parse in registration order).
+bool rules_is_defined(struct rules_ctx *ctx, const char *kind, const char *id);
+
+// Ask the engine to attach port `name` with DPDK `devargs` for the new snapshot. Returns 0 or
+// -EINVAL (duplicate name or device, too many ports).
+int rules_port_want(struct rules_ctx *ctx, const char *name, const char *devargs,
+		    const char *path);
+
+// Parsers for addresses, shared by every section. Each returns 0 or -EINVAL (no error recorded).
+struct rte_ether_addr;
+int rules_parse_mac(const char *s, struct rte_ether_addr *mac);
+// An IPv4 or IPv6 address; *family = 4 or 6; addr holds 4 or 16 bytes in network order.
+int rules_parse_ip(const char *s, int *family, uint8_t addr[16]);
+// "a.b.c.d/len" or "x::/len"; host bits must be zero.
+int rules_parse_cidr(const char *s, int *family, uint8_t addr[16], uint8_t *prefix_len);
