@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // A small reader for classic pcap files (not pcapng): microsecond or nanosecond timestamps, either
 // byte order, Ethernet link type only. Used by vnetctl (trace --pcap) and by the tests; plain C,
-// no DPDK, no libpcap. Format: https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-03.html
+// no DPDK, no libpcap. Format: IETF draft-ietf-opsawg-pcap ("PCAP Capture File Format").
 
 #include "dataplane/pcap_file.h"
 
