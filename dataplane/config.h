@@ -50,9 +50,13 @@ static inline const struct dp_port *dp_config_port_get(const struct dp_config *c
 	return port_id < RTE_MAX_ETHPORTS ? cfg->by_port_id[port_id] : NULL;
 }
 
-// Control thread. Make `next` current, wait for a grace period, free the previous snapshot.
-// Takes ownership of `next`. Returns the new generation.
-uint64_t dp_config_publish(struct dp_config *next);
+// Control thread. Make `next` current (setting its generation) and wait for a grace period.
+// Takes ownership of `next`. Returns the previous snapshot, which no worker can see any more:
+// the caller frees it with dp_config_free().
+struct dp_config *dp_config_publish(struct dp_config *next);
 
 // Control thread. Free a snapshot that is not (or no longer) visible to workers. Accepts NULL.
 void dp_config_free(struct dp_config *cfg);
+
+// Control thread, at shutdown (workers stopped). Unpublish; returns the last snapshot to free.
+struct dp_config *dp_config_publish_none(void);

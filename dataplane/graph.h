@@ -41,15 +41,15 @@ static __rte_always_inline uint16_t dp_node_run(struct rte_graph *graph, struct 
 
 // Define and register node `name` whose logic is `decide`, with `n_edges` edges; edge 0 is drop,
 // the others are given as designated initialisers: [MY_EDGE] = "next_node".
-#define DP_NODE_DEFINE(name, decide, n_edges, ...)                                                 \
-	static uint16_t name##_process(struct rte_graph *graph, struct rte_node *node,             \
+#define DP_NODE_DEFINE(node_name, decide, n_edges, ...)                                                 \
+	static uint16_t node_name##_process(struct rte_graph *graph, struct rte_node *node,             \
 				       void **objs, uint16_t n) {                                  \
 		return dp_node_run(graph, node, objs, n, decide);                                  \
 	}                                                                                          \
-	static struct rte_node_register name##_node = {                                            \
-		.name = #name,                                                                     \
-		.process = name##_process,                                                         \
+	static struct rte_node_register node_name##_node = {                                            \
+		.name = #node_name,                                                                     \
+		.process = node_name##_process,                                                         \
 		.nb_edges = (n_edges),                                                             \
 		.next_nodes = { [DP_EDGE_DROP] = DP_DROP_NODE, __VA_ARGS__ },                      \
 	};                                                                                         \
-	RTE_NODE_REGISTER(name##_node)
+	RTE_NODE_REGISTER(node_name##_node)

@@ -26,6 +26,7 @@ struct dp_counters {
 	uint64_t events_lost; // worker -> control events that found the ring full
 	uint64_t trace_lost;  // trace records that found the ring full
 	uint64_t walks, idle_walks, sleeps;
+	uint64_t rx_total; // packets that entered the graph (ports and injection)
 };
 
 struct dp_lcore {

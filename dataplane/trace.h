@@ -26,6 +26,7 @@ struct trace_record {
 	uint16_t pkt_flags;
 	uint8_t flags;        // TRACE_F_*
 	uint8_t n_aux;
+	uint16_t n_copies;    // extra packets this node made from this one (flooding)
 	uint32_t pkt_len;
 	uint64_t aux[2];
 	uint64_t tsc;
@@ -46,11 +47,13 @@ static inline void trace_add(struct dp_lcore *lc, struct rte_mbuf *m, rte_node_t
 		.pkt_flags = meta->flags,
 		.flags = flags | ((meta->flags & PKT_F_DRY_RUN) ? TRACE_F_DRY_RUN : 0),
 		.n_aux = meta->trace_n_aux,
+		.n_copies = meta->n_flood,
 		.pkt_len = rte_pktmbuf_pkt_len(m),
 		.aux = { meta->trace_aux[0], meta->trace_aux[1] },
 		.tsc = rte_rdtsc(),
 	};
 	meta->trace_n_aux = 0;
+	meta->n_flood = 0;
 	if (unlikely(rte_ring_sp_enqueue_elem(lc->trace, &r, sizeof(r)) != 0))
 		lc->counters.trace_lost++;
 }
@@ -69,3 +72,8 @@ void trace_formatter_register(const char *node_name, trace_format_fn fn);
 // Control thread. Format `r` as a JSON object (node, next, verdict, fields). New reference.
 struct json_t;
 struct json_t *trace_record_to_json(const struct trace_record *r);
+
+// Control thread. The "trace" control method: inject a frame at a port in dry-run mode and
+// return every record of its walk and the verdict.
+struct ctl_call;
+void trace_method_inject(struct ctl_call *call);

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// port_tx: the last node of the local path. Sends each packet on meta->out_port through this
+// worker's TX queue, in runs of packets for the same port. What the device does not take, and
+// packets for a port the snapshot no longer has, go to pkt_drop with their reason. Synthetic
+// (dry-run) packets are recorded and freed, never sent. A burst node: it batches by port.
+
+#include <rte_ethdev.h>
+#include <rte_graph_worker.h>
+
+#include "dataplane/config.h"
+#include "dataplane/graph.h"
+
+enum port_tx_edge {
+	PORT_TX_DROP = DP_EDGE_DROP,
+	PORT_TX__COUNT
+};
+
+static void port_tx_run(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
+			struct rte_mbuf **pkts, uint16_t n, uint16_t port_id) {
+	struct dp_port_counters *pc = &lc->counters.port[port_id];
+	uint16_t sent;
+
+	if (unlikely(dp_config_port_get(lc->cfg, port_id) == NULL)) {
+		for (uint16_t i = 0; i < n; i++)
+			pkt_meta(pkts[i])->drop_reason = DROP_PORT_DOWN;
+		rte_node_enqueue(graph, node, PORT_TX_DROP, (void **)pkts, n);
+		return;
+	}
+	uint64_t bytes = 0;
+
+	// Count bytes before the burst: once sent, a packet may already be freed by the PMD.
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	sent = rte_eth_tx_burst(port_id, (uint16_t)lc->worker, pkts, n);
+	if (unlikely(sent < n)) {
+		for (uint16_t i = sent; i < n; i++) {
+			bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+			pkt_meta(pkts[i])->drop_reason = DROP_TX_FULL;
+		}
+		rte_node_enqueue(graph, node, PORT_TX_DROP, (void **)&pkts[sent], n - sent);
+	}
+	pc->tx_pkts += sent;
+	pc->tx_bytes += bytes;
+}
+
+static uint16_t port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+				uint16_t n) {
+	struct dp_lcore *lc = dp_lcore_get();
+	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
+	uint16_t start = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct pkt_meta *meta = pkt_meta(pkts[i]);
+
+		if (unlikely(meta->flags & (PKT_F_TRACED | PKT_F_DRY_RUN))) {
+			// Flush the run before it, then deal with this one alone.
+			if (i > start)
+				port_tx_run(graph, node, lc, &pkts[start], i - start,
+					    pkt_meta(pkts[start])->out_port);
+			start = i + 1;
+			trace_add(lc, pkts[i], node->id, RTE_EDGE_ID_INVALID, TRACE_F_TERMINAL);
+			if (meta->flags & PKT_F_DRY_RUN)
+				rte_pktmbuf_free(pkts[i]);
+			else
+				port_tx_run(graph, node, lc, &pkts[i], 1, meta->out_port);
+			continue;
+		}
+		if (i > start && meta->out_port != pkt_meta(pkts[start])->out_port) {
+			port_tx_run(graph, node, lc, &pkts[start], i - start,
+				    pkt_meta(pkts[start])->out_port);
+			start = i;
+		}
+	}
+	if (n > start)
+		port_tx_run(graph, node, lc, &pkts[start], n - start,
+			    pkt_meta(pkts[start])->out_port);
+	return n;
+}
+
+static struct rte_node_register port_tx_node = {
+	.name = "port_tx",
+	.process = port_tx_process,
+	.nb_edges = PORT_TX__COUNT,
+	.next_nodes = {
+		[PORT_TX_DROP] = DP_DROP_NODE,
+	},
+};
+RTE_NODE_REGISTER(port_tx_node);

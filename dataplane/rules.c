@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The transaction engine: turn a whole document or a list of operations into a new dp_config,
+// validated whole by every registered section, then publish it. Control thread only.
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DP_LOG_TYPE dp_logtype_rules
+#include "dataplane/log.h"
+#include "dataplane/port.h"
+#include "dataplane/rules.h"
+#include "dataplane/rules_ctx.h"
+#include "dataplane/worker.h"
+
+static struct rules_section *sections[DP_SECTIONS_MAX];
+static int n_sections;
+
+void rules_section_register(struct rules_section *sec) {
+	if (n_sections >= DP_SECTIONS_MAX)
+		rte_panic("too many rules sections (max %d)\n", DP_SECTIONS_MAX);
+	sec->index = n_sections;
+	sections[n_sections++] = sec;
+}
+
+const json_t *rules_current(void) {
+	const struct dp_config *cfg = dp_config_current();
+	return cfg != NULL ? cfg->doc : NULL;
+}
+
+void rules_sections_free(struct dp_config *cfg) {
+	for (int i = 0; i < n_sections; i++) {
+		if (sections[i]->free != NULL)
+			sections[i]->free(cfg->section[i]);
+		cfg->section[i] = NULL;
+	}
+}
+
+// --- cross references ---------------------------------------------------------------------------
+
+static void ref_key(char *buf, size_t size, const char *kind, const char *id) {
+	snprintf(buf, size, "%s/%s", kind, id);
+}
+
+int rules_define(struct rules_ctx *ctx, const char *kind, const char *id, const char *path) {
+	char key[160];
+	json_t *prev;
+
+	ref_key(key, sizeof(key), kind, id);
+	prev = json_object_get(ctx->defined, key);
+	if (prev != NULL)
+		return rules_error(ctx, path, "duplicate %s id \"%s\" (first defined at %s)", kind,
+				   id, json_string_value(prev));
+	json_object_set_new(ctx->defined, key, json_string(path));
+	return 0;
+}
+
+void rules_refer(struct rules_ctx *ctx, const char *kind, const char *id, const char *path) {
+	json_array_append_new(ctx->refs, json_pack("[sss]", kind, id, path));
+}
+
+bool rules_is_defined(struct rules_ctx *ctx, const char *kind, const char *id) {
+	char key[160];
+
+	ref_key(key, sizeof(key), kind, id);
+	return json_object_get(ctx->defined, key) != NULL;
+}
+
+static int refs_check(struct rules_ctx *ctx) {
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(ctx->refs, i, r) {
+		const char *kind = json_string_value(json_array_get(r, 0));
+		const char *id = json_string_value(json_array_get(r, 1));
+		if (!rules_is_defined(ctx, kind, id))
+			return rules_error(ctx, json_string_value(json_array_get(r, 2)),
+					   "refers to unknown %s \"%s\"", kind, id);
+	}
+	return 0;
+}
+
+int rules_port_want(struct rules_ctx *ctx, const char *name, const char *devargs,
+		    const char *path) {
+	struct rules_port_want *w;
+
+	if (strlen(devargs) == 0 || strlen(devargs) >= DP_DEVARGS_SIZE)
+		return rules_error(ctx, path, "device must be 1..%d characters of DPDK devargs",
+				   DP_DEVARGS_SIZE - 1);
+	for (uint16_t i = 0; i < ctx->n_ports; i++) {
+		const char *a = ctx->ports[i].device, *b = devargs;
+		size_t la = strcspn(a, ","), lb = strcspn(b, ",");
+		if (la == lb && strncmp(a, b, la) == 0)
+			return rules_error(ctx, path, "device \"%.*s\" is already used by %s",
+					   (int)lb, b, ctx->ports[i].path);
+	}
+	if (ctx->n_ports >= RTE_MAX_ETHPORTS)
+		return rules_error(ctx, path, "too many ports (at most %d per vnetd)",
+				   RTE_MAX_ETHPORTS);
+	w = &ctx->ports[ctx->n_ports++];
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	snprintf(w->device, sizeof(w->device), "%s", devargs);
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	return 0;
+}
+
+// --- validation ---------------------------------------------------------------------------------
+
+static const struct rules_array *array_find(const char *key_or_kind, bool by_kind) {
+	for (int s = 0; s < n_sections; s++)
+		for (const struct rules_array *a = sections[s]->arrays; a->key != NULL; a++)
+			if (strcmp(by_kind ? a->kind : a->key, key_or_kind) == 0)
+				return a;
+	return NULL;
+}
+
+static int toplevel_check(struct rules_ctx *ctx, const json_t *doc) {
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(doc))
+		return rules_error(ctx, "(document)", "must be a JSON object");
+	json_object_foreach((json_t *)doc, key, v) {
+		if (strcmp(key, "revision") == 0 || strcmp(key, "force") == 0 ||
+		    strcmp(key, "comment") == 0)
+			continue;
+		if (array_find(key, false) == NULL)
+			return rules_error(ctx, key, "unknown top-level key");
+		if (!json_is_array(v))
+			return rules_error(ctx, key, "must be an array");
+	}
+	return 0;
+}
+
+static void ctx_init(struct rules_ctx *ctx) {
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->defined = json_object();
+	ctx->refs = json_array();
+}
+
+static void ctx_fini(struct rules_ctx *ctx) {
+	for (int i = 0; i < n_sections; i++) {
+		if (ctx->data[i] != NULL && sections[i]->free != NULL)
+			sections[i]->free(ctx->data[i]);
+		ctx->data[i] = NULL;
+	}
+	json_decref(ctx->defined);
+	json_decref(ctx->refs);
+}
+
+// Run every section's parser, then check cross references. Returns 0 or -EINVAL.
+static int ctx_parse(struct rules_ctx *ctx, const json_t *doc) {
+	uint64_t revision = 0;
+	bool force = false;
+	int ret;
+
+	ret = toplevel_check(ctx, doc);
+	if (ret == 0)
+		ret = rules_get_uint(ctx, doc, "(document)", "revision", true, 0, INT64_MAX,
+				     &revision);
+	if (ret == 0)
+		ret = rules_get_bool(ctx, doc, "(document)", "force", false, &force);
+	for (int i = 0; ret == 0 && i < n_sections; i++) {
+		ret = sections[i]->parse(ctx, doc, &ctx->data[i]);
+		if (ret < 0 && ctx->n_errors == 0)
+			rules_error(ctx, sections[i]->name, "section failed: %s", strerror(-ret));
+	}
+	if (ret == 0)
+		ret = refs_check(ctx);
+	return ret;
+}
+
+int rules_validate(const json_t *doc, char *err, size_t err_size) {
+	struct rules_ctx *ctx = malloc(sizeof(*ctx));
+	int ret;
+
+	if (ctx == NULL)
+		return -ENOMEM;
+	ctx_init(ctx);
+	ret = ctx_parse(ctx, doc);
+	if (ret < 0)
+		snprintf(err, err_size, "%s", ctx->err);
+	ctx_fini(ctx);
+	free(ctx);
+	return ret;
+}
+
+// --- operations ---------------------------------------------------------------------------------
+
+// Whether `obj` is identified by `id` (a string for one id field, an object for several).
+static bool obj_matches(const struct rules_array *a, const json_t *obj, const json_t *id) {
+	if (a->id_fields[1] == NULL) {
+		const json_t *v = json_object_get(obj, a->id_fields[0]);
+		return json_is_string(id) && v != NULL && json_equal(v, id);
+	}
+	for (int f = 0; f < 3 && a->id_fields[f] != NULL; f++) {
+		const json_t *v = json_object_get(obj, a->id_fields[f]);
+		const json_t *w = json_object_get(id, a->id_fields[f]);
+		if (v == NULL || w == NULL || !json_equal(v, w))
+			return false;
+	}
+	return true;
+}
+
+// The identity of `obj` in the form used by "remove" ops, new reference or NULL if incomplete.
+static json_t *obj_id(const struct rules_array *a, const json_t *obj) {
+	json_t *id;
+
+	if (a->id_fields[1] == NULL)
+		return json_incref(json_object_get(obj, a->id_fields[0]));
+	id = json_object();
+	for (int f = 0; f < 3 && a->id_fields[f] != NULL; f++) {
+		json_t *v = json_object_get(obj, a->id_fields[f]);
+		if (v == NULL) {
+			json_decref(id);
+			return NULL;
+		}
+		json_object_set(id, a->id_fields[f], v);
+	}
+	return id;
+}
+
+static ssize_t array_index(const struct rules_array *a, const json_t *arr, const json_t *id) {
+	size_t i;
+	json_t *obj;
+
+	json_array_foreach(arr, i, obj) {
+		if (obj_matches(a, obj, id))
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+static int op_apply(struct rules_ctx *ctx, json_t *doc, const json_t *op, const char *path) {
+	static const char *const keys[] = {"op", "kind", "object", "id", NULL};
+	const char *verb = NULL, *kind = NULL;
+	const struct rules_array *a;
+	const json_t *object, *id;
+	json_t *arr, *owned_id = NULL;
+	ssize_t idx;
+	int ret;
+
+	if (rules_check_keys(ctx, op, path, keys) < 0 ||
+	    rules_get_string(ctx, op, path, "op", true, &verb) < 0 ||
+	    rules_get_string(ctx, op, path, "kind", true, &kind) < 0)
+		return -EINVAL;
+	a = array_find(kind, true);
+	if (a == NULL)
+		return rules_error(ctx, path, "unknown kind \"%s\"", kind);
+	object = json_object_get(op, "object");
+	id = json_object_get(op, "id");
+	if (strcmp(verb, "remove") == 0) {
+		if (id == NULL && object != NULL)
+			id = owned_id = obj_id(a, object);
+		if (id == NULL)
+			return rules_error(ctx, path, "remove needs \"id\"");
+	} else if (strcmp(verb, "add") == 0 || strcmp(verb, "replace") == 0) {
+		if (!json_is_object(object))
+			return rules_error(ctx, path, "%s needs \"object\" (a JSON object)", verb);
+		id = owned_id = obj_id(a, object);
+		if (id == NULL)
+			return rules_error(ctx, path, "object lacks its identifying field \"%s\"",
+					   a->id_fields[1] ? "network/mac" : a->id_fields[0]);
+	} else {
+		return rules_error(ctx, path, "op must be add, remove or replace, not \"%s\"", verb);
+	}
+	arr = json_object_get(doc, a->key);
+	if (arr == NULL) {
+		arr = json_array();
+		json_object_set_new(doc, a->key, arr);
+	}
+	idx = array_index(a, arr, id);
+	ret = 0;
+	if (strcmp(verb, "add") == 0 && idx >= 0)
+		ret = rules_error(ctx, path, "%s already exists (use replace)", kind);
+	else if (strcmp(verb, "add") != 0 && idx < 0)
+		ret = rules_error(ctx, path, "no such %s", kind);
+	else if (strcmp(verb, "add") == 0)
+		json_array_append(arr, (json_t *)object);
+	else if (strcmp(verb, "replace") == 0)
+		json_array_set(arr, (size_t)idx, (json_t *)object);
+	else
+		json_array_remove(arr, (size_t)idx);
+	json_decref(owned_id);
+	return ret;
+}
+
+// Build the document that a transaction results in. New reference, or NULL with ctx->err set.
+static json_t *txn_document(struct rules_ctx *ctx, const json_t *txn) {
+	const json_t *ops = json_object_get(txn, "ops");
+	const json_t *cur = rules_current();
+	json_t *doc;
+	uint64_t revision;
+	size_t i;
+	json_t *op;
+
+	if (!json_is_object(txn)) {
+		rules_error(ctx, "(transaction)", "must be a JSON object");
+		return NULL;
+	}
+	if (ops == NULL)
+		return json_deep_copy(txn);
+	if (!json_is_array(ops)) {
+		rules_error(ctx, "ops", "must be an array");
+		return NULL;
+	}
+	doc = cur != NULL ? json_deep_copy(cur) : json_pack("{sI}", "revision", (json_int_t)0);
+	json_object_del(doc, "force");
+	revision = (uint64_t)json_integer_value(json_object_get(doc, "revision")) + 1;
+	if (rules_get_uint(ctx, txn, "(transaction)", "revision", false, 0, INT64_MAX,
+			   &revision) < 0)
+		goto err;
+	json_object_set_new(doc, "revision", json_integer((json_int_t)revision));
+	json_array_foreach(ops, i, op) {
+		char path[32];
+		snprintf(path, sizeof(path), "ops[%zu]", i);
+		if (op_apply(ctx, doc, op, path) < 0)
+			goto err;
+	}
+	return doc;
+err:
+	json_decref(doc);
+	return NULL;
+}
+
+static int revision_check(struct rules_ctx *ctx, const json_t *doc) {
+	const json_t *cur = rules_current();
+	json_int_t have, want = json_integer_value(json_object_get(doc, "revision"));
+
+	if (cur == NULL || json_is_true(json_object_get(doc, "force")))
+		return 0;
+	have = json_integer_value(json_object_get(cur, "revision"));
+	if (want < have)
+		return rules_error(ctx, "revision",
+				   "%lld is older than the applied revision %lld (set \"force\": "
+				   "true to go back)",
+				   (long long)want, (long long)have);
+	return 0;
+}
+
+// --- apply --------------------------------------------------------------------------------------
+
+// Attach the devices the new document wants and that the current snapshot lacks; fill the new
+// snapshot's port table. On failure detaches what it attached.
+static int ports_attach(struct rules_ctx *ctx, const struct dp_config *old, struct dp_config *cfg) {
+	unsigned int n_workers = dp_workers_count() ? dp_workers_count() : 1;
+	unsigned int load[DP_WORKERS_MAX] = {0};
+	bool fresh[RTE_MAX_ETHPORTS] = {false};
+	int ret = 0;
+	uint16_t i;
+
+	for (i = 0; i < ctx->n_ports; i++) {
+		const struct rules_port_want *w = &ctx->ports[i];
+		const struct dp_port *prev = old ? dp_config_port_lookup(old, w->name) : NULL;
+		struct dp_port *p = &cfg->ports[i];
+
+		if (prev != NULL && strcmp(prev->device, w->device) != 0) {
+			ret = rules_error(ctx, w->path,
+					  "device changed from \"%s\": remove the port, then add it",
+					  prev->device);
+			break;
+		}
+		snprintf(p->name, sizeof(p->name), "%s", w->name);
+		snprintf(p->device, sizeof(p->device), "%s", w->device);
+		if (prev != NULL) {
+			p->port_id = prev->port_id;
+			p->worker = prev->worker;
+			load[p->worker]++;
+		} else {
+			char err[512];
+			ret = dp_port_attach(w->device, &p->port_id, err, sizeof(err));
+			if (ret < 0) {
+				rules_error(ctx, w->path, "%s", err);
+				break;
+			}
+			fresh[i] = true;
+			p->worker = UINT16_MAX;
+		}
+	}
+	cfg->n_ports = i;
+	if (ret < 0) {
+		for (uint16_t j = 0; j < i; j++)
+			if (fresh[j])
+				dp_port_detach(cfg->ports[j].port_id);
+		cfg->n_ports = 0;
+		return ret;
+	}
+	for (i = 0; i < cfg->n_ports; i++) {
+		struct dp_port *p = &cfg->ports[i];
+		if (p->worker == UINT16_MAX) { // new port: the least loaded worker polls it
+			unsigned int best = 0;
+			for (unsigned int w = 1; w < n_workers; w++)
+				if (load[w] < load[best])
+					best = w;
+			p->worker = (uint16_t)best;
+			load[best]++;
+		}
+		cfg->by_port_id[p->port_id] = p;
+		cfg->workers[p->worker].rx_port[cfg->workers[p->worker].n_rx++] = p->port_id;
+	}
+	return 0;
+}
+
+// Detach the ports of `old` that `cfg` no longer has (after publication and a grace period).
+static void ports_detach_removed(const struct dp_config *old, const struct dp_config *cfg) {
+	for (uint16_t i = 0; old != NULL && i < old->n_ports; i++)
+		if (dp_config_port_get(cfg, old->ports[i].port_id) == NULL)
+			dp_port_detach(old->ports[i].port_id);
+}
+
+static void ports_detach_fresh(const struct dp_config *old, const struct dp_config *cfg) {
+	for (uint16_t i = 0; i < cfg->n_ports; i++)
+		if (old == NULL || dp_config_port_get(old, cfg->ports[i].port_id) == NULL)
+			dp_port_detach(cfg->ports[i].port_id);
+}
+
+static int ctx_build(struct rules_ctx *ctx, struct dp_config *cfg) {
+	for (int i = 0; i < n_sections; i++) {
+		if (sections[i]->build != NULL) {
+			int ret = sections[i]->build(ctx, cfg, ctx->data[i]);
+			if (ret < 0) {
+				if (ctx->n_errors == 0)
+					rules_error(ctx, sections[i]->name, "build failed: %s",
+						    strerror(-ret));
+				return ret;
+			}
+		}
+	}
+	for (int i = 0; i < n_sections; i++) { // ownership moves to the snapshot
+		cfg->section[i] = ctx->data[i];
+		ctx->data[i] = NULL;
+	}
+	return 0;
+}
+
+static void publish(struct dp_config *cfg) {
+	struct dp_config *old = dp_config_publish(cfg);
+
+	for (int i = 0; i < n_sections; i++)
+		if (sections[i]->published != NULL)
+			sections[i]->published(old, cfg);
+	ports_detach_removed(old, cfg);
+	dp_config_free(old);
+}
+
+int rules_apply(const json_t *txn, uint64_t *generation, char *err, size_t err_size) {
+	const struct dp_config *old = dp_config_current();
+	struct rules_ctx *ctx = malloc(sizeof(*ctx));
+	struct dp_config *cfg = calloc(1, sizeof(*cfg));
+	json_t *doc = NULL;
+	int ret = -EINVAL;
+
+	if (ctx == NULL || cfg == NULL) {
+		snprintf(err, err_size, "out of memory");
+		free(ctx);
+		free(cfg);
+		return -ENOMEM;
+	}
+	ctx_init(ctx);
+	doc = txn_document(ctx, txn);
+	if (doc == NULL || revision_check(ctx, doc) < 0 || ctx_parse(ctx, doc) < 0)
+		goto err;
+	json_object_del(doc, "force");
+	ret = ports_attach(ctx, old, cfg);
+	if (ret < 0)
+		goto err;
+	ret = ctx_build(ctx, cfg);
+	if (ret < 0) {
+		ports_detach_fresh(old, cfg);
+		goto err;
+	}
+	cfg->revision = (uint64_t)json_integer_value(json_object_get(doc, "revision"));
+	cfg->doc = doc;
+	publish(cfg);
+	*generation = cfg->generation;
+	ctx_fini(ctx);
+	free(ctx);
+	return 0;
+err:
+	snprintf(err, err_size, "%s", ctx->n_errors ? ctx->err : "transaction refused");
+	LOG(WARNING, "transaction refused: %s", err);
+	json_decref(doc);
+	ctx_fini(ctx);
+	free(ctx);
+	dp_config_free(cfg);
+	return ret < 0 ? ret : -EINVAL;
+}

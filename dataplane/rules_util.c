@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Helpers for rules section parsers: typed member access with errors that name the field, and
+// address parsers. Control thread only.
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ether.h>
+
+#include "dataplane/rules.h"
+#include "dataplane/rules_ctx.h"
+
+int rules_error(struct rules_ctx *ctx, const char *path, const char *fmt, ...) {
+	va_list ap;
+	int n;
+
+	if (ctx->n_errors++ > 0)
+		return -EINVAL; // keep the first error: it is the one the user fixes first
+	n = snprintf(ctx->err, sizeof(ctx->err), "%s: ", path);
+	if (n < 0 || (size_t)n >= sizeof(ctx->err))
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(ctx->err + n, sizeof(ctx->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int rules_check_keys(struct rules_ctx *ctx, const json_t *obj, const char *path,
+		     const char *const allowed[]) {
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return rules_error(ctx, path, "must be an object");
+	json_object_foreach((json_t *)obj, key, v) {
+		bool ok = false;
+		for (size_t i = 0; allowed[i] != NULL && !ok; i++)
+			ok = strcmp(key, allowed[i]) == 0;
+		if (!ok)
+			return rules_error(ctx, path, "unknown key \"%s\"", key);
+	}
+	return 0;
+}
+
+static const json_t *member(struct rules_ctx *ctx, const json_t *obj, const char *path,
+			    const char *key, bool required, int *ret) {
+	const json_t *v = json_object_get(obj, key);
+
+	*ret = 0;
+	if (v == NULL && required)
+		*ret = rules_error(ctx, path, "missing required key \"%s\"", key);
+	return v;
+}
+
+int rules_get_string(struct rules_ctx *ctx, const json_t *obj, const char *path, const char *key,
+		     bool required, const char **out) {
+	int ret;
+	const json_t *v = member(ctx, obj, path, key, required, &ret);
+
+	if (v == NULL)
+		return ret;
+	if (!json_is_string(v))
+		return rules_error(ctx, path, "\"%s\" must be a string", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+int rules_get_uint(struct rules_ctx *ctx, const json_t *obj, const char *path, const char *key,
+		   bool required, uint64_t min, uint64_t max, uint64_t *out) {
+	int ret;
+	const json_t *v = member(ctx, obj, path, key, required, &ret);
+	json_int_t i;
+
+	if (v == NULL)
+		return ret;
+	if (!json_is_integer(v))
+		return rules_error(ctx, path, "\"%s\" must be an integer", key);
+	i = json_integer_value(v);
+	if (i < 0 || (uint64_t)i < min || (uint64_t)i > max)
+		return rules_error(ctx, path, "\"%s\" is %lld, must be %llu..%llu", key,
+				   (long long)i, (unsigned long long)min, (unsigned long long)max);
+	*out = (uint64_t)i;
+	return 0;
+}
+
+int rules_get_bool(struct rules_ctx *ctx, const json_t *obj, const char *path, const char *key,
+		   bool required, bool *out) {
+	int ret;
+	const json_t *v = member(ctx, obj, path, key, required, &ret);
+
+	if (v == NULL)
+		return ret;
+	if (!json_is_boolean(v))
+		return rules_error(ctx, path, "\"%s\" must be true or false", key);
+	*out = json_is_true(v);
+	return 0;
+}
+
+int rules_get_array(struct rules_ctx *ctx, const json_t *obj, const char *path, const char *key,
+		    bool required, const json_t **out) {
+	int ret;
+	const json_t *v = member(ctx, obj, path, key, required, &ret);
+
+	*out = NULL;
+	if (v == NULL)
+		return ret;
+	if (!json_is_array(v))
+		return rules_error(ctx, path, "\"%s\" must be an array", key);
+	*out = v;
+	return 0;
+}
+
+static bool id_is_valid(const char *s) {
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= DP_NAME_SIZE)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("_.:-", s[i]) == NULL)
+			return false;
+	return true;
+}
+
+int rules_get_id(struct rules_ctx *ctx, const json_t *obj, const char *path, const char *key,
+		 bool required, const char **out) {
+	const char *s = NULL;
+	int ret = rules_get_string(ctx, obj, path, key, required, &s);
+
+	if (ret < 0 || s == NULL)
+		return ret;
+	if (!id_is_valid(s))
+		return rules_error(ctx, path,
+				   "\"%s\" is \"%s\": an id is 1..63 characters of A-Z a-z 0-9 _ . : -",
+				   key, s);
+	*out = s;
+	return 0;
+}
+
+int rules_parse_mac(const char *s, struct rte_ether_addr *mac) {
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6 || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac->addr_bytes[i] = (uint8_t)b[i];
+	return 0;
+}
+
+int rules_parse_ip(const char *s, int *family, uint8_t addr[16]) {
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*family = 6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int rules_parse_cidr(const char *s, int *family, uint8_t addr[16], uint8_t *prefix_len) {
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	char *end;
+	long len;
+	int bits;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (rules_parse_ip(buf, family, addr) < 0)
+		return -EINVAL;
+	errno = 0;
+	len = strtol(slash + 1, &end, 10);
+	bits = *family == 4 ? 32 : 128;
+	if (errno != 0 || *end != '\0' || end == slash + 1 || len < 0 || len > bits)
+		return -EINVAL;
+	for (int i = (int)len; i < bits; i++)
+		if (addr[i / 8] & (0x80 >> (i % 8)))
+			return -EINVAL; // host bits set
+	*prefix_len = (uint8_t)len;
+	return 0;
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The engine's control methods: status, show.ports, stats (ports, workers, rte_graph node
+// counters), drops (per reason and port), apply (transactions) and trace (synthetic, dry-run).
+// Control thread only; worker counters are read with relaxed loads and summed.
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ethdev.h>
+#include <rte_graph.h>
+
+#define DP_LOG_TYPE dp_logtype_dataplane
+#include "dataplane/ctl.h"
+#include "dataplane/event.h"
+#include "dataplane/log.h"
+#include "dataplane/port.h"
+#include "dataplane/rules.h"
+#include "dataplane/stats.h"
+#include "dataplane/trace.h"
+#include "dataplane/worker.h"
+
+#define DP_PORT_INFO_MAX 8
+#define DP_PERIODIC_MAX 8
+
+static dp_port_info_fn port_info[DP_PORT_INFO_MAX];
+static int n_port_info;
+static struct {
+	const char *name;
+	dp_periodic_fn fn;
+	uint64_t period_tsc, next_tsc;
+} periodic[DP_PERIODIC_MAX];
+static int n_periodic;
+
+void dp_port_info_register(dp_port_info_fn fn) {
+	if (n_port_info < DP_PORT_INFO_MAX)
+		port_info[n_port_info++] = fn;
+}
+
+void dp_periodic_register(const char *name, dp_periodic_fn fn, unsigned int period_ms) {
+	if (n_periodic < DP_PERIODIC_MAX)
+		periodic[n_periodic++] = (typeof(periodic[0])){
+			name, fn, rte_get_tsc_hz() * period_ms / 1000, 0};
+}
+
+void dp_periodic_run(void) {
+	uint64_t now = rte_rdtsc();
+
+	for (int i = 0; i < n_periodic; i++) {
+		if (now >= periodic[i].next_tsc) {
+			periodic[i].fn();
+			periodic[i].next_tsc = now + periodic[i].period_tsc;
+		}
+	}
+}
+
+static uint64_t relaxed(const uint64_t *p) {
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+// Sum of one port's counters over every worker.
+static struct dp_port_counters port_counters(uint16_t port_id) {
+	struct dp_port_counters sum = {0};
+
+	for (unsigned int w = 0; w < dp_workers_count(); w++) {
+		const struct dp_port_counters *c = &dp_worker_get(w)->counters.port[port_id];
+		sum.rx_pkts += relaxed(&c->rx_pkts);
+		sum.rx_bytes += relaxed(&c->rx_bytes);
+		sum.tx_pkts += relaxed(&c->tx_pkts);
+		sum.tx_bytes += relaxed(&c->tx_bytes);
+		sum.drops += relaxed(&c->drops);
+	}
+	return sum;
+}
+
+static json_t *port_json(const struct dp_config *cfg, const struct dp_port *p) {
+	struct dp_port_counters c = port_counters(p->port_id);
+	struct rte_eth_link link = {0};
+	json_t *o;
+
+	rte_eth_link_get_nowait(p->port_id, &link);
+	o = json_pack("{sssisssisbsIsIsIsIsI}", "name", p->name, "port_id", p->port_id, "device",
+		      p->device, "worker", p->worker, "link_up", link.link_status == RTE_ETH_LINK_UP,
+		      "rx_pkts", (json_int_t)c.rx_pkts, "rx_bytes", (json_int_t)c.rx_bytes,
+		      "tx_pkts", (json_int_t)c.tx_pkts, "tx_bytes", (json_int_t)c.tx_bytes, "drops",
+		      (json_int_t)c.drops);
+	for (int i = 0; i < n_port_info; i++)
+		port_info[i](cfg, p, o);
+	return o;
+}
+
+static void method_show_ports(struct ctl_call *call) {
+	const struct dp_config *cfg = dp_config_current();
+	json_t *list = json_array();
+
+	for (uint16_t i = 0; cfg != NULL && i < cfg->n_ports; i++)
+		json_array_append_new(list, port_json(cfg, &cfg->ports[i]));
+	call->result = list;
+}
+
+static void method_status(struct ctl_call *call) {
+	const struct dp_config *cfg = dp_config_current();
+
+	call->result = json_pack("{sIsIsisisIss}", "generation",
+				 (json_int_t)(cfg ? cfg->generation : 0), "revision",
+				 (json_int_t)(cfg ? cfg->revision : 0), "workers",
+				 (int)dp_workers_count(), "ports", cfg ? cfg->n_ports : 0,
+				 "uptime_s", (json_int_t)dp_uptime_sec(), "version", "0.1.0");
+}
+
+static int node_stats_cb(bool is_first, bool is_last, void *cookie,
+			 const struct rte_graph_cluster_node_stats *st) {
+	json_t *list = cookie;
+
+	RTE_SET_USED(is_first);
+	RTE_SET_USED(is_last);
+	json_array_append_new(list, json_pack("{sssIsIsIsf}", "name", st->name, "calls",
+					      (json_int_t)st->calls, "objs", (json_int_t)st->objs,
+					      "cycles", (json_int_t)st->cycles, "cycles_per_obj",
+					      st->objs ? (double)st->cycles / (double)st->objs : 0.0));
+	return 0;
+}
+
+static json_t *node_stats(void) {
+	const char *patterns[] = {"worker-*"};
+	json_t *list = json_array();
+	struct rte_graph_cluster_stats_param p = {
+		.socket_id = SOCKET_ID_ANY,
+		.fn = node_stats_cb,
+		.cookie = list,
+		.nb_graph_patterns = 1,
+		.graph_patterns = patterns,
+	};
+	struct rte_graph_cluster_stats *st = rte_graph_cluster_stats_create(&p);
+
+	if (st != NULL) {
+		rte_graph_cluster_stats_get(st, false);
+		rte_graph_cluster_stats_destroy(st);
+	}
+	return list;
+}
+
+static void method_stats(struct ctl_call *call) {
+	const struct dp_config *cfg = dp_config_current();
+	json_t *workers = json_array(), *ports = json_array();
+
+	for (unsigned int w = 0; w < dp_workers_count(); w++) {
+		const struct dp_counters *c = &dp_worker_get(w)->counters;
+		json_array_append_new(
+			workers,
+			json_pack("{sisIsIsIsIsIsI}", "lcore", (int)dp_worker_get(w)->lcore_id,
+				  "walks", (json_int_t)relaxed(&c->walks), "idle_walks",
+				  (json_int_t)relaxed(&c->idle_walks), "sleeps",
+				  (json_int_t)relaxed(&c->sleeps), "events_lost",
+				  (json_int_t)relaxed(&c->events_lost), "trace_lost",
+				  (json_int_t)relaxed(&c->trace_lost), "rx_total",
+				  (json_int_t)relaxed(&c->rx_total)));
+	}
+	for (uint16_t i = 0; cfg != NULL && i < cfg->n_ports; i++)
+		json_array_append_new(ports, port_json(cfg, &cfg->ports[i]));
+	call->result = json_pack("{sIsIsIsososo}", "generation",
+				 (json_int_t)(cfg ? cfg->generation : 0), "revision",
+				 (json_int_t)(cfg ? cfg->revision : 0), "uptime_s",
+				 (json_int_t)dp_uptime_sec(), "workers", workers, "ports", ports,
+				 "nodes", node_stats());
+}
+
+static const char *port_label(const struct dp_config *cfg, uint16_t port_id, char *buf,
+			      size_t size) {
+	const struct dp_port *p = cfg ? dp_config_port_get(cfg, port_id) : NULL;
+
+	if (p != NULL)
+		return p->name;
+	snprintf(buf, size, "port%u", port_id);
+	return buf;
+}
+
+static void method_drops(struct ctl_call *call) {
+	const struct dp_config *cfg = dp_config_current();
+	json_t *reasons = json_array();
+	uint64_t total = 0;
+
+	for (int r = 1; r < DROP__COUNT; r++) {
+		json_t *ports = json_object();
+		uint64_t count = 0;
+		for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+			uint64_t n = 0;
+			char buf[16];
+			for (unsigned int w = 0; w < dp_workers_count(); w++)
+				n += relaxed(&dp_worker_get(w)->counters.drops[p][r]);
+			if (n > 0)
+				json_object_set_new(ports, port_label(cfg, p, buf, sizeof(buf)),
+						    json_integer((json_int_t)n));
+			count += n;
+		}
+		total += count;
+		json_array_append_new(reasons, json_pack("{sssssIso}", "reason", dp_drop_names[r],
+							 "description", dp_drop_descs[r], "count",
+							 (json_int_t)count, "ports", ports));
+	}
+	call->result = json_pack("{sIso}", "total", (json_int_t)total, "reasons", reasons);
+}
+
+static void method_apply(struct ctl_call *call) {
+	uint64_t generation = 0;
+	char err[1024];
+
+	if (call->params == NULL) {
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "apply needs a rules document or {\"ops\"}");
+		return;
+	}
+	if (rules_apply(call->params, &generation, err, sizeof(err)) < 0) {
+		ctl_error(call, CTL_ERR_REFUSED, "transaction refused, nothing changed: %s", err);
+		return;
+	}
+	call->result = json_pack("{sIsI}", "generation", (json_int_t)generation, "revision",
+				 (json_int_t)dp_config_current()->revision);
+}
+
+
+void dp_stats_methods_register(void) {
+	ctl_method_register("status", "generation, revision, workers, ports, uptime", method_status);
+	ctl_method_register("show.ports", "ports with counters and link state", method_show_ports);
+	ctl_method_register("stats", "port, worker and graph node counters", method_stats);
+	ctl_method_register("drops", "drop counters per reason and input port", method_drops);
+	ctl_method_register("apply", "apply a transaction (rules document or ops)", method_apply);
+	ctl_method_register("trace", "inject a packet at a port in dry-run mode, return its path",
+			    trace_method_inject);
+}
+
+#define DP_FEATURES_MAX 16
+
+static struct {
+	const char *name;
+	dp_feature_init_fn init;
+} features[DP_FEATURES_MAX];
+static int n_features;
+
+void dp_feature_register(const char *name, dp_feature_init_fn init) {
+	if (n_features >= DP_FEATURES_MAX)
+		rte_panic("too many features\n");
+	features[n_features].name = name;
+	features[n_features++].init = init;
+}
+
+int dp_features_init(void) {
+	for (int i = 0; i < n_features; i++) {
+		int ret = features[i].init();
+		if (ret < 0) {
+			LOG(ERR, "feature %s: init failed: %s", features[i].name, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}

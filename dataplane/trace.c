@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Trace records, control side: per-node formatters, and turning a record into JSON for vnetctl.
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <rte_graph.h>
+
+#include "dataplane/config.h"
+#include "dataplane/trace.h"
+
+#define TRACE_FORMATTERS_MAX 64
+
+static struct {
+	const char *node;
+	trace_format_fn fn;
+} formatters[TRACE_FORMATTERS_MAX];
+static int n_formatters;
+
+void trace_formatter_register(const char *node_name, trace_format_fn fn) {
+	if (n_formatters < TRACE_FORMATTERS_MAX)
+		formatters[n_formatters++] = (typeof(formatters[0])){node_name, fn};
+}
+
+static trace_format_fn formatter_lookup(const char *node) {
+	for (int i = 0; i < n_formatters; i++)
+		if (strcmp(formatters[i].node, node) == 0)
+			return formatters[i].fn;
+	return NULL;
+}
+
+static const char *port_name(const struct dp_config *cfg, uint16_t port_id, char *buf,
+			     size_t size) {
+	const struct dp_port *p = cfg ? dp_config_port_get(cfg, port_id) : NULL;
+
+	if (port_id == PKT_PORT_NONE)
+		return "-";
+	if (p != NULL)
+		return p->name;
+	snprintf(buf, size, "port%u", port_id);
+	return buf;
+}
+
+json_t *trace_record_to_json(const struct trace_record *r) {
+	const struct dp_config *cfg = dp_config_current();
+	const char *node = rte_node_id_to_name(r->node_id);
+	char fields[256] = "", b1[16], b2[16], *next = NULL;
+	trace_format_fn fmt;
+	const char *verdict;
+	json_t *o;
+
+	node = node ? node : "?";
+	fmt = formatter_lookup(node);
+	if (fmt != NULL && r->n_aux > 0)
+		fmt(r, fields, sizeof(fields));
+	else if (r->n_aux > 0)
+		snprintf(fields, sizeof(fields), "aux=0x%" PRIx64 ",0x%" PRIx64, r->aux[0],
+			 r->aux[1]);
+	if (r->flags & TRACE_F_TERMINAL)
+		verdict = r->drop_reason != DROP_NONE ? "drop" : "tx";
+	else if (r->edge == DP_EDGE_DROP)
+		verdict = "drop";
+	else
+		verdict = "next";
+	if (!(r->flags & TRACE_F_TERMINAL)) {
+		static char *names[256];
+		rte_edge_t n = rte_node_edge_count(r->node_id);
+		if (r->edge < n && n <= RTE_DIM(names) && rte_node_edge_get(r->node_id, names) > 0)
+			next = names[r->edge];
+	}
+	o = json_pack("{sssssssisssssi}", "node", node, "next", next ? next : "", "verdict",
+		      verdict, "len", (int)r->pkt_len, "in_port",
+		      port_name(cfg, r->in_port, b1, sizeof(b1)), "out_port",
+		      port_name(cfg, r->out_port, b2, sizeof(b2)), "bd", (int)r->bd_id);
+	if (r->bd_id == PKT_BD_NONE)
+		json_object_set_new(o, "bd", json_null());
+	json_object_set_new(o, "fields", json_string(fields));
+	if (r->drop_reason != DROP_NONE && r->drop_reason < DROP__COUNT) {
+		json_object_set_new(o, "drop_reason", json_string(dp_drop_names[r->drop_reason]));
+		json_object_set_new(o, "drop_description",
+				    json_string(dp_drop_descs[r->drop_reason]));
+	}
+	return o;
+}

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Worker lcores: each runs its own rte_graph over the ports the snapshot gives it, pins one
+// snapshot per walk, reports quiescence to rte_rcu_qsbr, and backs off to sleep when idle.
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "dataplane/config.h"
+#include "dataplane/lcore.h"
+
+struct dp_worker_params {
+	unsigned int n_workers;
+	unsigned int lcores[DP_WORKERS_MAX]; // lcore id of each worker
+	uint32_t idle_sleep_max_us;          // 0: never sleep (busy poll)
+	uint32_t idle_polls_before_sleep;    // empty walks before the first sleep
+};
+
+// Control thread. The RCU variable workers report to; NULL before dp_workers_init().
+struct rte_rcu_qsbr *dp_rcu(void);
+
+// Control thread, at start-up after EAL. Allocate per-worker state, rings and graphs.
+int dp_workers_init(const struct dp_worker_params *p);
+
+// Control thread. Launch the workers on their lcores.
+int dp_workers_start(void);
+
+// Control thread. Ask workers to stop and wait for them. Then free their state.
+void dp_workers_stop(void);
+
+// Any thread. Number of workers (0 before init).
+unsigned int dp_workers_count(void);
+
+// Control thread. The state of worker `w` (for counters, rings), or NULL.
+struct dp_lcore *dp_worker_get(unsigned int w);
+
+// Control thread. Seconds since vnetd started (the clock that age fields use).
+uint32_t dp_uptime_sec(void);

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The vswitch part of the rules document: "networks", "ports" and "static_macs". Parses and
+// validates them, builds the bridge_cfg of a new snapshot (bridge domains, ports, the static MAC
+// table) and keeps each network's bd_id stable across transactions. Control thread only.
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_jhash.h>
+
+#define DP_LOG_TYPE dp_logtype_vswitch
+#include "dataplane/log.h"
+#include "dataplane/rules.h"
+#include "vswitch/bridge.h"
+#include "vswitch/fdb.h"
+
+static struct rules_section bridge_section;
+static json_t *bd_ids;       // network id -> bd_id, for every network of the current snapshot
+static uint32_t n_static_tables;
+
+static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, const json_t *vteps,
+				const char *path);
+static void bridge_port_ll_init(struct bridge_port *p);
+
+const struct bridge_cfg *bridge_cfg_get(const struct dp_config *cfg) {
+	return cfg != NULL ? cfg->section[bridge_section.index] : NULL;
+}
+
+const struct bridge *bridge_find(const struct bridge_cfg *bc, const char *id) {
+	for (uint16_t i = 0; bc != NULL && i < bc->n_bridges; i++)
+		if (strcmp(bc->bridges[i].id, id) == 0)
+			return &bc->bridges[i];
+	return NULL;
+}
+
+static void bridge_cfg_free(void *data) {
+	struct bridge_cfg *bc = data;
+
+	if (bc == NULL)
+		return;
+	rte_hash_free(bc->static_macs);
+	free(bc->bridges);
+	free(bc->ports);
+	free(bc->statics);
+	free(bc);
+}
+
+static int network_parse(struct rules_ctx *ctx, const json_t *o, const char *path,
+			 struct bridge *b) {
+	static const char *const keys[] = {"id", "tenant", "vni", "mtu", "subnets", "router",
+					   "flood_vteps", "mac_limit", "mac_learning",
+					   "mac_aging_s", "description", NULL};
+	const char *id = NULL, *tenant = NULL, *router = NULL;
+	uint64_t vni = 0, mtu = 1500, limit = 4096, aging = 300;
+	const json_t *subnets, *vteps;
+	bool learning = true;
+
+	if (rules_check_keys(ctx, o, path, keys) < 0 ||
+	    rules_get_id(ctx, o, path, "id", true, &id) < 0 ||
+	    rules_get_id(ctx, o, path, "tenant", true, &tenant) < 0 ||
+	    rules_get_uint(ctx, o, path, "vni", true, 1, 16777215, &vni) < 0 ||
+	    rules_get_uint(ctx, o, path, "mtu", false, 576, 9000, &mtu) < 0 ||
+	    rules_get_uint(ctx, o, path, "mac_limit", false, 0, FDB_SIZE, &limit) < 0 ||
+	    rules_get_uint(ctx, o, path, "mac_aging_s", false, 10, 86400, &aging) < 0 ||
+	    rules_get_bool(ctx, o, path, "mac_learning", false, &learning) < 0 ||
+	    rules_get_id(ctx, o, path, "router", false, &router) < 0 ||
+	    rules_get_array(ctx, o, path, "subnets", false, &subnets) < 0 ||
+	    rules_get_array(ctx, o, path, "flood_vteps", false, &vteps) < 0)
+		return -EINVAL;
+	if (rules_define(ctx, "network", id, path) < 0)
+		return -EINVAL;
+	if (router != NULL)
+		rules_refer(ctx, "router", router, path);
+	*b = (struct bridge){.vni = (uint32_t)vni, .mtu = (uint16_t)mtu, .mac_learning = learning,
+			     .mac_limit = (uint32_t)limit, .mac_aging_s = (uint32_t)aging};
+	snprintf(b->id, sizeof(b->id), "%s", id);
+	snprintf(b->tenant, sizeof(b->tenant), "%s", tenant);
+	return bridge_subnets_parse(ctx, subnets, vteps, path);
+}
+
+static int networks_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_cfg *bc) {
+	const json_t *arr = json_object_get(doc, "networks");
+	size_t i;
+	json_t *o;
+
+	if (json_array_size(arr) > BRIDGE_MAX)
+		return rules_error(ctx, "networks", "at most %d networks", BRIDGE_MAX);
+	bc->bridges = calloc(json_array_size(arr) + 1, sizeof(*bc->bridges));
+	if (bc->bridges == NULL)
+		return -ENOMEM;
+	json_array_foreach(arr, i, o) {
+		char path[48];
+		snprintf(path, sizeof(path), "networks[%zu]", i);
+		if (network_parse(ctx, o, path, &bc->bridges[i]) < 0)
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (bc->bridges[j].vni == bc->bridges[i].vni)
+				return rules_error(ctx, path, "vni %u is already used by network %s",
+						   bc->bridges[i].vni, bc->bridges[j].id);
+		bc->n_bridges++;
+	}
+	return 0;
+}
+
+static int port_ips_parse(struct rules_ctx *ctx, const json_t *ips, const char *path,
+			  struct bridge_port *p) {
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(ips, i, v) {
+		uint8_t addr[16];
+		int family;
+		if (!json_is_string(v) || rules_parse_ip(json_string_value(v), &family, addr) < 0)
+			return rules_error(ctx, path, "ips[%zu]: not an IPv4 or IPv6 address", i);
+		if ((family == 4 ? p->n_ip4 : p->n_ip6) >= BRIDGE_PORT_IPS_MAX)
+			return rules_error(ctx, path, "ips: at most %d IPv4 and %d IPv6 addresses",
+					   BRIDGE_PORT_IPS_MAX, BRIDGE_PORT_IPS_MAX);
+		if (family == 4)
+			memcpy(&p->ip4[p->n_ip4++], addr, 4);
+		else
+			memcpy(p->ip6[p->n_ip6++], addr, 16);
+	}
+	return 0;
+}
+
+static int port_parse(struct rules_ctx *ctx, const json_t *o, const char *path,
+		      struct bridge_port *p) {
+	static const char *const keys[] = {"id", "network", "kind", "device", "mac", "ips",
+					   "port_security", "security_groups", "description", NULL};
+	const char *id = NULL, *network = NULL, *kind = "other", *device = NULL, *mac = NULL;
+	const json_t *ips, *sgs;
+	bool security = true;
+	size_t i;
+	json_t *v;
+
+	if (rules_check_keys(ctx, o, path, keys) < 0 ||
+	    rules_get_id(ctx, o, path, "id", true, &id) < 0 ||
+	    rules_get_id(ctx, o, path, "network", true, &network) < 0 ||
+	    rules_get_string(ctx, o, path, "kind", false, &kind) < 0 ||
+	    rules_get_string(ctx, o, path, "device", true, &device) < 0 ||
+	    rules_get_string(ctx, o, path, "mac", true, &mac) < 0 ||
+	    rules_get_bool(ctx, o, path, "port_security", false, &security) < 0 ||
+	    rules_get_array(ctx, o, path, "ips", false, &ips) < 0 ||
+	    rules_get_array(ctx, o, path, "security_groups", false, &sgs) < 0)
+		return -EINVAL;
+	if (strcmp(kind, "container") && strcmp(kind, "vm") && strcmp(kind, "other"))
+		return rules_error(ctx, path, "kind must be container, vm or other, not \"%s\"", kind);
+	*p = (struct bridge_port){.port_security = security};
+	if (rules_parse_mac(mac, &p->mac) < 0 || !rte_is_unicast_ether_addr(&p->mac) ||
+	    rte_is_zero_ether_addr(&p->mac))
+		return rules_error(ctx, path, "mac \"%s\" is not a unicast MAC address", mac);
+	if (port_ips_parse(ctx, ips, path, p) < 0 || rules_define(ctx, "port", id, path) < 0 ||
+	    rules_port_want(ctx, id, device, path) < 0)
+		return -EINVAL;
+	rules_refer(ctx, "network", network, path);
+	json_array_foreach(sgs, i, v) {
+		char sg_path[96];
+		snprintf(sg_path, sizeof(sg_path), "%s.security_groups[%zu]", path, i);
+		if (!json_is_string(v))
+			return rules_error(ctx, sg_path, "must be a security group id");
+		rules_refer(ctx, "security_group", json_string_value(v), sg_path);
+	}
+	snprintf(p->name, sizeof(p->name), "%s", id);
+	snprintf(p->network, sizeof(p->network), "%s", network);
+	snprintf(p->kind, sizeof(p->kind), "%s", kind);
+	bridge_port_ll_init(p);
+	return 0;
+}
+
+static int ports_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_cfg *bc) {
+	const json_t *arr = json_object_get(doc, "ports");
+	size_t i;
+	json_t *o;
+
+	bc->ports = calloc(json_array_size(arr) + 1, sizeof(*bc->ports));
+	if (bc->ports == NULL)
+		return -ENOMEM;
+	json_array_foreach(arr, i, o) {
+		char path[48];
+		snprintf(path, sizeof(path), "ports[%zu]", i);
+		if (port_parse(ctx, o, path, &bc->ports[i]) < 0)
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(bc->ports[j].network, bc->ports[i].network) == 0 &&
+			    rte_is_same_ether_addr(&bc->ports[j].mac, &bc->ports[i].mac))
+				return rules_error(ctx, path, "mac is already used by port %s in "
+							      "network %s", bc->ports[j].name,
+						   bc->ports[i].network);
+		bc->n_ports++;
+	}
+	return 0;
+}
+
+
+// Subnets and flood VTEPs are validated now and enforced by vrouter/overlay later.
+static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, const json_t *vteps,
+				const char *path) {
+	static const char *const keys[] = {"cidr", "gateway", NULL};
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(subnets, i, v) {
+		char sp[96];
+		const char *cidr = NULL, *gw = NULL;
+		uint8_t addr[16], plen;
+		int family, gw_family;
+
+		snprintf(sp, sizeof(sp), "%s.subnets[%zu]", path, i);
+		if (rules_check_keys(ctx, v, sp, keys) < 0 ||
+		    rules_get_string(ctx, v, sp, "cidr", true, &cidr) < 0 ||
+		    rules_get_string(ctx, v, sp, "gateway", false, &gw) < 0)
+			return -EINVAL;
+		if (rules_parse_cidr(cidr, &family, addr, &plen) < 0)
+			return rules_error(ctx, sp, "cidr \"%s\" is not a prefix with zero host bits",
+					   cidr);
+		if (gw != NULL && (rules_parse_ip(gw, &gw_family, addr) < 0 || gw_family != family))
+			return rules_error(ctx, sp, "gateway \"%s\" is not an IPv%d address", gw,
+					   family);
+	}
+	json_array_foreach(vteps, i, v) {
+		char sp[96];
+		uint8_t addr[16];
+		int family;
+
+		snprintf(sp, sizeof(sp), "%s.flood_vteps[%zu]", path, i);
+		if (!json_is_string(v) || rules_parse_ip(json_string_value(v), &family, addr) < 0 ||
+		    family != 4)
+			return rules_error(ctx, sp, "must be an IPv4 VTEP address");
+	}
+	return 0;
+}
+
+// RFC 4291 section 2.5.1 / appendix A: fe80::/64 with the modified EUI-64 of the MAC.
+static void bridge_port_ll_init(struct bridge_port *p) {
+	const uint8_t *m = p->mac.addr_bytes;
+
+	memset(p->ip6_ll, 0, sizeof(p->ip6_ll));
+	p->ip6_ll[0] = 0xfe;
+	p->ip6_ll[1] = 0x80;
+	p->ip6_ll[8] = m[0] ^ 0x02;
+	p->ip6_ll[9] = m[1];
+	p->ip6_ll[10] = m[2];
+	p->ip6_ll[11] = 0xff;
+	p->ip6_ll[12] = 0xfe;
+	p->ip6_ll[13] = m[3];
+	p->ip6_ll[14] = m[4];
+	p->ip6_ll[15] = m[5];
+}
+
+static int statics_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_cfg *bc) {
+	static const char *const keys[] = {"network", "mac", "port", NULL};
+	const json_t *arr = json_object_get(doc, "static_macs");
+	size_t i;
+	json_t *o;
+
+	if (json_array_size(arr) > BRIDGE_STATIC_MAX / 2)
+		return rules_error(ctx, "static_macs", "at most %d entries", BRIDGE_STATIC_MAX / 2);
+	bc->statics = calloc(json_array_size(arr) + 1, sizeof(*bc->statics));
+	if (bc->statics == NULL)
+		return -ENOMEM;
+	json_array_foreach(arr, i, o) {
+		struct bridge_static *st = &bc->statics[i];
+		const char *network = NULL, *mac = NULL, *port = NULL;
+		char path[48];
+
+		snprintf(path, sizeof(path), "static_macs[%zu]", i);
+		if (rules_check_keys(ctx, o, path, keys) < 0 ||
+		    rules_get_id(ctx, o, path, "network", true, &network) < 0 ||
+		    rules_get_string(ctx, o, path, "mac", true, &mac) < 0 ||
+		    rules_get_id(ctx, o, path, "port", true, &port) < 0)
+			return -EINVAL;
+		if (rules_parse_mac(mac, &st->key.mac) < 0 ||
+		    !rte_is_unicast_ether_addr(&st->key.mac) ||
+		    rte_is_zero_ether_addr(&st->key.mac))
+			return rules_error(ctx, path, "mac \"%s\" is not a unicast MAC address", mac);
+		rules_refer(ctx, "network", network, path);
+		rules_refer(ctx, "port", port, path);
+		snprintf(st->port, sizeof(st->port), "%s", port);
+		// The network name is kept in the key's place until build() knows its bd_id.
+		st->key.bd_id = UINT16_MAX;
+		bc->n_static++;
+		for (uint16_t j = 0; j < bc->n_ports; j++) {
+			if (strcmp(bc->ports[j].name, port) == 0 &&
+			    strcmp(bc->ports[j].network, network) != 0)
+				return rules_error(ctx, path, "port %s is in network %s, not %s",
+						   port, bc->ports[j].network, network);
+		}
+	}
+	return 0;
+}
+
+static int bridge_parse(struct rules_ctx *ctx, const json_t *doc, void **data) {
+	struct bridge_cfg *bc = calloc(1, sizeof(*bc));
+
+	if (bc == NULL)
+		return -ENOMEM;
+	*data = bc;
+	if (networks_parse(ctx, doc, bc) < 0 || ports_parse(ctx, doc, bc) < 0 ||
+	    statics_parse(ctx, doc, bc) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+// A stable bd_id for network `id`: the one it had, or the lowest free one.
+static int bd_id_assign(const char *id) {
+	static uint8_t used[BRIDGE_MAX];
+	json_t *v;
+	const char *key;
+
+	if (bd_ids == NULL)
+		bd_ids = json_object();
+	v = json_object_get(bd_ids, id);
+	if (v != NULL)
+		return (int)json_integer_value(v);
+	memset(used, 0, sizeof(used));
+	json_object_foreach(bd_ids, key, v)
+		used[json_integer_value(v)] = 1;
+	for (int i = 0; i < BRIDGE_MAX; i++) {
+		if (!used[i]) {
+			json_object_set_new(bd_ids, id, json_integer(i));
+			return i;
+		}
+	}
+	return -ENOSPC;
+}
+
+static int static_table_create(struct bridge_cfg *bc) {
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = RTE_MAX(64u, (unsigned int)(bc->n_ports + bc->n_static) * 2),
+		.key_len = sizeof(struct bridge_mac_key),
+		.hash_func = rte_jhash,
+		.socket_id = SOCKET_ID_ANY,
+	};
+
+	snprintf(name, sizeof(name), "vsw_static_%u", n_static_tables++);
+	bc->static_macs = rte_hash_create(&hp);
+	return bc->static_macs != NULL ? 0 : -ENOMEM;
+}
+
+static int static_add(struct rules_ctx *ctx, struct bridge_cfg *bc, const struct bridge_mac_key *k,
+		      uint16_t port_id, const char *path) {
+	void *prev;
+
+	if (rte_hash_lookup_data(bc->static_macs, k, &prev) >= 0 &&
+	    (uintptr_t)prev != port_id)
+		return rules_error(ctx, path, "MAC already lives behind another port");
+	if (rte_hash_add_key_data(bc->static_macs, k, (void *)(uintptr_t)port_id) < 0)
+		return rules_error(ctx, path, "static MAC table full");
+	return 0;
+}
+
+static int bridge_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
+	struct bridge_cfg *bc = data;
+
+	if (static_table_create(bc) < 0)
+		return -ENOMEM;
+	for (uint16_t i = 0; i < bc->n_bridges; i++) {
+		int id = bd_id_assign(bc->bridges[i].id);
+		if (id < 0)
+			return rules_error(ctx, "networks", "no free bridge domain id");
+		bc->bridges[i].bd_id = (uint16_t)id;
+		bc->bd[id] = &bc->bridges[i];
+	}
+	for (uint16_t i = 0; i < bc->n_ports; i++) {
+		struct bridge_port *p = &bc->ports[i];
+		struct bridge *b = (struct bridge *)bridge_find(bc, p->network);
+		const struct dp_port *dp = dp_config_port_lookup(cfg, p->name);
+		char path[48];
+
+		snprintf(path, sizeof(path), "ports[%u]", i);
+		p->port_id = dp->port_id;
+		p->bd_id = b->bd_id;
+		bc->port[p->port_id] = p;
+		b->ports[b->n_ports++] = p->port_id;
+		if (static_add(ctx, bc, &(struct bridge_mac_key){p->bd_id, p->mac}, p->port_id,
+			       path) < 0)
+			return -EINVAL;
+	}
+	for (uint16_t i = 0; i < bc->n_static; i++) {
+		struct bridge_static *st = &bc->statics[i];
+		const struct dp_port *dp = dp_config_port_lookup(cfg, st->port);
+		char path[48];
+
+		snprintf(path, sizeof(path), "static_macs[%u]", i);
+		st->key.bd_id = bc->port[dp->port_id]->bd_id;
+		if (static_add(ctx, bc, &st->key, dp->port_id, path) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+// Forget the bd_id of networks that the new snapshot lacks, once their learned MACs are gone.
+static void bridge_published(const struct dp_config *old, const struct dp_config *cfg) {
+	const struct bridge_cfg *bc = bridge_cfg_get(cfg);
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	fdb_flush_stale(bc);
+	json_object_foreach_safe(bd_ids, tmp, key, v) {
+		if (bridge_find(bc, key) == NULL)
+			json_object_del(bd_ids, key);
+	}
+	RTE_SET_USED(old);
+}
+
+static struct rules_section bridge_section = {
+	.name = "vswitch",
+	.arrays = {
+		{.key = "networks", .kind = "network", .id_fields = {"id"}},
+		{.key = "ports", .kind = "port", .id_fields = {"id"}},
+		{.key = "static_macs", .kind = "static_mac", .id_fields = {"network", "mac"}},
+	},
+	.parse = bridge_parse,
+	.build = bridge_build,
+	.free = bridge_cfg_free,
+	.published = bridge_published,
+};
+
+RTE_INIT(bridge_section_init) {
+	rules_section_register(&bridge_section);
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// l2_flood: broadcast, multicast and unknown unicast go to every other port of the frame's
+// network, and to no port of any other network. Each extra copy is a new mbuf from the packet
+// pool (rte_pktmbuf_copy) with a copy of the metadata; the original goes to the last port. A
+// burst node, because one packet in makes several out. After l2_lookup; leads to port_tx.
+
+#include <rte_graph_worker.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/graph.h"
+#include "dataplane/port.h"
+#include "vswitch/bridge.h"
+
+enum l2_flood_edge {
+	L2_FLOOD_DROP = DP_EDGE_DROP,
+	L2_FLOOD_OUTPUT,
+	L2_FLOOD__COUNT
+};
+
+static void l2_flood_one(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
+			 const struct bridge_cfg *bc, struct rte_mbuf *m) {
+	struct pkt_meta *meta = pkt_meta(m);
+	const struct bridge *b = bridge_lookup(bc, meta->bd_id);
+	uint16_t targets[RTE_MAX_ETHPORTS], n = 0, copies = 0;
+
+	for (uint16_t i = 0; i < b->n_ports; i++)
+		if (b->ports[i] != meta->in_port)
+			targets[n++] = b->ports[i];
+	if (n == 0) {
+		meta->drop_reason = DROP_L2_FLOOD_NO_PORTS;
+		if (unlikely(meta->flags & PKT_F_TRACED))
+			trace_add(lc, m, node->id, L2_FLOOD_DROP, 0);
+		rte_node_enqueue_x1(graph, node, L2_FLOOD_DROP, m);
+		return;
+	}
+	for (uint16_t i = 0; i + 1 < n; i++) {
+		struct rte_mbuf *c = rte_pktmbuf_copy(m, dp_pktmbuf_pool(), 0, UINT32_MAX);
+		if (unlikely(c == NULL)) {
+			lc->counters.drops[meta->in_port][DROP_MBUF_EXHAUSTED]++;
+			continue;
+		}
+		*pkt_meta(c) = *meta;
+		pkt_meta(c)->out_port = targets[i];
+		pkt_meta(c)->flags |= PKT_F_FLOODED;
+		pkt_meta(c)->n_flood = 0;
+		rte_node_enqueue_x1(graph, node, L2_FLOOD_OUTPUT, c);
+		copies++;
+	}
+	meta->out_port = targets[n - 1];
+	if (unlikely(meta->flags & PKT_F_TRACED)) {
+		meta->n_flood = copies;
+		pkt_trace_note(m, n, copies);
+		trace_add(lc, m, node->id, L2_FLOOD_OUTPUT, 0);
+	}
+	rte_node_enqueue_x1(graph, node, L2_FLOOD_OUTPUT, m);
+}
+
+static uint16_t l2_flood_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+				 uint16_t n) {
+	struct dp_lcore *lc = dp_lcore_get();
+	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
+
+	for (uint16_t i = 0; i < n; i++)
+		l2_flood_one(graph, node, lc, bc, objs[i]);
+	return n;
+}
+
+static void l2_flood_format(const struct trace_record *r, char *buf, size_t size) {
+	snprintf(buf, size, "flood to %" PRIu64 " port(s) of the network", r->aux[0]);
+}
+TRACE_FORMATTER(l2_flood, l2_flood_format)
+
+static struct rte_node_register l2_flood_node = {
+	.name = "l2_flood",
+	.process = l2_flood_process,
+	.nb_edges = L2_FLOOD__COUNT,
+	.next_nodes = {
+		[L2_FLOOD_DROP] = DP_DROP_NODE,
+		[L2_FLOOD_OUTPUT] = "port_tx",
+	},
+};
+RTE_NODE_REGISTER(l2_flood_node);

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// vswitch control side: learn events from workers, aging, and the show methods.
+#pragma once
+
+#include "dataplane/lcore.h"
+#include "vswitch/bridge.h"
+
+extern uint16_t vswitch_learn_event;
+
+// Data path. Ask the control thread to learn `key` behind `port_id`.
+static inline void vswitch_learn_post(struct dp_lcore *lc, const struct bridge_mac_key *key,
+				      uint16_t port_id) {
+	struct dp_event ev = {.type = vswitch_learn_event, .port_id = port_id,
+			      .bd_id = key->bd_id};
+
+	memcpy(ev.data, &key->mac, sizeof(key->mac));
+	dp_event_post(lc, &ev);
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// vswitch, control thread: starts the learned MAC table, handles learn events, ages MACs, and
+// serves show.networks and show.macs and the vswitch columns of show.ports.
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#define DP_LOG_TYPE dp_logtype_vswitch
+#include "dataplane/ctl.h"
+#include "dataplane/log.h"
+#include "dataplane/stats.h"
+#include "dataplane/worker.h"
+#include "vswitch/bridge.h"
+#include "vswitch/fdb.h"
+#include "vswitch/vswitch.h"
+
+uint16_t vswitch_learn_event;
+
+static void mac_format(const struct rte_ether_addr *mac, char *buf, size_t size) {
+	rte_ether_format_addr(buf, (uint16_t)size, mac);
+}
+
+static void on_learn(const struct dp_event *ev) {
+	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
+	const struct bridge_port *p = bc ? bridge_port_lookup(bc, ev->port_id) : NULL;
+	struct bridge_mac_key key = {.bd_id = ev->bd_id};
+
+	if (p == NULL || p->bd_id != ev->bd_id)
+		return; // the port left the network since the worker saw the frame
+	memcpy(&key.mac, ev->data, sizeof(key.mac));
+	fdb_learn(bc, &key, ev->port_id);
+}
+
+static void on_age(void) {
+	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
+	unsigned int n = fdb_age(bc, dp_uptime_sec());
+
+	if (n > 0)
+		LOG(DEBUG, "aged out macs=%u", n);
+}
+
+static void port_info(const struct dp_config *cfg, const struct dp_port *dp, json_t *o) {
+	const struct bridge_cfg *bc = bridge_cfg_get(cfg);
+	const struct bridge_port *p = bc ? bridge_port_lookup(bc, dp->port_id) : NULL;
+	json_t *ips = json_array();
+	char buf[64];
+
+	if (p == NULL)
+		return;
+	mac_format(&p->mac, buf, sizeof(buf));
+	for (uint8_t i = 0; i < p->n_ip4; i++)
+		json_array_append_new(ips, json_string(inet_ntop(AF_INET, &p->ip4[i], buf + 20, 44)));
+	for (uint8_t i = 0; i < p->n_ip6; i++)
+		json_array_append_new(ips, json_string(inet_ntop(AF_INET6, p->ip6[i], buf + 20, 44)));
+	mac_format(&p->mac, buf, 20);
+	json_object_set_new(o, "network", json_string(p->network));
+	json_object_set_new(o, "kind", json_string(p->kind));
+	json_object_set_new(o, "mac", json_string(buf));
+	json_object_set_new(o, "ips", ips);
+	json_object_set_new(o, "port_security", json_boolean(p->port_security));
+}
+
+static void method_show_networks(struct ctl_call *call) {
+	const struct dp_config *cfg = dp_config_current();
+	const struct bridge_cfg *bc = bridge_cfg_get(cfg);
+	json_t *list = json_array();
+
+	for (uint16_t i = 0; bc != NULL && i < bc->n_bridges; i++) {
+		const struct bridge *b = &bc->bridges[i];
+		json_t *ports = json_array();
+		for (uint16_t j = 0; j < b->n_ports; j++)
+			json_array_append_new(ports, json_string(bc->port[b->ports[j]]->name));
+		json_array_append_new(
+			list, json_pack("{sssssisisisosisisIsbsi}", "id", b->id, "tenant", b->tenant,
+					"vni", (int)b->vni, "mtu", b->mtu, "bd_id", b->bd_id,
+					"ports", ports, "n_macs", (int)fdb_count(b->bd_id),
+					"mac_limit", (int)b->mac_limit, "mac_limit_hits",
+					(json_int_t)fdb_limit_hits(b->bd_id), "mac_learning",
+					b->mac_learning, "mac_aging_s", (int)b->mac_aging_s));
+	}
+	call->result = list;
+}
+
+struct macs_walk {
+	const struct bridge_cfg *bc;
+	const struct bridge *only;
+	json_t *list;
+	uint32_t now;
+};
+
+static void mac_json(struct macs_walk *w, const struct bridge_mac_key *key, uint16_t port_id,
+		     const char *type, json_t *age) {
+	const struct bridge *b = bridge_lookup(w->bc, key->bd_id);
+	const struct bridge_port *p = bridge_port_lookup(w->bc, port_id);
+	char mac[32];
+
+	if (b == NULL || (w->only != NULL && w->only != b)) {
+		json_decref(age);
+		return;
+	}
+	mac_format(&key->mac, mac, sizeof(mac));
+	json_array_append_new(w->list, json_pack("{ssssssssssso}", "network", b->id, "tenant",
+						 b->tenant, "mac", mac, "port", p ? p->name : "?",
+						 "type", type, "age_s", age));
+}
+
+static void learned_cb(const struct bridge_mac_key *key, uint16_t port_id, uint32_t seen,
+		       void *arg) {
+	struct macs_walk *w = arg;
+
+	mac_json(w, key, port_id, "learned", json_integer(w->now - RTE_MIN(seen, w->now)));
+}
+
+static void method_show_macs(struct ctl_call *call) {
+	const char *network = json_string_value(json_object_get(call->params, "network"));
+	struct macs_walk w = {.bc = bridge_cfg_get(dp_config_current()), .list = json_array(),
+			      .now = dp_uptime_sec()};
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	if (network != NULL && (w.only = bridge_find(w.bc, network)) == NULL) {
+		json_decref(w.list);
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "network: no network \"%s\"", network);
+		return;
+	}
+	while (w.bc != NULL && rte_hash_iterate(w.bc->static_macs, &key, &data, &iter) >= 0) {
+		const struct bridge_mac_key *k = key;
+		const struct bridge_port *p = bridge_port_lookup(w.bc, (uint16_t)(uintptr_t)data);
+		bool own = p != NULL && rte_is_same_ether_addr(&p->mac, &k->mac);
+		mac_json(&w, k, (uint16_t)(uintptr_t)data, own ? "port" : "static", json_null());
+	}
+	if (w.bc != NULL)
+		fdb_walk(learned_cb, &w);
+	call->result = w.list;
+}
+
+static int vswitch_init(void) {
+	int ret = fdb_init();
+
+	if (ret < 0)
+		return ret;
+	vswitch_learn_event = dp_event_handler_register("vswitch.learn", on_learn);
+	dp_periodic_register("vswitch.age", on_age, 1000);
+	dp_port_info_register(port_info);
+	ctl_method_register("show.networks", "tenant networks (bridge domains)",
+			    method_show_networks);
+	ctl_method_register("show.macs", "static, port and learned MACs; params {network}",
+			    method_show_macs);
+	return 0;
+}
+
+RTE_INIT(vswitch_register) {
+	dp_feature_register("vswitch", vswitch_init);
+}
