@@ -66,10 +66,5 @@ static void parse_trace_format(const struct trace_record *r, char *buf, size_t s
 			 (r->pkt_flags & PKT_F_IP_LATER_FRAG) ? " frag=later" : " frag=first");
 }
 
-// DP_NODE_DEFINE's parameter is called `name`, so it also replaces the `.name` field designator;
-// expanding our argument to the token `name` keeps that designator intact (token pasting and
-// stringizing use the unexpanded `parse`). Drop the #define once graph.h renames the parameter.
-#define parse name
 DP_NODE_DEFINE(parse, parse_decide, PARSE__COUNT, [PARSE_NEXT] = "port_security");
-#undef parse
 TRACE_FORMATTER(parse, parse_trace_format);
