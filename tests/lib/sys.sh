@@ -1,0 +1,378 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared helpers for the system tests (tests/system/*_test.sh) and the demo (demo/run.sh): a
+# unique name prefix per run, vnetd start and stop, container network namespaces on vnetd's TAP
+# ports, packet captures, counters read through vnetctl, polling waits, and one cleanup trap
+# that undoes everything the run made, even when it fails. Source it, then call sys_init.
+#
+# Every name a run creates (netns, interfaces, EAL file prefix, socket, temp dir) starts with
+# $SYS_TAG, so that runs in parallel and other engineers' tests never collide. Waits poll a
+# condition every 50 ms with a deadline; there are no fixed sleeps.
+
+SYS_SRC=${VNET_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+VNETD=${VNETD:-$SYS_SRC/build/vnetd}
+VNETCTL=${VNETCTL:-$SYS_SRC/build/dataplane/vnetctl}
+# The system python: it has scapy (a pyenv python first in PATH may not).
+PY=${PY:-/usr/bin/python3}
+
+SYS_TAG=        # per-run prefix, e.g. "l2p4711"
+SYS_TMP=        # per-run temp dir, removed by cleanup (unless SYS_KEEP=1)
+SYS_KEEP=${SYS_KEEP:-0}
+SYS_FAILED=0    # count of failed `check`s (the demo's steps)
+SYS_T0=$SECONDS
+declare -a SYS_NETNS=()    # netns this run made
+declare -a SYS_IFACES=()   # interfaces this run made in the root netns
+declare -a SYS_PIDS=()     # background helpers (captures, servers)
+declare -A SYS_VNETD_PID=() SYS_VNETD_SOCK=() SYS_VNETD_LOG=()
+SYS_LAST_PID=
+
+log() { printf '%s\n' "$*" >&2; }
+
+pass() { printf 'PASS: %s\n' "$*"; }
+
+# fail MSG: report and exit 1; the EXIT trap cleans up.
+fail() {
+	printf 'FAIL: %s\n' "$*" >&2
+	exit 1
+}
+
+# check DESC CMD...: run CMD, print PASS or FAIL for DESC, count failures, never exit (demo steps).
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		pass "$desc"
+	else
+		printf 'FAIL: %s\n' "$desc"
+		SYS_FAILED=$((SYS_FAILED + 1))
+	fi
+}
+
+# sys_init NAME: choose the run's prefix (NAME, at most 4 characters, plus the shell's pid), make
+# the temp dir and register cleanup. Names derived from the tag fit the 15 characters of an
+# interface name when the suffix is at most 3 characters (see sys_name).
+sys_init() {
+	local name=${1:?sys_init NAME}
+	[[ $name =~ ^[a-z][a-z0-9]{0,3}$ ]] || fail "sys_init: name '$name' must be 1..4 of [a-z0-9]"
+	[[ $EUID -eq 0 ]] || fail "system tests need root (network namespaces, TAP, hugepages)"
+	SYS_TAG=$name$$
+	SYS_TMP=$(mktemp -d "/tmp/vnet-$SYS_TAG.XXXXXX") || fail "mktemp"
+	trap 'sys_on_exit' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	[[ -x $VNETD ]] || fail "no vnetd at $VNETD (build it: meson setup build && ninja -C build)"
+	[[ -x $VNETCTL ]] || fail "no vnetctl at $VNETCTL"
+}
+
+# sys_name SUFFIX: "$SYS_TAG-SUFFIX", checked to fit an interface name.
+sys_name() {
+	local n="$SYS_TAG-$1"
+	((${#n} <= 15)) || fail "sys_name: '$n' is longer than 15 characters"
+	printf '%s\n' "$n"
+}
+
+sys_on_exit() {
+	local rc=$?
+	set +e # cleanup goes on whatever fails
+	trap - EXIT INT TERM
+	if [[ $SYS_KEEP == 1 && $rc -eq 0 ]]; then
+		return 0
+	fi
+	if ((rc != 0)); then
+		sys_dump_logs
+		log "FAIL: $(basename "$0") exit $rc after $((SECONDS - SYS_T0)) s"
+	fi
+	cleanup
+	exit "$rc"
+}
+
+# On failure: the tail of every vnetd log, to see why.
+sys_dump_logs() {
+	local name
+	for name in "${!SYS_VNETD_LOG[@]}"; do
+		[[ -s ${SYS_VNETD_LOG[$name]} ]] || continue
+		log "--- vnetd $name log (${SYS_VNETD_LOG[$name]}), last lines:"
+		tail -n 30 "${SYS_VNETD_LOG[$name]}" >&2
+	done
+}
+
+# cleanup: kill what we started (helpers, then every vnetd: SIGTERM, SIGKILL after 5 s), delete
+# our netns and interfaces, remove the temp dir. Idempotent; safe to call from any state.
+cleanup() {
+	local pid ns ifc name
+	for pid in "${SYS_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${SYS_PIDS[@]}"; do
+		sys_reap "$pid" 2
+	done
+	SYS_PIDS=()
+	for name in "${!SYS_VNETD_PID[@]}"; do
+		vnetd_stop "$name" >/dev/null 2>&1
+	done
+	for ns in "${SYS_NETNS[@]}"; do
+		# Anything still running inside one of our namespaces was started by this run.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	SYS_NETNS=()
+	for ifc in "${SYS_IFACES[@]}"; do
+		ip link del "$ifc" 2>/dev/null
+	done
+	SYS_IFACES=()
+	if [[ -n $SYS_TMP && -d $SYS_TMP ]]; then
+		rm -rf -- "$SYS_TMP"
+	fi
+	SYS_TMP=
+	return 0
+}
+
+# sys_reap PID TIMEOUT: wait up to TIMEOUT s for PID (a child of ours) to end, then SIGKILL it.
+sys_reap() {
+	local pid=$1 deadline=$((SECONDS + $2))
+	while kill -0 "$pid" 2>/dev/null; do
+		if ((SECONDS >= deadline)); then
+			kill -KILL "$pid" 2>/dev/null
+			break
+		fi
+		sleep 0.05
+	done
+	wait "$pid" 2>/dev/null || true
+	return 0
+}
+
+# wait_for DESC TIMEOUT CMD...: run CMD every 50 ms until it succeeds (0) or TIMEOUT seconds
+# (integer) pass (1, with a message naming DESC and the last output of CMD).
+wait_for() {
+	local desc=$1 timeout=$2 out deadline
+	shift 2
+	deadline=$((SECONDS + timeout))
+	while true; do
+		if out=$("$@" 2>&1); then
+			return 0
+		fi
+		if ((SECONDS >= deadline)); then
+			log "timed out after ${timeout} s waiting for: $desc"
+			[[ -n $out ]] && log "  last output: ${out:0:500}"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# ensure_hugepages: at least 512 2 MiB pages reserved and hugetlbfs mounted on /dev/hugepages.
+ensure_hugepages() {
+	local n
+	n=$(cat /proc/sys/vm/nr_hugepages)
+	if ((n < 512)); then
+		echo 512 >/proc/sys/vm/nr_hugepages || fail "cannot reserve hugepages"
+	fi
+	if ! mountpoint -q /dev/hugepages; then
+		mkdir -p /dev/hugepages
+		mount -t hugetlbfs nodev /dev/hugepages || fail "cannot mount hugetlbfs on /dev/hugepages"
+	fi
+}
+
+# vnetd_config NAME RULES_JSON: print a vnetd configuration for an instance NAME of this run:
+# 2 lcores, no PCI, its own EAL file prefix, 256 MiB, socket $SYS_TMP/NAME.sock, the rules inline.
+vnetd_config() {
+	local name=$1 rules=$2
+	cat <<EOF
+{"eal_args": ["-l", "0,1", "--no-pci", "--file-prefix", "$SYS_TAG-$name", "-m", "256",
+              "--log-level", "lib.eal:notice"],
+ "socket": "$SYS_TMP/$name.sock",
+ "idle_sleep_max_us": 1000,
+ "rules": $rules}
+EOF
+}
+
+# vnetd_start NAME CONFIG: start vnetd in the background (log in $SYS_TMP/vnetd-NAME.log) and
+# wait up to 20 s until `vnetctl status` answers. On failure prints the log and exits.
+vnetd_start() {
+	local name=$1 config=$2 sock pid logf deadline rc
+	sock=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get("socket", "/run/vnet/vnetd.sock"))' "$config") ||
+		fail "vnetd_start: cannot read socket from $config"
+	logf=$SYS_TMP/vnetd-$name.log
+	"$VNETD" -c "$config" >"$logf" 2>&1 &
+	pid=$!
+	SYS_VNETD_PID[$name]=$pid
+	SYS_VNETD_SOCK[$name]=$sock
+	SYS_VNETD_LOG[$name]=$logf
+	deadline=$((SECONDS + 20))
+	until "$VNETCTL" -s "$sock" status >/dev/null 2>&1; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			rc=0
+			wait "$pid" || rc=$?
+			log "vnetd $name exited with status $rc before answering; log:"
+			cat "$logf" >&2
+			unset "SYS_VNETD_PID[$name]"
+			fail "vnetd $name did not start"
+		fi
+		if ((SECONDS >= deadline)); then
+			log "vnetd $name not answering on $sock after 20 s; log:"
+			cat "$logf" >&2
+			fail "vnetd $name did not start"
+		fi
+		sleep 0.05
+	done
+}
+
+# vnetd_sock NAME: the control socket of instance NAME.
+vnetd_sock() { printf '%s\n' "${SYS_VNETD_SOCK[$1]}"; }
+
+# vnetd_stop NAME: SIGTERM, wait up to 10 s, then SIGKILL. Returns vnetd's exit status.
+vnetd_stop() {
+	local name=$1 pid=${SYS_VNETD_PID[$1]:-} rc deadline
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	deadline=$((SECONDS + 10))
+	while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "vnetd $name still running 10 s after SIGTERM: SIGKILL"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	unset "SYS_VNETD_PID[$name]"
+	return "$rc"
+}
+
+# vnetctl_to NAME ARGS...: vnetctl against instance NAME.
+vnetctl_to() {
+	local name=$1
+	shift
+	"$VNETCTL" -s "${SYS_VNETD_SOCK[$name]}" "$@"
+}
+
+# netns_add NAME: create a netns (registered for cleanup) with lo up.
+netns_add() {
+	ip netns add "$1" || fail "ip netns add $1"
+	SYS_NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# netns_container NS IFACE MAC IPV4/PLEN [IPV6/PLEN]: create netns NS, move the (TAP) interface
+# IFACE into it (waiting up to 5 s for IFACE to appear), give it MAC before bringing it up, and
+# the addresses. Without IPV6 the interface has IPv6 disabled (no ND/MLD noise); with it, no
+# duplicate address detection and no router solicitations.
+netns_container() {
+	local ns=$1 ifc=$2 mac=$3 ip4=$4 ip6=${5:-}
+	wait_for "interface $ifc" 5 ip link show dev "$ifc" || fail "no interface $ifc"
+	netns_add "$ns"
+	ip link set dev "$ifc" down
+	ip link set dev "$ifc" netns "$ns" || fail "cannot move $ifc into $ns"
+	ip netns exec "$ns" sh -e -c "
+		sysctl -qw net.ipv6.conf.$ifc.disable_ipv6=$([[ -n $ip6 ]] && echo 0 || echo 1)
+		sysctl -qw net.ipv6.conf.$ifc.accept_dad=0
+		sysctl -qw net.ipv6.conf.$ifc.router_solicitations=0
+		sysctl -qw net.ipv6.conf.$ifc.accept_ra=0
+		ip link set dev $ifc address $mac
+		ip addr add $ip4 dev $ifc
+		if [ -n '$ip6' ]; then ip -6 addr add $ip6 dev $ifc nodad; fi
+		ip link set dev $ifc up
+	" || fail "cannot configure $ifc in $ns"
+}
+
+# in_ns NS CMD...: run CMD in netns NS.
+in_ns() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# spawn LOGFILE CMD...: run CMD in the background (output to LOGFILE), killed by cleanup. Its pid
+# is in $SYS_LAST_PID.
+spawn() {
+	local logf=$1
+	shift
+	"$@" >"$logf" 2>&1 &
+	SYS_LAST_PID=$!
+	SYS_PIDS+=("$SYS_LAST_PID")
+}
+
+# capture_start NS IFACE FILE [FILTER...]: tcpdump, inbound packets only, in netns NS, to the pcap
+# FILE; returns once tcpdump listens. Its pid is in $SYS_LAST_PID (stop with capture_stop).
+capture_start() {
+	local ns=$1 ifc=$2 file=$3
+	shift 3
+	spawn "$file.log" ip netns exec "$ns" tcpdump -n -U -Q in -i "$ifc" -w "$file" "$@"
+	wait_for "tcpdump on $ns/$ifc listening" 10 grep -q "listening on" "$file.log" ||
+		fail "capture on $ns/$ifc did not start: $(cat "$file.log")"
+}
+
+# capture_stop PID: stop a capture (SIGINT flushes it) and wait for it.
+capture_stop() {
+	kill -INT "$1" 2>/dev/null
+	sys_reap "$1" 5
+}
+
+# pcap_count FILE [FILTER...]: number of packets in FILE that match FILTER.
+pcap_count() {
+	local file=$1
+	shift
+	tcpdump -n -r "$file" "$@" 2>/dev/null | wc -l
+}
+
+# json_get PYEXPR: read JSON on stdin as `d` and print the Python expression PYEXPR.
+json_get() {
+	$PY -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
+# drop_count SOCK REASON [PORT]: how many packets vnetd dropped for REASON (from PORT).
+drop_count() {
+	local sock=$1 reason=$2 port=${3:-}
+	"$VNETCTL" -s "$sock" drops --json | $PY -c '
+import json, sys
+reason, port = sys.argv[1], sys.argv[2]
+for r in json.load(sys.stdin)["reasons"]:
+    if r["reason"] == reason:
+        print(r["ports"].get(port, 0) if port else r["count"])
+        break
+else:
+    sys.exit("drop_count: vnetd knows no drop reason %r" % reason)
+' "$reason" "$port"
+}
+
+# port_counter SOCK PORT FIELD: a field of PORT in `show ports --json` (rx_pkts, tx_pkts, drops...).
+port_counter() {
+	"$VNETCTL" -s "$1" show ports --json | $PY -c '
+import json, sys
+for p in json.load(sys.stdin):
+    if p["name"] == sys.argv[1]:
+        print(p[sys.argv[2]])
+        break
+else:
+    sys.exit("port_counter: no port %r" % sys.argv[1])
+' "$2" "$3"
+}
+
+# generation SOCK: the configuration generation vnetd uses.
+generation() {
+	"$VNETCTL" -s "$1" status --json | json_get 'd["generation"]'
+}
+
+# counter_at_least MIN CMD...: succeed when CMD prints a number >= MIN (for wait_for).
+counter_at_least() {
+	local v
+	v=$("${@:2}") || return 1
+	((v >= $1))
+}
+
+# ping_ok NS ADDR [COUNT]: COUNT (default 1) pings from NS to ADDR, each answered within 1 s.
+ping_ok() {
+	local ns=$1 addr=$2 count=${3:-1}
+	ip netns exec "$ns" ping -n -q -c "$count" -i 0.2 -W 1 "$addr" >/dev/null 2>&1
+}
+
+# ping_fails NS ADDR: 2 pings in 2 s, none answered.
+ping_fails() {
+	! ip netns exec "$1" ping -n -q -c 2 -i 0.2 -w 2 "$2" >/dev/null 2>&1
+}
+
+# sys_done: print the test's PASS line with its run time.
+sys_done() {
+	pass "$(basename "$0") ($((SECONDS - SYS_T0)) s)"
+}
