@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// vswitch: port security, L2 lookup, learning, the MAC limit, aging, tenant isolation, and the
+// transactions that configure them. Nodes are tested through their decide functions; tables are
+// set up through rules_apply(), as vnetd does.
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "dataplane/rules.h"
+#include "dataplane/worker.h"
+#include "tests/lib/harness.h"
+#include "tests/lib/pktbuf.h"
+#include "tests/lib/pktgen.h"
+#include "vswitch/l2_lookup_node.c"
+#include "vswitch/port_security_node.c"
+
+#define MAC_A "02:00:00:00:01:0a"
+#define MAC_B "02:00:00:00:01:0b"
+#define MAC_X "02:00:00:00:01:99"
+#define BCAST "ff:ff:ff:ff:ff:ff"
+
+// Two tenants with the same MACs and IPs; red also has a port without port security.
+static const char *two_tenants =
+	"{\"revision\": 1,"
+	" \"networks\": [{\"id\": \"red\", \"tenant\": \"red\", \"vni\": 100, \"mtu\": 1400,"
+	"                 \"mac_limit\": 3},"
+	"                {\"id\": \"blue\", \"tenant\": \"blue\", \"vni\": 200}],"
+	" \"ports\": ["
+	"  {\"id\": \"ra\", \"network\": \"red\", \"device\": \"net_null10\", \"mac\": \"" MAC_A "\","
+	"   \"ips\": [\"10.0.0.10\", \"fd00::a\"]},"
+	"  {\"id\": \"rb\", \"network\": \"red\", \"device\": \"net_null11\", \"mac\": \"" MAC_B "\","
+	"   \"ips\": [\"10.0.0.11\"]},"
+	"  {\"id\": \"rt\", \"network\": \"red\", \"device\": \"net_null12\","
+	"   \"mac\": \"02:00:00:00:01:0c\", \"port_security\": false},"
+	"  {\"id\": \"ba\", \"network\": \"blue\", \"device\": \"net_null13\", \"mac\": \"" MAC_A "\","
+	"   \"ips\": [\"10.0.0.10\"]},"
+	"  {\"id\": \"bb\", \"network\": \"blue\", \"device\": \"net_null14\", \"mac\": \"" MAC_B "\","
+	"   \"ips\": [\"10.0.0.11\"]}],"
+	" \"static_macs\": [{\"network\": \"red\", \"mac\": \"02:00:00:00:02:01\", \"port\": \"rt\"}]"
+	"}";
+
+static int setup(void **state) {
+	struct harness *h;
+
+	if (harness_setup(state) < 0)
+		return -1;
+	h = *state;
+	if (harness_apply(h, two_tenants) != 0) {
+		fprintf(stderr, "setup apply: %s\n", h->err);
+		return -1;
+	}
+	return 0;
+}
+
+// Run port_security then l2_lookup, as the graph does; returns the last edge.
+static rte_edge_t l2_path(struct harness *h, struct rte_mbuf *m) {
+	rte_edge_t e = port_security_decide(h->lc, m);
+
+	return e == PORT_SECURITY_L2 ? l2_lookup_decide(h->lc, m) : e;
+}
+
+static void own_traffic_is_switched(void **state) {
+	struct harness *h = *state;
+	struct rte_mbuf *m = PKT_IP(.in_port = harness_port("ra"), .src_mac = MAC_A,
+				    .dst_mac = MAC_B, .src_ip = "10.0.0.10", .dst_ip = "10.0.0.11");
+
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_OUTPUT);
+	assert_int_equal(pkt_meta(m)->out_port, harness_port("rb"));
+	pktbuf_destroy(m);
+}
+
+static void spoofed_sources_are_dropped(void **state) {
+	struct harness *h = *state;
+	uint16_t ra = harness_port("ra");
+	struct rte_mbuf *m;
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_X, .dst_mac = MAC_B, .src_ip = "10.0.0.10",
+		   .dst_ip = "10.0.0.11");
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_SPOOF_MAC);
+	pktbuf_destroy(m);
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = MAC_B, .src_ip = "10.0.0.99",
+		   .dst_ip = "10.0.0.11");
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_SPOOF_IP);
+	pktbuf_destroy(m);
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = MAC_B, .src_ip = "fd00::99",
+		   .dst_ip = "fd00::b");
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_SPOOF_IP);
+	pktbuf_destroy(m);
+
+	m = pktgen_arp(ra, MAC_A, BCAST, 1, MAC_A, "10.0.0.11", "10.0.0.1");
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_SPOOF_ARP);
+	pktbuf_destroy(m);
+
+	m = pktgen_arp(ra, MAC_A, BCAST, 2, MAC_X, "10.0.0.10", "10.0.0.11");
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_SPOOF_ARP);
+	pktbuf_destroy(m);
+}
+
+static void neighbour_advertisements_are_checked(void **state) {
+	struct harness *h = *state;
+	uint16_t ra = harness_port("ra");
+	struct rte_mbuf *m;
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = BCAST, .src_ip = "fd00::a",
+		   .dst_ip = "ff02::1", .proto = 58, .icmp_type = 136, .nd_target = "fd00::b");
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_SPOOF_ND);
+	pktbuf_destroy(m);
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = BCAST, .src_ip = "fd00::a",
+		   .dst_ip = "ff02::1", .proto = 58, .icmp_type = 136, .nd_target = "fd00::a",
+		   .nd_lladdr = MAC_X);
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_SPOOF_ND);
+	pktbuf_destroy(m);
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = BCAST, .src_ip = "fd00::a",
+		   .dst_ip = "ff02::1", .proto = 58, .icmp_type = 136, .nd_target = "fd00::a",
+		   .nd_lladdr = MAC_A);
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	pktbuf_destroy(m);
+
+	// The EUI-64 link-local address of the port's MAC is its own (RFC 4291 appendix A).
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = BCAST, .src_ip = "fe80::ff:fe00:10a",
+		   .dst_ip = "ff02::1", .proto = 58, .icmp_type = 128);
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	pktbuf_destroy(m);
+}
+
+static void dhcp_discover_and_arp_probe_pass(void **state) {
+	struct harness *h = *state;
+	uint16_t ra = harness_port("ra");
+	struct rte_mbuf *m;
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = BCAST, .src_ip = "0.0.0.0",
+		   .dst_ip = "255.255.255.255", .udp_dst = 67);
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	pktbuf_destroy(m);
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = BCAST, .src_ip = "0.0.0.0",
+		   .dst_ip = "255.255.255.255", .udp_dst = 53);
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	pktbuf_destroy(m);
+
+	m = pktgen_arp(ra, MAC_A, BCAST, 1, MAC_A, "0.0.0.0", "10.0.0.10");
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	pktbuf_destroy(m);
+}
+
+static void mtu_and_vlan_are_enforced(void **state) {
+	struct harness *h = *state;
+	uint16_t ra = harness_port("ra");
+	struct rte_mbuf *m;
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = MAC_B, .src_ip = "10.0.0.10",
+		   .dst_ip = "10.0.0.11", .payload_len = 1400 - 28 + 1);
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_MTU_EXCEEDED);
+	pktbuf_destroy(m);
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = MAC_B, .src_ip = "10.0.0.10",
+		   .dst_ip = "10.0.0.11", .payload_len = 1400 - 28);
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	pktbuf_destroy(m);
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = MAC_B, .src_ip = "10.0.0.10",
+		   .dst_ip = "10.0.0.11", .vlan = 7);
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_VLAN_TAGGED);
+	pktbuf_destroy(m);
+}
+
+static void broadcast_and_unknown_flood_hairpin_drops(void **state) {
+	struct harness *h = *state;
+	uint16_t ra = harness_port("ra");
+	struct rte_mbuf *m;
+
+	m = pktgen_arp(ra, MAC_A, BCAST, 1, MAC_A, "10.0.0.10", "10.0.0.11");
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_FLOOD);
+	pktbuf_destroy(m);
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = MAC_X, .src_ip = "10.0.0.10",
+		   .dst_ip = "10.0.0.11");
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_FLOOD);
+	pktbuf_destroy(m);
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = MAC_A, .src_ip = "10.0.0.10",
+		   .dst_ip = "10.0.0.10");
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_L2_HAIRPIN);
+	pktbuf_destroy(m);
+
+	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = "02:00:00:00:02:01",
+		   .src_ip = "10.0.0.10", .dst_ip = "10.0.0.50");
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_OUTPUT);
+	assert_int_equal(pkt_meta(m)->out_port, harness_port("rt"));
+	pktbuf_destroy(m);
+}
+
+static void tenants_with_the_same_macs_stay_apart(void **state) {
+	struct harness *h = *state;
+	struct rte_mbuf *m;
+
+	m = PKT_IP(.in_port = harness_port("ba"), .src_mac = MAC_A, .dst_mac = MAC_B,
+		   .src_ip = "10.0.0.10", .dst_ip = "10.0.0.11");
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_OUTPUT);
+	assert_int_equal(pkt_meta(m)->out_port, harness_port("bb"));
+	pktbuf_destroy(m);
+
+	// A MAC that lives only in red (behind rt) is unknown in blue: flooded in blue only.
+	m = PKT_IP(.in_port = harness_port("ba"), .src_mac = MAC_A, .dst_mac = "02:00:00:00:02:01",
+		   .src_ip = "10.0.0.10", .dst_ip = "10.0.0.50");
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_FLOOD);
+	pktbuf_destroy(m);
+	const struct bridge_cfg *bc = bridge_cfg_get(h->lc->cfg);
+	const struct bridge *blue = bridge_find(bc, "blue");
+	assert_int_equal(blue->n_ports, 2);
+	for (uint16_t i = 0; i < blue->n_ports; i++)
+		assert_true(blue->ports[i] == harness_port("ba") ||
+			    blue->ports[i] == harness_port("bb"));
+}
+
+// Deliver the posted learn events to the control side, as vnetd's main loop does.
+static unsigned int deliver_events(struct harness *h) {
+	struct dp_event ev;
+	unsigned int n = 0;
+
+	while (harness_event_pop(h, &ev)) {
+		if (ev.type == vswitch_learn_event) {
+			struct bridge_mac_key key = {.bd_id = ev.bd_id};
+			memcpy(&key.mac, ev.data, 6);
+			fdb_learn(bridge_cfg_get(dp_config_current()), &key, ev.port_id);
+		}
+		n++;
+	}
+	return n;
+}
+
+static struct rte_mbuf *from_trunk(const char *src_mac, const char *dst_mac) {
+	return PKT_IP(.in_port = harness_port("rt"), .src_mac = src_mac, .dst_mac = dst_mac,
+		      .src_ip = "10.9.9.9", .dst_ip = "10.0.0.10");
+}
+
+static void learning_posts_events_then_forwards(void **state) {
+	struct harness *h = *state;
+	struct rte_mbuf *m;
+
+	m = from_trunk("02:00:00:00:03:01", MAC_A);
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_OUTPUT);
+	pktbuf_destroy(m);
+	assert_int_equal(deliver_events(h), 1);
+
+	// Now known: no new event, and traffic to it goes to the trunk.
+	m = from_trunk("02:00:00:00:03:01", MAC_A);
+	l2_path(h, m);
+	pktbuf_destroy(m);
+	assert_int_equal(harness_events_pending(h), 0);
+	m = PKT_IP(.in_port = harness_port("ra"), .src_mac = MAC_A, .dst_mac = "02:00:00:00:03:01",
+		   .src_ip = "10.0.0.10", .dst_ip = "10.9.9.9");
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_OUTPUT);
+	assert_int_equal(pkt_meta(m)->out_port, harness_port("rt"));
+	pktbuf_destroy(m);
+
+	// A dry-run (synthetic trace) packet never learns.
+	m = from_trunk("02:00:00:00:03:02", MAC_A);
+	pkt_meta(m)->flags |= PKT_F_DRY_RUN;
+	l2_path(h, m);
+	pktbuf_destroy(m);
+	assert_int_equal(harness_events_pending(h), 0);
+}
+
+static void mac_limit_is_per_network(void **state) {
+	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
+	uint16_t red = bridge_find(bc, "red")->bd_id, rt = harness_port("rt");
+	char mac[32];
+
+	for (int i = 0; i < 5; i++) {
+		struct bridge_mac_key key = {.bd_id = red};
+		snprintf(mac, sizeof(mac), "02:00:00:00:04:%02x", i);
+		rules_parse_mac(mac, &key.mac);
+		assert_int_equal(fdb_learn(bc, &key, rt), i < 3 ? 0 : -ENOSPC);
+	}
+	assert_int_equal(fdb_count(red), 3);
+	assert_int_equal(fdb_limit_hits(red), 2);
+	// Static MACs are never learned over.
+	struct bridge_mac_key st = {.bd_id = red};
+	rules_parse_mac("02:00:00:00:02:01", &st.mac);
+	assert_int_equal(fdb_learn(bc, &st, rt), -EEXIST);
+	// Aging: everything learned now is older than 300 s at now + 301.
+	assert_int_equal(fdb_age(bc, dp_uptime_sec() + 301), 3);
+	assert_int_equal(fdb_count(red), 0);
+}
+
+static void removing_a_port_flushes_its_macs(void **state) {
+	struct harness *h = *state;
+	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
+	struct bridge_mac_key key = {.bd_id = bridge_find(bc, "red")->bd_id};
+
+	rules_parse_mac("02:00:00:00:05:01", &key.mac);
+	assert_int_equal(fdb_learn(bc, &key, harness_port("rt")), 0);
+	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"remove\", \"kind\": \"static_mac\","
+					  " \"id\": {\"network\": \"red\", \"mac\": "
+					  "\"02:00:00:00:02:01\"}}, {\"op\": \"remove\", \"kind\":"
+					  " \"port\", \"id\": \"rt\"}]}"),
+			 0);
+	assert_null(dp_config_port_lookup(dp_config_current(), "rt"));
+	assert_int_equal(fdb_count(key.bd_id), 0);
+}
+
+static void bad_transactions_change_nothing(void **state) {
+	struct harness *h = *state;
+	uint64_t gen = dp_config_current()->generation;
+	static const struct {
+		const char *txn, *error;
+	} cases[] = {
+		{"{\"revision\": 2, \"networks\": [{\"id\": \"n\", \"tenant\": \"t\", \"vni\": 0}]}",
+		 "networks[0]: \"vni\" is 0, must be 1..16777215"},
+		{"{\"revision\": 2, \"ports\": [{\"id\": \"p\", \"network\": \"nope\", \"device\":"
+		 " \"net_null20\", \"mac\": \"02:00:00:00:00:01\"}]}",
+		 "ports[0]: refers to unknown network \"nope\""},
+		{"{\"revision\": 2, \"networks\": [{\"id\": \"n\", \"tenant\": \"t\", \"vni\": 5}],"
+		 " \"ports\": [{\"id\": \"p\", \"network\": \"n\", \"device\": \"net_null20\","
+		 " \"mac\": \"01:00:00:00:00:01\"}]}",
+		 "ports[0]: mac \"01:00:00:00:00:01\" is not a unicast MAC address"},
+		{"{\"revision\": 2, \"networks\": [{\"id\": \"n\", \"tenant\": \"t\", \"vni\": 5,"
+		 " \"colour\": 1}]}",
+		 "networks[0]: unknown key \"colour\""},
+		{"{\"revision\": 0}", "revision: 0 is older than the applied revision 1"},
+		{"{\"ops\": [{\"op\": \"add\", \"kind\": \"port\", \"object\": {\"id\": \"ra\"}}]}",
+		 "ops[0]: port already exists (use replace)"},
+		{"{\"ops\": [{\"op\": \"remove\", \"kind\": \"network\", \"id\": \"green\"}]}",
+		 "ops[0]: no such network"},
+		{"{\"revision\": 2, \"networks\": [{\"id\": \"n\", \"tenant\": \"t\", \"vni\": 5}],"
+		 " \"ports\": [{\"id\": \"p\", \"network\": \"n\", \"device\": \"net_bogus0\","
+		 " \"mac\": \"02:00:00:00:00:01\"}]}",
+		 "ports[0]: device \"net_bogus0\": rte_dev_probe failed"},
+		{"{\"ops\": [{\"op\": \"replace\", \"kind\": \"port\", \"object\": {\"id\": \"ra\","
+		 " \"network\": \"red\", \"device\": \"net_null30\", \"mac\": \"" MAC_A "\"}}]}",
+		 "ports[0]: device changed from \"net_null10\""},
+	};
+
+	for (size_t i = 0; i < RTE_DIM(cases); i++) {
+		assert_int_not_equal(harness_apply(h, cases[i].txn), 0);
+		if (strstr(h->err, cases[i].error) == NULL)
+			fail_msg("case %zu: error \"%s\" lacks \"%s\"", i, h->err, cases[i].error);
+		assert_int_equal(dp_config_current()->generation, gen);
+		assert_non_null(dp_config_port_lookup(dp_config_current(), "ra"));
+	}
+}
+
+static void ops_add_then_remove(void **state) {
+	struct harness *h = *state;
+	uint64_t gen = dp_config_current()->generation;
+
+	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"add\", \"kind\": \"port\", "
+					  "\"object\": {\"id\": \"rc\", \"network\": \"red\", "
+					  "\"device\": \"net_null15\", \"mac\": \"02:00:00:00:01:0d\"}}]}"),
+			 0);
+	assert_int_equal(dp_config_current()->generation, gen + 1);
+	assert_int_equal(dp_config_current()->revision, 2);
+	assert_int_equal(bridge_find(bridge_cfg_get(h->lc->cfg), "red")->n_ports, 4);
+	// Ports that stayed keep their DPDK port (no re-probe, no traffic loss).
+	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"remove\", \"kind\": \"port\", "
+					  "\"id\": \"rc\"}]}"),
+			 0);
+	assert_null(dp_config_port_lookup(dp_config_current(), "rc"));
+	assert_int_equal(bridge_find(bridge_cfg_get(h->lc->cfg), "red")->n_ports, 3);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, harness_teardown)
+		T(own_traffic_is_switched),
+		T(spoofed_sources_are_dropped),
+		T(neighbour_advertisements_are_checked),
+		T(dhcp_discover_and_arp_probe_pass),
+		T(mtu_and_vlan_are_enforced),
+		T(broadcast_and_unknown_flood_hairpin_drops),
+		T(tenants_with_the_same_macs_stay_apart),
+		T(learning_posts_events_then_forwards),
+		T(mac_limit_is_per_network),
+		T(removing_a_port_flushes_its_macs),
+		T(bad_transactions_change_nothing),
+		T(ops_add_then_remove),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
