@@ -309,11 +309,25 @@ capture_stop() {
 	sys_reap "$1" 5
 }
 
+# send_frames NS IFACE COUNT SCAPY_EXPR: build the frame SCAPY_EXPR (scapy syntax, e.g.
+# 'Ether(src="02:00:00:00:01:0a", dst="ff:ff:ff:ff:ff:ff")/ARP(...)') and send it COUNT times
+# from IFACE in netns NS.
+send_frames() {
+	ip netns exec "$1" $PY -c '
+import sys
+from scapy.all import ARP, ICMP, IP, UDP, Ether, Raw, sendp
+frame = eval(sys.argv[3])
+sendp(frame, iface=sys.argv[1], count=int(sys.argv[2]), verbose=False)
+' "$2" "$3" "$4"
+}
+
 # pcap_count FILE [FILTER...]: number of packets in FILE that match FILTER.
 pcap_count() {
 	local file=$1
 	shift
-	tcpdump -n -r "$file" "$@" 2>/dev/null | wc -l
+	# A capture still being written may end in a partial packet: count what precedes it. One
+	# line per packet starts with its timestamp (continuation lines, e.g. hex, with a tab).
+	{ tcpdump -n -tt -r "$file" "$@" 2>/dev/null || true; } | grep -c '^[0-9]' || true
 }
 
 # json_get PYEXPR: read JSON on stdin as `d` and print the Python expression PYEXPR.
