@@ -11,11 +11,8 @@
 #define DP_DROP_REASONS(X)                                                                         \
 	X(NONE, "not dropped")                                                                     \
 	/* dataplane */                                                                            \
-	X(NO_CONFIG, "no configuration published yet")                                             \
-	X(PORT_UNKNOWN, "input port is not in the current configuration")                          \
 	X(PORT_DOWN, "output port is not in the current configuration or not started")             \
 	X(TX_FULL, "output queue full: the device did not take the packet")                        \
-	X(DRY_RUN, "synthetic trace packet: would have been transmitted")                          \
 	X(MBUF_EXHAUSTED, "no mbuf left to copy a flooded packet")                                 \
 	/* parse */                                                                                \
 	X(HDR_SEGMENTED, "headers do not fit in the first buffer segment")                         \

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The "security_groups" part of the rules document (docs/rules-schema.md): stateful allow rules
+// by direction, protocol, ports and remote (a prefix or another group), optionally narrowed by an
+// L7 match (HTTP request line and Host, TLS ClientHello SNI, DNS query names). Validated with
+// every transaction; not yet enforced: conntrack, the group ACLs and the L7 inspectors are later
+// issues, and until they land this section builds no data. Control thread only.
+
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "dataplane/rules.h"
+
+#define SG_GROUPS_MAX 4096
+#define SG_RULES_MAX 1024
+#define SG_NAMES_MAX 256 // host names in one l7 "sni" or "names" list
+#define SG_DESCRIPTION_LEN_MAX 255
+#define SG_PATH_PREFIX_LEN_MAX 1024
+#define SG_HOSTNAME_LEN_MAX 253
+#define SG_LABEL_LEN_MAX 63
+#define SG_PATH_SIZE 160
+
+#define SG_PROTO_ANY -1
+
+// What the checks between the fields of one rule need to know.
+struct sg_rule_spec {
+	int proto;  // IP protocol number or SG_PROTO_ANY
+	int family; // 4 or 6, 0 for both
+	bool has_ports;
+	uint16_t port_lo, port_hi;
+};
+
+// A group's id and tenant, to keep remote_group references within a tenant.
+struct sg_owner {
+	const char *id;
+	const char *tenant;
+};
+
+static const struct {
+	const char *name;
+	int proto;
+} sg_protos[] = {
+	{"any", SG_PROTO_ANY},  {"tcp", IPPROTO_TCP},      {"udp", IPPROTO_UDP},
+	{"icmp", IPPROTO_ICMP}, {"icmp6", IPPROTO_ICMPV6},
+};
+
+static const char *const http_methods[] = {
+	"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE", NULL,
+};
+
+// Format a path ("security_groups[2].rules[0].ports") into `buf` (SG_PATH_SIZE bytes).
+static __rte_format_printf(2, 3) const char *sg_path(char *buf, const char *fmt, ...) {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, SG_PATH_SIZE, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+// A host name (RFC 1123 section 2.1): dot-separated labels of 1..63 letters, digits and hyphens,
+// neither starting nor ending with a hyphen, 253 characters at most; "*." may lead (a wildcard:
+// "*.shop.example" matches any name ending in ".shop.example").
+static bool hostname_is_valid(const char *s) {
+	size_t label = 0;
+
+	if (strlen(s) > SG_HOSTNAME_LEN_MAX)
+		return false;
+	if (strncmp(s, "*.", 2) == 0)
+		s += 2;
+	for (const char *p = s;; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (label == 0 || label > SG_LABEL_LEN_MAX || p[-1] == '-')
+				return false;
+			if (*p == '\0')
+				return true;
+			label = 0;
+		} else if (isalnum((unsigned char)*p) || (*p == '-' && label > 0)) {
+			label++;
+		} else {
+			return false;
+		}
+	}
+}
+
+// A non-empty list of host names or "*." wildcards at "<path>.<key>".
+static int l7_names_parse(struct rules_ctx *ctx, const json_t *obj, const char *path,
+			  const char *key) {
+	char field[SG_PATH_SIZE];
+	const json_t *names, *v;
+	size_t i;
+	int ret;
+
+	ret = rules_get_array(ctx, obj, path, key, true, &names);
+	if (ret < 0)
+		return ret;
+	sg_path(field, "%s.%s", path, key);
+	if (json_array_size(names) == 0 || json_array_size(names) > SG_NAMES_MAX)
+		return rules_error(ctx, field, "%zu names, must be 1..%d", json_array_size(names),
+				   SG_NAMES_MAX);
+	json_array_foreach(names, i, v) {
+		sg_path(field, "%s.%s[%zu]", path, key, i);
+		if (!json_is_string(v))
+			return rules_error(ctx, field, "must be a string");
+		if (!hostname_is_valid(json_string_value(v)))
+			return rules_error(ctx, field,
+					   "\"%s\" is not a host name or \"*.\" wildcard (labels "
+					   "of 1..63 letters, digits or inner '-', 253 characters "
+					   "at most)",
+					   json_string_value(v));
+	}
+	return 0;
+}
+
+static int l7_methods_parse(struct rules_ctx *ctx, const json_t *methods, const char *path) {
+	char field[SG_PATH_SIZE];
+	const json_t *v;
+	size_t i, m;
+
+	sg_path(field, "%s.methods", path);
+	if (json_array_size(methods) == 0)
+		return rules_error(ctx, field,
+				   "must not be empty (leave it out to allow any method)");
+	json_array_foreach(methods, i, v) {
+		sg_path(field, "%s.methods[%zu]", path, i);
+		for (m = 0; http_methods[m] != NULL; m++)
+			if (json_is_string(v) && strcmp(json_string_value(v), http_methods[m]) == 0)
+				break;
+		if (http_methods[m] == NULL)
+			return rules_error(ctx, field,
+					   "not an HTTP method (GET, POST, PUT, DELETE, PATCH, "
+					   "HEAD, OPTIONS, CONNECT, TRACE)");
+	}
+	return 0;
+}
+
+// l7.http: {host, path_prefix, methods}, every field optional.
+static int l7_http_parse(struct rules_ctx *ctx, const json_t *http, const char *path) {
+	static const char *const keys[] = {"host", "path_prefix", "methods", NULL};
+	const char *host = NULL, *prefix = NULL;
+	const json_t *methods = NULL;
+	char field[SG_PATH_SIZE];
+	int ret;
+
+	ret = rules_check_keys(ctx, http, path, keys);
+	if (ret == 0)
+		ret = rules_get_string(ctx, http, path, "host", false, &host);
+	if (ret == 0)
+		ret = rules_get_string(ctx, http, path, "path_prefix", false, &prefix);
+	if (ret == 0)
+		ret = rules_get_array(ctx, http, path, "methods", false, &methods);
+	if (ret < 0)
+		return ret;
+
+	sg_path(field, "%s.host", path);
+	if (host != NULL && !hostname_is_valid(host))
+		return rules_error(ctx, field, "\"%s\" is not a host name or \"*.\" wildcard",
+				   host);
+	sg_path(field, "%s.path_prefix", path);
+	if (prefix != NULL && prefix[0] != '/')
+		return rules_error(ctx, field, "\"%s\" must start with \"/\"", prefix);
+	for (const char *p = prefix; p != NULL && *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return rules_error(ctx, field,
+					   "must be printable ASCII without spaces "
+					   "(percent-encode the rest)");
+	if (prefix != NULL && strlen(prefix) > SG_PATH_PREFIX_LEN_MAX)
+		return rules_error(ctx, field, "%zu characters, at most %d", strlen(prefix),
+				   SG_PATH_PREFIX_LEN_MAX);
+	return methods != NULL ? l7_methods_parse(ctx, methods, path) : 0;
+}
+
+// A rule's "l7": exactly one of http (tcp), tls (tcp) or dns (udp or tcp, port 53).
+static int l7_parse(struct rules_ctx *ctx, const json_t *l7, const char *rule_path,
+		    const struct sg_rule_spec *spec) {
+	static const char *const keys[] = {"http", "tls", "dns", NULL};
+	static const char *const tls_keys[] = {"sni", NULL}, *const dns_keys[] = {"names", NULL};
+	char path[SG_PATH_SIZE], field[SG_PATH_SIZE];
+	const json_t *v;
+	const char *kind;
+	int ret;
+
+	sg_path(path, "%s.l7", rule_path);
+	ret = rules_check_keys(ctx, l7, path, keys);
+	if (ret < 0)
+		return ret;
+	if (json_object_size(l7) != 1)
+		return rules_error(ctx, path,
+				   "must hold exactly one of \"http\", \"tls\", \"dns\"");
+	kind = json_object_iter_key(json_object_iter((json_t *)l7));
+	v = json_object_get(l7, kind);
+	sg_path(field, "%s.%s", path, kind);
+
+	if (strcmp(kind, "dns") != 0 && spec->proto != IPPROTO_TCP)
+		return rules_error(ctx, field, "needs \"protocol\": \"tcp\"");
+	if (strcmp(kind, "dns") == 0 && spec->proto != IPPROTO_TCP && spec->proto != IPPROTO_UDP)
+		return rules_error(ctx, field, "needs \"protocol\": \"udp\" or \"tcp\"");
+	if (strcmp(kind, "dns") == 0 && spec->has_ports &&
+	    (spec->port_lo != 53 || spec->port_hi != 53))
+		return rules_error(ctx, field,
+				   "implies port 53: leave \"ports\" out or make it \"53\"");
+
+	if (strcmp(kind, "http") == 0)
+		return l7_http_parse(ctx, v, field);
+	ret = rules_check_keys(ctx, v, field, strcmp(kind, "tls") == 0 ? tls_keys : dns_keys);
+	if (ret < 0)
+		return ret;
+	return l7_names_parse(ctx, v, field, strcmp(kind, "tls") == 0 ? "sni" : "names");
+}
+
+// "protocol" (a name or a number, default "any") and "ethertype", which must agree.
+static int sg_proto_parse(struct rules_ctx *ctx, const json_t *rule, const char *path,
+			  struct sg_rule_spec *spec) {
+	const json_t *v = json_object_get(rule, "protocol");
+	const char *ethertype = NULL;
+	char field[SG_PATH_SIZE];
+	int family, ret;
+
+	sg_path(field, "%s.protocol", path);
+	spec->proto = SG_PROTO_ANY;
+	if (json_is_string(v)) {
+		size_t i = 0;
+		while (i < RTE_DIM(sg_protos) && strcmp(json_string_value(v), sg_protos[i].name))
+			i++;
+		if (i == RTE_DIM(sg_protos))
+			return rules_error(ctx, field,
+					   "\"%s\" is not \"any\", \"tcp\", \"udp\", "
+					   "\"icmp\", \"icmp6\" or a number 0..255",
+					   json_string_value(v));
+		spec->proto = sg_protos[i].proto;
+	} else if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		   json_integer_value(v) <= 255) {
+		spec->proto = (int)json_integer_value(v); // 1, 6, 17, 58 behave as their names
+	} else if (v != NULL) {
+		return rules_error(ctx, field, "must be a protocol name or a number 0..255");
+	}
+
+	spec->family = spec->proto == IPPROTO_ICMP ? 4 : spec->proto == IPPROTO_ICMPV6 ? 6 : 0;
+	ret = rules_get_string(ctx, rule, path, "ethertype", false, &ethertype);
+	if (ret < 0 || ethertype == NULL)
+		return ret;
+	sg_path(field, "%s.ethertype", path);
+	if (strcmp(ethertype, "ipv4") != 0 && strcmp(ethertype, "ipv6") != 0)
+		return rules_error(ctx, field, "\"%s\" is not \"ipv4\" or \"ipv6\"", ethertype);
+	family = strcmp(ethertype, "ipv4") == 0 ? 4 : 6;
+	if (spec->family != 0 && family != spec->family)
+		return rules_error(ctx, field, "\"%s\" contradicts the protocol (IPv%d only)",
+				   ethertype, spec->family);
+	spec->family = family;
+	return 0;
+}
+
+// "ports": "80" or "1000-2000", tcp and udp only.
+static int sg_ports_parse(struct rules_ctx *ctx, const json_t *rule, const char *path,
+			  struct sg_rule_spec *spec) {
+	char field[SG_PATH_SIZE], *end;
+	const char *s = NULL;
+	unsigned long lo, hi;
+	int ret;
+
+	ret = rules_get_string(ctx, rule, path, "ports", false, &s);
+	if (ret < 0 || s == NULL)
+		return ret;
+	sg_path(field, "%s.ports", path);
+	if (spec->proto != IPPROTO_TCP && spec->proto != IPPROTO_UDP)
+		return rules_error(ctx, field, "only with \"protocol\": \"tcp\" or \"udp\"");
+	lo = hi = isdigit((unsigned char)s[0]) ? strtoul(s, &end, 10) : 0;
+	if (lo != 0 && *end == '-' && isdigit((unsigned char)end[1]))
+		hi = strtoul(end + 1, &end, 10);
+	if (lo == 0 || *end != '\0' || hi > 65535 || lo > hi)
+		return rules_error(ctx, field,
+				   "\"%s\" is not a port \"1..65535\" or a range \"low-high\" "
+				   "with low <= high",
+				   s);
+	spec->has_ports = true;
+	spec->port_lo = (uint16_t)lo;
+	spec->port_hi = (uint16_t)hi;
+	return 0;
+}
+
+// Report what is wrong with `s`, which rules_parse_cidr() refused: its host bits are set, or it
+// is no prefix at all. (Twin of the one in vrouter_rules.c until rules_util.c tells them apart.)
+static int cidr_error(struct rules_ctx *ctx, const char *path, const char *s) {
+	const char *slash = strchr(s, '/');
+	uint8_t addr[16];
+	char ip[64];
+	int family;
+	char *end;
+	long len;
+
+	if (slash != NULL && (size_t)(slash - s) < sizeof(ip)) {
+		snprintf(ip, sizeof(ip), "%.*s", (int)(slash - s), s);
+		len = strtol(slash + 1, &end, 10);
+		if (rules_parse_ip(ip, &family, addr) == 0 && end != slash + 1 && *end == '\0' &&
+		    len >= 0 && len <= (family == 4 ? 32 : 128))
+			return rules_error(ctx, path, "host bits set in %s", s);
+	}
+	return rules_error(ctx, path, "\"%s\" is not an IPv4 or IPv6 prefix (address/length)", s);
+}
+
+// "remote" (a prefix of the rule's family) or "remote_group", not both.
+static int sg_remote_parse(struct rules_ctx *ctx, const json_t *rule, const char *path,
+			   const struct sg_rule_spec *spec) {
+	const char *remote = NULL, *group = NULL;
+	char field[SG_PATH_SIZE];
+	uint8_t addr[16], len;
+	int family, ret;
+
+	ret = rules_get_string(ctx, rule, path, "remote", false, &remote);
+	if (ret == 0)
+		ret = rules_get_id(ctx, rule, path, "remote_group", false, &group);
+	if (ret < 0)
+		return ret;
+	if (remote != NULL && group != NULL)
+		return rules_error(ctx, path,
+				   "has both \"remote\" and \"remote_group\"; "
+				   "give one or neither");
+	if (group != NULL) {
+		sg_path(field, "%s.remote_group", path);
+		rules_refer(ctx, "security_group", group, field);
+		return 0;
+	}
+	if (remote == NULL)
+		return 0;
+	sg_path(field, "%s.remote", path);
+	if (rules_parse_cidr(remote, &family, addr, &len) < 0)
+		return cidr_error(ctx, field, remote);
+	if (spec->family != 0 && family != spec->family)
+		return rules_error(ctx, field, "\"%s\" is IPv%d but the rule is IPv%d only", remote,
+				   family, spec->family);
+	return 0;
+}
+
+static int sg_rule_parse(struct rules_ctx *ctx, const json_t *rule, const char *path) {
+	static const char *const keys[] = {"direction", "protocol",     "ethertype", "ports",
+					   "remote",    "remote_group", "l7",        NULL};
+	struct sg_rule_spec spec = {0};
+	const char *direction = NULL;
+	const json_t *l7;
+	char field[SG_PATH_SIZE];
+	int ret;
+
+	ret = rules_check_keys(ctx, rule, path, keys);
+	if (ret == 0)
+		ret = rules_get_string(ctx, rule, path, "direction", true, &direction);
+	if (ret < 0)
+		return ret;
+	sg_path(field, "%s.direction", path);
+	if (strcmp(direction, "ingress") != 0 && strcmp(direction, "egress") != 0)
+		return rules_error(ctx, field, "\"%s\" is not \"ingress\" or \"egress\"",
+				   direction);
+	ret = sg_proto_parse(ctx, rule, path, &spec);
+	if (ret == 0)
+		ret = sg_ports_parse(ctx, rule, path, &spec);
+	if (ret == 0)
+		ret = sg_remote_parse(ctx, rule, path, &spec);
+	if (ret < 0)
+		return ret;
+	l7 = json_object_get(rule, "l7");
+	return l7 != NULL ? l7_parse(ctx, l7, path, &spec) : 0;
+}
+
+// Parse security_groups[i]; `owner` receives its id and tenant.
+static int sg_group_parse(struct rules_ctx *ctx, const json_t *obj, size_t i,
+			  struct sg_owner *owner) {
+	static const char *const keys[] = {"id", "tenant", "description", "rules", NULL};
+	char path[SG_PATH_SIZE], field[SG_PATH_SIZE];
+	const char *description = NULL;
+	const json_t *rules = NULL, *rule;
+	size_t r;
+	int ret;
+
+	sg_path(path, "security_groups[%zu]", i);
+	ret = rules_check_keys(ctx, obj, path, keys);
+	if (ret == 0)
+		ret = rules_get_id(ctx, obj, path, "id", true, &owner->id);
+	if (ret == 0)
+		ret = rules_get_id(ctx, obj, path, "tenant", true, &owner->tenant);
+	if (ret == 0)
+		ret = rules_get_string(ctx, obj, path, "description", false, &description);
+	if (ret == 0)
+		ret = rules_get_array(ctx, obj, path, "rules", false, &rules);
+	if (ret < 0)
+		return ret;
+
+	sg_path(field, "%s.id", path);
+	ret = rules_define(ctx, "security_group", owner->id, field);
+	if (ret < 0)
+		return ret;
+	sg_path(field, "%s.description", path);
+	if (description != NULL && strlen(description) > SG_DESCRIPTION_LEN_MAX)
+		return rules_error(ctx, field, "%zu characters, at most %d", strlen(description),
+				   SG_DESCRIPTION_LEN_MAX);
+	sg_path(field, "%s.rules", path);
+	if (json_array_size(rules) > SG_RULES_MAX)
+		return rules_error(ctx, field, "%zu rules, at most %d per group",
+				   json_array_size(rules), SG_RULES_MAX);
+	json_array_foreach(rules, r, rule) {
+		sg_path(field, "%s.rules[%zu]", path, r);
+		ret = sg_rule_parse(ctx, rule, field);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int sg_owner_cmp(const void *a, const void *b) {
+	return strcmp(((const struct sg_owner *)a)->id, ((const struct sg_owner *)b)->id);
+}
+
+// A rule may only name a group of its own group's tenant. `owners` is in document order; unknown
+// groups are left to the engine's reference check.
+static int sg_tenants_check(struct rules_ctx *ctx, const json_t *groups, struct sg_owner *owners,
+			    size_t n) {
+	struct sg_owner *sorted = malloc(n * sizeof(*sorted));
+	const json_t *group, *rule;
+	char path[SG_PATH_SIZE];
+	size_t g, r;
+	int ret = 0;
+
+	if (sorted == NULL)
+		return -ENOMEM;
+	memcpy(sorted, owners, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), sg_owner_cmp);
+	json_array_foreach(groups, g, group) {
+		json_array_foreach(json_object_get(group, "rules"), r, rule) {
+			struct sg_owner key = {
+				json_string_value(json_object_get(rule, "remote_group"))};
+			const struct sg_owner *o;
+
+			if (key.id == NULL)
+				continue;
+			o = bsearch(&key, sorted, n, sizeof(*sorted), sg_owner_cmp);
+			if (o == NULL || strcmp(o->tenant, owners[g].tenant) == 0)
+				continue;
+			sg_path(path, "security_groups[%zu].rules[%zu].remote_group", g, r);
+			ret = rules_error(ctx, path,
+					  "group \"%s\" belongs to tenant \"%s\", not \"%s\"",
+					  o->id, o->tenant, owners[g].tenant);
+			goto out;
+		}
+	}
+out:
+	free(sorted);
+	return ret;
+}
+
+// Control thread. Validate "security_groups"; builds no data yet (*data = NULL).
+static int sg_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data) {
+	const json_t *groups, *obj;
+	struct sg_owner *owners;
+	size_t i;
+	int ret;
+
+	*data = NULL;
+	ret = rules_get_array(ctx, doc, "(document)", "security_groups", false, &groups);
+	if (ret < 0 || groups == NULL || json_array_size(groups) == 0)
+		return ret;
+	if (json_array_size(groups) > SG_GROUPS_MAX)
+		return rules_error(ctx, "security_groups", "%zu groups, at most %d",
+				   json_array_size(groups), SG_GROUPS_MAX);
+	owners = calloc(json_array_size(groups), sizeof(*owners));
+	if (owners == NULL)
+		return -ENOMEM;
+	json_array_foreach(groups, i, obj) {
+		ret = sg_group_parse(ctx, obj, i, &owners[i]);
+		if (ret < 0)
+			goto out;
+	}
+	ret = sg_tenants_check(ctx, groups, owners, json_array_size(groups));
+out:
+	free(owners);
+	return ret;
+}
+
+static struct rules_section sg_section = {
+	.name = "firewall",
+	.arrays = {{.key = "security_groups", .kind = "security_group", .id_fields = {"id"}}},
+	.parse = sg_rules_parse,
+};
+
+RTE_INIT(sg_rules_register) {
+	rules_section_register(&sg_section);
+}

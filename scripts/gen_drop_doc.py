@@ -1,0 +1,33 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Writes docs/drop-reasons.md from the one list in dataplane/drop.h, so the document cannot drift:
+#   scripts/gen_drop_doc.py          rewrite the document
+#   scripts/gen_drop_doc.py --check  exit 1 if the document is out of date (a unit test runs this)
+import re
+import sys
+from pathlib import Path
+
+top = Path(__file__).resolve().parent.parent
+src = (top / "dataplane" / "drop.h").read_text()
+body = src[src.index("#define DP_DROP_REASONS"):src.index("enum dp_drop_reason")]
+lines = ["# Drop reasons", "",
+         "Every packet vnetd drops carries exactly one of these reasons. They are counted per input",
+         "port (`vnetctl drops`, `vnetctl drops --json`), named in traces (`vnetctl trace`), and",
+         "generated from the one list in `dataplane/drop.h` (this file is written by",
+         "`scripts/gen_drop_doc.py`; a unit test fails when it is out of date).", "",
+         "| reason | module | meaning |", "| --- | --- | --- |"]
+module = ""
+for m in re.finditer(r'/\*\s*(\w+)\s*\*/|X\((\w+),\s*"((?:[^"\\]|\\.)*)"\)', body):
+    if m.group(1):
+        module = m.group(1)
+    elif m.group(2) != "NONE":
+        lines.append(f"| `{m.group(2).lower()}` | {module} | {m.group(3)} |")
+text = "\n".join(lines) + "\n"
+out = top / "docs" / "drop-reasons.md"
+if "--check" in sys.argv:
+    if not out.exists() or out.read_text() != text:
+        print("docs/drop-reasons.md is out of date: run scripts/gen_drop_doc.py")
+        sys.exit(1)
+    print("docs/drop-reasons.md is up to date")
+else:
+    out.write_text(text)
