@@ -18,8 +18,7 @@
 #include <jansson.h>
 #include <rte_common.h>
 
-// from dataplane/rules.c
-int rules_validate(const json_t *doc, char *err, size_t err_size);
+#include "dataplane/rules.h" // rules_validate, from dataplane/rules.c
 
 // vnetd.c defines the log types; without it they are supplied here (weak: a definition in the
 // engine library wins). Type 0 logs as EAL, which is fine for a test.
