@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DP_LOG_TYPE dp_logtype_rules
 #include "dataplane/log.h"
@@ -197,8 +198,15 @@ static bool obj_matches(const struct rules_array *a, const json_t *obj, const js
 	for (int f = 0; f < 3 && a->id_fields[f] != NULL; f++) {
 		const json_t *v = json_object_get(obj, a->id_fields[f]);
 		const json_t *w = json_object_get(id, a->id_fields[f]);
-		if (v == NULL || w == NULL || !json_equal(v, w))
+		if (v == NULL || w == NULL)
 			return false;
+		// MAC addresses are the same in either case.
+		if (strcmp(a->id_fields[f], "mac") == 0 && json_is_string(v) && json_is_string(w)) {
+			if (strcasecmp(json_string_value(v), json_string_value(w)) != 0)
+				return false;
+		} else if (!json_equal(v, w)) {
+			return false;
+		}
 	}
 	return true;
 }

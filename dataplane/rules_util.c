@@ -45,6 +45,15 @@ int rules_check_keys(struct rules_ctx *ctx, const json_t *obj, const char *path,
 	return 0;
 }
 
+// An error about member `key` of the object at `path`: reported at "<path>.<key>".
+static int field_error(struct rules_ctx *ctx, const char *path, const char *key, const char *what,
+		       const char *detail) {
+	char fp[192];
+
+	snprintf(fp, sizeof(fp), "%s.%s", path, key);
+	return rules_error(ctx, fp, "%s%s", what, detail);
+}
+
 static const json_t *member(struct rules_ctx *ctx, const json_t *obj, const char *path,
 			    const char *key, bool required, int *ret) {
 	const json_t *v = json_object_get(obj, key);
@@ -63,7 +72,7 @@ int rules_get_string(struct rules_ctx *ctx, const json_t *obj, const char *path,
 	if (v == NULL)
 		return ret;
 	if (!json_is_string(v))
-		return rules_error(ctx, path, "\"%s\" must be a string", key);
+		return field_error(ctx, path, key, "must be a string", "");
 	*out = json_string_value(v);
 	return 0;
 }
@@ -77,11 +86,14 @@ int rules_get_uint(struct rules_ctx *ctx, const json_t *obj, const char *path, c
 	if (v == NULL)
 		return ret;
 	if (!json_is_integer(v))
-		return rules_error(ctx, path, "\"%s\" must be an integer", key);
+		return field_error(ctx, path, key, "must be an integer", "");
 	i = json_integer_value(v);
-	if (i < 0 || (uint64_t)i < min || (uint64_t)i > max)
-		return rules_error(ctx, path, "\"%s\" is %lld, must be %llu..%llu", key,
-				   (long long)i, (unsigned long long)min, (unsigned long long)max);
+	if (i < 0 || (uint64_t)i < min || (uint64_t)i > max) {
+		char detail[96];
+		snprintf(detail, sizeof(detail), "%lld, must be %llu..%llu", (long long)i,
+			 (unsigned long long)min, (unsigned long long)max);
+		return field_error(ctx, path, key, "is ", detail);
+	}
 	*out = (uint64_t)i;
 	return 0;
 }
@@ -94,7 +106,7 @@ int rules_get_bool(struct rules_ctx *ctx, const json_t *obj, const char *path, c
 	if (v == NULL)
 		return ret;
 	if (!json_is_boolean(v))
-		return rules_error(ctx, path, "\"%s\" must be true or false", key);
+		return field_error(ctx, path, key, "must be true or false", "");
 	*out = json_is_true(v);
 	return 0;
 }
@@ -108,7 +120,7 @@ int rules_get_array(struct rules_ctx *ctx, const json_t *obj, const char *path, 
 	if (v == NULL)
 		return ret;
 	if (!json_is_array(v))
-		return rules_error(ctx, path, "\"%s\" must be an array", key);
+		return field_error(ctx, path, key, "must be an array", "");
 	*out = v;
 	return 0;
 }
@@ -131,10 +143,12 @@ int rules_get_id(struct rules_ctx *ctx, const json_t *obj, const char *path, con
 
 	if (ret < 0 || s == NULL)
 		return ret;
-	if (!id_is_valid(s))
-		return rules_error(ctx, path,
-				   "\"%s\" is \"%s\": an id is 1..63 characters of A-Z a-z 0-9 _ . : -",
-				   key, s);
+	if (!id_is_valid(s)) {
+		char what[96];
+		snprintf(what, sizeof(what), "\"%.60s\"", s);
+		return field_error(ctx, path, key, what,
+				   " is not an id (1..63 characters of A-Z a-z 0-9 _ . : -)");
+	}
 	*out = s;
 	return 0;
 }

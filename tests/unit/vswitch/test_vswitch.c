@@ -324,7 +324,7 @@ static void bad_transactions_change_nothing(void **state) {
 		const char *txn, *error;
 	} cases[] = {
 		{"{\"revision\": 2, \"networks\": [{\"id\": \"n\", \"tenant\": \"t\", \"vni\": 0}]}",
-		 "networks[0]: \"vni\" is 0, must be 1..16777215"},
+		 "networks[0].vni: is 0, must be 1..16777215"},
 		{"{\"revision\": 2, \"ports\": [{\"id\": \"p\", \"network\": \"nope\", \"device\":"
 		 " \"net_null20\", \"mac\": \"02:00:00:00:00:01\"}]}",
 		 "ports[0]: refers to unknown network \"nope\""},
