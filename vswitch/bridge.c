@@ -150,8 +150,11 @@ static int port_parse(struct rules_ctx *ctx, const json_t *o, const char *path,
 		return rules_error(ctx, path, "kind must be container, vm or other, not \"%s\"", kind);
 	*p = (struct bridge_port){.port_security = security};
 	if (rules_parse_mac(mac, &p->mac) < 0 || !rte_is_unicast_ether_addr(&p->mac) ||
-	    rte_is_zero_ether_addr(&p->mac))
-		return rules_error(ctx, path, "mac \"%s\" is not a unicast MAC address", mac);
+	    rte_is_zero_ether_addr(&p->mac)) {
+		char fp[96];
+		snprintf(fp, sizeof(fp), "%s.mac", path);
+		return rules_error(ctx, fp, "\"%s\" is not a unicast MAC address", mac);
+	}
 	if (port_ips_parse(ctx, ips, path, p) < 0 || rules_define(ctx, "port", id, path) < 0 ||
 	    rules_port_want(ctx, id, device, path) < 0)
 		return -EINVAL;
@@ -274,8 +277,11 @@ static int statics_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge
 			return -EINVAL;
 		if (rules_parse_mac(mac, &st->key.mac) < 0 ||
 		    !rte_is_unicast_ether_addr(&st->key.mac) ||
-		    rte_is_zero_ether_addr(&st->key.mac))
-			return rules_error(ctx, path, "mac \"%s\" is not a unicast MAC address", mac);
+		    rte_is_zero_ether_addr(&st->key.mac)) {
+			char fp[96];
+			snprintf(fp, sizeof(fp), "%s.mac", path);
+			return rules_error(ctx, fp, "\"%s\" is not a unicast MAC address", mac);
+		}
 		rules_refer(ctx, "network", network, path);
 		rules_refer(ctx, "port", port, path);
 		snprintf(st->port, sizeof(st->port), "%s", port);

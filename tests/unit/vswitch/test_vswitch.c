@@ -331,7 +331,7 @@ static void bad_transactions_change_nothing(void **state) {
 		{"{\"revision\": 2, \"networks\": [{\"id\": \"n\", \"tenant\": \"t\", \"vni\": 5}],"
 		 " \"ports\": [{\"id\": \"p\", \"network\": \"n\", \"device\": \"net_null20\","
 		 " \"mac\": \"01:00:00:00:00:01\"}]}",
-		 "ports[0]: mac \"01:00:00:00:00:01\" is not a unicast MAC address"},
+		 "ports[0].mac: \"01:00:00:00:00:01\" is not a unicast MAC address"},
 		{"{\"revision\": 2, \"networks\": [{\"id\": \"n\", \"tenant\": \"t\", \"vni\": 5,"
 		 " \"colour\": 1}]}",
 		 "networks[0]: unknown key \"colour\""},
