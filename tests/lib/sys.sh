@@ -161,13 +161,25 @@ wait_for() {
 	done
 }
 
-# ensure_hugepages: at least 512 2 MiB pages reserved and hugetlbfs mounted on /dev/hugepages.
+# ensure_hugepages [FREE]: at least 512 2 MiB pages reserved, at least FREE (default 128, what
+# two vnetd of this run use) of them free, and hugetlbfs mounted on /dev/hugepages. Other tests
+# running at the same time may hold pages: then it reserves more rather than fail later in EAL.
 ensure_hugepages() {
-	local n
-	n=$(cat /proc/sys/vm/nr_hugepages)
-	if ((n < 512)); then
-		echo 512 >/proc/sys/vm/nr_hugepages || fail "cannot reserve hugepages"
+	local want=${1:-128} total free
+	total=$(cat /proc/sys/vm/nr_hugepages)
+	free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	if ((total < 512)); then
+		free=$((free + 512 - total))
+		total=512
 	fi
+	if ((free < want)); then
+		total=$((total + want - free))
+	fi
+	if ((total != $(cat /proc/sys/vm/nr_hugepages))); then
+		echo "$total" >/proc/sys/vm/nr_hugepages || fail "cannot reserve $total hugepages"
+	fi
+	free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	((free >= want)) || log "warning: only $free free hugepages (wanted $want)"
 	if ! mountpoint -q /dev/hugepages; then
 		mkdir -p /dev/hugepages
 		mount -t hugetlbfs nodev /dev/hugepages || fail "cannot mount hugetlbfs on /dev/hugepages"
@@ -175,11 +187,12 @@ ensure_hugepages() {
 }
 
 # vnetd_config NAME RULES_JSON: print a vnetd configuration for an instance NAME of this run:
-# 2 lcores, no PCI, its own EAL file prefix, 256 MiB, socket $SYS_TMP/NAME.sock, the rules inline.
+# 2 lcores, no PCI, its own EAL file prefix, 64 MiB reserved up front (EAL takes more pages as it
+# needs them), socket $SYS_TMP/NAME.sock, the rules inline.
 vnetd_config() {
 	local name=$1 rules=$2
 	cat <<EOF
-{"eal_args": ["-l", "0,1", "--no-pci", "--file-prefix", "$SYS_TAG-$name", "-m", "256",
+{"eal_args": ["-l", "0,1", "--no-pci", "--file-prefix", "$SYS_TAG-$name", "-m", "64",
               "--log-level", "lib.eal:notice"],
  "socket": "$SYS_TMP/$name.sock",
  "idle_sleep_max_us": 1000,
