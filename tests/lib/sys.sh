@@ -201,31 +201,44 @@ EOF
 }
 
 # vnetd_start NAME CONFIG: start vnetd in the background (log in $SYS_TMP/vnetd-NAME.log) and
-# wait up to 20 s until `vnetctl status` answers. On failure prints the log and exits.
+# wait up to 20 s until `vnetctl status` answers. On failure prints the log and exits. When EAL
+# found no free hugepages (other tests on the machine took them meanwhile), reserves more and
+# tries again, at most 3 times.
 vnetd_start() {
-	local name=$1 config=$2 sock pid logf deadline rc
+	local name=$1 config=$2 sock attempt
 	sock=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get("socket", "/run/vnet/vnetd.sock"))' "$config") ||
 		fail "vnetd_start: cannot read socket from $config"
-	logf=$SYS_TMP/vnetd-$name.log
+	SYS_VNETD_SOCK[$name]=$sock
+	SYS_VNETD_LOG[$name]=$SYS_TMP/vnetd-$name.log
+	for attempt in 1 2 3; do
+		sys_vnetd_try "$name" "$config" "$sock" && return 0
+		grep -Eq 'No free .*hugepages|Cannot get hugepage|Cannot init memory|Not enough memory' "${SYS_VNETD_LOG[$name]}" || break
+		log "vnetd $name: EAL found no free hugepages (attempt $attempt); reserving more"
+		ensure_hugepages 128
+	done
+	cat "${SYS_VNETD_LOG[$name]}" >&2
+	fail "vnetd $name did not start"
+}
+
+# sys_vnetd_try NAME CONFIG SOCK: one start; 0 when it answers, 1 (and no vnetd left) if not.
+sys_vnetd_try() {
+	local name=$1 config=$2 sock=$3 logf=${SYS_VNETD_LOG[$1]} pid rc deadline
 	"$VNETD" -c "$config" >"$logf" 2>&1 &
 	pid=$!
 	SYS_VNETD_PID[$name]=$pid
-	SYS_VNETD_SOCK[$name]=$sock
-	SYS_VNETD_LOG[$name]=$logf
 	deadline=$((SECONDS + 20))
 	until "$VNETCTL" -s "$sock" status >/dev/null 2>&1; do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			rc=0
 			wait "$pid" || rc=$?
-			log "vnetd $name exited with status $rc before answering; log:"
-			cat "$logf" >&2
 			unset "SYS_VNETD_PID[$name]"
-			fail "vnetd $name did not start"
+			log "vnetd $name exited with status $rc before answering"
+			return 1
 		fi
 		if ((SECONDS >= deadline)); then
-			log "vnetd $name not answering on $sock after 20 s; log:"
-			cat "$logf" >&2
-			fail "vnetd $name did not start"
+			log "vnetd $name not answering on $sock after 20 s"
+			vnetd_stop "$name"
+			return 1
 		fi
 		sleep 0.05
 	done
