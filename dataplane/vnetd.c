@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_lcore.h>
@@ -207,6 +208,9 @@ int main(int argc, char **argv) {
 	dp_config_free(dp_config_publish_none());
 	dp_ports_fini();
 	vnetd_config_fini(&vc);
+	// EAL creates its runtime directory even in memory; leave nothing behind.
+	snprintf(err, sizeof(err), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(err);
 	return ret == 0 ? 0 : 1;
 }

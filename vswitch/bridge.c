@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 
 #define DP_LOG_TYPE dp_logtype_vswitch
 #include "dataplane/log.h"
@@ -339,7 +339,7 @@ static int static_table_create(struct bridge_cfg *bc) {
 		.name = name,
 		.entries = RTE_MAX(64u, (unsigned int)(bc->n_ports + bc->n_static) * 2),
 		.key_len = sizeof(struct bridge_mac_key),
-		.hash_func = rte_jhash,
+		.hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
 	};
 

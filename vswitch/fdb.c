@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #define DP_LOG_TYPE dp_logtype_vswitch
@@ -23,7 +23,7 @@ int fdb_init(void) {
 		.name = "vsw_fdb",
 		.entries = FDB_SIZE,
 		.key_len = sizeof(struct bridge_mac_key),
-		.hash_func = rte_jhash,
+		.hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
@@ -65,15 +65,18 @@ int fdb_learn(const struct bridge_cfg *bc, const struct bridge_mac_key *key, uin
 		}
 		counts[key->bd_id]++;
 	}
-	ret = rte_hash_add_key_data(fdb_hash, key, (void *)(uintptr_t)port_id);
+	ret = rte_hash_add_key_data(fdb_hash, key, (void *)(uintptr_t)FDB_DATA(port_id, -1));
 	if (ret < 0) {
 		counts[key->bd_id]--;
 		limit_hits[key->bd_id]++;
 		return -ENOSPC;
 	}
+	// Now that the slot is known: stamp it, then publish it in the data (an atomic update).
 	pos = rte_hash_lookup(fdb_hash, key);
-	if (pos >= 0)
+	if (pos >= 0) {
 		__atomic_store_n(&fdb_seen[pos], dp_uptime_sec(), __ATOMIC_RELAXED);
+		rte_hash_add_key_data(fdb_hash, key, (void *)(uintptr_t)FDB_DATA(port_id, pos));
+	}
 	return 0;
 }
 
@@ -92,7 +95,7 @@ static unsigned int fdb_delete_if(bool (*stale)(const struct bridge_cfg *, const
 		return 0;
 	while ((pos = rte_hash_iterate(fdb_hash, &key, &data, &iter)) >= 0) {
 		uint32_t seen = __atomic_load_n(&fdb_seen[pos], __ATOMIC_RELAXED);
-		if (stale(bc, key, (uint16_t)(uintptr_t)data, seen, now))
+		if (stale(bc, key, FDB_DATA_PORT((uintptr_t)data), seen, now))
 			memcpy(&dead[n++], key, sizeof(*dead));
 	}
 	for (unsigned int i = 0; i < n; i++)
@@ -148,5 +151,5 @@ void fdb_walk(fdb_walk_fn fn, void *arg) {
 	int32_t pos;
 
 	while ((pos = rte_hash_iterate(fdb_hash, &key, &data, &iter)) >= 0)
-		fn(key, (uint16_t)(uintptr_t)data, fdb_seen[pos], arg);
+		fn(key, FDB_DATA_PORT((uintptr_t)data), fdb_seen[pos], arg);
 }

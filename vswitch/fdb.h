@@ -21,12 +21,29 @@ extern uint32_t fdb_seen[FDB_SIZE];
 // Control thread, at start-up (after EAL and the workers' RCU variable exist).
 int fdb_init(void);
 
-// Data path. The port that learned MAC `key` was last seen on, or -1; *pos is its slot.
+// An entry's data in the hash: the port in bits 0..15 and, once the control thread knows it, the
+// entry's slot + 1 in bits 32..63 (0: not known yet), so that a bulk lookup (which returns data,
+// not slots) can still refresh fdb_seen[].
+#define FDB_DATA(port, pos) ((uint64_t)(port) | ((uint64_t)((pos) + 1) << 32))
+#define FDB_DATA_PORT(d) ((uint16_t)((uint64_t)(d) & 0xffff))
+#define FDB_DATA_POS(d) ((int32_t)((uint64_t)(d) >> 32) - 1) // -1 if not known
+
+// Data path. The port that learned MAC `key` was last seen on, or -1; *pos is its slot or -1.
 static inline int fdb_lookup(const struct bridge_mac_key *key, int32_t *pos) {
 	void *data;
 
-	*pos = rte_hash_lookup_data(fdb_hash, key, &data);
-	return *pos < 0 ? -1 : (int)(uintptr_t)data;
+	if (rte_hash_lookup_data(fdb_hash, key, &data) < 0) {
+		*pos = -1;
+		return -1;
+	}
+	*pos = FDB_DATA_POS((uintptr_t)data);
+	return FDB_DATA_PORT((uintptr_t)data);
+}
+
+// Data path. Refresh the last-seen second of the entry in slot `pos` (no-op for -1).
+static inline void fdb_touch(int32_t pos, uint32_t now_sec) {
+	if (pos >= 0 && fdb_seen[pos] != now_sec)
+		__atomic_store_n(&fdb_seen[pos], now_sec, __ATOMIC_RELAXED);
 }
 
 // Control thread. Learn (or move) `key` behind `port_id`. Returns 0, -ENOSPC when the network's

@@ -3,8 +3,13 @@
 // learned table) and choose where the frame goes inside its network: the port behind a static or
 // learned MAC, or flooding for broadcast, multicast and unknown unicast. After port_security;
 // leads to port_tx or l2_flood.
+//
+// A burst node: the MAC tables are looked up for the whole burst at once
+// (rte_hash_lookup_bulk_data), which lets rte_hash prefetch buckets and keys; the decision for
+// each packet is still one function, l2_lookup_decide(), which the tests call directly.
 
 #include <rte_ether.h>
+#include <rte_graph_worker.h>
 
 #include "dataplane/graph.h"
 #include "vswitch/bridge.h"
@@ -20,50 +25,98 @@ enum l2_lookup_edge {
 
 enum l2_lookup_how { L2_HOW_FLOOD_BUM, L2_HOW_STATIC, L2_HOW_LEARNED, L2_HOW_FLOOD_UNKNOWN };
 
+// What the table lookups found for one packet.
+struct l2_lookup_res {
+	int32_t dst_static;  // port behind the destination MAC in the static table, or -1
+	int32_t dst_learned; // port in the learned table, or -1 (looked up only on a static miss)
+	int32_t src_port;    // port the source MAC was learned on, or -1 (if it may learn)
+	int32_t src_pos;     // its slot, or -1
+	bool src_learns;     // whether this packet's source MAC is subject to learning
+};
+
 // Learning commits state, so a dry-run packet never learns. A port with port security sends
 // only from its own MAC, which is static: nothing to learn.
-static void l2_learn(struct dp_lcore *lc, const struct bridge *b, const struct bridge_port *p,
-		     const struct rte_ether_hdr *eth, const struct pkt_meta *meta) {
-	struct bridge_mac_key key = {.bd_id = b->bd_id, .mac = eth->src_addr};
-	int32_t pos;
-	int port;
+static bool l2_may_learn(const struct bridge *b, const struct bridge_port *p, struct rte_mbuf *m) {
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 
-	if (p->port_security || !b->mac_learning || (meta->flags & PKT_F_DRY_RUN) ||
-	    rte_is_same_ether_addr(&eth->src_addr, &p->mac))
-		return;
-	port = fdb_lookup(&key, &pos);
-	if (likely(port == meta->in_port)) {
-		if (fdb_seen[pos] != lc->now_sec)
-			__atomic_store_n(&fdb_seen[pos], lc->now_sec, __ATOMIC_RELAXED);
-		return;
-	}
-	vswitch_learn_post(lc, &key, meta->in_port);
+	return !p->port_security && b->mac_learning && !(pkt_meta(m)->flags & PKT_F_DRY_RUN) &&
+	       !rte_is_same_ether_addr(&eth->src_addr, &p->mac);
 }
 
-static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
+// Data path. Fill res[0..n) for pkts[0..n) (n <= RTE_HASH_LOOKUP_BULK_MAX).
+static void l2_lookup_resolve(const struct bridge_cfg *bc, struct rte_mbuf **pkts, uint16_t n,
+			      struct l2_lookup_res *res) {
+	struct bridge_mac_key dst[RTE_HASH_LOOKUP_BULK_MAX], src[RTE_HASH_LOOKUP_BULK_MAX];
+	const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
+	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint16_t idx[RTE_HASH_LOOKUP_BULK_MAX], k = 0;
+	uint64_t hits = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
+		uint16_t bd_id = pkt_meta(pkts[i])->bd_id;
+		dst[i] = (struct bridge_mac_key){.bd_id = bd_id, .mac = eth->dst_addr};
+		src[i] = (struct bridge_mac_key){.bd_id = bd_id, .mac = eth->src_addr};
+		keys[i] = &dst[i];
+		res[i] = (struct l2_lookup_res){-1, -1, -1, -1, false};
+	}
+	rte_hash_lookup_bulk_data(bc->static_macs, keys, n, &hits, data);
+	for (uint16_t i = 0; i < n; i++) {
+		if (hits & (1ULL << i))
+			res[i].dst_static = (int32_t)(uintptr_t)data[i];
+		else if (rte_is_unicast_ether_addr(&dst[i].mac))
+			keys[k] = &dst[i], idx[k++] = i;
+	}
+	for (uint16_t i = 0; i < n; i++) { // sources that may learn, in the same bulk
+		const struct bridge_port *p = bridge_port_lookup(bc, pkt_meta(pkts[i])->in_port);
+		res[i].src_learns = l2_may_learn(bc->bd[src[i].bd_id], p, pkts[i]);
+		if (res[i].src_learns)
+			keys[k] = &src[i], idx[k++] = (uint16_t)(i | 0x8000);
+	}
+	if (k == 0)
+		return;
+	hits = 0;
+	rte_hash_lookup_bulk_data(fdb_hash, keys, k, &hits, data);
+	for (uint16_t j = 0; j < k; j++) {
+		struct l2_lookup_res *r = &res[idx[j] & 0x7fff];
+		if (!(hits & (1ULL << j)))
+			continue;
+		if (idx[j] & 0x8000) {
+			r->src_port = FDB_DATA_PORT((uintptr_t)data[j]);
+			r->src_pos = FDB_DATA_POS((uintptr_t)data[j]);
+		} else {
+			r->dst_learned = FDB_DATA_PORT((uintptr_t)data[j]);
+		}
+	}
+}
+
+static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct rte_mbuf *m,
+				   const struct l2_lookup_res *r) {
 	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct pkt_meta *meta = pkt_meta(m);
-	const struct bridge *b = bridge_lookup(bc, meta->bd_id);
 	const struct bridge_port *dst;
-	struct bridge_mac_key key;
-	int32_t pos;
-	int port;
+	int32_t port;
 
-	l2_learn(lc, b, bridge_port_lookup(bc, meta->in_port), eth, meta);
+	if (r->src_learns) {
+		if (likely(r->src_port == meta->in_port))
+			fdb_touch(r->src_pos, lc->now_sec);
+		else
+			vswitch_learn_post(lc, &(struct bridge_mac_key){meta->bd_id, eth->src_addr},
+					   meta->in_port);
+	}
 	if (unlikely(!rte_is_unicast_ether_addr(&eth->dst_addr))) {
 		pkt_trace_note(m, L2_HOW_FLOOD_BUM, 0);
 		return L2_LOOKUP_FLOOD;
 	}
-	key = (struct bridge_mac_key){.bd_id = b->bd_id, .mac = eth->dst_addr};
-	port = bridge_static_lookup(bc, &key);
+	port = r->dst_static;
 	pkt_trace_note(m, L2_HOW_STATIC, 0);
 	if (port < 0) {
-		port = fdb_lookup(&key, &pos);
+		port = r->dst_learned;
 		pkt_trace_note(m, L2_HOW_LEARNED, 0);
 		dst = port >= 0 ? bridge_port_lookup(bc, (uint16_t)port) : NULL;
 		// A learned entry may outlive its port's move to another network by one flush.
-		if (dst == NULL || dst->bd_id != b->bd_id) {
+		if (dst == NULL || dst->bd_id != meta->bd_id) {
 			pkt_trace_note(m, L2_HOW_FLOOD_UNKNOWN, 0);
 			return L2_LOOKUP_FLOOD;
 		}
@@ -72,6 +125,29 @@ static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 		return dp_drop(m, DROP_L2_HAIRPIN);
 	meta->out_port = (uint16_t)port;
 	return L2_LOOKUP_OUTPUT;
+}
+
+static uint16_t l2_lookup_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+				  uint16_t n) {
+	struct dp_lcore *lc = dp_lcore_get();
+	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
+	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
+	struct l2_lookup_res res[RTE_HASH_LOOKUP_BULK_MAX];
+
+	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX) {
+		uint16_t chunk = RTE_MIN(n - base, RTE_HASH_LOOKUP_BULK_MAX);
+
+		l2_lookup_resolve(bc, &pkts[base], chunk, res);
+		for (uint16_t i = 0; i < chunk; i++) {
+			struct rte_mbuf *m = pkts[base + i];
+			rte_edge_t edge = l2_lookup_decide(lc, m, &res[i]);
+
+			if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
+				trace_add(lc, m, node->id, edge, 0);
+			rte_node_enqueue_x1(graph, node, edge, m);
+		}
+	}
+	return n;
 }
 
 static void l2_lookup_format(const struct trace_record *r, char *buf, size_t size) {
@@ -85,6 +161,14 @@ static void l2_lookup_format(const struct trace_record *r, char *buf, size_t siz
 }
 TRACE_FORMATTER(l2_lookup, l2_lookup_format)
 
-DP_NODE_DEFINE(l2_lookup, l2_lookup_decide, L2_LOOKUP__COUNT,
-	[L2_LOOKUP_OUTPUT] = "port_tx",
-	[L2_LOOKUP_FLOOD] = "l2_flood");
+static struct rte_node_register l2_lookup_node = {
+	.name = "l2_lookup",
+	.process = l2_lookup_process,
+	.nb_edges = L2_LOOKUP__COUNT,
+	.next_nodes = {
+		[L2_LOOKUP_DROP] = DP_DROP_NODE,
+		[L2_LOOKUP_OUTPUT] = "port_tx",
+		[L2_LOOKUP_FLOOD] = "l2_flood",
+	},
+};
+RTE_NODE_REGISTER(l2_lookup_node);
