@@ -74,15 +74,40 @@ sys_on_exit() {
 	local rc=$?
 	set +e # cleanup goes on whatever fails
 	trap - EXIT INT TERM
-	if [[ $SYS_KEEP == 1 && $rc -eq 0 ]]; then
-		return 0
-	fi
 	if ((rc != 0)); then
 		sys_dump_logs
 		log "FAIL: $(basename "$0") exit $rc after $((SECONDS - SYS_T0)) s"
 	fi
+	if [[ $SYS_KEEP == 1 ]]; then
+		sys_keep_note
+		exit "$rc"
+	fi
 	cleanup
 	exit "$rc"
+}
+
+# SYS_KEEP=1: leave everything as it is, and write $SYS_TMP/cleanup.sh, which undoes it.
+sys_keep_note() {
+	local pid ns ifc
+	{
+		echo "#!/bin/sh"
+		echo "# Undo what $(basename "$0") (tag $SYS_TAG) left running."
+		for pid in "${SYS_PIDS[@]}" "${SYS_VNETD_PID[@]}"; do
+			echo "kill $pid 2>/dev/null"
+		done
+		for pid in "${SYS_VNETD_PID[@]}"; do
+			echo "i=0; while kill -0 $pid 2>/dev/null && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done"
+			echo "kill -KILL $pid 2>/dev/null"
+		done
+		for ns in "${SYS_NETNS[@]}"; do
+			echo "ip netns del $ns 2>/dev/null"
+		done
+		for ifc in "${SYS_IFACES[@]}"; do
+			echo "ip link del $ifc 2>/dev/null"
+		done
+		echo "rm -rf $SYS_TMP"
+	} >"$SYS_TMP/cleanup.sh"
+	log "kept running (SYS_KEEP=1 / --keep); clean up with: sh $SYS_TMP/cleanup.sh"
 }
 
 # On failure: the tail of every vnetd log, to see why.
