@@ -22,6 +22,7 @@ case "${1:-}" in
 esac
 [[ $# -le 1 ]] || { usage >&2; exit 2; }
 
+# shellcheck source=SCRIPTDIR/../tests/lib/sys.sh
 source "$(dirname "$0")/../tests/lib/sys.sh"
 sys_init demo
 ensure_hugepages

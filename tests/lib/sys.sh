@@ -142,7 +142,8 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	SYS_NETNS=()
-	for ifc in "${SYS_IFACES[@]}"; do
+	# Registered interfaces, and any other named with our tag (a TAP never moved into its netns).
+	for ifc in "${SYS_IFACES[@]}" $(sys_tagged_links); do
 		ip link del "$ifc" 2>/dev/null
 	done
 	SYS_IFACES=()
@@ -151,6 +152,21 @@ cleanup() {
 	fi
 	SYS_TMP=
 	return 0
+}
+
+# sys_tagged_links: interfaces of the root netns named "$SYS_TAG-...".
+sys_tagged_links() {
+	[[ -n $SYS_TAG ]] || return 0
+	ip -o link show 2>/dev/null | awk -F': ' -v p="$SYS_TAG-" \
+		'{ sub(/@.*/, "", $2); if (index($2, p) == 1) print $2 }'
+}
+
+# iface_add NAME TYPE ARGS...: `ip link add NAME type TYPE ARGS...`, registered for cleanup.
+iface_add() {
+	local ifc=$1 type=$2
+	shift 2
+	ip link add "$ifc" type "$type" "$@" || fail "ip link add $ifc type $type $*"
+	SYS_IFACES+=("$ifc")
 }
 
 # sys_reap PID TIMEOUT: wait up to TIMEOUT s for PID (a child of ours) to end, then SIGKILL it.
@@ -231,7 +247,7 @@ EOF
 # tries again, at most 3 times.
 vnetd_start() {
 	local name=$1 config=$2 sock attempt
-	sock=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get("socket", "/run/vnet/vnetd.sock"))' "$config") ||
+	sock=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("socket", "/run/vnet/vnetd.sock"))' "$config") ||
 		fail "vnetd_start: cannot read socket from $config"
 	SYS_VNETD_SOCK[$name]=$sock
 	SYS_VNETD_LOG[$name]=$SYS_TMP/vnetd-$name.log
@@ -364,7 +380,7 @@ capture_stop() {
 # 'Ether(src="02:00:00:00:01:0a", dst="ff:ff:ff:ff:ff:ff")/ARP(...)') and send it COUNT times
 # from IFACE in netns NS.
 send_frames() {
-	ip netns exec "$1" $PY -c '
+	ip netns exec "$1" "$PY" -c '
 import sys
 from scapy.all import ARP, ICMP, IP, UDP, Ether, Raw, sendp
 frame = eval(sys.argv[3])
@@ -383,13 +399,13 @@ pcap_count() {
 
 # json_get PYEXPR: read JSON on stdin as `d` and print the Python expression PYEXPR.
 json_get() {
-	$PY -c "import json,sys; d=json.load(sys.stdin); print($1)"
+	"$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }
 
 # drop_count SOCK REASON [PORT]: how many packets vnetd dropped for REASON (from PORT).
 drop_count() {
 	local sock=$1 reason=$2 port=${3:-}
-	"$VNETCTL" -s "$sock" drops --json | $PY -c '
+	"$VNETCTL" -s "$sock" drops --json | "$PY" -c '
 import json, sys
 reason, port = sys.argv[1], sys.argv[2]
 for r in json.load(sys.stdin)["reasons"]:
@@ -403,7 +419,7 @@ else:
 
 # port_counter SOCK PORT FIELD: a field of PORT in `show ports --json` (rx_pkts, tx_pkts, drops...).
 port_counter() {
-	"$VNETCTL" -s "$1" show ports --json | $PY -c '
+	"$VNETCTL" -s "$1" show ports --json | "$PY" -c '
 import json, sys
 for p in json.load(sys.stdin):
     if p["name"] == sys.argv[1]:
@@ -432,7 +448,7 @@ ping_ok() {
 	ip netns exec "$ns" ping -n -q -c "$count" -i 0.2 -W 1 "$addr" >/dev/null 2>&1
 }
 
-# ping_fails NS ADDR: 2 pings in 2 s, none answered.
+# ping_fails NS ADDR: pings from NS to ADDR for 2 s (5 a second), none answered.
 ping_fails() {
 	! ip netns exec "$1" ping -n -q -c 2 -i 0.2 -w 2 "$2" >/dev/null 2>&1
 }

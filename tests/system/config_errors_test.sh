@@ -6,6 +6,7 @@
 # when the refusal comes after a new device was attached) and takes a good one (generation + 1);
 # vnetctl reports a vnetd that is not running with exit status 3.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../lib/sys.sh
 source "$(dirname "$0")/../lib/sys.sh"
 
 sys_init cfg
@@ -22,10 +23,10 @@ PORT_C="{\"id\": \"c\", \"network\": \"blue\", \"device\": \"net_tap2,iface=$C\"
 # vnetd_refuses DESC CONFIG_TEXT WORD...: vnetd -c CONFIG exits non-zero (within 30 s) and its
 # error output contains every WORD; no vnetd is left and no socket.
 vnetd_refuses() {
-	local desc=$1 text=$2 rc w attempt
+	local desc=$1 text=$2 rc w
 	shift 2
 	printf '%s\n' "$text" >"$SYS_TMP/bad.json"
-	for attempt in 1 2 3; do # again if other tests held every hugepage (EAL fails before rules)
+	for _ in 1 2 3; do # again if other tests held every hugepage (EAL fails before rules)
 		rc=0
 		timeout -k 5 30 "$VNETD" -c "$SYS_TMP/bad.json" >"$SYS_TMP/bad.out" 2>"$SYS_TMP/bad.err" || rc=$?
 		grep -Eq 'No free .*hugepages|Cannot get hugepage|Cannot init memory|Not enough memory' "$SYS_TMP/bad.err" || break
@@ -66,8 +67,9 @@ printf '{%s, "rules": {"revision": 1, "networks": [%s], "ports": [%s]}}\n' "$EAL
 	"${PORT_A/02:00:00:00:01:0a/zz:00:00:00:01:0a}" >"$SYS_TMP/bad.json"
 rc=0
 "$VNETD" -c "$SYS_TMP/bad.json" --check >/dev/null 2>"$SYS_TMP/bad.err" || rc=$?
-((rc != 0)) && grep -q 'ports\[0\].*mac' "$SYS_TMP/bad.err" ||
+if ((rc == 0)) || ! grep -q 'ports\[0\].*mac' "$SYS_TMP/bad.err"; then
 	fail "vnetd --check: exit $rc, $(cat "$SYS_TMP/bad.err")"
+fi
 pass "vnetd --check refuses the bad mac: $(cat "$SYS_TMP/bad.err")"
 
 # A running vnetd with ports a and b.
@@ -136,15 +138,16 @@ vnetctl_unreachable() {
 	local sock=$1 why=$2 rc=0
 	"$VNETCTL" -s "$sock" status >"$SYS_TMP/ctl.out" 2>"$SYS_TMP/ctl.err" || rc=$?
 	((rc == 3)) || fail "vnetctl with $why: exit $rc (want 3)"
-	grep -q "cannot connect to vnetd at $sock" "$SYS_TMP/ctl.err" && grep -q "is vnetd running" "$SYS_TMP/ctl.err" ||
+	if ! grep -q "cannot connect to vnetd at $sock: .*(is vnetd running" "$SYS_TMP/ctl.err"; then
 		fail "vnetctl with $why: message $(cat "$SYS_TMP/ctl.err")"
+	fi
 	pass "vnetctl with $why: exit 3, $(cat "$SYS_TMP/ctl.err")"
 }
 vnetd_stop v || fail "vnetd did not exit 0 on SIGTERM"
 [[ ! -e $SOCK ]] || fail "vnetd left its socket $SOCK behind"
 vnetctl_unreachable "$SOCK" "vnetd stopped"
 # A socket file nobody listens on (what a crashed vnetd leaves).
-$PY -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SYS_TMP/stale.sock"
+"$PY" -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SYS_TMP/stale.sock"
 vnetctl_unreachable "$SYS_TMP/stale.sock" "a stale socket"
 
 sys_done

@@ -4,6 +4,7 @@
 # IPv4 and IPv6 pings both ways, a 1 MiB TCP transfer with its checksum, the port MACs in
 # `show macs`, rx/tx counters moving on both ports, and no packet of this traffic dropped.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../lib/sys.sh
 source "$(dirname "$0")/../lib/sys.sh"
 
 sys_init l2p
@@ -54,11 +55,11 @@ pass "IPv6 ping both ways"
 mkdir "$SYS_TMP/www"
 head -c 1048576 /dev/urandom >"$SYS_TMP/www/blob"
 want=$(sha256sum "$SYS_TMP/www/blob" | cut -d' ' -f1)
-spawn "$SYS_TMP/http.log" ip netns exec "$NS_B" $PY -m http.server --bind 10.0.0.11 \
+spawn "$SYS_TMP/http.log" ip netns exec "$NS_B" "$PY" -m http.server --bind 10.0.0.11 \
 	--directory "$SYS_TMP/www" 8080
 wait_for "http server in b listening" 10 sh -c "ip netns exec $NS_B ss -Hltn | grep -q 10.0.0.11:8080" ||
 	fail "http server in b did not start: $(cat "$SYS_TMP/http.log")"
-got=$(timeout 20 ip netns exec "$NS_A" $PY -c '
+got=$(timeout 20 ip netns exec "$NS_A" "$PY" -c '
 import hashlib, urllib.request
 with urllib.request.urlopen("http://10.0.0.11:8080/blob", timeout=10) as r:
     print(hashlib.sha256(r.read()).hexdigest())
@@ -70,7 +71,7 @@ pass "TCP transfer of 1 MiB, checksum matches"
 macs=$("$VNETCTL" -s "$SOCK" show macs --json)
 for pm in a=$MAC_A b=$MAC_B; do
 	port=${pm%%=*} mac=${pm#*=}
-	echo "$macs" | $PY -c '
+	echo "$macs" | "$PY" -c '
 import json, sys
 port, mac = sys.argv[1], sys.argv[2]
 ok = any(e["mac"].lower() == mac and e["port"] == port and e["type"] == "port"
@@ -92,7 +93,7 @@ log "counters: a rx +$((rx_a - rx_a0)) tx +$((tx_a - tx_a0)), b rx +$((rx_b - rx
 	fail "port counters did not move on both ports"
 ((rx_b - rx_b0 >= 700 && tx_a - tx_a0 >= 700)) ||
 	fail "1 MiB from b to a but b rx +$((rx_b - rx_b0)), a tx +$((tx_a - tx_a0))"
-"$VNETCTL" -s "$SOCK" show ports --json | $PY -c '
+"$VNETCTL" -s "$SOCK" show ports --json | "$PY" -c '
 import json, sys
 for p in json.load(sys.stdin):
     assert p["rx_bytes"] > 1048576 or p["tx_bytes"] > 1048576 or p["name"] not in "ab", p

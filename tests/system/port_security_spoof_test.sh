@@ -6,6 +6,7 @@
 # traffic still works afterwards. Port c has "port_security": false: it may send from any MAC,
 # which vnetd learns (`show macs` type learned) and then forwards to.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../lib/sys.sh
 source "$(dirname "$0")/../lib/sys.sh"
 
 sys_init spf
@@ -36,7 +37,7 @@ SOCK=$(vnetd_sock v)
 netns_container "$A" "$A" $MAC_A 10.0.0.10/24
 netns_container "$B" "$B" $MAC_B 10.0.0.11/24
 netns_container "$C" "$C" $MAC_C 10.0.0.12/24
-"$VNETCTL" -s "$SOCK" show ports --json | $PY -c '
+"$VNETCTL" -s "$SOCK" show ports --json | "$PY" -c '
 import json, sys
 ps = {p["name"]: p["port_security"] for p in json.load(sys.stdin)}
 assert ps == {"a": True, "b": True, "c": False}, ps
@@ -110,7 +111,7 @@ pass "victim b received none of the spoofed frames ($(pcap_count "$SYS_TMP/b.pca
 c_drops=$(port_counter "$SOCK" c drops)
 send_frames "$C" "$C" 2 "Ether(src='$MAC_L', dst='$MAC_B')/IP(src='10.0.0.77', dst='10.0.0.11')/ICMP()"
 learned() {
-	"$VNETCTL" -s "$SOCK" show macs --json | $PY -c '
+	"$VNETCTL" -s "$SOCK" show macs --json | "$PY" -c '
 import json, sys
 sys.exit(0 if any(e["mac"].lower() == sys.argv[1] and e["port"] == "c" and e["type"] == "learned"
                   for e in json.load(sys.stdin)) else 1)' $MAC_L
@@ -121,10 +122,10 @@ wait_for "$MAC_L learned on port c" 5 learned || fail "$MAC_L not learned: $("$V
 (($(port_counter "$SOCK" c drops) == c_drops)) || fail "frames from port c (no port security) were dropped"
 pass "port c without port security sends from $MAC_L: forwarded, learned (show macs: learned)"
 
-frame=$($PY -c "
+frame=$("$PY" -c "
 from scapy.all import Ether, IP, ICMP
 print(bytes(Ether(src='$MAC_B', dst='$MAC_L')/IP(src='10.0.0.11', dst='10.0.0.77')/ICMP()).hex())")
-"$VNETCTL" -s "$SOCK" trace --port b --hex "$frame" --json | $PY -c '
+"$VNETCTL" -s "$SOCK" trace --port b --hex "$frame" --json | "$PY" -c '
 import json, sys
 v = json.load(sys.stdin)["verdict"]
 assert v == {"action": "tx", "ports": ["c"]}, v

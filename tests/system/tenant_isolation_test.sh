@@ -6,6 +6,7 @@
 # both blue namespaces see only the marker frames blue sends itself afterwards, and blue's port
 # counters do not move while red talks.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../lib/sys.sh
 source "$(dirname "$0")/../lib/sys.sh"
 
 sys_init iso
@@ -36,7 +37,7 @@ netns_container "$BA" "$BA" $MAC_A 10.0.0.10/24
 netns_container "$BB" "$BB" $MAC_B 10.0.0.11/24
 
 # The two networks are separate bridge domains with their own VNIs and ports.
-"$VNETCTL" -s "$SOCK" show networks --json | $PY -c '
+"$VNETCTL" -s "$SOCK" show networks --json | "$PY" -c '
 import json, sys
 n = {x["id"]: x for x in json.load(sys.stdin)}
 assert n["red"]["vni"] == 6001 and n["blue"]["vni"] == 6002, n
@@ -44,7 +45,7 @@ assert n["red"]["bd_id"] != n["blue"]["bd_id"], n
 assert sorted(n["red"]["ports"]) == ["ra", "rb"] and sorted(n["blue"]["ports"]) == ["ba", "bb"], n
 ' || fail "show networks: $("$VNETCTL" -s "$SOCK" show networks)"
 for net in red blue; do
-	"$VNETCTL" -s "$SOCK" show macs --network $net --json | $PY -c '
+	"$VNETCTL" -s "$SOCK" show macs --network $net --json | "$PY" -c '
 import json, sys
 net = sys.argv[1]
 got = sorted((e["mac"].lower(), e["port"]) for e in json.load(sys.stdin))
@@ -67,8 +68,9 @@ capture_start "$BB" "$BB" "$SYS_TMP/bb.pcap"
 CAP_BB=$SYS_LAST_PID
 capture_start "$RB" "$RB" "$SYS_TMP/rb.pcap"
 CAP_RB=$SYS_LAST_PID
+declare -A tx0
 for p in ba bb; do
-	eval "${p}_tx0=\$(port_counter \"\$SOCK\" $p tx_pkts)"
+	tx0[$p]=$(port_counter "$SOCK" $p tx_pkts)
 done
 
 # Red talks: ARP broadcasts (neighbour caches empty), unicast pings both ways, broadcast pings.
@@ -80,13 +82,13 @@ in_ns "$RA" ping -n -q -b -c 3 -i 0.2 -W 1 10.0.0.255 >/dev/null 2>&1 || true
 wait_for "red broadcast pings flooded to rb" 5 \
 	counter_at_least 3 pcap_count "$SYS_TMP/rb.pcap" icmp and ether broadcast ||
 	fail "red's broadcast pings did not reach rb"
-((tmp = $(pcap_count "$SYS_TMP/rb.pcap" arp and ether broadcast) >= 1)) ||
+(($(pcap_count "$SYS_TMP/rb.pcap" arp and ether broadcast) >= 1)) ||
 	fail "red's ARP broadcast did not reach rb"
 pass "red pings inside red; red's broadcasts (ARP, ICMP) flooded to rb"
 
 for p in ba bb; do
-	eval "tx=\$(port_counter \"\$SOCK\" $p tx_pkts) tx0=\$${p}_tx0"
-	((tx == tx0)) || fail "blue port $p transmitted $((tx - tx0)) packets while red talked"
+	tx=$(port_counter "$SOCK" $p tx_pkts)
+	((tx == tx0[$p])) || fail "blue port $p transmitted $((tx - tx0[$p])) packets while red talked"
 done
 pass "blue ports' tx counters did not move while red talked"
 
@@ -111,8 +113,8 @@ done
 pass "blue's containers received nothing of red's traffic (only blue's markers)"
 
 for p in ba bb; do
-	eval "tx=\$(port_counter \"\$SOCK\" $p tx_pkts) tx0=\$${p}_tx0"
-	((tx == tx0 + 1)) || fail "blue port $p: tx +$((tx - tx0)), want +1 (the marker)"
+	tx=$(port_counter "$SOCK" $p tx_pkts)
+	((tx == tx0[$p] + 1)) || fail "blue port $p: tx +$((tx - tx0[$p])), want +1 (the marker)"
 done
 pass "blue ports' tx counters moved by the markers only"
 

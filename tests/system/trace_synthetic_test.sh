@@ -6,6 +6,7 @@
 # unknown MAC on a port without port security is forwarded but not learned. And the dry run
 # commits nothing: no frame at B (capture), no MAC learned, drop and port counters unchanged.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../lib/sys.sh
 source "$(dirname "$0")/../lib/sys.sh"
 
 sys_init trc
@@ -50,11 +51,11 @@ ping_ok "$C" 10.0.0.11 || fail "ping c -> b"
 # state: what a dry run must not change. MAC ages tick, so only (network, mac, port, type).
 state() {
 	"$VNETCTL" -s "$SOCK" drops --json
-	"$VNETCTL" -s "$SOCK" show macs --json | $PY -c '
+	"$VNETCTL" -s "$SOCK" show macs --json | "$PY" -c '
 import json, sys
 for e in sorted((e["network"], e["mac"].lower(), e["port"], e["type"]) for e in json.load(sys.stdin)):
     print(*e)'
-	"$VNETCTL" -s "$SOCK" show ports --json | $PY -c '
+	"$VNETCTL" -s "$SOCK" show ports --json | "$PY" -c '
 import json, sys
 for p in json.load(sys.stdin):
     print("port", p["name"], p["rx_pkts"], p["tx_pkts"], p["drops"])'
@@ -73,7 +74,7 @@ traced() {
 }
 # nodes_are NODE...: the JSON trace went through exactly these nodes, in this order.
 nodes_are() {
-	$PY -c '
+	"$PY" -c '
 import json, sys
 got = [r["node"] for r in json.load(open(sys.argv[1]))["records"]]
 sys.exit(0 if got == sys.argv[2:] else "nodes %s, want %s" % (got, sys.argv[2:]))
@@ -90,7 +91,7 @@ grep -Eq '^ +3 +port_security +-> pkt_drop( |$)' "$SYS_TMP/trace.txt" || fail "t
 grep -q "^verdict: drop (spoof_ip: source IP is not one of the port's IPs" "$SYS_TMP/trace.txt" ||
 	fail "trace: verdict is not a spoof_ip drop"
 nodes_are port_rx parse port_security pkt_drop || fail "spoofed_source trace nodes"
-$PY -c '
+"$PY" -c '
 import json, sys
 t = json.load(open(sys.argv[1]))
 assert t["verdict"]["action"] == "drop" and t["verdict"]["reason"] == "spoof_ip", t["verdict"]
@@ -103,7 +104,7 @@ pass "spoofed_source.pcap at a: port_rx, parse, port_security -> drop (spoof_ip)
 traced icmp_echo.pcap a 0
 grep -q '^verdict: tx to b$' "$SYS_TMP/trace.txt" || fail "icmp_echo #0 at a: verdict is not tx to b"
 nodes_are port_rx parse port_security l2_lookup port_tx || fail "icmp_echo #0 trace nodes"
-$PY -c '
+"$PY" -c '
 import json, sys
 t = json.load(open(sys.argv[1]))
 assert t["verdict"] == {"action": "tx", "ports": ["b"]}, t["verdict"]
@@ -119,10 +120,10 @@ grep -q '^verdict: tx to a$' "$SYS_TMP/trace.txt" || fail "icmp_echo #1 at b: ve
 pass "icmp_echo.pcap #1 at b: tx to a"
 
 # 3. A new source MAC at c (no port security) to B: forwarded in the trace, learned nowhere.
-frame=$($PY -c "
+frame=$("$PY" -c "
 from scapy.all import Ether, IP, ICMP
 print(bytes(Ether(src='$MAC_L', dst='$MAC_B')/IP(src='10.0.0.77', dst='10.0.0.11')/ICMP()).hex())")
-"$VNETCTL" -s "$SOCK" trace --port c --hex "$frame" --json | $PY -c '
+"$VNETCTL" -s "$SOCK" trace --port c --hex "$frame" --json | "$PY" -c '
 import json, sys
 v = json.load(sys.stdin)["verdict"]
 assert v == {"action": "tx", "ports": ["b"]}, v
@@ -143,7 +144,7 @@ pass "no traced frame reached b"
 
 # Nothing learned, no drop counted, no port counter moved (but for the marker: a rx, b tx).
 state >"$SYS_TMP/state.after"
-$PY - "$SYS_TMP/state.before" "$SYS_TMP/state.after" <<'EOF' || fail "the dry runs changed vnetd's state"
+"$PY" - "$SYS_TMP/state.before" "$SYS_TMP/state.after" <<'EOF' || fail "the dry runs changed vnetd's state"
 import difflib, sys
 before = open(sys.argv[1]).read().splitlines()
 after = open(sys.argv[2]).read().splitlines()
