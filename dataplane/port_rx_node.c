@@ -16,7 +16,7 @@ enum port_rx_edge {
 	PORT_RX__COUNT
 };
 
-#define PORT_RX_PER_PORT 32
+#define PORT_RX_PER_PORT 64 // packets per port per walk: amortizes per-burst costs
 
 static uint16_t port_rx_injected(struct dp_lcore *lc, rte_node_t node_id, struct rte_mbuf **pkts,
 				 uint16_t room) {

@@ -10,6 +10,8 @@
 
 #include <rte_ether.h>
 #include <rte_graph_worker.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
 
 #include "dataplane/graph.h"
 #include "vswitch/bridge.h"
@@ -25,6 +27,31 @@ enum l2_lookup_edge {
 
 enum l2_lookup_how { L2_HOW_FLOOD_BUM, L2_HOW_STATIC, L2_HOW_LEARNED, L2_HOW_FLOOD_UNKNOWN };
 
+// A per-worker cache of the source MACs whose learned entry this worker confirmed in the current
+// second: a hit skips the learned-table lookup for the source (one hash lookup per packet instead
+// of two in steady state). Direct-mapped by CRC of the key; an entry is trusted only within the
+// second it was written, so a move or an aging is seen at most one second late.
+#define L2_SRC_CACHE_SIZE 1024
+
+struct l2_src_cache {
+	struct {
+		uint64_t key;   // struct bridge_mac_key as 8 bytes
+		uint32_t sec;   // lc->now_sec when confirmed
+		uint16_t port;
+	} e[L2_SRC_CACHE_SIZE];
+};
+
+struct l2_lookup_ctx {
+	struct l2_src_cache *cache;
+};
+
+static inline uint64_t l2_key_u64(const struct bridge_mac_key *k) {
+	uint64_t v;
+
+	memcpy(&v, k, sizeof(v));
+	return v;
+}
+
 // What the table lookups found for one packet.
 struct l2_lookup_res {
 	int32_t dst_static;  // port behind the destination MAC in the static table, or -1
@@ -32,6 +59,7 @@ struct l2_lookup_res {
 	int32_t src_port;    // port the source MAC was learned on, or -1 (if it may learn)
 	int32_t src_pos;     // its slot, or -1
 	bool src_learns;     // whether this packet's source MAC is subject to learning
+	bool src_cached;     // confirmed this second by the source cache: nothing to do
 };
 
 // Learning commits state, so a dry-run packet never learns. A port with port security sends
@@ -43,8 +71,28 @@ static bool l2_may_learn(const struct bridge *b, const struct bridge_port *p, st
 	       !rte_is_same_ether_addr(&eth->src_addr, &p->mac);
 }
 
+// Data path. Whether the source cache confirms `key` on `port` this second.
+static inline bool l2_src_cache_hit(const struct l2_src_cache *c, uint64_t key, uint16_t port,
+				    uint32_t now) {
+	uint32_t i = rte_hash_crc_8byte(key, 0) & (L2_SRC_CACHE_SIZE - 1);
+
+	return c != NULL && c->e[i].key == key && c->e[i].port == port && c->e[i].sec == now;
+}
+
+static inline void l2_src_cache_put(struct l2_src_cache *c, uint64_t key, uint16_t port,
+				    uint32_t now) {
+	uint32_t i = rte_hash_crc_8byte(key, 0) & (L2_SRC_CACHE_SIZE - 1);
+
+	if (c != NULL) {
+		c->e[i].key = key;
+		c->e[i].port = port;
+		c->e[i].sec = now;
+	}
+}
+
 // Data path. Fill res[0..n) for pkts[0..n) (n <= RTE_HASH_LOOKUP_BULK_MAX).
-static void l2_lookup_resolve(const struct bridge_cfg *bc, struct rte_mbuf **pkts, uint16_t n,
+static void l2_lookup_resolve(const struct bridge_cfg *bc, const struct l2_src_cache *cache,
+			      uint32_t now, struct rte_mbuf **pkts, uint16_t n,
 			      struct l2_lookup_res *res) {
 	struct bridge_mac_key dst[RTE_HASH_LOOKUP_BULK_MAX], src[RTE_HASH_LOOKUP_BULK_MAX];
 	const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
@@ -70,7 +118,9 @@ static void l2_lookup_resolve(const struct bridge_cfg *bc, struct rte_mbuf **pkt
 	for (uint16_t i = 0; i < n; i++) { // sources that may learn, in the same bulk
 		const struct bridge_port *p = bridge_port_lookup(bc, pkt_meta(pkts[i])->in_port);
 		res[i].src_learns = l2_may_learn(bc->bd[src[i].bd_id], p, pkts[i]);
-		if (res[i].src_learns)
+		res[i].src_cached = res[i].src_learns &&
+				    l2_src_cache_hit(cache, l2_key_u64(&src[i]), p->port_id, now);
+		if (res[i].src_learns && !res[i].src_cached)
 			keys[k] = &src[i], idx[k++] = (uint16_t)(i | 0x8000);
 	}
 	if (k == 0)
@@ -90,20 +140,23 @@ static void l2_lookup_resolve(const struct bridge_cfg *bc, struct rte_mbuf **pkt
 	}
 }
 
-static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct rte_mbuf *m,
-				   const struct l2_lookup_res *r) {
+static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct l2_src_cache *cache,
+				   struct rte_mbuf *m, const struct l2_lookup_res *r) {
 	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct pkt_meta *meta = pkt_meta(m);
 	const struct bridge_port *dst;
 	int32_t port;
 
-	if (r->src_learns) {
-		if (likely(r->src_port == meta->in_port))
+	if (r->src_learns && !r->src_cached) {
+		struct bridge_mac_key key = {meta->bd_id, eth->src_addr};
+		if (likely(r->src_port == meta->in_port)) {
 			fdb_touch(r->src_pos, lc->now_sec);
-		else
-			vswitch_learn_post(lc, &(struct bridge_mac_key){meta->bd_id, eth->src_addr},
-					   meta->in_port);
+			if (r->src_pos >= 0)
+				l2_src_cache_put(cache, l2_key_u64(&key), meta->in_port, lc->now_sec);
+		} else {
+			vswitch_learn_post(lc, &key, meta->in_port);
+		}
 	}
 	if (unlikely(!rte_is_unicast_ether_addr(&eth->dst_addr))) {
 		pkt_trace_note(m, L2_HOW_FLOOD_BUM, 0);
@@ -131,16 +184,17 @@ static uint16_t l2_lookup_process(struct rte_graph *graph, struct rte_node *node
 				  uint16_t n) {
 	struct dp_lcore *lc = dp_lcore_get();
 	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
+	struct l2_src_cache *cache = ((struct l2_lookup_ctx *)node->ctx)->cache;
 	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
 	struct l2_lookup_res res[RTE_HASH_LOOKUP_BULK_MAX];
 
 	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX) {
 		uint16_t chunk = RTE_MIN(n - base, RTE_HASH_LOOKUP_BULK_MAX);
 
-		l2_lookup_resolve(bc, &pkts[base], chunk, res);
+		l2_lookup_resolve(bc, cache, lc->now_sec, &pkts[base], chunk, res);
 		for (uint16_t i = 0; i < chunk; i++) {
 			struct rte_mbuf *m = pkts[base + i];
-			rte_edge_t edge = l2_lookup_decide(lc, m, &res[i]);
+			rte_edge_t edge = l2_lookup_decide(lc, cache, m, &res[i]);
 
 			if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
 				trace_add(lc, m, node->id, edge, 0);
@@ -161,9 +215,26 @@ static void l2_lookup_format(const struct trace_record *r, char *buf, size_t siz
 }
 TRACE_FORMATTER(l2_lookup, l2_lookup_format)
 
+// Control thread, at graph creation: the worker's source cache, on the graph's socket.
+static int l2_lookup_init(const struct rte_graph *graph, struct rte_node *node) {
+	struct l2_lookup_ctx *ctx = (struct l2_lookup_ctx *)node->ctx;
+
+	RTE_BUILD_BUG_ON(sizeof(struct l2_lookup_ctx) > RTE_NODE_CTX_SZ);
+	ctx->cache = rte_zmalloc_socket("l2_src_cache", sizeof(*ctx->cache), RTE_CACHE_LINE_SIZE,
+					graph->socket);
+	return ctx->cache != NULL ? 0 : -ENOMEM;
+}
+
+static void l2_lookup_fini(const struct rte_graph *graph, struct rte_node *node) {
+	RTE_SET_USED(graph);
+	rte_free(((struct l2_lookup_ctx *)node->ctx)->cache);
+}
+
 static struct rte_node_register l2_lookup_node = {
 	.name = "l2_lookup",
 	.process = l2_lookup_process,
+	.init = l2_lookup_init,
+	.fini = l2_lookup_fini,
 	.nb_edges = L2_LOOKUP__COUNT,
 	.next_nodes = {
 		[L2_LOOKUP_DROP] = DP_DROP_NODE,

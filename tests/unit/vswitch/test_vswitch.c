@@ -59,8 +59,8 @@ static int setup(void **state) {
 static rte_edge_t l2_lookup_one(struct harness *h, struct rte_mbuf *m) {
 	struct l2_lookup_res res;
 
-	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &m, 1, &res);
-	return l2_lookup_decide(h->lc, m, &res);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), NULL, 0, &m, 1, &res);
+	return l2_lookup_decide(h->lc, NULL, m, &res);
 }
 
 // Run port_security then l2_lookup, as the graph does; returns the last edge.
@@ -287,6 +287,40 @@ static void learning_posts_events_then_forwards(void **state) {
 	assert_int_equal(harness_events_pending(h), 0);
 }
 
+static void source_cache_confirms_for_one_second(void **state) {
+	struct harness *h = *state;
+	static struct l2_src_cache cache;
+	struct l2_lookup_res res;
+	struct rte_mbuf *m;
+
+	memset(&cache, 0, sizeof(cache));
+	m = from_trunk("02:00:00:00:03:05", MAC_A);
+	l2_path(h, m);
+	pktbuf_destroy(m);
+	assert_int_equal(deliver_events(h), 1); // learned on rt
+
+	h->lc->now_sec = 7;
+	m = from_trunk("02:00:00:00:03:05", MAC_A);
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 7, &m, 1, &res);
+	assert_true(res.src_learns);
+	assert_false(res.src_cached); // first sight this second: looked up, then cached
+	assert_int_equal(res.src_port, harness_port("rt"));
+	l2_lookup_decide(h->lc, &cache, m, &res);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 7, &m, 1, &res);
+	assert_true(res.src_cached);
+	assert_int_equal(l2_lookup_decide(h->lc, &cache, m, &res), L2_LOOKUP_OUTPUT);
+	assert_int_equal(harness_events_pending(h), 0);
+	// The next second, the cache no longer vouches for it: the table is asked again.
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 8, &m, 1, &res);
+	assert_false(res.src_cached);
+	// From another port, the cached entry does not match: the move is posted.
+	pkt_meta(m)->in_port = harness_port("ra");
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 7, &m, 1, &res);
+	assert_false(res.src_cached);
+	pktbuf_destroy(m);
+}
+
 static void mac_limit_is_per_network(void **state) {
 	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
 	uint16_t red = bridge_find(bc, "red")->bd_id, rt = harness_port("rt");
@@ -396,6 +430,7 @@ int main(void) {
 		T(broadcast_and_unknown_flood_hairpin_drops),
 		T(tenants_with_the_same_macs_stay_apart),
 		T(learning_posts_events_then_forwards),
+		T(source_cache_confirms_for_one_second),
 		T(mac_limit_is_per_network),
 		T(removing_a_port_flushes_its_macs),
 		T(bad_transactions_change_nothing),
