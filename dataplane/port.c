@@ -101,8 +101,10 @@ int dp_port_attach(const char *devargs, uint16_t *port_id, char *err, size_t err
 	}
 	ret = rte_dev_probe(devargs);
 	if (ret < 0) {
-		snprintf(err, err_size, "device \"%s\": rte_dev_probe failed: %s", devargs,
-			 rte_strerror(-ret));
+		snprintf(err, err_size,
+			 "device \"%s\": rte_dev_probe failed: %s (unknown driver name, bad "
+			 "devargs, or the driver refused them: see vnetd's log)",
+			 devargs, rte_strerror(-ret));
 		return ret;
 	}
 	ret = rte_eth_dev_get_port_by_name(name, port_id);

@@ -93,6 +93,8 @@ static int load_rules(const json_t *root, struct vnetd_config *vc, const char *p
 		if (!json_is_string(file))
 			FAIL("rules_file: must be a path");
 		vc->rules = json_load_file(json_string_value(file), 0, &jerr);
+		if (vc->rules == NULL && jerr.line < 0)
+			FAIL("rules_file: %s: %s", json_string_value(file), jerr.text);
 		if (vc->rules == NULL)
 			FAIL("rules_file: %s:%d:%d: %s", json_string_value(file), jerr.line,
 			     jerr.column, jerr.text);

@@ -113,10 +113,12 @@ static int port_ips_parse(struct rules_ctx *ctx, const json_t *ips, const char *
 	json_array_foreach(ips, i, v) {
 		uint8_t addr[16];
 		int family;
+		char ip_path[96];
+		snprintf(ip_path, sizeof(ip_path), "%s.ips[%zu]", path, i);
 		if (!json_is_string(v) || rules_parse_ip(json_string_value(v), &family, addr) < 0)
-			return rules_error(ctx, path, "ips[%zu]: not an IPv4 or IPv6 address", i);
+			return rules_error(ctx, ip_path, "not an IPv4 or IPv6 address");
 		if ((family == 4 ? p->n_ip4 : p->n_ip6) >= BRIDGE_PORT_IPS_MAX)
-			return rules_error(ctx, path, "ips: at most %d IPv4 and %d IPv6 addresses",
+			return rules_error(ctx, ip_path, "at most %d IPv4 and %d IPv6 addresses",
 					   BRIDGE_PORT_IPS_MAX, BRIDGE_PORT_IPS_MAX);
 		if (family == 4)
 			memcpy(&p->ip4[p->n_ip4++], addr, 4);

@@ -19,8 +19,11 @@
 
 uint16_t vswitch_learn_event;
 
+// Lowercase, as in the rules document.
 static void mac_format(const struct rte_ether_addr *mac, char *buf, size_t size) {
-	rte_ether_format_addr(buf, (uint16_t)size, mac);
+	const uint8_t *b = mac->addr_bytes;
+
+	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
 }
 
 static void on_learn(const struct dp_event *ev) {
