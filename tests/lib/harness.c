@@ -72,8 +72,10 @@ int harness_teardown(void **state) {
 	char err[256];
 
 	// An empty document detaches every port, so the next test starts from nothing.
-	rules_apply(json_pack("{sIsb}", "revision", (json_int_t)0, "force", 1), &gen, err,
-		    sizeof(err));
+	json_t *empty = json_pack("{sIsb}", "revision", (json_int_t)0, "force", 1);
+
+	rules_apply(empty, &gen, err, sizeof(err));
+	json_decref(empty);
 	rte_ring_free(h->lc->events);
 	rte_ring_free(h->lc->trace);
 	rte_free(h->lc);
