@@ -258,6 +258,105 @@ SAMPLES = [
 ]
 
 
+# --- VXLAN (docs/overlay.md): frames on the underlay port of the host whose VTEP is 192.0.2.11.
+# The remote host's VTEP is 192.0.2.12 and its container R (02:00:00:00:02:0c, 10.0.0.12) is in
+# A's network, VNI 5001. EXPECTED says what parse concludes about the OUTER frame; what vnetd's
+# VXLAN nodes do with them is in tests/pipeline/cases/vxlan_*.json.
+VTEP_MAC, VTEP_IP = "02:00:c0:00:02:0b", "192.0.2.11"  # this host's underlay
+PEER_MAC, PEER_IP = "02:00:c0:00:02:0c", "192.0.2.12"  # the remote host's underlay
+MAC_R, IP_R = "02:00:00:00:02:0c", "10.0.0.12"  # container R behind the remote VTEP
+VNI = 5001
+VXLAN_PORT = 4789
+VXLAN_SPORT = 54321  # the remote's entropy source port, fixed here
+VXLAN_I = 0x08  # the I flag (RFC 7348 section 5)
+
+
+def vxlan_hdr(vni=VNI, flags=VXLAN_I, rsv1=0, rsv2=0):
+    """The 8-byte VXLAN header: flags, 24 reserved bits, VNI, 8 reserved bits."""
+    return struct.pack("!BBH", flags, rsv1 >> 16, rsv1 & 0xFFFF) + struct.pack("!I",
+                                                                                (vni << 8) | rsv2)
+
+
+def underlay(src_ip=PEER_IP, dst_ip=VTEP_IP, dst_mac=VTEP_MAC):
+    return Ether(src=PEER_MAC, dst=dst_mac) / IP(src=src_ip, dst=dst_ip, id=1, ttl=64)
+
+
+def vxlan(inner, src_ip=PEER_IP, dst_ip=VTEP_IP, dport=VXLAN_PORT, **hdr):
+    """`inner` (a frame, as bytes or a packet) in VXLAN from the remote VTEP, UDP checksum 0 as
+    Linux sends it over IPv4."""
+    return (underlay(src_ip, dst_ip) / UDP(sport=VXLAN_SPORT, dport=dport, chksum=0) /
+            Raw(vxlan_hdr(**hdr) + bytes(inner)))
+
+
+def inner_icmp():
+    """R's ICMP echo request to A (74 bytes): the inner frame of most VXLAN samples."""
+    return (Ether(src=MAC_R, dst=MAC_A) / IP(src=IP_R, dst=IP_A, id=1) /
+            ICMP(type=8, id=1, seq=1) / Raw(bytes(range(32))))
+
+
+def inner_udp():
+    return (Ether(src=MAC_R, dst=MAC_A) / IP(src=IP_R, dst=IP_A, id=2) / udp() /
+            Raw(b"UDP from R to A in VXLAN"))
+
+
+def vxlan_trunc_outer():
+    # Lengths consistent (parse accepts the outer frame) but only 4 of the VXLAN header's 8
+    # bytes in the UDP payload; padded to 60 bytes by the Ethernet padding, not by UDP.
+    return pad60(underlay() / UDP(sport=VXLAN_SPORT, dport=VXLAN_PORT, chksum=0) /
+                 Raw(vxlan_hdr()[:4]))
+
+
+def vxlan_trunc_inner():
+    # A whole VXLAN header followed by 10 bytes of the inner Ethernet header.
+    return (underlay() / UDP(sport=VXLAN_SPORT, dport=VXLAN_PORT, chksum=0) /
+            Raw(vxlan_hdr() + bytes(inner_icmp())[:10]))
+
+
+def underlay_arp_request():
+    return pad60(Ether(src=PEER_MAC, dst=MAC_BCAST) /
+                 ARP(op=1, hwsrc=PEER_MAC, psrc=PEER_IP, hwdst="00:00:00:00:00:00", pdst=VTEP_IP))
+
+
+def underlay_icmp_echo():
+    return underlay() / ICMP(type=8, id=0x77, seq=1) / Raw(bytes(range(56)))
+
+
+VXLAN_SAMPLES = [
+    ("vxlan_valid.pcap", [vxlan(inner_icmp()), vxlan(inner_udp())], ["ok:ip4:udp"] * 2,
+     "VXLAN (VNI 5001, flags 0x08, UDP checksum 0) from VTEP 192.0.2.12 to 192.0.2.11 carrying "
+     "R's ICMP echo request to A, then R's UDP datagram to A; decapsulated, the inner frames go "
+     "to A unchanged"),
+    ("vxlan_wrong_vni.pcap", [vxlan(inner_icmp(), vni=5999)], ["ok:ip4:udp"],
+     "as vxlan_valid.pcap #0 with VNI 5999, which no network has; dropped as vxlan_vni_unknown"),
+    ("vxlan_unknown_vtep.pcap", [vxlan(inner_icmp(), src_ip="192.0.2.99")], ["ok:ip4:udp"],
+     "as vxlan_valid.pcap #0 from outer source 192.0.2.99, a VTEP the rules do not know; "
+     "dropped as vxlan_vtep_unknown"),
+    ("vxlan_bad_flags.pcap",
+     [vxlan(inner_icmp(), flags=0x00), vxlan(inner_icmp(), flags=0x0C),
+      vxlan(inner_icmp(), rsv1=0x000001), vxlan(inner_icmp(), rsv2=0x01)], ["ok:ip4:udp"] * 4,
+     "as vxlan_valid.pcap #0 with the I flag clear (flags 0x00), then with a reserved flag bit "
+     "(0x0c), a reserved bit after the flags, and a reserved bit after the VNI; dropped as "
+     "vxlan_bad_hdr"),
+    ("vxlan_trunc_outer.pcap", [vxlan_trunc_outer()], ["ok:ip4:udp"],
+     "UDP to port 4789 carrying 4 of the VXLAN header's 8 bytes (lengths consistent, padded to "
+     "60); dropped as vxlan_truncated"),
+    ("vxlan_trunc_inner.pcap", [vxlan_trunc_inner()], ["ok:ip4:udp"],
+     "a valid VXLAN header followed by 10 bytes of the inner Ethernet header; dropped as "
+     "vxlan_truncated"),
+    ("underlay_arp_request.pcap", [underlay_arp_request()], ["ok:arp:none"],
+     "ARP who-has 192.0.2.11 from 192.0.2.12 (02:00:c0:00:02:0c), padded to 60 bytes; vnetd "
+     "answers it on the underlay"),
+    ("underlay_icmp_echo.pcap", [underlay_icmp_echo()], ["ok:ip4:icmp"],
+     "ICMP echo request 192.0.2.12 -> 192.0.2.11 (id 0x77, 56 bytes of data); vnetd answers it "
+     "on the underlay"),
+    ("underlay_not_for_us.pcap", [vxlan(inner_icmp(), dst_ip="192.0.2.50")], ["ok:ip4:udp"],
+     "VXLAN to 192.0.2.50 sent to our underlay MAC; dropped as underlay_not_for_us"),
+    ("underlay_not_vxlan.pcap",
+     [underlay() / UDP(sport=VXLAN_SPORT, dport=9999) / Raw(b"not vxlan, to port 9999")],
+     ["ok:ip4:udp"], "UDP 192.0.2.12 -> 192.0.2.11 port 9999; dropped as underlay_not_vxlan"),
+]
+
+
 def pcap_write(path, frames):
     """Classic pcap, microsecond timestamps, little endian, Ethernet."""
     with open(path, "wb") as f:
@@ -277,6 +376,12 @@ Small curated captures, one behaviour each. Generated, with `EXPECTED` and this 
 Addressing: container A is 02:00:00:00:01:0a, 10.0.0.10, fd00::a; container B is
 02:00:00:00:01:0b, 10.0.0.11, fd00::b.
 
+VXLAN samples (`vxlan_*`, `underlay_*`) are frames on the underlay port of A's host, whose VTEP
+is 192.0.2.11 (02:00:c0:00:02:0b). They come from the remote VTEP 192.0.2.12
+(02:00:c0:00:02:0c), VNI 5001, and carry frames of container R (02:00:00:00:02:0c, 10.0.0.12),
+which is in A's network on the remote host. EXPECTED gives what parse concludes about the outer
+frame; what the VXLAN nodes decide is checked by `tests/pipeline/cases/vxlan_*.json`.
+
 `EXPECTED` has one line per packet, `<file> <index> <outcome>`: `ok:<l3>:<l4>` when parse accepts
 the packet (l3 none|arp|ip4|ip6, l4 none|tcp|udp|icmp|icmp6), `drop:<reason>` (a name from
 `dataplane/drop.h`, as in `vnetctl drops`) when parse drops it. `tests/unit/dataplane/test_parse.c`
@@ -289,7 +394,7 @@ checks every line.
 
 def main():
     expected, readme = [], [README_HEAD]
-    for name, pkts, outcomes, desc in SAMPLES:
+    for name, pkts, outcomes, desc in SAMPLES + VXLAN_SAMPLES:
         if len(pkts) != len(outcomes):
             sys.exit(f"{name}: {len(pkts)} packets but {len(outcomes)} outcomes")
         pcap_write(os.path.join(OUT_DIR, name), [bytes(p) for p in pkts])
