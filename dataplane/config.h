@@ -22,6 +22,8 @@ struct dp_port {
 	char device[DP_DEVARGS_SIZE];  // devargs it was probed with ("net_tap0,iface=vnet-web-1")
 	uint16_t port_id;              // DPDK port id
 	uint16_t worker;               // worker that polls its RX queue 0
+	uint8_t rx_edge;               // port_rx edge its packets take (0: parse, a vNIC)
+	bool system;                   // a feature's port (the underlay), not a rules document port
 };
 
 struct dp_config {
@@ -34,6 +36,7 @@ struct dp_config {
 	struct {
 		uint16_t n_rx;
 		uint16_t rx_port[RTE_MAX_ETHPORTS];
+		uint8_t rx_edge[RTE_MAX_ETHPORTS]; // port_rx edge of rx_port[i]; 0 for vNICs
 	} workers[DP_WORKERS_MAX];
 	void *section[DP_SECTIONS_MAX];  // feature data, indexed by rules_section.index
 };
@@ -60,3 +63,17 @@ void dp_config_free(struct dp_config *cfg);
 
 // Control thread, at shutdown (workers stopped). Unpublish; returns the last snapshot to free.
 struct dp_config *dp_config_publish_none(void);
+
+// Control thread, at start-up (a feature's init). A port that every snapshot carries, whatever the
+// rules document says (the underlay): its packets take port_rx's edge `rx_edge` (see
+// dp_port_rx_edge_add). `name` is reserved: no rules port may use it. Returns 0 or -ENOSPC.
+int dp_system_port_add(const char *name, const char *device, uint16_t port_id, uint8_t rx_edge);
+
+// Control thread, before the graphs exist. Add node `node_name` as a next node of port_rx, for
+// the packets of system ports. Returns the edge index (> 0) or -EINVAL.
+int dp_port_rx_edge_add(const char *node_name);
+
+// Control thread. Send `m` (a complete frame) out of `port_id` through the worker that polls it:
+// the packet is handed to that worker, which passes it to port_tx. Takes ownership of `m`.
+// Returns 0, -ENODEV (no such port in the current snapshot) or -ENOBUFS (ring full; freed).
+int dp_ctl_tx(uint16_t port_id, struct rte_mbuf *m);

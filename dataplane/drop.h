@@ -50,7 +50,19 @@
 	X(SRC_MAC_BAD, "source MAC is multicast or zero")                                          \
 	X(L2_HAIRPIN, "destination MAC is behind the input port")                                  \
 	X(L2_FLOOD_NO_PORTS, "flooded frame has no other port in its network")                     \
-	X(MTU_EXCEEDED, "frame larger than the network MTU")
+	X(MTU_EXCEEDED, "frame larger than the network MTU")                                     \
+	X(L2_TUNNEL_HAIRPIN, "frame from a VTEP addressed to a MAC behind a VTEP (split horizon)") \
+	/* overlay */                                                                              \
+	X(UNDERLAY_NOT_OURS, "underlay frame for another Ethernet address")                        \
+	X(UNDERLAY_NOT_FOR_US, "underlay IPv4 packet for another address than our VTEP")           \
+	X(UNDERLAY_NOT_VXLAN, "underlay packet to our VTEP that is not VXLAN, ARP or ICMP echo")   \
+	X(UNDERLAY_ARP_IGNORED, "underlay ARP that is not about our VTEP address")                  \
+	X(VXLAN_TRUNCATED, "VXLAN header or inner Ethernet header missing")                        \
+	X(VXLAN_BAD_HDR, "VXLAN I flag clear or reserved bits set")                                \
+	X(VXLAN_VNI_UNKNOWN, "VXLAN VNI of no network on this host")                               \
+	X(VXLAN_VTEP_UNKNOWN, "VXLAN from a source VTEP the rules do not know for that VNI")       \
+	X(NEIGH_UNRESOLVED, "next hop to the VTEP not resolved yet (ARP request sent)")            \
+	X(NEIGH_NO_ROUTE, "VTEP outside the underlay prefix and no gateway configured")
 
 enum dp_drop_reason {
 #define X(name, desc) DROP_##name,
@@ -67,3 +79,4 @@ int dp_drop_reason_parse(const char *name);
 
 #define DP_EDGE_DROP 0 // edge 0 of every node leads to the "pkt_drop" node
 #define DP_DROP_NODE "pkt_drop"
+#define DP_CONSUME_NODE "pkt_consume" // packets for vnetd itself, handled: not drops

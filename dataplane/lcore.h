@@ -18,6 +18,7 @@ struct dp_port_counters {
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t tx_pkts, tx_bytes;
 	uint64_t drops; // sum over reasons, for `show ports`
+	uint64_t consumed; // addressed to vnetd itself and handled (ARP replies to the VTEP, ...)
 };
 
 struct dp_counters {

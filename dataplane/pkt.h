@@ -34,6 +34,8 @@ enum pkt_l4 {
 #define PKT_F_IP_LATER_FRAG (1u << 3) // not the first fragment: no L4 header
 #define PKT_F_VLAN (1u << 4)     // an 802.1Q tag was present (parse records its offset)
 #define PKT_F_FLOODED (1u << 5)  // a copy made by l2_flood
+#define PKT_F_TUNNEL (1u << 6)   // arrived encapsulated: `vni` and `vtep` say from where
+#define PKT_F_CTL_TX (1u << 7)   // built by the control thread: port_rx sends it to port_tx as is
 
 struct pkt_meta {
 	uint16_t in_port;      // DPDK port id the packet arrived on
@@ -51,6 +53,8 @@ struct pkt_meta {
 	uint16_t vlan_tci;     // host order, valid with PKT_F_VLAN
 	uint16_t n_flood;      // l2_flood: copies made (for trace accounting)
 	uint32_t trace_id;     // which trace this packet belongs to (valid with PKT_F_TRACED)
+	uint32_t vni;          // the network's VXLAN id (set with bd_id, or from the VXLAN header)
+	rte_be32_t vtep;       // remote VTEP: destination to encapsulate to, or source decapsulated from
 	uint64_t trace_aux[2]; // node-specific trace values, reset by the shared loop after each record
 };
 

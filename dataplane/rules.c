@@ -18,6 +18,24 @@
 static struct rules_section *sections[DP_SECTIONS_MAX];
 static int n_sections;
 
+#define DP_SYSTEM_PORTS_MAX 4
+static struct dp_port system_ports[DP_SYSTEM_PORTS_MAX];
+static uint16_t n_system_ports;
+
+int dp_system_port_add(const char *name, const char *device, uint16_t port_id, uint8_t rx_edge) {
+	struct dp_port *p;
+
+	if (n_system_ports >= DP_SYSTEM_PORTS_MAX)
+		return -ENOSPC;
+	p = &system_ports[n_system_ports];
+	*p = (struct dp_port){.port_id = port_id, .rx_edge = rx_edge, .system = true,
+			      .worker = (uint16_t)(n_system_ports % RTE_MAX(1u, dp_workers_count()))};
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->device, sizeof(p->device), "%s", device);
+	n_system_ports++;
+	return 0;
+}
+
 void rules_section_register(struct rules_section *sec) {
 	if (n_sections >= DP_SECTIONS_MAX)
 		rte_panic("too many rules sections (max %d)\n", DP_SECTIONS_MAX);
@@ -363,6 +381,16 @@ static int ports_attach(struct rules_ctx *ctx, const struct dp_config *old, stru
 		const struct dp_port *prev = old ? dp_config_port_lookup(old, w->name) : NULL;
 		struct dp_port *p = &cfg->ports[i];
 
+		if (i + n_system_ports >= RTE_MAX_ETHPORTS) {
+			ret = rules_error(ctx, w->path, "too many ports (at most %d per vnetd)",
+					  RTE_MAX_ETHPORTS - n_system_ports);
+			break;
+		}
+		for (uint16_t s = 0; s < n_system_ports && ret == 0; s++)
+			if (strcmp(system_ports[s].name, w->name) == 0)
+				ret = rules_error(ctx, w->path, "port id \"%s\" is reserved", w->name);
+		if (ret < 0)
+			break;
 		if (prev != NULL && strcmp(prev->device, w->device) != 0) {
 			ret = rules_error(ctx, w->path,
 					  "device changed from \"%s\": remove the port, then add it",
@@ -394,6 +422,10 @@ static int ports_attach(struct rules_ctx *ctx, const struct dp_config *old, stru
 		cfg->n_ports = 0;
 		return ret;
 	}
+	for (uint16_t s = 0; s < n_system_ports; s++) {
+		cfg->ports[cfg->n_ports++] = system_ports[s];
+		load[system_ports[s].worker]++;
+	}
 	for (i = 0; i < cfg->n_ports; i++) {
 		struct dp_port *p = &cfg->ports[i];
 		if (p->worker == UINT16_MAX) { // new port: the least loaded worker polls it
@@ -405,6 +437,7 @@ static int ports_attach(struct rules_ctx *ctx, const struct dp_config *old, stru
 			load[best]++;
 		}
 		cfg->by_port_id[p->port_id] = p;
+		cfg->workers[p->worker].rx_edge[cfg->workers[p->worker].n_rx] = p->rx_edge;
 		cfg->workers[p->worker].rx_port[cfg->workers[p->worker].n_rx++] = p->port_id;
 	}
 	return 0;
@@ -413,13 +446,14 @@ static int ports_attach(struct rules_ctx *ctx, const struct dp_config *old, stru
 // Detach the ports of `old` that `cfg` no longer has (after publication and a grace period).
 static void ports_detach_removed(const struct dp_config *old, const struct dp_config *cfg) {
 	for (uint16_t i = 0; old != NULL && i < old->n_ports; i++)
-		if (dp_config_port_get(cfg, old->ports[i].port_id) == NULL)
+		if (!old->ports[i].system && dp_config_port_get(cfg, old->ports[i].port_id) == NULL)
 			dp_port_detach(old->ports[i].port_id);
 }
 
 static void ports_detach_fresh(const struct dp_config *old, const struct dp_config *cfg) {
 	for (uint16_t i = 0; i < cfg->n_ports; i++)
-		if (old == NULL || dp_config_port_get(old, cfg->ports[i].port_id) == NULL)
+		if (!cfg->ports[i].system &&
+		    (old == NULL || dp_config_port_get(old, cfg->ports[i].port_id) == NULL))
 			dp_port_detach(cfg->ports[i].port_id);
 }
 

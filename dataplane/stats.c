@@ -70,6 +70,7 @@ static struct dp_port_counters port_counters(uint16_t port_id) {
 		sum.tx_pkts += relaxed(&c->tx_pkts);
 		sum.tx_bytes += relaxed(&c->tx_bytes);
 		sum.drops += relaxed(&c->drops);
+		sum.consumed += relaxed(&c->consumed);
 	}
 	return sum;
 }
@@ -85,6 +86,8 @@ static json_t *port_json(const struct dp_config *cfg, const struct dp_port *p) {
 		      "rx_pkts", (json_int_t)c.rx_pkts, "rx_bytes", (json_int_t)c.rx_bytes,
 		      "tx_pkts", (json_int_t)c.tx_pkts, "tx_bytes", (json_int_t)c.tx_bytes, "drops",
 		      (json_int_t)c.drops);
+	json_object_set_new(o, "consumed", json_integer((json_int_t)c.consumed));
+	json_object_set_new(o, "system", json_boolean(p->system));
 	for (int i = 0; i < n_port_info; i++)
 		port_info[i](cfg, p, o);
 	return o;

@@ -58,7 +58,9 @@ json_t *trace_record_to_json(const struct trace_record *r) {
 	else if (r->n_aux > 0)
 		snprintf(fields, sizeof(fields), "aux=0x%" PRIx64 ",0x%" PRIx64, r->aux[0],
 			 r->aux[1]);
-	if (r->flags & TRACE_F_TERMINAL)
+	if ((r->flags & TRACE_F_TERMINAL) && strcmp(node, DP_CONSUME_NODE) == 0)
+		verdict = "consumed";
+	else if (r->flags & TRACE_F_TERMINAL)
 		verdict = r->drop_reason != DROP_NONE ? "drop" : "tx";
 	else if (r->edge == DP_EDGE_DROP)
 		verdict = "drop";

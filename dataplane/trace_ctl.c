@@ -84,7 +84,9 @@ static int trace_collect(struct dp_lcore *lc, uint32_t trace_id, json_t *records
 			continue;
 		ended++;
 		json_t *last = json_array_get(records, json_array_size(records) - 1);
-		if (r.drop_reason != DROP_NONE)
+		if (strcmp(json_string_value(json_object_get(last, "verdict")), "consumed") == 0)
+			json_array_append_new(verdict_tx, json_string("(vnetd)"));
+		else if (r.drop_reason != DROP_NONE)
 			json_array_append_new(verdict_drops,
 					      json_pack("{ssss}", "reason",
 							dp_drop_names[r.drop_reason], "description",

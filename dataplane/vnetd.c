@@ -119,18 +119,25 @@ static int start(struct vnetd_config *vc) {
 		fprintf(stderr, "vnetd: feature start-up failed: %s\n", strerror(-ret));
 		return ret;
 	}
+	ret = dp_workers_graphs_create();
+	if (ret < 0) {
+		fprintf(stderr, "vnetd: graph creation failed: %s\n", strerror(-ret));
+		return ret;
+	}
 	ret = ctl_listen(vc->socket);
 	if (ret < 0) {
 		fprintf(stderr, "vnetd: socket: cannot listen on %s: %s\n", vc->socket,
 			strerror(-ret));
 		return ret;
 	}
-	if (vc->rules != NULL) {
-		ret = rules_apply(vc->rules, &generation, err, sizeof(err));
-		if (ret < 0) {
-			fprintf(stderr, "vnetd: rules: %s\n", err);
-			return ret;
-		}
+	// Always publish a first snapshot, empty if there are no rules yet: system ports (the
+	// underlay) are polled from the start.
+	json_t *empty = json_pack("{sI}", "revision", (json_int_t)0);
+	ret = rules_apply(vc->rules != NULL ? vc->rules : empty, &generation, err, sizeof(err));
+	json_decref(empty);
+	if (ret < 0) {
+		fprintf(stderr, "vnetd: rules: %s\n", err);
+		return ret;
 	}
 	return dp_workers_start();
 }

@@ -14,6 +14,26 @@ static const char *const known_keys[] = {
 	"rules_file", NULL,
 };
 
+#define VNETD_CONFIG_KEYS_MAX 8
+
+static struct {
+	const char *key;
+	vnetd_config_key_fn fn;
+} feature_keys[VNETD_CONFIG_KEYS_MAX];
+static int n_feature_keys;
+
+void vnetd_config_key_register(const char *key, vnetd_config_key_fn fn) {
+	if (n_feature_keys < VNETD_CONFIG_KEYS_MAX)
+		feature_keys[n_feature_keys++] = (typeof(feature_keys[0])){key, fn};
+}
+
+static int feature_key_index(const char *key) {
+	for (int i = 0; i < n_feature_keys; i++)
+		if (strcmp(feature_keys[i].key, key) == 0)
+			return i;
+	return -1;
+}
+
 #define FAIL(...)                                                                                  \
 	do {                                                                                       \
 		snprintf(err, err_size, __VA_ARGS__);                                              \
@@ -152,8 +172,14 @@ static int load(const json_t *root, struct vnetd_config *vc, const char *path, c
 		bool ok = false;
 		for (int i = 0; known_keys[i] != NULL && !ok; i++)
 			ok = strcmp(key, known_keys[i]) == 0;
-		if (!ok)
+		if (!ok && feature_key_index(key) < 0)
 			FAIL("%s: unknown key", key);
+	}
+	for (int i = 0; i < n_feature_keys; i++) {
+		const json_t *v = json_object_get(root, feature_keys[i].key);
+		char msg[512] = "";
+		if (feature_keys[i].fn(v, msg, sizeof(msg)) < 0)
+			FAIL("%s: %s", feature_keys[i].key, msg);
 	}
 	if (load_eal(root, vc, err, err_size) < 0 || load_workers(root, vc, err, err_size) < 0 ||
 	    load_strings(root, vc, err, err_size) < 0 ||

@@ -28,6 +28,14 @@ struct vnetd_config {
 	json_t *root;                  // the whole file (owns the strings above)
 };
 
+// A feature's own section of the file ("underlay"): validate `value` and keep what it needs (no
+// DPDK call: this runs before EAL). Return 0, or -EINVAL with the problem in `err` (the key is
+// prefixed by the loader).
+typedef int (*vnetd_config_key_fn)(const json_t *value, char *err, size_t err_size);
+
+// Any time before vnetd_config_load (RTE_INIT). Register a top-level key owned by a feature.
+void vnetd_config_key_register(const char *key, vnetd_config_key_fn fn);
+
 // Control thread, before EAL. Load and validate `path`. Returns 0, or -EINVAL with
 // "<file>: <key>: <problem>" in `err`.
 int vnetd_config_load(const char *path, struct vnetd_config *vc, char *err, size_t err_size);

@@ -54,14 +54,8 @@ uint32_t dp_uptime_sec(void) {
 static int worker_alloc(unsigned int w) {
 	unsigned int lcore = wparams.lcores[w];
 	int socket = (int)rte_lcore_to_socket_id(lcore);
-	const char *patterns[] = {"port_rx"};
-	struct rte_graph_param gp = {
-		.socket_id = socket,
-		.nb_node_patterns = 1,
-		.node_patterns = patterns,
-	};
 	struct dp_lcore *lc;
-	char name[RTE_GRAPH_NAMESIZE];
+	char name[RTE_RING_NAMESIZE];
 
 	lc = rte_zmalloc_socket("dp_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE, socket);
 	if (lc == NULL)
@@ -82,15 +76,37 @@ static int worker_alloc(unsigned int w) {
 		LOG(ERR, "rte_ring_create worker=%u: %s", w, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	snprintf(name, sizeof(name), "worker-%u", w);
+	return 0;
+}
+
+static int worker_graph_create(struct dp_lcore *lc) {
+	const char *patterns[] = {"port_rx"};
+	struct rte_graph_param gp = {
+		.socket_id = (int)rte_lcore_to_socket_id(lc->lcore_id),
+		.nb_node_patterns = 1,
+		.node_patterns = patterns,
+	};
+	char name[RTE_GRAPH_NAMESIZE];
+
+	snprintf(name, sizeof(name), "worker-%u", lc->worker);
 	// rte_graph_create runs node init callbacks, which may look at the creating lcore's state.
 	RTE_PER_LCORE(dp_lcore_self) = lc;
 	if (rte_graph_create(name, &gp) == RTE_GRAPH_ID_INVALID) {
 		LOG(ERR, "rte_graph_create %s: %s", name, rte_strerror(rte_errno));
+		RTE_PER_LCORE(dp_lcore_self) = NULL;
 		return -rte_errno ? -rte_errno : -EINVAL;
 	}
 	lc->graph = rte_graph_lookup(name);
 	RTE_PER_LCORE(dp_lcore_self) = NULL;
+	return 0;
+}
+
+int dp_workers_graphs_create(void) {
+	for (unsigned int w = 0; w < wparams.n_workers; w++) {
+		int ret = worker_graph_create(workers[w]);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }
 

@@ -21,8 +21,12 @@ struct dp_worker_params {
 // Control thread. The RCU variable workers report to; NULL before dp_workers_init().
 struct rte_rcu_qsbr *dp_rcu(void);
 
-// Control thread, at start-up after EAL. Allocate per-worker state, rings and graphs.
+// Control thread, at start-up after EAL. Allocate the RCU variable, per-worker state and rings.
 int dp_workers_init(const struct dp_worker_params *p);
+
+// Control thread, after every feature's init (which may add edges to nodes). One rte_graph per
+// worker, built from the source node port_rx and every node reachable from it.
+int dp_workers_graphs_create(void);
 
 // Control thread. Launch the workers on their lcores.
 int dp_workers_start(void);
