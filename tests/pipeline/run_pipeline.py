@@ -94,12 +94,22 @@ def pcap_write(path, frames):
 
 # ---------------------------------------------------------------- case definitions
 
+UNDERLAY = "underlay"  # the port id of the topology's underlay port, in cases and counters
+
+
 def scapy_env(topology):
-    """Names a scapy expression in a case may use: scapy's, plus A_MAC, A_IP, A_IP6 (first
-    IPv4 / IPv6 address) for every port A of the topology (port ids upper-cased)."""
+    """Names a scapy expression in a case may use: scapy's, the functions of checks.py,
+    plus A_MAC, A_IP, A_IP6 (first IPv4 / IPv6 address) for every port A of the topology (port
+    ids upper-cased)."""
     import scapy.all as scapy_all  # noqa: deferred: only cases with inline packets need it
 
+    sys.path.insert(0, HERE)
+    try:
+        import checks  # noqa: deferred, as scapy
+    finally:
+        sys.path.remove(HERE)
     env = {k: getattr(scapy_all, k) for k in dir(scapy_all) if not k.startswith("_")}
+    env.update({k: getattr(checks, k) for k in checks.__all__})
     env["__builtins__"] = SAFE_BUILTINS
     for p in topology["ports"]:
         name = p["id"].upper()
@@ -125,10 +135,48 @@ def expected_outcomes(samples):
 
 
 PACKET_KEYS = {"pcap", "index", "scapy", "hex", "expected", "to", "drop", "out_scapy",
-               "out_hex", "note"}
+               "out_hex", "out_check", "note"}
 
 
 SAFE_BUILTINS = {k: getattr(builtins, k) for k in ("range", "len", "bytes", "int", "str", "list")}
+
+
+def check_compile(expr, env, where):
+    """A function of the frame that came out, for `out_check`: EXPR is evaluated with `out`
+    (those bytes) and `inp` (the input frame) and gives a list of problems, empty when the frame
+    is right."""
+    try:
+        code = compile(expr, where, "eval")
+    except SyntaxError as e:
+        raise CaseError(f"{where}: out_check {expr!r}: {e}")
+
+    def check(out, inp):
+        try:
+            problems = eval(code, dict(env, out=out, inp=inp))  # noqa: S307 (as packet_bytes)
+        except Exception as e:  # noqa: BLE001
+            return [f"out_check {expr!r}: {type(e).__name__}: {e}"]
+        if not isinstance(problems, (list, tuple)):
+            return [f"out_check {expr!r} gave {problems!r}, not a list of problems"]
+        return [str(p) for p in problems]
+    check.expr = expr
+    return check
+
+
+def out_checks(item, where, env):
+    """{port: [check per occurrence of port in `to`]} for the item's `out_check`: a string (one
+    check for every port in `to`) or an object {port: expression or list of them}."""
+    spec, to = item["out_check"], item.get("to") or []
+    if isinstance(spec, str):
+        return {p: [check_compile(spec, env, where)] * to.count(p) for p in to}
+    if not isinstance(spec, dict):
+        raise CaseError(f"{where}: out_check must be a string or an object")
+    checks = {}
+    for port, exprs in spec.items():
+        exprs = [exprs] * to.count(port) if isinstance(exprs, str) else exprs
+        if not isinstance(exprs, list) or len(exprs) != to.count(port) or not exprs:
+            raise CaseError(f"{where}: out_check {port!r}: one expression per {port!r} in to")
+        checks[port] = [check_compile(e, env, f"{where} out_check {port}") for e in exprs]
+    return checks
 
 
 def packet_bytes(what, value, env):
@@ -186,9 +234,17 @@ def packets_expand(case, samples, topology):
             if env is None and "out_scapy" in item:
                 env = scapy_env(topology)
             k = "out_scapy" if "out_scapy" in item else "out_hex"
-            outs = packet_bytes(k[4:], item[k], env)
+            if "out_check" in item:
+                raise CaseError(f"{where}: give {k} or out_check, not both")
+            # IN: this item's input frames (bytes), e.g. "[f[50:] for f in IN]" for decap.
+            outs = packet_bytes(k[4:], item[k], dict(env or {}, IN=[f[1] for f in frames]))
             if len(outs) != len(frames):
                 raise CaseError(f"{where}: {k} gives {len(outs)} frames for {len(frames)} in")
+        checks = {}
+        if "out_check" in item:
+            if env is None:
+                env = scapy_env(topology)
+            checks = out_checks(item, where, env)
         for (name, data, reason), out in zip(frames, outs):
             to, drop = item.get("to"), item.get("drop", reason)
             if (to is None) == (drop is None):
@@ -196,7 +252,7 @@ def packets_expand(case, samples, topology):
             if to is not None and (not isinstance(to, list) or not to):
                 raise CaseError(f"{where}: to must be a non-empty list of port ids")
             result.append({"name": name, "data": data, "to": to or [], "drop": drop,
-                           "out": out if out is not None else data})
+                           "out": out if out is not None else data, "checks": checks})
     return result
 
 
@@ -207,8 +263,12 @@ def case_prepare(case, samples, default_topology):
     unknown = set(case) - known
     if unknown:
         raise CaseError(f"unknown keys {sorted(unknown)}")
-    topo = copy.deepcopy(case.get("topology", default_topology))
-    port_ids = [p["id"] for p in topo["ports"]]
+    topo = case.get("topology", default_topology)
+    if isinstance(topo, str):  # a topology file of tests/pipeline/
+        with open(os.path.join(HERE, topo)) as f:
+            topo = json.load(f)
+    topo = copy.deepcopy(topo)
+    port_ids = [p["id"] for p in topo["ports"]] + ([UNDERLAY] if "underlay" in topo else [])
     in_port = case.get("in_port", port_ids[0])
     if in_port not in port_ids:
         raise CaseError(f"in_port {in_port!r} is not a port of the topology")
@@ -219,7 +279,10 @@ def case_prepare(case, samples, default_topology):
         for p in pkt["to"]:
             if p not in out:
                 raise CaseError(f"{pkt['name']}: to: {p!r} is not a port of the topology")
-            out[p].append(pkt)
+            # The k-th copy of this packet on p: its out_check if it has one, else its bytes.
+            k = sum(1 for e in out[p] if e["pkt"] is pkt)
+            check = pkt["checks"][p][k] if p in pkt["checks"] else None
+            out[p].append({"pkt": pkt, "name": pkt["name"], "out": pkt["out"], "check": check})
         if pkt["drop"] is not None:
             drops.setdefault(pkt["drop"], {}).setdefault(in_port, 0)
             drops[pkt["drop"]][in_port] += 1
@@ -294,11 +357,17 @@ class Vnetd:
                               f"tx_pcap={self.out_path(p['id'])}")
             ports.append(port)
         rules = {"revision": 1, "networks": topo["networks"], "ports": ports}
-        if topo.get("static_macs"):
-            rules["static_macs"] = topo["static_macs"]
+        for key in ("static_macs", "remote_ports"):
+            if topo.get(key):
+                rules[key] = topo[key]
         eal = ["-l", "0,1", "-m", "256", "--file-prefix", self.prefix, "--no-pci",
                "--no-telemetry"]
         cfg = {"eal_args": eal, "socket": self.sock, "idle_sleep_max_us": 100, "rules": rules}
+        if "underlay" in topo:
+            rx = "in.pcap" if self.case["in_port"] == UNDERLAY else "empty.pcap"
+            cfg["underlay"] = dict(topo["underlay"], device=(
+                f"net_pcap{len(ports)},rx_pcap={os.path.join(self.tmp, rx)},"
+                f"tx_pcap={self.out_path(UNDERLAY)}"))
         if no_huge:
             # EAL refuses --in-memory with --no-huge; --no-shconf leaves no runtime files.
             eal += ["--no-huge", "--no-shconf"]
@@ -422,15 +491,49 @@ def hexdump(data):
     return "\n".join(lines)
 
 
+def frame_keys(expected):
+    """What each expected entry compares as: its bytes, or ("check", i) for an out_check."""
+    return [("check", i) if e["check"] else e["out"] for i, e in enumerate(expected)]
+
+
+def got_keys(expected, got):
+    """What each frame that came out compares as: ("check", i) when it passes the out_check of
+    expected entry i (the first such entry not taken yet), else its bytes."""
+    keys, taken = [], set()
+    for g in got:
+        key = g
+        for i, e in enumerate(expected):
+            if e["check"] and i not in taken and not e["check"](g, e["pkt"]["data"]):
+                taken.add(i)
+                key = ("check", i)
+                break
+        keys.append(key)
+    return keys
+
+
+def sort_key(key):
+    return (1, key[1], b"") if isinstance(key, tuple) else (0, 0, key)
+
+
 def frames_diff(port, expected, got):
     """Lines describing how `got` (bytes list) differs from `expected` (packet dicts). The two
     lists are aligned first, so one missing packet shows as missing, not as every later packet
     differing."""
     lines = []
+    keys = got_keys(expected, got)
 
     def missing(i):
-        lines.append(f"  port {port}: missing packet {i}: expected {expected[i]['name']}: "
-                     f"{describe(expected[i]['out'])}")
+        what = describe(expected[i]["out"])
+        if expected[i]["check"]:
+            what = f"a frame passing out_check {expected[i]['check'].expr!r} (input: {what})"
+        lines.append(f"  port {port}: missing packet {i}: expected {expected[i]['name']}: {what}")
+        # Of the frames that passed no check, the one closest to passing this one.
+        fails = [(expected[i]["check"](got[j], expected[i]["pkt"]["data"]), j)
+                 for j in range(len(got)) if expected[i]["check"] and keys[j] is got[j]]
+        if fails:
+            problems, j = min(fails, key=lambda f: len(f[0]))
+            lines.append(f"    closest: packet {j}, which fails it by:")
+            lines.extend(f"    - {p}" for p in problems)
 
     def unexpected(j):
         lines.append(f"  port {port}: unexpected packet {j} ({len(got[j])} bytes): "
@@ -439,6 +542,13 @@ def frames_diff(port, expected, got):
 
     def differs(i, j):
         exp, g = expected[i]["out"], got[j]
+        if expected[i]["check"]:
+            lines.append(f"  port {port}: packet {j} fails the out_check of expected packet {i} "
+                         f"({expected[i]['name']}): {expected[i]['check'].expr}")
+            lines.extend(f"    - {p}" for p in expected[i]["check"](g, expected[i]["pkt"]["data"]))
+            lines.append(f"    got:      {describe(g)}")
+            lines.append(hexdump(g))
+            return
         first = next((k for k in range(min(len(g), len(exp))) if g[k] != exp[k]),
                      min(len(g), len(exp)))
         lines.append(f"  port {port}: packet {j} differs from expected packet {i} "
@@ -449,7 +559,7 @@ def frames_diff(port, expected, got):
         lines.append(f"    got:      {describe(g)}")
         lines.append(hexdump(g))
 
-    sm = difflib.SequenceMatcher(a=[p["out"] for p in expected], b=got, autojunk=False)
+    sm = difflib.SequenceMatcher(a=frame_keys(expected), b=keys, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
             continue
@@ -529,8 +639,12 @@ def outputs_check(vd, case, errors):
             continue
         if case["any_order"]:
             # Unicast and flooded frames of one rx burst take different node paths, so their
-            # order on a port is not defined: compare them sorted.
-            exp, got = sorted(exp, key=lambda p: p["out"]), sorted(got)
+            # order on a port is not defined: compare them sorted (out_check entries last, and
+            # the frames that pass them in the same order).
+            order = sorted(range(len(exp)), key=lambda i: sort_key(frame_keys(exp)[i]))
+            exp = [exp[i] for i in order]
+            keys = got_keys(exp, got)
+            got = [got[j] for j in sorted(range(len(got)), key=lambda j: sort_key(keys[j]))]
         errors.extend(frames_diff(port, exp, got))
 
 
