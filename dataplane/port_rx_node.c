@@ -112,9 +112,12 @@ static struct rte_node_register port_rx_node = {
 RTE_NODE_REGISTER(port_rx_node);
 
 int dp_port_rx_edge_add(const char *node_name) {
-	rte_edge_t n = rte_node_edge_update(port_rx_node.id, RTE_EDGE_ID_INVALID, &node_name, 1);
+	rte_edge_t n;
 
-	if (n == 0 || n > UINT8_MAX)
+	if (rte_node_edge_update(port_rx_node.id, RTE_EDGE_ID_INVALID, &node_name, 1) == 0)
+		return -EINVAL;
+	n = rte_node_edge_count(port_rx_node.id); // the new edge is the last one
+	if (n == RTE_EDGE_ID_INVALID || n > UINT8_MAX)
 		return -EINVAL;
 	return (int)n - 1;
 }

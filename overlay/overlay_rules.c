@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The "remote_ports" part of the rules document (docs/rules-schema.md): the vNICs of other hosts,
-// each a MAC (and its IPs) in a network behind the VTEP of its host. Validated with every
-// transaction; not yet enforced: VXLAN encap/decap and the VTEP table are the VXLAN issue, and
-// until it lands this section builds no data. Control thread only.
+// each a MAC (and its IPs) in a network behind the VTEP of its host. Validated here; the overlay's
+// tables (VNIs, VTEPs, accepted sources) are built by overlay_cfg.c, and vswitch reads the MACs
+// and IPs for its MAC table and ARP/ND suppression. Control thread only.
 
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +15,7 @@
 #include <rte_ether.h>
 
 #include "dataplane/rules.h"
+#include "overlay/overlay.h"
 
 #define VXLAN_REMOTE_PORTS_MAX 65536
 #define VXLAN_PATH_SIZE 128
@@ -153,7 +154,7 @@ static int vxlan_remotes_check_unique(struct rules_ctx *ctx, struct vxlan_remote
 			   first->index, dup->network, dup->mac_text);
 }
 
-// Control thread. Validate "remote_ports"; builds no data yet (*data = NULL).
+// Control thread. Validate "remote_ports", then gather the overlay's data (overlay_cfg.c).
 static int vxlan_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data) {
 	struct vxlan_remote_key *keys;
 	const json_t *remotes, *obj;
@@ -162,8 +163,10 @@ static int vxlan_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **da
 
 	*data = NULL;
 	ret = rules_get_array(ctx, doc, "(document)", "remote_ports", false, &remotes);
-	if (ret < 0 || remotes == NULL || json_array_size(remotes) == 0)
+	if (ret < 0)
 		return ret;
+	if (remotes == NULL || json_array_size(remotes) == 0)
+		return overlay_cfg_parse(ctx, doc, data);
 	if (json_array_size(remotes) > VXLAN_REMOTE_PORTS_MAX)
 		return rules_error(ctx, "remote_ports", "%zu remote ports, at most %d",
 				   json_array_size(remotes), VXLAN_REMOTE_PORTS_MAX);
@@ -176,16 +179,32 @@ static int vxlan_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **da
 			goto out;
 	}
 	ret = vxlan_remotes_check_unique(ctx, keys, json_array_size(remotes));
+	if (ret == 0)
+		ret = overlay_cfg_parse(ctx, doc, data);
 out:
 	free(keys);
 	return ret;
 }
 
+static void vxlan_rules_published(const struct dp_config *old, const struct dp_config *cfg) {
+	RTE_SET_USED(old);
+	overlay_idx_prune(overlay_cfg_get(cfg));
+}
+
+const struct overlay_cfg *overlay_cfg_get(const struct dp_config *cfg);
+
 static struct rules_section vxlan_section = {
 	.name = "overlay",
 	.arrays = {{.key = "remote_ports", .kind = "remote_port", .id_fields = {"network", "mac"}}},
 	.parse = vxlan_rules_parse,
+	.build = overlay_cfg_build,
+	.free = overlay_cfg_free,
+	.published = vxlan_rules_published,
 };
+
+const struct overlay_cfg *overlay_cfg_get(const struct dp_config *cfg) {
+	return cfg != NULL ? cfg->section[vxlan_section.index] : NULL;
+}
 
 RTE_INIT(vxlan_rules_register) {
 	rules_section_register(&vxlan_section);

@@ -42,6 +42,9 @@ static void bridge_cfg_free(void *data) {
 	if (bc == NULL)
 		return;
 	rte_hash_free(bc->static_macs);
+	rte_hash_free(bc->vni_bd);
+	rte_hash_free(bc->ips);
+	json_decref(bc->remote_ports);
 	free(bc->bridges);
 	free(bc->ports);
 	free(bc->statics);
@@ -51,12 +54,12 @@ static void bridge_cfg_free(void *data) {
 static int network_parse(struct rules_ctx *ctx, const json_t *o, const char *path,
 			 struct bridge *b) {
 	static const char *const keys[] = {"id", "tenant", "vni", "mtu", "subnets", "router",
-					   "flood_vteps", "mac_limit", "mac_learning",
+					   "flood_vteps", "mac_limit", "mac_learning", "vxlan_learning",
 					   "mac_aging_s", "description", NULL};
 	const char *id = NULL, *tenant = NULL, *router = NULL;
 	uint64_t vni = 0, mtu = 1500, limit = 4096, aging = 300;
 	const json_t *subnets, *vteps;
-	bool learning = true;
+	bool learning = true, vxlan_learning = false;
 
 	if (rules_check_keys(ctx, o, path, keys) < 0 ||
 	    rules_get_id(ctx, o, path, "id", true, &id) < 0 ||
@@ -66,6 +69,7 @@ static int network_parse(struct rules_ctx *ctx, const json_t *o, const char *pat
 	    rules_get_uint(ctx, o, path, "mac_limit", false, 0, FDB_SIZE, &limit) < 0 ||
 	    rules_get_uint(ctx, o, path, "mac_aging_s", false, 10, 86400, &aging) < 0 ||
 	    rules_get_bool(ctx, o, path, "mac_learning", false, &learning) < 0 ||
+	    rules_get_bool(ctx, o, path, "vxlan_learning", false, &vxlan_learning) < 0 ||
 	    rules_get_id(ctx, o, path, "router", false, &router) < 0 ||
 	    rules_get_array(ctx, o, path, "subnets", false, &subnets) < 0 ||
 	    rules_get_array(ctx, o, path, "flood_vteps", false, &vteps) < 0)
@@ -75,6 +79,8 @@ static int network_parse(struct rules_ctx *ctx, const json_t *o, const char *pat
 	if (router != NULL)
 		rules_refer(ctx, "router", router, path);
 	*b = (struct bridge){.vni = (uint32_t)vni, .mtu = (uint16_t)mtu, .mac_learning = learning,
+			     .vxlan_learning = vxlan_learning,
+			     .n_flood_vteps = (uint16_t)json_array_size(vteps),
 			     .mac_limit = (uint32_t)limit, .mac_aging_s = (uint32_t)aging};
 	snprintf(b->id, sizeof(b->id), "%s", id);
 	snprintf(b->tenant, sizeof(b->tenant), "%s", tenant);
@@ -309,6 +315,7 @@ static int bridge_parse(struct rules_ctx *ctx, const json_t *doc, void **data) {
 	if (networks_parse(ctx, doc, bc) < 0 || ports_parse(ctx, doc, bc) < 0 ||
 	    statics_parse(ctx, doc, bc) < 0)
 		return -EINVAL;
+	bc->remote_ports = json_incref(json_object_get(doc, "remote_ports"));
 	return 0;
 }
 
@@ -335,44 +342,116 @@ static int bd_id_assign(const char *id) {
 	return -ENOSPC;
 }
 
-static int static_table_create(struct bridge_cfg *bc) {
+static struct rte_hash *table_create(const char *what, uint32_t entries, uint32_t key_len) {
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
 		.name = name,
-		.entries = RTE_MAX(64u, (unsigned int)(bc->n_ports + bc->n_static) * 2),
-		.key_len = sizeof(struct bridge_mac_key),
+		.entries = RTE_MAX(64u, entries),
+		.key_len = key_len,
 		.hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
 	};
 
-	snprintf(name, sizeof(name), "vsw_static_%u", n_static_tables++);
-	bc->static_macs = rte_hash_create(&hp);
-	return bc->static_macs != NULL ? 0 : -ENOMEM;
+	snprintf(name, sizeof(name), "vsw_%s_%u", what, n_static_tables++);
+	return rte_hash_create(&hp);
+}
+
+static int tables_create(struct bridge_cfg *bc) {
+	uint32_t n_remote = (uint32_t)json_array_size(bc->remote_ports);
+	uint32_t n_ips = n_remote * 4 + (uint32_t)bc->n_ports * BRIDGE_PORT_IPS_MAX * 2;
+
+	bc->static_macs = table_create("mac", (bc->n_ports + bc->n_static + n_remote) * 2,
+				       sizeof(struct bridge_mac_key));
+	bc->vni_bd = table_create("vni", bc->n_bridges * 2, sizeof(uint32_t));
+	bc->ips = table_create("ip", n_ips, sizeof(struct bridge_ip_key));
+	return bc->static_macs && bc->vni_bd && bc->ips ? 0 : -ENOMEM;
 }
 
 static int static_add(struct rules_ctx *ctx, struct bridge_cfg *bc, const struct bridge_mac_key *k,
-		      uint16_t port_id, const char *path) {
+		      uint64_t data, const char *path) {
 	void *prev;
 
-	if (rte_hash_lookup_data(bc->static_macs, k, &prev) >= 0 &&
-	    (uintptr_t)prev != port_id)
-		return rules_error(ctx, path, "MAC already lives behind another port");
-	if (rte_hash_add_key_data(bc->static_macs, k, (void *)(uintptr_t)port_id) < 0)
+	if (rte_hash_lookup_data(bc->static_macs, k, &prev) >= 0 && (uintptr_t)prev != data)
+		return rules_error(ctx, path, "MAC already lives behind another port or VTEP");
+	if (rte_hash_add_key_data(bc->static_macs, k, (void *)(uintptr_t)data) < 0)
 		return rules_error(ctx, path, "static MAC table full");
+	return 0;
+}
+
+// The address table of ARP/ND suppression: each IP of a local or remote port, with its MAC.
+static int ip_add(struct rules_ctx *ctx, struct bridge_cfg *bc, uint16_t bd_id, int family,
+		  const void *addr, const struct rte_ether_addr *mac, const char *path) {
+	struct bridge_ip_key k = {.bd_id = bd_id, .family = (uint8_t)family};
+	uint64_t m = 0;
+	void *prev;
+
+	memcpy(k.addr, addr, family == 4 ? 4 : 16);
+	memcpy(&m, mac, sizeof(*mac));
+	if (rte_hash_lookup_data(bc->ips, &k, &prev) >= 0 && (uintptr_t)prev != m)
+		return rules_error(ctx, path, "IP address already belongs to another MAC in the network");
+	if (rte_hash_add_key_data(bc->ips, &k, (void *)(uintptr_t)m) < 0)
+		return rules_error(ctx, path, "address table full");
+	return 0;
+}
+
+static int port_addresses_add(struct rules_ctx *ctx, struct bridge_cfg *bc,
+			      const struct bridge_port *p, const char *path) {
+	for (uint8_t j = 0; j < p->n_ip4; j++)
+		if (ip_add(ctx, bc, p->bd_id, 4, &p->ip4[j], &p->mac, path) < 0)
+			return -EINVAL;
+	for (uint8_t j = 0; j < p->n_ip6; j++)
+		if (ip_add(ctx, bc, p->bd_id, 6, p->ip6[j], &p->mac, path) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+// Remote ports (owned and validated by the overlay section; read here for the MACs and IPs that
+// live behind VTEPs): static MAC entries pointing at the VTEP, and addresses for suppression.
+static int remotes_build(struct rules_ctx *ctx, struct bridge_cfg *bc) {
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(bc->remote_ports, i, o) {
+		const struct bridge *b = bridge_find(bc, json_string_value(json_object_get(o, "network")));
+		const char *vtep_s = json_string_value(json_object_get(o, "vtep"));
+		const char *mac_s = json_string_value(json_object_get(o, "mac"));
+		struct bridge_mac_key key;
+		uint8_t vtep[16], addr[16];
+		int family;
+		size_t j;
+		json_t *ip;
+		char path[48];
+
+		snprintf(path, sizeof(path), "remote_ports[%zu]", i);
+		if (b == NULL || vtep_s == NULL || mac_s == NULL || rules_parse_mac(mac_s, &key.mac) < 0 ||
+		    rules_parse_ip(vtep_s, &family, vtep) < 0 || family != 4)
+			continue; // the overlay section refuses it with its reason
+		key.bd_id = b->bd_id;
+		if (static_add(ctx, bc, &key, MAC_DATA(PKT_PORT_NONE, -1, *(rte_be32_t *)vtep), path) < 0)
+			return -EINVAL;
+		json_array_foreach(json_object_get(o, "ips"), j, ip) {
+			if (json_is_string(ip) && rules_parse_ip(json_string_value(ip), &family, addr) == 0 &&
+			    ip_add(ctx, bc, b->bd_id, family, addr, &key.mac, path) < 0)
+				return -EINVAL;
+		}
+	}
 	return 0;
 }
 
 static int bridge_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
 	struct bridge_cfg *bc = data;
 
-	if (static_table_create(bc) < 0)
+	if (tables_create(bc) < 0)
 		return -ENOMEM;
 	for (uint16_t i = 0; i < bc->n_bridges; i++) {
 		int id = bd_id_assign(bc->bridges[i].id);
+		uint32_t vni = bc->bridges[i].vni;
 		if (id < 0)
 			return rules_error(ctx, "networks", "no free bridge domain id");
 		bc->bridges[i].bd_id = (uint16_t)id;
 		bc->bd[id] = &bc->bridges[i];
+		if (rte_hash_add_key_data(bc->vni_bd, &vni, (void *)(uintptr_t)id) < 0)
+			return -ENOMEM;
 	}
 	for (uint16_t i = 0; i < bc->n_ports; i++) {
 		struct bridge_port *p = &bc->ports[i];
@@ -385,8 +464,9 @@ static int bridge_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data
 		p->bd_id = b->bd_id;
 		bc->port[p->port_id] = p;
 		b->ports[b->n_ports++] = p->port_id;
-		if (static_add(ctx, bc, &(struct bridge_mac_key){p->bd_id, p->mac}, p->port_id,
-			       path) < 0)
+		if (static_add(ctx, bc, &(struct bridge_mac_key){p->bd_id, p->mac},
+			       MAC_DATA(p->port_id, -1, 0), path) < 0 ||
+		    port_addresses_add(ctx, bc, p, path) < 0)
 			return -EINVAL;
 	}
 	for (uint16_t i = 0; i < bc->n_static; i++) {
@@ -396,10 +476,10 @@ static int bridge_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data
 
 		snprintf(path, sizeof(path), "static_macs[%u]", i);
 		st->key.bd_id = bc->port[dp->port_id]->bd_id;
-		if (static_add(ctx, bc, &st->key, dp->port_id, path) < 0)
+		if (static_add(ctx, bc, &st->key, MAC_DATA(dp->port_id, -1, 0), path) < 0)
 			return -EINVAL;
 	}
-	return 0;
+	return remotes_build(ctx, bc);
 }
 
 // Forget the bd_id of networks that the new snapshot lacks, once their learned MACs are gone.

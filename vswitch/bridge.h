@@ -9,9 +9,11 @@
 #include <stdint.h>
 
 #include <rte_ether.h>
+#include <jansson.h>
 #include <rte_hash.h>
 
 #include "dataplane/config.h"
+#include "dataplane/pkt.h"
 
 #define BRIDGE_MAX 4096      // networks per vnetd; bd_id is 0..BRIDGE_MAX-1
 #define BRIDGE_PORT_IPS_MAX 16
@@ -24,6 +26,8 @@ struct bridge {
 	uint16_t mtu;               // largest L3 packet
 	uint16_t bd_id;             // stable for the life of the network (learned MACs refer to it)
 	bool mac_learning;
+	bool vxlan_learning;        // learn inner source MACs behind their source VTEP
+	uint16_t n_flood_vteps;     // VTEPs that get a copy of floods (the overlay sends them)
 	uint32_t mac_limit;         // learned MACs at most
 	uint32_t mac_aging_s;
 	uint16_t n_ports;
@@ -50,13 +54,34 @@ struct bridge_mac_key {
 	struct rte_ether_addr mac;
 };
 
+// The data of a MAC table entry, in both tables, never 0: the local DPDK port (PKT_PORT_NONE
+// for a static remote MAC) in bits 0..15, the learned table slot + 1 (0: none) in bits 16..30,
+// bit 31 set, and the remote VTEP (0: a local MAC) in bits 32..63.
+#define MAC_DATA(port, pos, vtep)                                                                   \
+	((uint64_t)(uint16_t)(port) | ((uint64_t)(((pos) + 1) & 0x7fff) << 16) | (1ULL << 31) |     \
+	 ((uint64_t)(uint32_t)(vtep) << 32))
+#define MAC_DATA_PORT(d) ((uint16_t)((uint64_t)(d) & 0xffff))
+#define MAC_DATA_POS(d) ((int32_t)(((uint64_t)(d) >> 16) & 0x7fff) - 1)
+#define MAC_DATA_VTEP(d) ((rte_be32_t)((uint64_t)(d) >> 32))
+
+// The key of the address table that ARP and ND suppression answer from.
+struct bridge_ip_key {
+	uint16_t bd_id;
+	uint8_t family;   // 4 or 6
+	uint8_t pad;
+	uint8_t addr[16]; // IPv4 in the first 4 bytes
+};
+
 struct bridge_cfg {
 	struct bridge *bd[BRIDGE_MAX];                  // by bd_id, NULL if unused
 	struct bridge_port *port[RTE_MAX_ETHPORTS];     // by DPDK port id, NULL if not a vNIC
 	uint16_t n_bridges, n_ports, n_static;
 	struct bridge *bridges;                         // n_bridges, document order
 	struct bridge_port *ports;                      // n_ports, document order
-	struct rte_hash *static_macs;                   // bridge_mac_key -> port id (port MACs too)
+	struct rte_hash *static_macs;                   // bridge_mac_key -> MAC_DATA (port MACs too)
+	struct rte_hash *vni_bd;                        // uint32_t vni -> bd_id
+	struct rte_hash *ips;                           // bridge_ip_key -> MAC (as uint64_t)
+	json_t *remote_ports;                           // the document's, read by build
 	struct bridge_static {                          // static_macs, until build resolves ports
 		char port[DP_NAME_SIZE];
 		struct bridge_mac_key key;
@@ -77,14 +102,23 @@ static inline const struct bridge_port *bridge_port_lookup(const struct bridge_c
 	return port_id < RTE_MAX_ETHPORTS ? bc->port[port_id] : NULL;
 }
 
-// Data path. The port that static MAC `key` lives behind, or -1.
-static inline int bridge_static_lookup(const struct bridge_cfg *bc,
-				       const struct bridge_mac_key *key) {
+// Data path. The data (MAC_DATA) of static MAC `key`, or 0 if it is not static.
+static inline uint64_t bridge_static_lookup(const struct bridge_cfg *bc,
+					    const struct bridge_mac_key *key) {
 	void *data;
 
 	if (rte_hash_lookup_data(bc->static_macs, key, &data) < 0)
-		return -1;
-	return (int)(uintptr_t)data;
+		return 0;
+	return (uintptr_t)data;
+}
+
+// Data path. The bridge domain of VXLAN network `vni`, or PKT_BD_NONE.
+static inline uint16_t bridge_vni_lookup(const struct bridge_cfg *bc, uint32_t vni) {
+	void *data;
+
+	if (rte_hash_lookup_data(bc->vni_bd, &vni, &data) < 0)
+		return UINT16_MAX;
+	return (uint16_t)(uintptr_t)data;
 }
 
 // Control thread. The network named `id` in `bc`, or NULL.

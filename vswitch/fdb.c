@@ -49,23 +49,24 @@ static void fdb_del(const struct bridge_mac_key *key) {
 		counts[key->bd_id]--;
 }
 
-int fdb_learn(const struct bridge_cfg *bc, const struct bridge_mac_key *key, uint16_t port_id) {
+int fdb_learn(const struct bridge_cfg *bc, const struct bridge_mac_key *key, uint16_t port_id,
+	      rte_be32_t vtep) {
 	const struct bridge *b = bridge_lookup(bc, key->bd_id);
 	int32_t pos;
 	int ret;
 
-	if (b == NULL || !b->mac_learning)
+	if (b == NULL || (vtep == 0 ? !b->mac_learning : !b->vxlan_learning))
 		return -ENOENT;
-	if (bridge_static_lookup(bc, key) >= 0)
+	if (bridge_static_lookup(bc, key) != 0)
 		return -EEXIST;
-	if (fdb_lookup(key, &pos) < 0) {
+	if (fdb_lookup(key) == 0) {
 		if (counts[key->bd_id] >= b->mac_limit) {
 			limit_hits[key->bd_id]++;
 			return -ENOSPC;
 		}
 		counts[key->bd_id]++;
 	}
-	ret = rte_hash_add_key_data(fdb_hash, key, (void *)(uintptr_t)FDB_DATA(port_id, -1));
+	ret = rte_hash_add_key_data(fdb_hash, key, (void *)(uintptr_t)MAC_DATA(port_id, -1, vtep));
 	if (ret < 0) {
 		counts[key->bd_id]--;
 		limit_hits[key->bd_id]++;
@@ -75,7 +76,7 @@ int fdb_learn(const struct bridge_cfg *bc, const struct bridge_mac_key *key, uin
 	pos = rte_hash_lookup(fdb_hash, key);
 	if (pos >= 0) {
 		__atomic_store_n(&fdb_seen[pos], dp_uptime_sec(), __ATOMIC_RELAXED);
-		rte_hash_add_key_data(fdb_hash, key, (void *)(uintptr_t)FDB_DATA(port_id, pos));
+		rte_hash_add_key_data(fdb_hash, key, (void *)(uintptr_t)MAC_DATA(port_id, pos, vtep));
 	}
 	return 0;
 }
@@ -95,7 +96,7 @@ static unsigned int fdb_delete_if(bool (*stale)(const struct bridge_cfg *, const
 		return 0;
 	while ((pos = rte_hash_iterate(fdb_hash, &key, &data, &iter)) >= 0) {
 		uint32_t seen = __atomic_load_n(&fdb_seen[pos], __ATOMIC_RELAXED);
-		if (stale(bc, key, FDB_DATA_PORT((uintptr_t)data), seen, now))
+		if (stale(bc, key, MAC_DATA_PORT((uintptr_t)data), seen, now))
 			memcpy(&dead[n++], key, sizeof(*dead));
 	}
 	for (unsigned int i = 0; i < n; i++)
@@ -116,10 +117,15 @@ static bool is_gone(const struct bridge_cfg *bc, const void *k, uint16_t port, u
 		    uint32_t now) {
 	const struct bridge_mac_key *key = k;
 	const struct bridge_port *p = bc ? bridge_port_lookup(bc, port) : NULL;
+	const struct bridge *b = bc ? bridge_lookup(bc, key->bd_id) : NULL;
 
 	RTE_SET_USED(seen);
 	RTE_SET_USED(now);
-	return p == NULL || p->bd_id != key->bd_id || !bc->bd[key->bd_id]->mac_learning;
+	if (b == NULL)
+		return true;
+	if (p == NULL) // learned behind a VTEP (the port is the underlay)
+		return !b->vxlan_learning || dp_config_port_get(dp_config_current(), port) == NULL;
+	return p->bd_id != key->bd_id || !b->mac_learning;
 }
 
 unsigned int fdb_age(const struct bridge_cfg *bc, uint32_t now_sec) {
@@ -151,5 +157,5 @@ void fdb_walk(fdb_walk_fn fn, void *arg) {
 	int32_t pos;
 
 	while ((pos = rte_hash_iterate(fdb_hash, &key, &data, &iter)) >= 0)
-		fn(key, FDB_DATA_PORT((uintptr_t)data), fdb_seen[pos], arg);
+		fn(key, (uintptr_t)data, fdb_seen[pos], arg);
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // l2_flood: broadcast, multicast and unknown unicast go to every other port of the frame's
-// network, and to no port of any other network. Each extra copy is a new mbuf from the packet
-// pool (rte_pktmbuf_copy) with a copy of the metadata; the original goes to the last port. A
-// burst node, because one packet in makes several out. After l2_lookup; leads to port_tx.
+// network, and to no port of any other network; a frame from a local port also goes once to
+// vxlan_flood, which replicates it to the network's flood VTEPs (a frame from a VTEP never goes
+// back to one: split horizon). Each extra copy is a new mbuf from the packet pool
+// (rte_pktmbuf_copy) with a copy of the metadata; the original takes the last target. A burst
+// node, because one packet in makes several out. After l2_lookup; leads to port_tx, vxlan_flood.
 
 #include <rte_graph_worker.h>
 #include <rte_mbuf.h>
@@ -14,45 +16,62 @@
 enum l2_flood_edge {
 	L2_FLOOD_DROP = DP_EDGE_DROP,
 	L2_FLOOD_OUTPUT,
+	L2_FLOOD_VTEPS,
 	L2_FLOOD__COUNT
 };
+
+// Send `m` (or a copy of it, unless it is the last target) to `edge` with out_port `port`.
+static bool l2_flood_emit(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
+			  struct rte_mbuf *m, bool last, rte_edge_t edge, uint16_t port) {
+	struct pkt_meta *meta = pkt_meta(m);
+	struct rte_mbuf *c = m;
+
+	if (!last) {
+		c = rte_pktmbuf_copy(m, dp_pktmbuf_pool(), 0, UINT32_MAX);
+		if (unlikely(c == NULL)) {
+			lc->counters.drops[meta->in_port][DROP_MBUF_EXHAUSTED]++;
+			return false;
+		}
+		*pkt_meta(c) = *meta;
+		pkt_meta(c)->flags |= PKT_F_FLOODED;
+		pkt_meta(c)->n_flood = 0;
+		pkt_meta(c)->trace_n_aux = 0;
+	}
+	pkt_meta(c)->out_port = port;
+	if (last && unlikely(meta->flags & PKT_F_TRACED))
+		trace_add(lc, c, node->id, edge, 0);
+	rte_node_enqueue_x1(graph, node, edge, c);
+	return !last;
+}
 
 static void l2_flood_one(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
 			 const struct bridge_cfg *bc, struct rte_mbuf *m) {
 	struct pkt_meta *meta = pkt_meta(m);
 	const struct bridge *b = bridge_lookup(bc, meta->bd_id);
+	bool vteps = b->n_flood_vteps > 0 && !(meta->flags & PKT_F_TUNNEL);
 	uint16_t targets[RTE_MAX_ETHPORTS], n = 0, copies = 0;
 
 	for (uint16_t i = 0; i < b->n_ports; i++)
 		if (b->ports[i] != meta->in_port)
 			targets[n++] = b->ports[i];
-	if (n == 0) {
+	if (n == 0 && !vteps) {
 		meta->drop_reason = DROP_L2_FLOOD_NO_PORTS;
 		if (unlikely(meta->flags & PKT_F_TRACED))
 			trace_add(lc, m, node->id, L2_FLOOD_DROP, 0);
 		rte_node_enqueue_x1(graph, node, L2_FLOOD_DROP, m);
 		return;
 	}
-	for (uint16_t i = 0; i + 1 < n; i++) {
-		struct rte_mbuf *c = rte_pktmbuf_copy(m, dp_pktmbuf_pool(), 0, UINT32_MAX);
-		if (unlikely(c == NULL)) {
-			lc->counters.drops[meta->in_port][DROP_MBUF_EXHAUSTED]++;
-			continue;
-		}
-		*pkt_meta(c) = *meta;
-		pkt_meta(c)->out_port = targets[i];
-		pkt_meta(c)->flags |= PKT_F_FLOODED;
-		pkt_meta(c)->n_flood = 0;
-		rte_node_enqueue_x1(graph, node, L2_FLOOD_OUTPUT, c);
-		copies++;
-	}
-	meta->out_port = targets[n - 1];
+	// The trace record (on the original, which goes last) counts the copies made before it.
 	if (unlikely(meta->flags & PKT_F_TRACED)) {
-		meta->n_flood = copies;
-		pkt_trace_note(m, n, copies);
-		trace_add(lc, m, node->id, L2_FLOOD_OUTPUT, 0);
+		meta->n_flood = (uint16_t)(n + vteps - 1);
+		pkt_trace_note(m, n, vteps ? b->n_flood_vteps : 0);
 	}
-	rte_node_enqueue_x1(graph, node, L2_FLOOD_OUTPUT, m);
+	for (uint16_t i = 0; i < n; i++)
+		copies += l2_flood_emit(graph, node, lc, m, i + 1 == n && !vteps, L2_FLOOD_OUTPUT,
+					targets[i]);
+	if (vteps)
+		l2_flood_emit(graph, node, lc, m, true, L2_FLOOD_VTEPS, PKT_PORT_NONE);
+	RTE_SET_USED(copies);
 }
 
 static uint16_t l2_flood_process(struct rte_graph *graph, struct rte_node *node, void **objs,
@@ -66,7 +85,8 @@ static uint16_t l2_flood_process(struct rte_graph *graph, struct rte_node *node,
 }
 
 static void l2_flood_format(const struct trace_record *r, char *buf, size_t size) {
-	snprintf(buf, size, "flood to %" PRIu64 " port(s) of the network", r->aux[0]);
+	snprintf(buf, size, "flood to %" PRIu64 " port(s) and %" PRIu64 " VTEP(s) of the network",
+		 r->aux[0], r->aux[1]);
 }
 TRACE_FORMATTER(l2_flood, l2_flood_format)
 
@@ -77,6 +97,7 @@ static struct rte_node_register l2_flood_node = {
 	.next_nodes = {
 		[L2_FLOOD_DROP] = DP_DROP_NODE,
 		[L2_FLOOD_OUTPUT] = "port_tx",
+		[L2_FLOOD_VTEPS] = "vxlan_flood",
 	},
 };
 RTE_NODE_REGISTER(l2_flood_node);

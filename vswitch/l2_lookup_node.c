@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // l2_lookup: learn the source MAC (by posting an event to the control thread, which owns the
 // learned table) and choose where the frame goes inside its network: the port behind a static or
-// learned MAC, or flooding for broadcast, multicast and unknown unicast. After port_security;
-// leads to port_tx or l2_flood.
+// learned MAC, the VTEP behind a remote MAC (vxlan_encap), or flooding for broadcast, multicast
+// and unknown unicast. After port_security (local frames) or tunnel_input (decapsulated frames);
+// leads to port_tx, vxlan_encap or l2_flood.
 //
 // A burst node: the MAC tables are looked up for the whole burst at once
 // (rte_hash_lookup_bulk_data), which lets rte_hash prefetch buckets and keys; the decision for
@@ -22,10 +23,17 @@ enum l2_lookup_edge {
 	L2_LOOKUP_DROP = DP_EDGE_DROP,
 	L2_LOOKUP_OUTPUT,
 	L2_LOOKUP_FLOOD,
+	L2_LOOKUP_REMOTE,
 	L2_LOOKUP__COUNT
 };
 
-enum l2_lookup_how { L2_HOW_FLOOD_BUM, L2_HOW_STATIC, L2_HOW_LEARNED, L2_HOW_FLOOD_UNKNOWN };
+enum l2_lookup_how {
+	L2_HOW_FLOOD_BUM,
+	L2_HOW_STATIC,
+	L2_HOW_LEARNED,
+	L2_HOW_FLOOD_UNKNOWN,
+	L2_HOW_REMOTE, // aux[1]: the VTEP
+};
 
 // A per-worker cache of the source MACs whose learned entry this worker confirmed in the current
 // second: a hit skips the learned-table lookup for the source (one hash lookup per packet instead
@@ -52,22 +60,27 @@ static inline uint64_t l2_key_u64(const struct bridge_mac_key *k) {
 	return v;
 }
 
-// What the table lookups found for one packet.
+// What the table lookups found for one packet (MAC_DATA values, 0 for a miss).
 struct l2_lookup_res {
-	int32_t dst_static;  // port behind the destination MAC in the static table, or -1
-	int32_t dst_learned; // port in the learned table, or -1 (looked up only on a static miss)
-	int32_t src_port;    // port the source MAC was learned on, or -1 (if it may learn)
-	int32_t src_pos;     // its slot, or -1
-	bool src_learns;     // whether this packet's source MAC is subject to learning
-	bool src_cached;     // confirmed this second by the source cache: nothing to do
+	uint64_t dst_static;  // the destination MAC in the static table
+	uint64_t dst_learned; // in the learned table (looked up only on a static miss)
+	uint64_t src;         // the source MAC in the learned table (if it may learn)
+	bool src_learns;      // whether this packet's source MAC is subject to learning
+	bool src_cached;      // confirmed this second by the source cache: nothing to do
 };
 
 // Learning commits state, so a dry-run packet never learns. A port with port security sends
-// only from its own MAC, which is static: nothing to learn.
+// only from its own MAC, which is static: nothing to learn. A decapsulated frame learns only
+// where the network asks for it (vxlan_learning), behind its source VTEP.
 static bool l2_may_learn(const struct bridge *b, const struct bridge_port *p, struct rte_mbuf *m) {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct pkt_meta *meta = pkt_meta(m);
 
-	return !p->port_security && b->mac_learning && !(pkt_meta(m)->flags & PKT_F_DRY_RUN) &&
+	if (meta->flags & PKT_F_DRY_RUN)
+		return false;
+	if (meta->flags & PKT_F_TUNNEL)
+		return b->vxlan_learning;
+	return p != NULL && !p->port_security && b->mac_learning &&
 	       !rte_is_same_ether_addr(&eth->src_addr, &p->mac);
 }
 
@@ -106,20 +119,21 @@ static void l2_lookup_resolve(const struct bridge_cfg *bc, const struct l2_src_c
 		dst[i] = (struct bridge_mac_key){.bd_id = bd_id, .mac = eth->dst_addr};
 		src[i] = (struct bridge_mac_key){.bd_id = bd_id, .mac = eth->src_addr};
 		keys[i] = &dst[i];
-		res[i] = (struct l2_lookup_res){-1, -1, -1, -1, false};
+		res[i] = (struct l2_lookup_res){0};
 	}
 	rte_hash_lookup_bulk_data(bc->static_macs, keys, n, &hits, data);
 	for (uint16_t i = 0; i < n; i++) {
 		if (hits & (1ULL << i))
-			res[i].dst_static = (int32_t)(uintptr_t)data[i];
+			res[i].dst_static = (uintptr_t)data[i];
 		else if (rte_is_unicast_ether_addr(&dst[i].mac))
 			keys[k] = &dst[i], idx[k++] = i;
 	}
 	for (uint16_t i = 0; i < n; i++) { // sources that may learn, in the same bulk
-		const struct bridge_port *p = bridge_port_lookup(bc, pkt_meta(pkts[i])->in_port);
+		const struct pkt_meta *meta = pkt_meta(pkts[i]);
+		const struct bridge_port *p = bridge_port_lookup(bc, meta->in_port);
 		res[i].src_learns = l2_may_learn(bc->bd[src[i].bd_id], p, pkts[i]);
-		res[i].src_cached = res[i].src_learns &&
-				    l2_src_cache_hit(cache, l2_key_u64(&src[i]), p->port_id, now);
+		res[i].src_cached = res[i].src_learns && !(meta->flags & PKT_F_TUNNEL) &&
+				    l2_src_cache_hit(cache, l2_key_u64(&src[i]), meta->in_port, now);
 		if (res[i].src_learns && !res[i].src_cached)
 			keys[k] = &src[i], idx[k++] = (uint16_t)(i | 0x8000);
 	}
@@ -131,12 +145,27 @@ static void l2_lookup_resolve(const struct bridge_cfg *bc, const struct l2_src_c
 		struct l2_lookup_res *r = &res[idx[j] & 0x7fff];
 		if (!(hits & (1ULL << j)))
 			continue;
-		if (idx[j] & 0x8000) {
-			r->src_port = FDB_DATA_PORT((uintptr_t)data[j]);
-			r->src_pos = FDB_DATA_POS((uintptr_t)data[j]);
-		} else {
-			r->dst_learned = FDB_DATA_PORT((uintptr_t)data[j]);
-		}
+		if (idx[j] & 0x8000)
+			r->src = (uintptr_t)data[j];
+		else
+			r->dst_learned = (uintptr_t)data[j];
+	}
+}
+
+static void l2_learn(struct dp_lcore *lc, struct l2_src_cache *cache, struct rte_mbuf *m,
+		     const struct l2_lookup_res *r) {
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct pkt_meta *meta = pkt_meta(m);
+	struct bridge_mac_key key = {meta->bd_id, eth->src_addr};
+	rte_be32_t vtep = (meta->flags & PKT_F_TUNNEL) ? meta->vtep : 0;
+
+	if (likely(r->src != 0 && MAC_DATA_PORT(r->src) == meta->in_port &&
+		   MAC_DATA_VTEP(r->src) == vtep)) {
+		fdb_touch(MAC_DATA_POS(r->src), lc->now_sec);
+		if (vtep == 0 && MAC_DATA_POS(r->src) >= 0)
+			l2_src_cache_put(cache, l2_key_u64(&key), meta->in_port, lc->now_sec);
+	} else {
+		vswitch_learn_post(lc, &key, meta->in_port, vtep);
 	}
 }
 
@@ -146,37 +175,37 @@ static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct l2_src_cache *cac
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct pkt_meta *meta = pkt_meta(m);
 	const struct bridge_port *dst;
-	int32_t port;
+	uint64_t d;
 
-	if (r->src_learns && !r->src_cached) {
-		struct bridge_mac_key key = {meta->bd_id, eth->src_addr};
-		if (likely(r->src_port == meta->in_port)) {
-			fdb_touch(r->src_pos, lc->now_sec);
-			if (r->src_pos >= 0)
-				l2_src_cache_put(cache, l2_key_u64(&key), meta->in_port, lc->now_sec);
-		} else {
-			vswitch_learn_post(lc, &key, meta->in_port);
-		}
-	}
+	if (r->src_learns && !r->src_cached)
+		l2_learn(lc, cache, m, r);
 	if (unlikely(!rte_is_unicast_ether_addr(&eth->dst_addr))) {
 		pkt_trace_note(m, L2_HOW_FLOOD_BUM, 0);
 		return L2_LOOKUP_FLOOD;
 	}
-	port = r->dst_static;
+	d = r->dst_static;
 	pkt_trace_note(m, L2_HOW_STATIC, 0);
-	if (port < 0) {
-		port = r->dst_learned;
+	if (d == 0) {
+		d = r->dst_learned;
 		pkt_trace_note(m, L2_HOW_LEARNED, 0);
-		dst = port >= 0 ? bridge_port_lookup(bc, (uint16_t)port) : NULL;
+		dst = d != 0 ? bridge_port_lookup(bc, MAC_DATA_PORT(d)) : NULL;
 		// A learned entry may outlive its port's move to another network by one flush.
-		if (dst == NULL || dst->bd_id != meta->bd_id) {
+		if (d == 0 || (MAC_DATA_VTEP(d) == 0 && (dst == NULL || dst->bd_id != meta->bd_id))) {
 			pkt_trace_note(m, L2_HOW_FLOOD_UNKNOWN, 0);
 			return L2_LOOKUP_FLOOD;
 		}
 	}
-	if (unlikely(port == meta->in_port))
+	if (MAC_DATA_VTEP(d) != 0) {
+		// Split horizon: what came from a VTEP never goes back to one.
+		if (unlikely(meta->flags & PKT_F_TUNNEL))
+			return dp_drop(m, DROP_L2_TUNNEL_HAIRPIN);
+		meta->vtep = MAC_DATA_VTEP(d);
+		pkt_trace_note(m, L2_HOW_REMOTE, rte_be_to_cpu_32(meta->vtep));
+		return L2_LOOKUP_REMOTE;
+	}
+	if (unlikely(MAC_DATA_PORT(d) == meta->in_port))
 		return dp_drop(m, DROP_L2_HAIRPIN);
-	meta->out_port = (uint16_t)port;
+	meta->out_port = MAC_DATA_PORT(d);
 	return L2_LOOKUP_OUTPUT;
 }
 
@@ -210,8 +239,15 @@ static void l2_lookup_format(const struct trace_record *r, char *buf, size_t siz
 		[L2_HOW_STATIC] = "destination MAC static",
 		[L2_HOW_LEARNED] = "destination MAC learned",
 		[L2_HOW_FLOOD_UNKNOWN] = "destination MAC unknown: flood",
+		[L2_HOW_REMOTE] = "destination MAC behind VTEP",
 	};
-	snprintf(buf, size, "%s", r->aux[0] < RTE_DIM(how) ? how[r->aux[0]] : "?");
+
+	if (r->aux[0] == L2_HOW_REMOTE)
+		snprintf(buf, size, "%s %u.%u.%u.%u", how[L2_HOW_REMOTE],
+			 (unsigned int)(r->aux[1] >> 24) & 255, (unsigned int)(r->aux[1] >> 16) & 255,
+			 (unsigned int)(r->aux[1] >> 8) & 255, (unsigned int)r->aux[1] & 255);
+	else
+		snprintf(buf, size, "%s", r->aux[0] < RTE_DIM(how) ? how[r->aux[0]] : "?");
 }
 TRACE_FORMATTER(l2_lookup, l2_lookup_format)
 
@@ -240,6 +276,7 @@ static struct rte_node_register l2_lookup_node = {
 		[L2_LOOKUP_DROP] = DP_DROP_NODE,
 		[L2_LOOKUP_OUTPUT] = "port_tx",
 		[L2_LOOKUP_FLOOD] = "l2_flood",
+		[L2_LOOKUP_REMOTE] = "vxlan_encap",
 	},
 };
 RTE_NODE_REGISTER(l2_lookup_node);

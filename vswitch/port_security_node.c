@@ -2,7 +2,8 @@
 // port_security: puts the frame in its port's network (bridge domain) and, for ports with port
 // security on, lets it through only from the port's own MAC and IPs: Ethernet source, IPv4 or
 // IPv6 source, ARP sender, neighbour advertisement target and link-layer options. Also enforces
-// the network MTU and refuses 802.1Q tags on access ports. After parse; before l2_lookup.
+// the network MTU and refuses 802.1Q tags on access ports. After parse; before l2_lookup, or
+// arp_nd_responder for ARP and ICMPv6.
 
 #include <rte_arp.h>
 #include <rte_icmp.h>
@@ -15,6 +16,7 @@
 enum port_security_edge {
 	PORT_SECURITY_DROP = DP_EDGE_DROP,
 	PORT_SECURITY_L2,
+	PORT_SECURITY_ARP_ND, // ARP and neighbour solicitations (135): suppression may answer them
 	PORT_SECURITY__COUNT
 };
 
@@ -119,6 +121,7 @@ static rte_edge_t port_security_decide(struct dp_lcore *lc, struct rte_mbuf *m) 
 		return dp_drop(m, DROP_PORT_NO_NETWORK);
 	b = bridge_lookup(bc, p->bd_id);
 	meta->bd_id = p->bd_id;
+	meta->vni = b->vni;
 	if (unlikely(meta->flags & PKT_F_VLAN))
 		return dp_drop(m, DROP_VLAN_TAGGED);
 	l3_len = meta->l3 == PKT_L3_IP4 || meta->l3 == PKT_L3_IP6 ? meta->l3_len
@@ -133,6 +136,10 @@ static rte_edge_t port_security_decide(struct dp_lcore *lc, struct rte_mbuf *m) 
 	} else {
 		pkt_trace_note(m, 0, 0);
 	}
+	if (unlikely(meta->l3 == PKT_L3_ARP) || unlikely(meta->l4 == PKT_L4_ICMP6 &&
+							   *rte_pktmbuf_mtod_offset(m, uint8_t *,
+										    meta->l4_off) == 135))
+		return PORT_SECURITY_ARP_ND;
 	return PORT_SECURITY_L2;
 }
 
@@ -143,4 +150,5 @@ static void port_security_format(const struct trace_record *r, char *buf, size_t
 TRACE_FORMATTER(port_security, port_security_format)
 
 DP_NODE_DEFINE(port_security, port_security_decide, PORT_SECURITY__COUNT,
-	[PORT_SECURITY_L2] = "l2_lookup");
+	[PORT_SECURITY_L2] = "l2_lookup",
+	[PORT_SECURITY_ARP_ND] = "arp_nd_responder");

@@ -7,12 +7,14 @@
 
 extern uint16_t vswitch_learn_event;
 
-// Data path. Ask the control thread to learn `key` behind `port_id`.
+// Data path. Ask the control thread to learn `key` behind `port_id` (and remote VTEP `vtep`, or
+// 0 for a local MAC).
 static inline void vswitch_learn_post(struct dp_lcore *lc, const struct bridge_mac_key *key,
-				      uint16_t port_id) {
+				      uint16_t port_id, rte_be32_t vtep) {
 	struct dp_event ev = {.type = vswitch_learn_event, .port_id = port_id,
 			      .bd_id = key->bd_id};
 
 	memcpy(ev.data, &key->mac, sizeof(key->mac));
+	memcpy(ev.data + 8, &vtep, sizeof(vtep));
 	dp_event_post(lc, &ev);
 }

@@ -30,11 +30,13 @@ static void on_learn(const struct dp_event *ev) {
 	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
 	const struct bridge_port *p = bc ? bridge_port_lookup(bc, ev->port_id) : NULL;
 	struct bridge_mac_key key = {.bd_id = ev->bd_id};
+	rte_be32_t vtep;
 
-	if (p == NULL || p->bd_id != ev->bd_id)
-		return; // the port left the network since the worker saw the frame
 	memcpy(&key.mac, ev->data, sizeof(key.mac));
-	fdb_learn(bc, &key, ev->port_id);
+	memcpy(&vtep, ev->data + 8, sizeof(vtep));
+	if (vtep == 0 && (p == NULL || p->bd_id != ev->bd_id))
+		return; // the port left the network since the worker saw the frame
+	fdb_learn(bc, &key, ev->port_id, vtep);
 }
 
 static void on_age(void) {
@@ -94,27 +96,33 @@ struct macs_walk {
 	uint32_t now;
 };
 
-static void mac_json(struct macs_walk *w, const struct bridge_mac_key *key, uint16_t port_id,
+static void mac_json(struct macs_walk *w, const struct bridge_mac_key *key, uint64_t data,
 		     const char *type, json_t *age) {
 	const struct bridge *b = bridge_lookup(w->bc, key->bd_id);
-	const struct bridge_port *p = bridge_port_lookup(w->bc, port_id);
-	char mac[32];
+	const struct bridge_port *p = bridge_port_lookup(w->bc, MAC_DATA_PORT(data));
+	rte_be32_t vtep = MAC_DATA_VTEP(data);
+	char mac[32], where[64];
 
 	if (b == NULL || (w->only != NULL && w->only != b)) {
 		json_decref(age);
 		return;
 	}
 	mac_format(&key->mac, mac, sizeof(mac));
+	if (vtep != 0) {
+		snprintf(where, sizeof(where), "vtep ");
+		inet_ntop(AF_INET, &vtep, where + 5, sizeof(where) - 5);
+	} else {
+		snprintf(where, sizeof(where), "%s", p ? p->name : "?");
+	}
 	json_array_append_new(w->list, json_pack("{ssssssssssso}", "network", b->id, "tenant",
-						 b->tenant, "mac", mac, "port", p ? p->name : "?",
-						 "type", type, "age_s", age));
+						 b->tenant, "mac", mac, "port", where, "type", type,
+						 "age_s", age));
 }
 
-static void learned_cb(const struct bridge_mac_key *key, uint16_t port_id, uint32_t seen,
-		       void *arg) {
+static void learned_cb(const struct bridge_mac_key *key, uint64_t data, uint32_t seen, void *arg) {
 	struct macs_walk *w = arg;
 
-	mac_json(w, key, port_id, "learned", json_integer(w->now - RTE_MIN(seen, w->now)));
+	mac_json(w, key, data, "learned", json_integer(w->now - RTE_MIN(seen, w->now)));
 }
 
 static void method_show_macs(struct ctl_call *call) {
@@ -132,9 +140,11 @@ static void method_show_macs(struct ctl_call *call) {
 	}
 	while (w.bc != NULL && rte_hash_iterate(w.bc->static_macs, &key, &data, &iter) >= 0) {
 		const struct bridge_mac_key *k = key;
-		const struct bridge_port *p = bridge_port_lookup(w.bc, (uint16_t)(uintptr_t)data);
+		uint64_t d = (uintptr_t)data;
+		const struct bridge_port *p = bridge_port_lookup(w.bc, MAC_DATA_PORT(d));
 		bool own = p != NULL && rte_is_same_ether_addr(&p->mac, &k->mac);
-		mac_json(&w, k, (uint16_t)(uintptr_t)data, own ? "port" : "static", json_null());
+		mac_json(&w, k, d, MAC_DATA_VTEP(d) ? "remote" : own ? "port" : "static",
+			 json_null());
 	}
 	if (w.bc != NULL)
 		fdb_walk(learned_cb, &w);

@@ -16,6 +16,7 @@
 #include "tests/lib/pktgen.h"
 #include "vswitch/l2_lookup_node.c"
 #include "vswitch/port_security_node.c"
+#include "vswitch/arp_nd_responder_node.c"
 
 #define MAC_A "02:00:00:00:01:0a"
 #define MAC_B "02:00:00:00:01:0b"
@@ -63,11 +64,22 @@ static rte_edge_t l2_lookup_one(struct harness *h, struct rte_mbuf *m) {
 	return l2_lookup_decide(h->lc, NULL, m, &res);
 }
 
-// Run port_security then l2_lookup, as the graph does; returns the last edge.
+// Run port_security, arp_nd_responder and l2_lookup, as the graph does; returns the last edge.
 static rte_edge_t l2_path(struct harness *h, struct rte_mbuf *m) {
 	rte_edge_t e = port_security_decide(h->lc, m);
 
+	if (e == PORT_SECURITY_ARP_ND) {
+		e = arp_nd_responder_decide(h->lc, m);
+		if (e != ARP_ND_L2)
+			return e;
+		e = PORT_SECURITY_L2;
+	}
 	return e == PORT_SECURITY_L2 ? l2_lookup_one(h, m) : e;
+}
+
+// port_security let it through (to l2_lookup, or to the ARP/ND responder first).
+static bool passes(rte_edge_t e) {
+	return e == PORT_SECURITY_L2 || e == PORT_SECURITY_ARP_ND;
 }
 
 static void own_traffic_is_switched(void **state) {
@@ -135,13 +147,13 @@ static void neighbour_advertisements_are_checked(void **state) {
 	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = BCAST, .src_ip = "fd00::a",
 		   .dst_ip = "ff02::1", .proto = 58, .icmp_type = 136, .nd_target = "fd00::a",
 		   .nd_lladdr = MAC_A);
-	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	assert_true(passes(port_security_decide(h->lc, m)));
 	pktbuf_destroy(m);
 
 	// The EUI-64 link-local address of the port's MAC is its own (RFC 4291 appendix A).
 	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = BCAST, .src_ip = "fe80::ff:fe00:10a",
 		   .dst_ip = "ff02::1", .proto = 58, .icmp_type = 128);
-	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	assert_true(passes(port_security_decide(h->lc, m)));
 	pktbuf_destroy(m);
 }
 
@@ -152,7 +164,7 @@ static void dhcp_discover_and_arp_probe_pass(void **state) {
 
 	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = BCAST, .src_ip = "0.0.0.0",
 		   .dst_ip = "255.255.255.255", .udp_dst = 67);
-	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	assert_true(passes(port_security_decide(h->lc, m)));
 	pktbuf_destroy(m);
 
 	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = BCAST, .src_ip = "0.0.0.0",
@@ -161,7 +173,7 @@ static void dhcp_discover_and_arp_probe_pass(void **state) {
 	pktbuf_destroy(m);
 
 	m = pktgen_arp(ra, MAC_A, BCAST, 1, MAC_A, "0.0.0.0", "10.0.0.10");
-	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	assert_true(passes(port_security_decide(h->lc, m)));
 	pktbuf_destroy(m);
 }
 
@@ -178,7 +190,7 @@ static void mtu_and_vlan_are_enforced(void **state) {
 
 	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = MAC_B, .src_ip = "10.0.0.10",
 		   .dst_ip = "10.0.0.11", .payload_len = 1400 - 28);
-	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	assert_true(passes(port_security_decide(h->lc, m)));
 	pktbuf_destroy(m);
 
 	m = PKT_IP(.in_port = ra, .src_mac = MAC_A, .dst_mac = MAC_B, .src_ip = "10.0.0.10",
@@ -247,7 +259,7 @@ static unsigned int deliver_events(struct harness *h) {
 		if (ev.type == vswitch_learn_event) {
 			struct bridge_mac_key key = {.bd_id = ev.bd_id};
 			memcpy(&key.mac, ev.data, 6);
-			fdb_learn(bridge_cfg_get(dp_config_current()), &key, ev.port_id);
+			fdb_learn(bridge_cfg_get(dp_config_current()), &key, ev.port_id, 0);
 		}
 		n++;
 	}
@@ -301,11 +313,11 @@ static void source_cache_confirms_for_one_second(void **state) {
 
 	h->lc->now_sec = 7;
 	m = from_trunk("02:00:00:00:03:05", MAC_A);
-	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_L2);
+	assert_true(passes(port_security_decide(h->lc, m)));
 	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 7, &m, 1, &res);
 	assert_true(res.src_learns);
 	assert_false(res.src_cached); // first sight this second: looked up, then cached
-	assert_int_equal(res.src_port, harness_port("rt"));
+	assert_int_equal(MAC_DATA_PORT(res.src), harness_port("rt"));
 	l2_lookup_decide(h->lc, &cache, m, &res);
 	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 7, &m, 1, &res);
 	assert_true(res.src_cached);
@@ -330,14 +342,14 @@ static void mac_limit_is_per_network(void **state) {
 		struct bridge_mac_key key = {.bd_id = red};
 		snprintf(mac, sizeof(mac), "02:00:00:00:04:%02x", i);
 		rules_parse_mac(mac, &key.mac);
-		assert_int_equal(fdb_learn(bc, &key, rt), i < 3 ? 0 : -ENOSPC);
+		assert_int_equal(fdb_learn(bc, &key, rt, 0), i < 3 ? 0 : -ENOSPC);
 	}
 	assert_int_equal(fdb_count(red), 3);
 	assert_int_equal(fdb_limit_hits(red), 2);
 	// Static MACs are never learned over.
 	struct bridge_mac_key st = {.bd_id = red};
 	rules_parse_mac("02:00:00:00:02:01", &st.mac);
-	assert_int_equal(fdb_learn(bc, &st, rt), -EEXIST);
+	assert_int_equal(fdb_learn(bc, &st, rt, 0), -EEXIST);
 	// Aging: everything learned now is older than 300 s at now + 301.
 	assert_int_equal(fdb_age(bc, dp_uptime_sec() + 301), 3);
 	assert_int_equal(fdb_count(red), 0);
@@ -349,7 +361,7 @@ static void removing_a_port_flushes_its_macs(void **state) {
 	struct bridge_mac_key key = {.bd_id = bridge_find(bc, "red")->bd_id};
 
 	rules_parse_mac("02:00:00:00:05:01", &key.mac);
-	assert_int_equal(fdb_learn(bc, &key, harness_port("rt")), 0);
+	assert_int_equal(fdb_learn(bc, &key, harness_port("rt"), 0), 0);
 	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"remove\", \"kind\": \"static_mac\","
 					  " \"id\": {\"network\": \"red\", \"mac\": "
 					  "\"02:00:00:00:02:01\"}}, {\"op\": \"remove\", \"kind\":"

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The overlay, control thread: start-up (underlay port, neighbour table, per-worker counters),
+// periodic neighbour resolution, and show.vteps (VTEPs and VNIs with their counters).
+
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include <jansson.h>
+#include <rte_malloc.h>
+
+#include "dataplane/ctl.h"
+#include "dataplane/stats.h"
+#include "dataplane/worker.h"
+#include "overlay/overlay.h"
+
+struct overlay_counters *overlay_counters[DP_WORKERS_MAX];
+
+static struct overlay_counter counter_sum(bool vtep, uint16_t idx) {
+	struct overlay_counter s = {0};
+
+	for (unsigned int w = 0; w < dp_workers_count(); w++) {
+		const struct overlay_counter *c =
+			vtep ? &overlay_counters[w]->vtep[idx] : &overlay_counters[w]->vni[idx];
+		s.rx_pkts += __atomic_load_n(&c->rx_pkts, __ATOMIC_RELAXED);
+		s.rx_bytes += __atomic_load_n(&c->rx_bytes, __ATOMIC_RELAXED);
+		s.tx_pkts += __atomic_load_n(&c->tx_pkts, __ATOMIC_RELAXED);
+		s.tx_bytes += __atomic_load_n(&c->tx_bytes, __ATOMIC_RELAXED);
+	}
+	return s;
+}
+
+static void counters_set(json_t *o, struct overlay_counter c) {
+	json_object_set_new(o, "rx_pkts", json_integer((json_int_t)c.rx_pkts));
+	json_object_set_new(o, "rx_bytes", json_integer((json_int_t)c.rx_bytes));
+	json_object_set_new(o, "tx_pkts", json_integer((json_int_t)c.tx_pkts));
+	json_object_set_new(o, "tx_bytes", json_integer((json_int_t)c.tx_bytes));
+}
+
+static json_t *vteps_json(const struct overlay_cfg *oc, json_t *neighs) {
+	json_t *list = json_array();
+
+	for (uint16_t i = 0; oc != NULL && i < oc->n_vteps; i++) {
+		const struct overlay_vtep *t = &oc->vtep_list[i];
+		char ip[INET_ADDRSTRLEN], nh[INET_ADDRSTRLEN] = "";
+		const json_t *n;
+		json_t *o;
+
+		inet_ntop(AF_INET, &t->ip, ip, sizeof(ip));
+		if (t->next_hop != 0)
+			inet_ntop(AF_INET, &t->next_hop, nh, sizeof(nh));
+		n = json_object_get(neighs, nh);
+		o = json_pack("{sssssssb}", "vtep", ip, "next_hop", nh, "neighbor_mac",
+			      n ? json_string_value(json_object_get(n, "mac")) : "", "resolved",
+			      n != NULL && strcmp(json_string_value(json_object_get(n, "state")),
+						  "incomplete") != 0);
+		counters_set(o, counter_sum(true, t->idx));
+		json_array_append_new(list, o);
+	}
+	return list;
+}
+
+static void method_show_vteps(struct ctl_call *call) {
+	const struct overlay_cfg *oc = overlay_cfg_get(dp_config_current());
+	json_t *vnis = json_array(), *neighs = neigh_json();
+	char addr[INET_ADDRSTRLEN] = "";
+
+	for (uint16_t i = 0; oc != NULL && i < oc->n_vnis; i++) {
+		json_t *o = json_pack("{siss}", "vni", (int)oc->vni_list[i].vni, "network",
+				      oc->vni_list[i].network);
+		counters_set(o, counter_sum(false, oc->vni_list[i].idx));
+		json_array_append_new(vnis, o);
+	}
+	if (underlay.enabled)
+		inet_ntop(AF_INET, &underlay.addr, addr, sizeof(addr));
+	call->result = json_pack("{s{sssisi}sososo}", "underlay", "address", addr, "prefix_len",
+				 underlay.plen, "udp_port", underlay.udp_port, "vteps",
+				 vteps_json(oc, neighs), "vnis", vnis, "neighbors", neighs);
+}
+
+static int overlay_init(void) {
+	int ret;
+
+	for (unsigned int w = 0; w < dp_workers_count(); w++) {
+		overlay_counters[w] = rte_zmalloc("overlay_counters", sizeof(*overlay_counters[w]),
+						  RTE_CACHE_LINE_SIZE);
+		if (overlay_counters[w] == NULL)
+			return -ENOMEM;
+	}
+	ret = neigh_init();
+	if (ret < 0)
+		return ret;
+	ret = underlay_init();
+	if (ret < 0)
+		return ret;
+	dp_periodic_register("overlay.neigh", neigh_periodic, 250);
+	ctl_method_register("show.vteps", "remote VTEPs, VNIs, their counters; underlay neighbours",
+			    method_show_vteps);
+	return 0;
+}
+
+RTE_INIT(overlay_register) {
+	dp_feature_register("overlay", overlay_init);
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The underlay port: its configuration ("underlay" in vnetd's file, read before EAL), and at
+// start-up the device, attached once and kept in every snapshot as the system port "underlay",
+// whose packets port_rx hands to underlay_input. Control thread only.
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <rte_ethdev.h>
+
+#define DP_LOG_TYPE dp_logtype_dataplane
+#include "dataplane/log.h"
+#include "dataplane/port.h"
+#include "dataplane/rules.h"
+#include "dataplane/vnetd_config.h"
+#include "overlay/overlay.h"
+
+struct underlay underlay;
+
+#define ERR(...)                                                                                   \
+	do {                                                                                       \
+		snprintf(err, err_size, __VA_ARGS__);                                              \
+		return -EINVAL;                                                                    \
+	} while (0)
+
+static int uint_get(const json_t *o, const char *key, json_int_t min, json_int_t max,
+		    json_int_t def, json_int_t *out, char *err, size_t err_size) {
+	const json_t *v = json_object_get(o, key);
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		ERR("%s: must be an integer in %lld..%lld", key, (long long)min, (long long)max);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int ip4_get(const json_t *o, const char *key, rte_be32_t *out, char *err, size_t err_size) {
+	const char *s = json_string_value(json_object_get(o, key));
+
+	if (s == NULL || inet_pton(AF_INET, s, out) != 1)
+		ERR("%s: must be an IPv4 address", key);
+	return 0;
+}
+
+static int static_neighbors(const json_t *list, char *err, size_t err_size) {
+	size_t i;
+	json_t *n;
+
+	if (list != NULL && !json_is_array(list))
+		ERR("static_neighbors: must be an array");
+	if (json_array_size(list) > OVERLAY_STATIC_NEIGH_MAX)
+		ERR("static_neighbors: at most %d", OVERLAY_STATIC_NEIGH_MAX);
+	json_array_foreach(list, i, n) {
+		const char *mac = json_string_value(json_object_get(n, "mac"));
+		char e[128];
+		if (ip4_get(n, "ip", &underlay.static_neigh[i].ip, e, sizeof(e)) < 0 || mac == NULL ||
+		    rules_parse_mac(mac, &underlay.static_neigh[i].mac) < 0)
+			ERR("static_neighbors[%zu]: needs \"ip\" (IPv4) and \"mac\"", i);
+		underlay.n_static++;
+	}
+	return 0;
+}
+
+static int address_parse(const json_t *o, char *err, size_t err_size) {
+	const char *addr = json_string_value(json_object_get(o, "address"));
+	const char *slash = addr ? strchr(addr, '/') : NULL;
+	char buf[64], *end;
+	long len;
+
+	if (slash == NULL || (size_t)(slash - addr) >= sizeof(buf))
+		ERR("address: must be the VTEP address and prefix, a.b.c.d/len");
+	memcpy(buf, addr, (size_t)(slash - addr));
+	buf[slash - addr] = '\0';
+	len = strtol(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, buf, &underlay.addr) != 1 || *end != '\0' || len < 1 || len > 32)
+		ERR("address: must be the VTEP address and prefix, a.b.c.d/len");
+	underlay.plen = (uint8_t)len;
+	underlay.mask = rte_cpu_to_be_32(len == 32 ? UINT32_MAX : ~(UINT32_MAX >> len));
+	return 0;
+}
+
+int underlay_config(const json_t *o, char *err, size_t err_size) {
+	static const char *const keys[] = {"device", "address", "gateway", "mac", "udp_port", "ttl",
+					   "dscp", "mtu", "static_neighbors", NULL};
+	const char *device, *mac, *key;
+	json_int_t port, ttl, dscp, mtu;
+	json_t *v;
+
+	memset(&underlay, 0, sizeof(underlay));
+	if (o == NULL)
+		return 0;
+	if (!json_is_object(o))
+		ERR("must be an object");
+	json_object_foreach((json_t *)o, key, v) {
+		bool ok = false;
+		for (int i = 0; keys[i] != NULL && !ok; i++)
+			ok = strcmp(key, keys[i]) == 0;
+		if (!ok)
+			ERR("unknown key \"%s\"", key);
+	}
+	device = json_string_value(json_object_get(o, "device"));
+	if (device == NULL || strlen(device) == 0 || strlen(device) >= sizeof(underlay.device))
+		ERR("device: must be DPDK devargs");
+	snprintf(underlay.device, sizeof(underlay.device), "%s", device);
+	if (address_parse(o, err, err_size) < 0)
+		return -EINVAL;
+	if (json_object_get(o, "gateway") != NULL &&
+	    ip4_get(o, "gateway", &underlay.gateway, err, err_size) < 0)
+		return -EINVAL;
+	if (underlay.gateway != 0 &&
+	    (underlay.gateway & underlay.mask) != (underlay.addr & underlay.mask))
+		ERR("gateway: not inside the underlay prefix /%u", underlay.plen);
+	mac = json_string_value(json_object_get(o, "mac"));
+	if (json_object_get(o, "mac") != NULL &&
+	    (mac == NULL || rules_parse_mac(mac, &underlay.mac) < 0 ||
+	     !rte_is_unicast_ether_addr(&underlay.mac)))
+		ERR("mac: must be a unicast MAC address");
+	underlay.mac_set = mac != NULL;
+	if (uint_get(o, "udp_port", 1, 65535, 4789, &port, err, err_size) < 0 ||
+	    uint_get(o, "ttl", 1, 255, 64, &ttl, err, err_size) < 0 ||
+	    uint_get(o, "dscp", 0, 63, 0, &dscp, err, err_size) < 0 ||
+	    uint_get(o, "mtu", 626, 9216, 1500, &mtu, err, err_size) < 0 ||
+	    static_neighbors(json_object_get(o, "static_neighbors"), err, err_size) < 0)
+		return -EINVAL;
+	underlay.udp_port = (uint16_t)port;
+	underlay.ttl = (uint8_t)ttl;
+	underlay.dscp = (uint8_t)dscp;
+	underlay.mtu = (uint16_t)mtu;
+	underlay.enabled = true;
+	return 0;
+}
+
+int underlay_init(void) {
+	char err[512];
+	int edge, ret;
+
+	if (!underlay.enabled)
+		return 0;
+	edge = dp_port_rx_edge_add("underlay_input");
+	if (edge < 0)
+		return edge;
+	ret = dp_port_attach(underlay.device, &underlay.port_id, err, sizeof(err));
+	if (ret < 0) {
+		LOG(ERR, "underlay: %s", err);
+		return ret;
+	}
+	if (!underlay.mac_set)
+		rte_eth_macaddr_get(underlay.port_id, &underlay.mac);
+	ret = dp_system_port_add("underlay", underlay.device, underlay.port_id, (uint8_t)edge);
+	if (ret < 0)
+		return ret;
+	LOG(INFO, "underlay port_id=%u vtep=%s/%u", underlay.port_id,
+	    inet_ntop(AF_INET, &underlay.addr, err, sizeof(err)), underlay.plen);
+	return 0;
+}
+
+RTE_INIT(underlay_config_register) {
+	vnetd_config_key_register("underlay", underlay_config);
+}

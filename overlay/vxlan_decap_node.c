@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// vxlan_decap (RFC 7348): accepts a VXLAN packet only with the I flag and no other flag or
+// reserved bit, a VNI of this host's networks, and an outer source that the rules know for that
+// VNI; then strips the outer headers, parses the inner frame and hands it to its network. After
+// underlay_input (outer headers parsed and checked: IPv4 to our VTEP, UDP to our port); leads
+// to tunnel_input (vswitch).
+
+#include <rte_ip.h>
+#include <rte_udp.h>
+#include <rte_vxlan.h>
+
+#include "dataplane/graph.h"
+#include "dataplane/parse.h"
+#include "overlay/overlay.h"
+
+enum vxlan_decap_edge {
+	VXLAN_DECAP_DROP = DP_EDGE_DROP,
+	VXLAN_DECAP_L2,
+	VXLAN_DECAP__COUNT
+};
+
+static rte_edge_t vxlan_decap_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
+	const struct overlay_cfg *oc = overlay_cfg_get(lc->cfg);
+	struct pkt_meta *meta = pkt_meta(m);
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
+	uint32_t outer_len = meta->l4_off + sizeof(struct rte_udp_hdr) + VXLAN_HDR_LEN;
+	const struct rte_vxlan_hdr *vxh;
+	const struct overlay_vni *vni;
+	const struct overlay_vtep *vtep;
+	uint32_t vni_id, pkt_len = rte_pktmbuf_pkt_len(m);
+	uint64_t known;
+	void *data;
+
+	if (outer_len + RTE_ETHER_HDR_LEN > meta->l3_off + meta->l3_len ||
+	    outer_len + RTE_ETHER_HDR_LEN > rte_pktmbuf_data_len(m))
+		return dp_drop(m, DROP_VXLAN_TRUNCATED);
+	vxh = rte_pktmbuf_mtod_offset(m, const struct rte_vxlan_hdr *, outer_len - VXLAN_HDR_LEN);
+	// Flags 0x08 exactly, and the 24 reserved bits after the VNI zero (section 5).
+	if ((vxh->vx_flags & RTE_BE32(0xff000000)) != RTE_BE32(0x08000000) ||
+	    (vxh->vx_flags & RTE_BE32(0x00ffffff)) != 0 || (vxh->vx_vni & RTE_BE32(0xff)) != 0)
+		return dp_drop(m, DROP_VXLAN_BAD_HDR);
+	vni_id = rte_be_to_cpu_32(vxh->vx_vni) >> 8;
+	pkt_trace_note(m, vni_id, rte_be_to_cpu_32(ip->src_addr));
+	if (oc == NULL || rte_hash_lookup_data(oc->vnis, &vni_id, &data) < 0)
+		return dp_drop(m, DROP_VXLAN_VNI_UNKNOWN);
+	vni = data;
+	known = (uint64_t)vni_id << 32 | ip->src_addr;
+	if (rte_hash_lookup(oc->known, &known) < 0 ||
+	    rte_hash_lookup_data(oc->vteps, &ip->src_addr, &data) < 0)
+		return dp_drop(m, DROP_VXLAN_VTEP_UNKNOWN);
+	vtep = data;
+	if (!(meta->flags & PKT_F_DRY_RUN)) {
+		struct overlay_counters *c = overlay_counters[lc->worker];
+		c->vtep[vtep->idx].rx_pkts++;
+		c->vtep[vtep->idx].rx_bytes += pkt_len;
+		c->vni[vni->idx].rx_pkts++;
+		c->vni[vni->idx].rx_bytes += pkt_len;
+	}
+	meta->vni = vni_id;
+	meta->vtep = ip->src_addr;
+	rte_pktmbuf_adj(m, (uint16_t)outer_len);
+	// Ethernet padding of the outer frame is not part of the inner one.
+	rte_pktmbuf_trim(m, (uint16_t)(pkt_len - (meta->l3_off + meta->l3_len)));
+	meta->flags |= PKT_F_TUNNEL;
+	{
+		uint16_t flags = meta->flags;
+		enum dp_drop_reason reason = pkt_parse(m);
+		meta->flags |= flags & (PKT_F_TUNNEL | PKT_F_TRACED | PKT_F_DRY_RUN);
+		if (reason != DROP_NONE)
+			return dp_drop(m, reason);
+	}
+	return VXLAN_DECAP_L2;
+}
+
+static void vxlan_decap_format(const struct trace_record *r, char *buf, size_t size) {
+	uint32_t a = (uint32_t)r->aux[1];
+
+	snprintf(buf, size, "vni=%" PRIu64 " outer_src=%u.%u.%u.%u", r->aux[0], a >> 24,
+		 (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+TRACE_FORMATTER(vxlan_decap, vxlan_decap_format)
+
+DP_NODE_DEFINE(vxlan_decap, vxlan_decap_decide, VXLAN_DECAP__COUNT,
+	[VXLAN_DECAP_L2] = "tunnel_input");

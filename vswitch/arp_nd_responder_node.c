@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// arp_nd_responder: ARP requests and IPv6 neighbour solicitations for an address that the rules
+// place in the frame's network (a local or a remote port's IP) are answered here, out of the
+// port they came from, and never flooded: ARP/ND suppression. Anything else goes on to
+// l2_lookup. port_security sends only ARP and neighbour solicitations here, so other traffic
+// pays nothing for this node.
+
+#include <rte_arp.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+
+#include "dataplane/graph.h"
+#include "vswitch/bridge.h"
+
+enum arp_nd_responder_edge {
+	ARP_ND_DROP = DP_EDGE_DROP,
+	ARP_ND_L2,
+	ARP_ND_REPLY,
+	ARP_ND__COUNT
+};
+
+#define ND_NS 135
+#define ND_NA 136
+#define ND_OPT_TARGET_LLADDR 2
+#define ND_NA_LEN 32 // ICMPv6 header (4) + flags (4) + target (16) + target link-layer option (8)
+
+// The MAC the rules give `addr` in network `bd_id`, or false.
+static bool arp_nd_lookup(const struct bridge_cfg *bc, uint16_t bd_id, int family,
+			  const void *addr, struct rte_ether_addr *mac) {
+	struct bridge_ip_key k = {.bd_id = bd_id, .family = (uint8_t)family};
+	void *data;
+	uint64_t m;
+
+	memcpy(k.addr, addr, family == 4 ? 4 : 16);
+	if (rte_hash_lookup_data(bc->ips, &k, &data) < 0)
+		return false;
+	m = (uintptr_t)data;
+	memcpy(mac, &m, sizeof(*mac));
+	return true;
+}
+
+// RFC 826: turn the request into the reply the owner of the address would send.
+static rte_edge_t arp_reply(const struct bridge_cfg *bc, struct rte_mbuf *m,
+			    struct pkt_meta *meta) {
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, meta->l3_off);
+	struct rte_arp_ipv4 *a = &arp->arp_data;
+	struct rte_ether_addr owner;
+	rte_be32_t tip = a->arp_tip;
+
+	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) || a->arp_sip == tip ||
+	    !arp_nd_lookup(bc, meta->bd_id, 4, &tip, &owner) ||
+	    rte_is_same_ether_addr(&owner, &a->arp_sha))
+		return ARP_ND_L2;
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = owner;
+	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+	a->arp_tha = a->arp_sha;
+	a->arp_tip = a->arp_sip;
+	a->arp_sha = owner;
+	a->arp_sip = tip;
+	meta->out_port = meta->in_port;
+	pkt_trace_note(m, 4, rte_be_to_cpu_32(tip));
+	return ARP_ND_REPLY;
+}
+
+// RFC 4861 section 7.2.4: a solicited advertisement with the target's link-layer address. The
+// solicitation of duplicate address detection (source ::) is not answered: it must reach the
+// network so that a real duplicate is seen.
+static rte_edge_t nd_reply(const struct bridge_cfg *bc, struct rte_mbuf *m,
+			   struct pkt_meta *meta) {
+	static const uint8_t unspecified[16];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, meta->l3_off);
+	uint8_t *icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off);
+	uint32_t frame_len = meta->l4_off + ND_NA_LEN;
+	struct rte_ether_addr owner;
+
+	if (icmp[0] != ND_NS || meta->l4_off != meta->l3_off + sizeof(*ip6) ||
+	    memcmp(ip6->src_addr, unspecified, 16) == 0 ||
+	    !arp_nd_lookup(bc, meta->bd_id, 6, icmp + 8, &owner) ||
+	    rte_is_same_ether_addr(&owner, &eth->src_addr) ||
+	    frame_len > rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m) || m->nb_segs != 1)
+		return ARP_ND_L2;
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = owner;
+	memcpy(ip6->dst_addr, ip6->src_addr, 16);
+	memcpy(ip6->src_addr, icmp + 8, 16);
+	ip6->hop_limits = 255;
+	ip6->payload_len = rte_cpu_to_be_16(ND_NA_LEN);
+	icmp[0] = ND_NA;
+	icmp[1] = 0;
+	*(rte_be32_t *)(icmp + 4) = RTE_BE32(0x60000000); // solicited, override
+	icmp[24] = ND_OPT_TARGET_LLADDR;
+	icmp[25] = 1;
+	memcpy(icmp + 26, &owner, 6);
+	m->data_len = (uint16_t)frame_len;
+	m->pkt_len = frame_len;
+	meta->l3_len = sizeof(*ip6) + ND_NA_LEN;
+	*(rte_be16_t *)(icmp + 2) = 0;
+	*(rte_be16_t *)(icmp + 2) = rte_ipv6_udptcp_cksum(ip6, icmp);
+	meta->out_port = meta->in_port;
+	pkt_trace_note(m, 6, 0);
+	return ARP_ND_REPLY;
+}
+
+static rte_edge_t arp_nd_responder_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
+	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
+	struct pkt_meta *meta = pkt_meta(m);
+
+	if (meta->l3 == PKT_L3_ARP)
+		return arp_reply(bc, m, meta);
+	if (meta->l4 == PKT_L4_ICMP6)
+		return nd_reply(bc, m, meta);
+	return ARP_ND_L2;
+}
+
+static void arp_nd_responder_format(const struct trace_record *r, char *buf, size_t size) {
+	if (r->edge != ARP_ND_REPLY)
+		snprintf(buf, size, "address not in the network's rules: passed on");
+	else if (r->aux[0] == 4)
+		snprintf(buf, size, "ARP reply for %u.%u.%u.%u sent back (suppressed)",
+			 (unsigned int)(r->aux[1] >> 24) & 255, (unsigned int)(r->aux[1] >> 16) & 255,
+			 (unsigned int)(r->aux[1] >> 8) & 255, (unsigned int)r->aux[1] & 255);
+	else
+		snprintf(buf, size, "neighbour advertisement sent back (suppressed)");
+}
+TRACE_FORMATTER(arp_nd_responder, arp_nd_responder_format)
+
+DP_NODE_DEFINE(arp_nd_responder, arp_nd_responder_decide, ARP_ND__COUNT,
+	[ARP_ND_L2] = "l2_lookup",
+	[ARP_ND_REPLY] = "port_tx");

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// tunnel_input: a frame decapsulated by the overlay (meta->vni, meta->vtep set, inner headers
+// parsed) enters its network here: the VNI names the bridge domain. After vxlan_decap; leads to
+// l2_lookup. Local frames enter through port_security instead.
+
+#include "dataplane/graph.h"
+#include "vswitch/bridge.h"
+
+enum tunnel_input_edge {
+	TUNNEL_INPUT_DROP = DP_EDGE_DROP,
+	TUNNEL_INPUT_L2,
+	TUNNEL_INPUT__COUNT
+};
+
+static rte_edge_t tunnel_input_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
+	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
+	struct pkt_meta *meta = pkt_meta(m);
+	uint16_t bd_id = bc != NULL ? bridge_vni_lookup(bc, meta->vni) : PKT_BD_NONE;
+	const struct bridge *b = bridge_lookup(bc, bd_id);
+	uint32_t l3_len;
+
+	// The overlay checked the VNI against the same snapshot; this only guards a race-free path.
+	if (unlikely(b == NULL))
+		return dp_drop(m, DROP_VXLAN_VNI_UNKNOWN);
+	meta->bd_id = bd_id;
+	l3_len = meta->l3 == PKT_L3_IP4 || meta->l3 == PKT_L3_IP6 ? meta->l3_len
+								 : rte_pktmbuf_pkt_len(m) - meta->l3_off;
+	if (unlikely(l3_len > b->mtu))
+		return dp_drop(m, DROP_MTU_EXCEEDED);
+	if (unlikely(meta->flags & PKT_F_VLAN))
+		return dp_drop(m, DROP_VLAN_TAGGED);
+	pkt_trace_note(m, meta->vni, bd_id);
+	return TUNNEL_INPUT_L2;
+}
+
+static void tunnel_input_format(const struct trace_record *r, char *buf, size_t size) {
+	snprintf(buf, size, "vni=%" PRIu64 " bd=%" PRIu64, r->aux[0], r->aux[1]);
+}
+TRACE_FORMATTER(tunnel_input, tunnel_input_format)
+
+DP_NODE_DEFINE(tunnel_input, tunnel_input_decide, TUNNEL_INPUT__COUNT,
+	[TUNNEL_INPUT_L2] = "l2_lookup");
