@@ -451,6 +451,36 @@ static int macs_print(const struct cli *cli, const json_t *res) {
 	return rows_print(cli, res, cols, ARRAY_SIZE(cols), "no MAC addresses");
 }
 
+static int vteps_print(const struct cli *cli, const json_t *res) {
+	static const struct column vteps[] = {
+		{ "VTEP", "vtep", NULL, false },          { "NEXT-HOP", "next_hop", NULL, false },
+		{ "NEIGHBOR-MAC", "neighbor_mac", NULL, false },
+		{ "RX-PKTS", "rx_pkts", NULL, true },     { "RX-BYTES", "rx_bytes", NULL, true },
+		{ "TX-PKTS", "tx_pkts", NULL, true },     { "TX-BYTES", "tx_bytes", NULL, true },
+	};
+	static const struct column vnis[] = {
+		{ "VNI", "vni", NULL, true },             { "NETWORK", "network", NULL, false },
+		{ "RX-PKTS", "rx_pkts", NULL, true },     { "RX-BYTES", "rx_bytes", NULL, true },
+		{ "TX-PKTS", "tx_pkts", NULL, true },     { "TX-BYTES", "tx_bytes", NULL, true },
+	};
+	const json_t *ul;
+
+	if (!json_is_object(res))
+		return bad_answer(cli, "an object");
+	ul = json_object_get(res, "underlay");
+	if (json_string_length(json_object_get(ul, "address")) == 0)
+		printf("no underlay configured: this vnetd carries no VXLAN\n\n");
+	else
+		printf("underlay %s/%lld, VXLAN UDP port %lld\n\n",
+		       json_string_value(json_object_get(ul, "address")),
+		       (long long)json_integer_value(json_object_get(ul, "prefix_len")),
+		       (long long)json_integer_value(json_object_get(ul, "udp_port")));
+	table_print(json_object_get(res, "vteps"), vteps, ARRAY_SIZE(vteps), "no remote VTEPs");
+	printf("\n");
+	table_print(json_object_get(res, "vnis"), vnis, ARRAY_SIZE(vnis), "no networks");
+	return CLI_OK;
+}
+
 static int stats_print(const struct cli *cli, const json_t *res) {
 	static const struct column workers[] = {
 		{ "LCORE", "lcore", NULL, true },       { "WALKS", "walks", NULL, true },
@@ -804,6 +834,8 @@ static const struct cli_cmd cli_cmds[] = {
 	  "show.macs", macs_params, macs_print },
 	{ "show stats", "[--json]", "worker, port and graph node counters", OPT_JSON, 0, "stats",
 	  NULL, stats_print },
+	{ "show vteps", "[--json]", "remote VTEPs and VNIs with their VXLAN counters", OPT_JSON, 0,
+	  "show.vteps", NULL, vteps_print },
 	{ "drops", "[--all] [--json]", "dropped packets by reason and port", OPT_JSON | OPT_ALL, 0,
 	  "drops", NULL, drops_print },
 	{ "apply", "FILE [--json]", "apply a rules document (FILE '-' reads stdin)", OPT_JSON, 1,
