@@ -1,0 +1,352 @@
+#!/bin/bash
+# vnet's forwarding benchmark, on the same traffic, vdevs and method as the Open vSwitch-DPDK
+# baseline in ../shared/bench (HARNESS.md): net_pcap infinite_rx=1 in, net_null out, one busy-polling
+# worker on core 1, a warm-up, then a window; rate = output packets over the window.
+#
+# usage: bench/run.sh [--reps N] [--warm S] [--window S] [--with-ovs] [SCENARIO...]
+#   SCENARIO: a file bench/scenarios/SCENARIO.sh (default: l2). Repetitions are interleaved (rep 1
+#   of every scenario, then rep 2, ...); with --with-ovs each vnet run is paired with the matching
+#   Open vSwitch run (../shared/bench/ovs_bench.sh), alternating which goes first.
+# environment: VNETD, VNETCTL (binaries; default build/vnetd, build/dataplane/vnetctl),
+#   PCAP_DIR, OVS_BENCH, RESULTS (default bench/results), TSC_MHZ (default: the kernel's TSC),
+#   BENCH_COMMIT (the commit to record; default: this tree's HEAD, -dirty if it has changes).
+# output: one line per measurement appended to $RESULTS/results.csv, per-node cycles to
+#   $RESULTS/nodes.csv, Open vSwitch's own CSV lines to $RESULTS/ovs_results.csv, and a summary.
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/.." && pwd)
+SHARED=$(cd "$TOP/../shared/bench" 2>/dev/null && pwd)
+
+usage() {
+	sed -n '6,14p' "$0" | sed 's/^# \{0,1\}//'
+	exit "${1:-2}"
+}
+
+REPS=3 WARM=6 WIN=12 WITH_OVS=0 SCENS=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--reps) REPS=${2:?--reps needs a number}; shift 2 ;;
+	--warm) WARM=${2:?--warm needs seconds}; shift 2 ;;
+	--window) WIN=${2:?--window needs seconds}; shift 2 ;;
+	--with-ovs) WITH_OVS=1; shift ;;
+	-h | --help) usage 0 ;;
+	-*) echo "run.sh: unknown option $1" >&2; usage ;;
+	*) SCENS+=("$1"); shift ;;
+	esac
+done
+[ ${#SCENS[@]} -gt 0 ] || SCENS=(l2)
+for v in REPS WARM WIN; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: ${v,,} must be a positive integer, not '${!v}'" >&2; exit 2; }
+done
+
+# Everything but the worker runs on core 0: this script, vnetctl, vnetd's main lcore (EAL -l 0,1
+# pins the worker to core 1 itself; Open vSwitch pins its PMD with pmd-cpu-mask=0x2).
+if [ -z "${VNETBENCH_PINNED:-}" ] && command -v taskset >/dev/null; then
+	args=(--reps "$REPS" --warm "$WARM" --window "$WIN")
+	[ $WITH_OVS = 1 ] && args+=(--with-ovs)
+	VNETBENCH_PINNED=1 exec taskset -c 0 "$0" "${args[@]}" "${SCENS[@]}"
+fi
+
+OWN_BUILD=$([ -z "${VNETD:-}" ] && echo 1)
+VNETD=${VNETD:-$TOP/build/vnetd}
+VNETCTL=${VNETCTL:-$TOP/build/dataplane/vnetctl}
+PCAP_DIR=${PCAP_DIR:-$SHARED/pcaps}
+OVS_BENCH=${OVS_BENCH:-$SHARED/ovs_bench.sh}
+RESULTS=${RESULTS:-$HERE/results}
+PY=/usr/bin/python3
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+[ -x "$VNETD" ] || die "$VNETD: no vnetd binary (meson setup build && ninja -C build, or set VNETD)"
+[ -x "$VNETCTL" ] || die "$VNETCTL: no vnetctl binary (ninja -C build, or set VNETCTL)"
+[ -x "$PY" ] || die "$PY is needed to compute the figures"
+for s in "${SCENS[@]}"; do
+	[ -f "$HERE/scenarios/$s.sh" ] || die "unknown scenario $s (no bench/scenarios/$s.sh)"
+done
+[ -n "$OWN_BUILD" ] && newer=$(find "$TOP/dataplane" "$TOP/vswitch" "$TOP/vrouter" "$TOP/firewall" "$TOP/overlay" \
+	-name '*.[ch]' -newer "$VNETD" 2>/dev/null | head -3 | tr '\n' ' ')
+[ -n "${newer:-}" ] && echo "run.sh: warning: sources newer than $VNETD (rebuild?): $newer" >&2
+
+# TSC frequency: the kernel's (tsc_known_freq here), as "cpu MHz" in /proc/cpuinfo.
+TSC_MHZ=${TSC_MHZ:-$(awk -F: '/^cpu MHz/ {gsub(/ /, "", $2); print $2; exit}' /proc/cpuinfo)}
+[ -n "$TSC_MHZ" ] || die "cannot read the TSC frequency (/proc/cpuinfo); set TSC_MHZ"
+
+# The commit measured: BENCH_COMMIT when the binaries come from elsewhere, else this tree's HEAD
+# (-dirty when files other than bench/results differ from it).
+if [ -n "${BENCH_COMMIT:-}" ]; then
+	COMMIT=$BENCH_COMMIT
+else
+	COMMIT=$(git -C "$TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+	[ -n "$(git -C "$TOP" status --porcelain -- . ':!bench/results' 2>/dev/null)" ] && COMMIT=$COMMIT-dirty
+fi
+
+mkdir -p "$RESULTS" || die "cannot create $RESULTS"
+CSV=$RESULTS/results.csv NODES=$RESULTS/nodes.csv
+[ -s "$CSV" ] || echo "scenario,rep,mpps,cycles_per_pkt,window_s,timestamp,git_commit,rx_mpps,tx_pkts,tsc_mhz,node_cycles_share,idle_walk_share,events_lost,cpu1_steal,other_dp_procs,worker_cpu_share,worker_preemptions,oncpu_cycles_per_pkt" > "$CSV"
+[ -s "$NODES" ] || echo "scenario,rep,timestamp,git_commit,node,calls,objs,cycles,cycles_per_obj,objs_per_call" > "$NODES"
+
+TMPD=$(mktemp -d /tmp/vnetbench.XXXXXX) || die "mktemp failed"
+VNETD_PID="" PREFIX="" NAP_PID=""
+
+stop_vnetd() {
+	[ -n "$VNETD_PID" ] || return 0
+	if kill -0 "$VNETD_PID" 2>/dev/null; then
+		kill -TERM "$VNETD_PID" 2>/dev/null
+		for _ in $(seq 1 100); do kill -0 "$VNETD_PID" 2>/dev/null || break; sleep 0.1; done
+		if kill -0 "$VNETD_PID" 2>/dev/null; then
+			echo "run.sh: vnetd $VNETD_PID did not stop in 10 s after SIGTERM; SIGKILL" >&2
+			kill -KILL "$VNETD_PID" 2>/dev/null
+		fi
+	fi
+	wait "$VNETD_PID" 2>/dev/null
+	rm -rf "/var/run/dpdk/$PREFIX" /dev/hugepages/"${PREFIX}"map_* 2>/dev/null
+	VNETD_PID=""
+}
+# shellcheck disable=SC2317  # called by the trap
+cleanup() {
+	[ -n "$NAP_PID" ] && kill "$NAP_PID" 2>/dev/null
+	stop_vnetd
+	rm -rf "$TMPD"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+ctl() { "$VNETCTL" -s "$SOCK" "$@"; }
+# sleep that a signal interrupts at once (bash runs traps only between foreground commands)
+nap() { sleep "$1" & NAP_PID=$!; wait $NAP_PID; NAP_PID=""; }
+# Other packet-processing processes that may compete for core 1 (noise indicator).
+# Worker threads' CPU time and involuntary context switches: "<ticks> <nvcsw>" summed over rte-worker-*.
+worker_cpu() {
+	local t ticks=0 nv=0 st n
+	for t in /proc/"$VNETD_PID"/task/*; do
+		case $(cat "$t/comm" 2>/dev/null) in rte-worker-*) ;; *) continue ;; esac
+		st=$(sed 's/.*) //' "$t/stat") n=$(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$t/status")
+		ticks=$((ticks + $(echo "$st" | awk '{print $12 + $13}'))) nv=$((nv + n))
+	done
+	echo "$ticks $nv"
+}
+others() { pgrep -x 'vnetd|dpdk-testpmd|ovs-vswitchd|ovs-vswitchd-dp' 2>/dev/null | grep -cvx "${VNETD_PID:-0}"; }
+
+# ports_ready PORTS_JSON OUT_PORT...: every port up and packets leaving the output ports?
+ports_ready() {
+	"$PY" - "$@" <<'PY'
+import json, sys
+ports = {p["name"]: p for p in json.load(open(sys.argv[1]))}
+up = ports and all(p["link_up"] for p in ports.values())
+sys.exit(0 if up and sum(ports[o]["tx_pkts"] for o in sys.argv[2:]) > 0 else 1)
+PY
+}
+
+# run_vnet SCENARIO REP: one measurement on a fresh vnetd; appends to $CSV and $NODES.
+run_vnet() {
+	local scen=$1 rep=$2 dir=$TMPD/$1.$2 ready=0 deadline=$((SECONDS + 30))
+	mkdir -p "$dir"
+	unset -f scenario_rules
+	unset SCEN_DESC SCEN_PCAPS SCEN_OUT_PORTS SCEN_IN_PORTS SCEN_OVS SCEN_MBUFS
+	# shellcheck source=/dev/null
+	source "$HERE/scenarios/$scen.sh"
+	[ "$rep" = 1 ] && echo "$scen: ${SCEN_DESC:-}"
+	for p in $SCEN_PCAPS; do [ -r "$PCAP_DIR/$p" ] || die "$PCAP_DIR/$p: missing traffic file"; done
+	PREFIX=vnetb_${scen//[^a-zA-Z0-9]/_}_${rep}_$$
+	SOCK=$dir/vnetd.sock
+	scenario_rules "$PCAP_DIR" > "$dir/rules.json" || die "$scen: scenario_rules failed"
+	"$PY" - "$dir/rules.json" "$SOCK" "$PREFIX" "${SCEN_MBUFS:-16383}" > "$dir/vnetd.json" <<'PY' || die "$scen: bad rules document"
+import json, sys
+rules, sock, prefix, mbufs = sys.argv[1:]
+print(json.dumps({"eal_args": ["-l", "0,1", "--main-lcore", "0", "--no-pci",
+                               "--no-telemetry", "--file-prefix", prefix],
+                  "socket": sock, "workers": [1], "idle_sleep_max_us": 0,
+                  "mbufs": int(mbufs), "rules": json.load(open(rules))}))
+PY
+	"$VNETD" -c "$dir/vnetd.json" > "$dir/vnetd.log" 2>&1 &
+	VNETD_PID=$!
+	# ready: every port up and packets leaving the output ports
+	while [ $SECONDS -lt $deadline ] && kill -0 "$VNETD_PID" 2>/dev/null; do
+		# shellcheck disable=SC2086  # one argument per output port
+		if ctl show ports --json > "$dir/ports.json" 2>/dev/null &&
+			ports_ready "$dir/ports.json" $SCEN_OUT_PORTS; then
+			ready=1; break
+		fi
+		sleep 0.1
+	done
+	if [ $ready = 0 ]; then
+		echo "run.sh: $scen rep $rep: vnetd did not come up forwarding within 30 s; its log:" >&2
+		sed 's/^/  /' "$dir/vnetd.log" >&2
+		stop_vnetd
+		return 1
+	fi
+	nap "$WARM"
+	local o0 o1
+	o0=$(others)
+	grep '^cpu1 ' /proc/stat > "$dir/stat0"
+	worker_cpu > "$dir/cpu0"
+	date +%s.%N > "$dir/t0"; ctl show stats --json > "$dir/s0.json"; date +%s.%N >> "$dir/t0"
+	nap "$WIN"
+	date +%s.%N > "$dir/t1"; ctl show stats --json > "$dir/s1.json"; date +%s.%N >> "$dir/t1"
+	grep '^cpu1 ' /proc/stat > "$dir/stat1"
+	worker_cpu > "$dir/cpu1"
+	o1=$(others)
+	if ! kill -0 "$VNETD_PID" 2>/dev/null || [ ! -s "$dir/s0.json" ] || [ ! -s "$dir/s1.json" ]; then
+		echo "run.sh: $scen rep $rep: vnetd died or did not answer during the window; its log:" >&2
+		sed 's/^/  /' "$dir/vnetd.log" >&2
+		stop_vnetd
+		return 1
+	fi
+	stop_vnetd
+	"$PY" - "$dir" "$scen" "$rep" "$TSC_MHZ" "$COMMIT" "$CSV" "$NODES" "$((o0 > o1 ? o0 : o1))" \
+		"$SCEN_OUT_PORTS" "$SCEN_IN_PORTS" "$(getconf CLK_TCK)" <<'PY'
+import json, sys, time
+d, scen, rep, tsc_mhz, commit, csv, nodes, others, outp, inp, hz = sys.argv[1:]
+tsc_hz = float(tsc_mhz) * 1e6
+mid = lambda f: sum(float(x) for x in open(f).read().split()) / 2  # midpoint of the call
+dt = mid(d + "/t1") - mid(d + "/t0")
+s0, s1 = json.load(open(d + "/s0.json")), json.load(open(d + "/s1.json"))
+port = lambda s, n: next(p for p in s["ports"] if p["name"] == n)
+tx = sum(port(s1, n)["tx_pkts"] - port(s0, n)["tx_pkts"] for n in outp.split())
+rx = sum(port(s1, n)["rx_pkts"] - port(s0, n)["rx_pkts"] for n in inp.split())
+if tx <= 0:
+    sys.exit("run.sh: %s rep %s: no packet left the output port(s) %s in the window" % (scen, rep, outp))
+mpps, cpp = tx / dt / 1e6, tsc_hz * dt / tx
+w0, w1 = s0["workers"][0], s1["workers"][0]
+walks = w1["walks"] - w0["walks"]
+idle = (w1["idle_walks"] - w0["idle_walks"]) / walks if walks else 0.0
+lost = sum(a["events_lost"] for a in s1["workers"]) - sum(a["events_lost"] for a in s0["workers"])
+n0 = {n["name"]: n for n in s0["nodes"]}
+rows, node_cycles = [], 0
+for n in s1["nodes"]:
+    a = n0.get(n["name"], {"calls": 0, "objs": 0, "cycles": 0})
+    calls, objs, cyc = (n[k] - a[k] for k in ("calls", "objs", "cycles"))
+    node_cycles += cyc
+    rows.append((n["name"], calls, objs, cyc))
+share = node_cycles / (tsc_hz * dt)
+a = [int(x) for x in open(d + "/stat0").read().split()[1:]]
+b = [int(x) for x in open(d + "/stat1").read().split()[1:]]
+delta = [y - x for x, y in zip(a, b)]
+steal = delta[7] / max(1, sum(delta[:8]))
+(k0, v0), (k1, v1) = ([int(x) for x in open(d + f).read().split()] for f in ("/cpu0", "/cpu1"))
+wshare, preempt = (k1 - k0) / int(hz) / dt, v1 - v0
+oncpu = tsc_hz * (k1 - k0) / int(hz) / tx  # TSC cycles the worker actually ran, per packet
+ts = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+with open(csv, "a") as f:
+    f.write("%s,%s,%.4f,%.1f,%.3f,%s,%s,%.4f,%d,%s,%.3f,%.4f,%d,%.3f,%s,%.3f,%d,%.1f\n" % (
+        scen, rep, mpps, cpp, dt, ts, commit, rx / dt / 1e6, tx, tsc_mhz, share, idle,
+        lost, steal, others, wshare, preempt, oncpu))
+with open(nodes, "a") as f:
+    for name, calls, objs, cyc in rows:
+        f.write("%s,%s,%s,%s,%s,%d,%d,%d,%.1f,%.1f\n" % (scen, rep, ts, commit, name, calls,
+            objs, cyc, cyc / objs if objs else 0, objs / calls if calls else 0))
+print("vnet %-12s rep %s: %7.3f Mpps  %6.1f cycles/pkt  (window %.2f s, rx %.3f Mpps, "
+      "in-node cycles %.0f %%, idle walks %.1f %%, learn events lost %d, cpu1 steal %.1f %%, "
+      "other dataplanes running: %s, worker on CPU %.1f %% of the window, preempted %d times)" % (
+      scen, rep, mpps, cpp, dt, rx / dt / 1e6, 100 * share, 100 * idle, lost, 100 * steal, others,
+      100 * wshare, preempt))
+if wshare < 0.98:
+    print("    DISTURBED: the worker had core 1 for only %.0f %% of the window (other processes ran "
+          "there); on-CPU cycles/pkt %.1f" % (100 * wshare, oncpu))
+for name, calls, objs, cyc in sorted(rows, key=lambda r: -r[3]):
+    if objs:
+        print("    %-16s %8.1f cycles/obj %8.1f cycles/pkt-out %6.1f objs/call" % (
+            name, cyc / objs, cyc / tx, objs / calls))
+PY
+}
+
+# run_ovs OVS_SCENARIO REP: one Open vSwitch-DPDK measurement by the shared harness.
+run_ovs() {
+	local scen=$1 rep=$2 line busy
+	busy=$(others)
+	line=$(RESULTS=$TMPD/ovs "$OVS_BENCH" "$scen" "$rep" "$WARM" "$WIN" | tail -1)
+	case $line in "$scen,$rep,"*) ;; *)
+		echo "run.sh: ovs $scen rep $rep failed (see $TMPD/ovs/raw/$scen/rep$rep/setup.log):" >&2
+		sed 's/^/  /' "$TMPD/ovs/raw/$scen/rep$rep/setup.log" >&2 2>/dev/null
+		return 1 ;;
+	esac
+	[ -s "$RESULTS/ovs_results.csv" ] ||
+		echo "scenario,rep,window_s,tx_mpps,rx_mpps,proc_cycles_per_pkt,cycles_per_pkt,pmd_pkts,emc_hits,smc_hits,megaflow_hits,upcall_ok,upcall_fail,dp_passes_per_pkt,simple_match_hits,pmd_cpu_share,cpu1_steal" > "$RESULTS/ovs_results.csv"   # ovs_bench.sh's columns (run_all.sh)
+	echo "$line" >> "$RESULTS/ovs_results.csv"
+	# ovs_bench.sh: scen,rep,window_s,tx_mpps,rx_mpps,proc_cycles_per_pkt,cycles_per_pkt,...,pmd_cpu_share,cpu1_steal
+	"$PY" - "$line" "$COMMIT" "$CSV" "$busy" <<'PY'
+import sys, time
+line, commit, csv, others = sys.argv[1:]
+f = line.split(",")
+scen, rep, dt, mpps, rx, cpp, steal = f[0], f[1], f[2], f[3], f[4], f[6], f[16]
+with open(csv, "a") as o:
+    o.write("ovs:%s,%s,%s,%s,%s,%s,%s,%s,,,,,,%s,%s,%s,,\n" % (scen, rep, mpps, cpp, dt,
+        time.strftime("%Y-%m-%dT%H:%M:%S%z"), commit, rx, steal, others, f[15]))
+print("ovs  %-12s rep %s: %7.3f Mpps  %6s cycles/pkt  (window %s s, Open vSwitch's own "
+      "pmd-stats cycles/pkt, cpu1 steal %s)" % (scen, rep, float(mpps), cpp, dt, steal))
+if f[15] and float(f[15]) < 0.98:
+    print("    DISTURBED: Open vSwitch's PMD thread had core 1 for only %.0f %% of the window" % (100 * float(f[15])))
+PY
+}
+
+OVS_FOR=()
+if [ $WITH_OVS = 1 ]; then
+	[ -x "$OVS_BENCH" ] || die "$OVS_BENCH: the Open vSwitch harness is missing"
+	if [ ! -x "${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}" ]; then
+		echo "run.sh: installing openvswitch-switch-dpdk" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y openvswitch-switch-dpdk > "$TMPD/apt.log" 2>&1 ||
+			{ tail -20 "$TMPD/apt.log" >&2; die "apt-get install openvswitch-switch-dpdk failed"; }
+	fi
+	for s in "${SCENS[@]}"; do
+		# shellcheck source=/dev/null
+		OVS_FOR+=("$(unset SCEN_OVS; source "$HERE/scenarios/$s.sh"; echo "${SCEN_OVS:-}")")
+	done
+fi
+
+START=$(date +%s)
+RUN_CSV=$TMPD/run.csv   # this invocation's lines only, for the summary
+cp "$CSV" "$TMPD/before.csv"
+echo "vnet bench: ${SCENS[*]}, $REPS rep(s), warm-up $WARM s, window $WIN s, TSC $TSC_MHZ MHz," \
+	"commit $COMMIT$([ $WITH_OVS = 1 ] && echo ", with Open vSwitch")"
+fail=0
+for rep in $(seq 1 "$REPS"); do
+	for i in "${!SCENS[@]}"; do
+		s=${SCENS[$i]} o=${OVS_FOR[$i]:-}
+		if [ -n "$o" ] && [ $((rep % 2)) = 0 ]; then
+			run_ovs "$o" "$rep" || fail=1
+			run_vnet "$s" "$rep" || fail=1
+		else
+			run_vnet "$s" "$rep" || fail=1
+			[ -n "$o" ] && { run_ovs "$o" "$rep" || fail=1; }
+		fi
+	done
+done
+tail -n +"$(($(wc -l < "$TMPD/before.csv") + 1))" "$CSV" > "$RUN_CSV"
+
+"$PY" - "$CSV" "$RUN_CSV" "$NODES" "$START" "${SCENS[*]}" "${OVS_FOR[*]:-}" <<'PY'
+import csv, statistics, sys, time
+all_csv, run_csv, nodes_csv, start, scens, ovs = sys.argv[1:]
+header = open(all_csv).readline().strip().split(",")
+rows = [dict(zip(header, l.strip().split(","))) for l in open(run_csv) if l.strip()]
+by = {}
+for r in rows:
+    by.setdefault(r["scenario"], []).append(r)
+num = lambda rs, k: [float(r[k]) for r in rs if r.get(k)]
+span = lambda v, f: (f + " [" + f + "-" + f + "]") % (statistics.median(v), min(v), max(v)) if v else "-"
+print("\n%-16s %4s  %-24s  %-24s  %-16s  %s" % ("scenario", "runs", "Mpps median [min-max]",
+      "cycles/pkt median [min-max]", "core-1 share", "on-CPU cycles/pkt"))
+med = {}
+for name, rs in by.items():
+    med[name] = statistics.median(num(rs, "mpps"))
+    print("%-16s %4d  %-24s  %-24s  %-16s  %s" % (name, len(rs), span(num(rs, "mpps"), "%.3f"),
+          span(num(rs, "cycles_per_pkt"), "%.1f"), span(num(rs, "worker_cpu_share"), "%.2f"),
+          span(num(rs, "oncpu_cycles_per_pkt"), "%.1f")))
+for s, o in zip(scens.split(), ovs.split() or [""] * len(scens.split())):
+    if o and s in med and "ovs:" + o in med:
+        print("vnet %s / Open vSwitch %s, Mpps medians of this run: %.2fx" % (s, o, med[s] / med["ovs:" + o]))
+if any(float(r.get("worker_cpu_share") or 1) < 0.98 for r in rows):
+    print("note: in some runs the worker (or Open vSwitch's PMD) had core 1 less than 98 % of the window: "
+          "other processes ran there, the figures are low by about that share")
+# per-node cycles/obj, median over this invocation's runs (rows written since START)
+t0 = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(int(start)))
+per = {}
+for r in csv.DictReader(open(nodes_csv)):
+    if r["timestamp"][:19] >= t0 and r["scenario"] in by and int(r["objs"]) > 0:
+        per.setdefault((r["scenario"], r["node"]), []).append(float(r["cycles_per_obj"]))
+if per:
+    print("\nper-node cycles/obj (median over runs; rte_graph stats, the window's delta)")
+    for (s, n), v in sorted(per.items(), key=lambda kv: (kv[0][0], -statistics.median(kv[1]))):
+        print("  %-12s %-16s %7.1f" % (s, n, statistics.median(v)))
+PY
+exit $fail
