@@ -142,7 +142,7 @@ PY
 run_vnet() {
 	local scen=$1 rep=$2 dir=$TMPD/$1.$2 ready=0 deadline=$((SECONDS + 30))
 	mkdir -p "$dir"
-	unset -f scenario_rules
+	unset -f scenario_rules scenario_underlay
 	unset SCEN_DESC SCEN_PCAPS SCEN_OUT_PORTS SCEN_IN_PORTS SCEN_OVS SCEN_MBUFS
 	# shellcheck source=/dev/null
 	source "$HERE/scenarios/$scen.sh"
@@ -151,13 +151,22 @@ run_vnet() {
 	PREFIX=vnetb_${scen//[^a-zA-Z0-9]/_}_${rep}_$$
 	SOCK=$dir/vnetd.sock
 	scenario_rules "$PCAP_DIR" > "$dir/rules.json" || die "$scen: scenario_rules failed"
-	"$PY" - "$dir/rules.json" "$SOCK" "$PREFIX" "${SCEN_MBUFS:-16383}" > "$dir/vnetd.json" <<'PY' || die "$scen: bad rules document"
+	# A scenario with an underlay (VXLAN) prints vnetd's "underlay" object.
+	echo null > "$dir/underlay.json"
+	if declare -F scenario_underlay > /dev/null; then
+		scenario_underlay "$PCAP_DIR" > "$dir/underlay.json" || die "$scen: scenario_underlay failed"
+	fi
+	"$PY" - "$dir/rules.json" "$SOCK" "$PREFIX" "${SCEN_MBUFS:-16383}" "$dir/underlay.json" > "$dir/vnetd.json" <<'PY' || die "$scen: bad rules document"
 import json, sys
-rules, sock, prefix, mbufs = sys.argv[1:]
-print(json.dumps({"eal_args": ["-l", "0,1", "--main-lcore", "0", "--no-pci",
-                               "--no-telemetry", "--file-prefix", prefix],
-                  "socket": sock, "workers": [1], "idle_sleep_max_us": 0,
-                  "mbufs": int(mbufs), "rules": json.load(open(rules))}))
+rules, sock, prefix, mbufs, underlay = sys.argv[1:]
+cfg = {"eal_args": ["-l", "0,1", "--main-lcore", "0", "--no-pci",
+                    "--no-telemetry", "--file-prefix", prefix],
+       "socket": sock, "workers": [1], "idle_sleep_max_us": 0,
+       "mbufs": int(mbufs), "rules": json.load(open(rules))}
+ul = json.load(open(underlay))
+if ul is not None:
+    cfg["underlay"] = ul
+print(json.dumps(cfg))
 PY
 	"$VNETD" -c "$dir/vnetd.json" > "$dir/vnetd.log" 2>&1 &
 	VNETD_PID=$!
