@@ -5,6 +5,7 @@
 // underlay_input (outer headers parsed and checked: IPv4 to our VTEP, UDP to our port); leads
 // to tunnel_input (vswitch).
 
+#include <rte_graph_worker.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
 #include <rte_vxlan.h>
@@ -19,18 +20,43 @@ enum vxlan_decap_edge {
 	VXLAN_DECAP__COUNT
 };
 
-static rte_edge_t vxlan_decap_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
-	const struct overlay_cfg *oc = overlay_cfg_get(lc->cfg);
+// The verdict on a (VNI, source VTEP) pair, shared by consecutive packets of a burst.
+struct vxlan_decap_memo {
+	uint64_t key;                // vni << 32 | source VTEP; 0: empty
+	enum dp_drop_reason fail;
+	const struct overlay_vni *vni;
+	const struct overlay_vtep *vtep;
+};
+
+static void vxlan_decap_memo_fill(const struct overlay_cfg *oc, struct vxlan_decap_memo *mo,
+				  uint32_t vni_id, rte_be32_t src) {
+	void *data;
+
+	mo->key = (uint64_t)vni_id << 32 | src;
+	mo->fail = DROP_NONE;
+	if (oc == NULL || rte_hash_lookup_data(oc->vnis, &vni_id, &data) < 0) {
+		mo->fail = DROP_VXLAN_VNI_UNKNOWN;
+		return;
+	}
+	mo->vni = data;
+	if (rte_hash_lookup(oc->known, &mo->key) < 0 ||
+	    rte_hash_lookup_data(oc->vteps, &src, &data) < 0) {
+		mo->fail = DROP_VXLAN_VTEP_UNKNOWN;
+		return;
+	}
+	mo->vtep = data;
+}
+
+static rte_edge_t vxlan_decap_decide(struct dp_lcore *lc, const struct overlay_cfg *oc,
+				     struct vxlan_decap_memo *mo, struct rte_mbuf *m) {
 	struct pkt_meta *meta = pkt_meta(m);
 	const struct rte_ipv4_hdr *ip =
 		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, meta->l3_off);
 	uint32_t outer_len = meta->l4_off + sizeof(struct rte_udp_hdr) + VXLAN_HDR_LEN;
 	const struct rte_vxlan_hdr *vxh;
-	const struct overlay_vni *vni;
-	const struct overlay_vtep *vtep;
 	uint32_t vni_id, pkt_len = rte_pktmbuf_pkt_len(m);
-	uint64_t known;
-	void *data;
+	enum dp_drop_reason reason;
+	uint16_t flags;
 
 	if (outer_len + RTE_ETHER_HDR_LEN > meta->l3_off + meta->l3_len ||
 	    outer_len + RTE_ETHER_HDR_LEN > rte_pktmbuf_data_len(m))
@@ -42,35 +68,46 @@ static rte_edge_t vxlan_decap_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 		return dp_drop(m, DROP_VXLAN_BAD_HDR);
 	vni_id = rte_be_to_cpu_32(vxh->vx_vni) >> 8;
 	pkt_trace_note(m, vni_id, rte_be_to_cpu_32(ip->src_addr));
-	if (oc == NULL || rte_hash_lookup_data(oc->vnis, &vni_id, &data) < 0)
-		return dp_drop(m, DROP_VXLAN_VNI_UNKNOWN);
-	vni = data;
-	known = (uint64_t)vni_id << 32 | ip->src_addr;
-	if (rte_hash_lookup(oc->known, &known) < 0 ||
-	    rte_hash_lookup_data(oc->vteps, &ip->src_addr, &data) < 0)
-		return dp_drop(m, DROP_VXLAN_VTEP_UNKNOWN);
-	vtep = data;
+	if (mo->key != ((uint64_t)vni_id << 32 | ip->src_addr))
+		vxlan_decap_memo_fill(oc, mo, vni_id, ip->src_addr);
+	if (unlikely(mo->fail != DROP_NONE))
+		return dp_drop(m, mo->fail);
 	if (!(meta->flags & PKT_F_DRY_RUN)) {
 		struct overlay_counters *c = overlay_counters[lc->worker];
-		c->vtep[vtep->idx].rx_pkts++;
-		c->vtep[vtep->idx].rx_bytes += pkt_len;
-		c->vni[vni->idx].rx_pkts++;
-		c->vni[vni->idx].rx_bytes += pkt_len;
+		c->vtep[mo->vtep->idx].rx_pkts++;
+		c->vtep[mo->vtep->idx].rx_bytes += pkt_len;
+		c->vni[mo->vni->idx].rx_pkts++;
+		c->vni[mo->vni->idx].rx_bytes += pkt_len;
 	}
 	meta->vni = vni_id;
 	meta->vtep = ip->src_addr;
 	rte_pktmbuf_adj(m, (uint16_t)outer_len);
 	// Ethernet padding of the outer frame is not part of the inner one.
 	rte_pktmbuf_trim(m, (uint16_t)(pkt_len - (meta->l3_off + meta->l3_len)));
-	meta->flags |= PKT_F_TUNNEL;
-	{
-		uint16_t flags = meta->flags;
-		enum dp_drop_reason reason = pkt_parse(m);
-		meta->flags |= flags & (PKT_F_TUNNEL | PKT_F_TRACED | PKT_F_DRY_RUN);
-		if (reason != DROP_NONE)
-			return dp_drop(m, reason);
-	}
+	flags = meta->flags;
+	reason = pkt_parse(m);
+	meta->flags |= PKT_F_TUNNEL | (flags & (PKT_F_TRACED | PKT_F_DRY_RUN));
+	if (reason != DROP_NONE)
+		return dp_drop(m, reason);
 	return VXLAN_DECAP_L2;
+}
+
+// A burst node so that packets of a burst share one memo (see struct vxlan_decap_memo).
+static uint16_t vxlan_decap_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+				    uint16_t n) {
+	struct dp_lcore *lc = dp_lcore_get();
+	const struct overlay_cfg *oc = overlay_cfg_get(lc->cfg);
+	struct vxlan_decap_memo memo = {.key = 0};
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = objs[i];
+		rte_edge_t edge = vxlan_decap_decide(lc, oc, &memo, m);
+
+		if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
+			trace_add(lc, m, node->id, edge, 0);
+		rte_node_enqueue_x1(graph, node, edge, m);
+	}
+	return n;
 }
 
 static void vxlan_decap_format(const struct trace_record *r, char *buf, size_t size) {
@@ -81,5 +118,13 @@ static void vxlan_decap_format(const struct trace_record *r, char *buf, size_t s
 }
 TRACE_FORMATTER(vxlan_decap, vxlan_decap_format)
 
-DP_NODE_DEFINE(vxlan_decap, vxlan_decap_decide, VXLAN_DECAP__COUNT,
-	[VXLAN_DECAP_L2] = "tunnel_input");
+static struct rte_node_register vxlan_decap_node = {
+	.name = "vxlan_decap",
+	.process = vxlan_decap_process,
+	.nb_edges = VXLAN_DECAP__COUNT,
+	.next_nodes = {
+		[VXLAN_DECAP_DROP] = DP_DROP_NODE,
+		[VXLAN_DECAP_L2] = "tunnel_input",
+	},
+};
+RTE_NODE_REGISTER(vxlan_decap_node);

@@ -362,6 +362,8 @@ static int tables_create(struct bridge_cfg *bc) {
 
 	bc->static_macs = table_create("mac", (bc->n_ports + bc->n_static + n_remote) * 2,
 				       sizeof(struct bridge_mac_key));
+	if (bc->static_macs != NULL)
+		rte_hash_set_cmp_func(bc->static_macs, bridge_mac_key_cmp);
 	bc->vni_bd = table_create("vni", bc->n_bridges * 2, sizeof(uint32_t));
 	bc->ips = table_create("ip", n_ips, sizeof(struct bridge_ip_key));
 	return bc->static_macs && bc->vni_bd && bc->ips ? 0 : -ENOMEM;

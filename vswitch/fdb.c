@@ -37,6 +37,7 @@ int fdb_init(void) {
 		LOG(ERR, "rte_hash_create vsw_fdb: %s", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	rte_hash_set_cmp_func(fdb_hash, bridge_mac_key_cmp);
 	if (rc.v != NULL && rte_hash_rcu_qsbr_add(fdb_hash, &rc) != 0) {
 		LOG(ERR, "rte_hash_rcu_qsbr_add: %s", rte_strerror(rte_errno));
 		return -EINVAL;

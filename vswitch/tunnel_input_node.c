@@ -12,14 +12,31 @@ enum tunnel_input_edge {
 	TUNNEL_INPUT__COUNT
 };
 
+static RTE_DEFINE_PER_LCORE(struct {
+	uint64_t tsc;
+	const struct dp_lcore *lc;
+	uint32_t vni;
+	uint16_t bd_id;
+}, tunnel_memo_state);
+#define tunnel_memo RTE_PER_LCORE(tunnel_memo_state)
+
 static rte_edge_t tunnel_input_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
 	struct pkt_meta *meta = pkt_meta(m);
-	uint16_t bd_id = bc != NULL ? bridge_vni_lookup(bc, meta->vni) : PKT_BD_NONE;
-	const struct bridge *b = bridge_lookup(bc, bd_id);
+	uint16_t bd_id;
+
+	// Consecutive packets mostly share their VNI: remember the last one (per worker, per walk).
+	if (lc->now_tsc == tunnel_memo.tsc && meta->vni == tunnel_memo.vni && lc == tunnel_memo.lc) {
+		bd_id = tunnel_memo.bd_id;
+	} else {
+		bd_id = bc != NULL ? bridge_vni_lookup(bc, meta->vni) : PKT_BD_NONE;
+		tunnel_memo = (typeof(tunnel_memo)){lc->now_tsc, lc, meta->vni, bd_id};
+	}
+	const struct bridge *b;
 	uint32_t l3_len;
 
-	// The overlay checked the VNI against the same snapshot; this only guards a race-free path.
+	b = bridge_lookup(bc, bd_id);
+	// The overlay checked the VNI against the same snapshot: this is a guard, not a filter.
 	if (unlikely(b == NULL))
 		return dp_drop(m, DROP_VXLAN_VNI_UNKNOWN);
 	meta->bd_id = bd_id;
