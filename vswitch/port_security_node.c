@@ -109,6 +109,14 @@ static enum dp_drop_reason port_security_check(struct rte_mbuf *m, const struct 
 	}
 }
 
+// ARP requests and neighbour solicitations: the ARP/ND responder may answer them for the network.
+static inline bool port_security_is_solicitation(struct rte_mbuf *m, const struct pkt_meta *meta) {
+	if (meta->l3 == PKT_L3_ARP)
+		return rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, meta->l3_off)
+			       ->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST);
+	return meta->l4 == PKT_L4_ICMP6 && *rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off) == 135;
+}
+
 static rte_edge_t port_security_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
 	struct pkt_meta *meta = pkt_meta(m);
@@ -136,9 +144,7 @@ static rte_edge_t port_security_decide(struct dp_lcore *lc, struct rte_mbuf *m) 
 	} else {
 		pkt_trace_note(m, 0, 0);
 	}
-	if (unlikely(meta->l3 == PKT_L3_ARP) || unlikely(meta->l4 == PKT_L4_ICMP6 &&
-							   *rte_pktmbuf_mtod_offset(m, uint8_t *,
-										    meta->l4_off) == 135))
+	if (unlikely(port_security_is_solicitation(m, meta)))
 		return PORT_SECURITY_ARP_ND;
 	return PORT_SECURITY_L2;
 }
