@@ -41,12 +41,22 @@ enum l2_lookup_how {
 // second it was written, so a move or an aging is seen at most one second late.
 #define L2_SRC_CACHE_SIZE 1024
 
+// The same worker also remembers static MAC entries it found, tagged with the generation of the
+// snapshot whose table it found them in: static entries change only with a new snapshot, so an
+// entry of the current generation is exact.
+#define L2_DST_CACHE_SIZE 2048
+
 struct l2_src_cache {
 	struct {
 		uint64_t key;   // struct bridge_mac_key as 8 bytes
 		uint32_t sec;   // lc->now_sec when confirmed
 		uint16_t port;
 	} e[L2_SRC_CACHE_SIZE];
+	struct {
+		uint64_t key;
+		uint64_t generation;
+		uint64_t data;  // MAC_DATA
+	} dst[L2_DST_CACHE_SIZE];
 };
 
 struct l2_lookup_ctx {
@@ -103,9 +113,43 @@ static inline void l2_src_cache_put(struct l2_src_cache *c, uint64_t key, uint16
 	}
 }
 
+// Data path. The static table's answers for dst[idx[0..n)], from the worker's cache where it
+// has them (same generation), else from one bulk lookup whose hits are then cached.
+static void l2_static_resolve(const struct bridge_cfg *bc, struct l2_src_cache *cache,
+			      uint64_t gen, const struct bridge_mac_key *dst, uint16_t n,
+			      struct l2_lookup_res *res) {
+	const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
+	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint16_t idx[RTE_HASH_LOOKUP_BULK_MAX], slot[RTE_HASH_LOOKUP_BULK_MAX], k = 0;
+	uint64_t hits = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint64_t key = l2_key_u64(&dst[i]);
+		uint16_t c = (uint16_t)(rte_hash_crc_8byte(key, 0) & (L2_DST_CACHE_SIZE - 1));
+		if (cache != NULL && cache->dst[c].key == key && cache->dst[c].generation == gen) {
+			res[i].dst_static = cache->dst[c].data;
+			continue;
+		}
+		keys[k] = &dst[i], idx[k] = i, slot[k++] = c;
+	}
+	if (k == 0)
+		return;
+	rte_hash_lookup_bulk_data(bc->static_macs, keys, k, &hits, data);
+	for (uint16_t j = 0; j < k; j++) {
+		if (!(hits & (1ULL << j)))
+			continue;
+		res[idx[j]].dst_static = (uintptr_t)data[j];
+		if (cache != NULL) {
+			cache->dst[slot[j]].key = l2_key_u64(&dst[idx[j]]);
+			cache->dst[slot[j]].generation = gen;
+			cache->dst[slot[j]].data = (uintptr_t)data[j];
+		}
+	}
+}
+
 // Data path. Fill res[0..n) for pkts[0..n) (n <= RTE_HASH_LOOKUP_BULK_MAX).
-static void l2_lookup_resolve(const struct bridge_cfg *bc, const struct l2_src_cache *cache,
-			      uint32_t now, struct rte_mbuf **pkts, uint16_t n,
+static void l2_lookup_resolve(const struct bridge_cfg *bc, struct l2_src_cache *cache,
+			      uint64_t gen, uint32_t now, struct rte_mbuf **pkts, uint16_t n,
 			      struct l2_lookup_res *res) {
 	struct bridge_mac_key dst[RTE_HASH_LOOKUP_BULK_MAX], src[RTE_HASH_LOOKUP_BULK_MAX];
 	const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
@@ -118,14 +162,11 @@ static void l2_lookup_resolve(const struct bridge_cfg *bc, const struct l2_src_c
 		uint16_t bd_id = pkt_meta(pkts[i])->bd_id;
 		dst[i] = (struct bridge_mac_key){.bd_id = bd_id, .mac = eth->dst_addr};
 		src[i] = (struct bridge_mac_key){.bd_id = bd_id, .mac = eth->src_addr};
-		keys[i] = &dst[i];
 		res[i] = (struct l2_lookup_res){0};
 	}
-	rte_hash_lookup_bulk_data(bc->static_macs, keys, n, &hits, data);
+	l2_static_resolve(bc, cache, gen, dst, n, res);
 	for (uint16_t i = 0; i < n; i++) {
-		if (hits & (1ULL << i))
-			res[i].dst_static = (uintptr_t)data[i];
-		else if (rte_is_unicast_ether_addr(&dst[i].mac))
+		if (res[i].dst_static == 0 && rte_is_unicast_ether_addr(&dst[i].mac))
 			keys[k] = &dst[i], idx[k++] = i;
 	}
 	for (uint16_t i = 0; i < n; i++) { // sources that may learn, in the same bulk
@@ -220,7 +261,8 @@ static uint16_t l2_lookup_process(struct rte_graph *graph, struct rte_node *node
 	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX) {
 		uint16_t chunk = RTE_MIN(n - base, RTE_HASH_LOOKUP_BULK_MAX);
 
-		l2_lookup_resolve(bc, cache, lc->now_sec, &pkts[base], chunk, res);
+		l2_lookup_resolve(bc, cache, lc->cfg->generation, lc->now_sec, &pkts[base], chunk,
+				  res);
 		for (uint16_t i = 0; i < chunk; i++) {
 			struct rte_mbuf *m = pkts[base + i];
 			rte_edge_t edge = l2_lookup_decide(lc, cache, m, &res[i]);
