@@ -97,6 +97,10 @@ int rules_parse_ip(const char *s, int *family, uint8_t addr[16]);
 // "a.b.c.d/len" or "x::/len"; host bits must be zero.
 int rules_parse_cidr(const char *s, int *family, uint8_t addr[16], uint8_t *prefix_len);
 
+// Report at `path` why rules_parse_cidr() refused `s`: its host bits are set, or it is no prefix
+// at all. Returns -EINVAL.
+int rules_cidr_error(struct rules_ctx *ctx, const char *path, const char *s);
+
 // Control thread, no EAL needed. Validate `doc` as a whole document through every registered
 // section, without attaching devices or publishing. Returns 0 or -EINVAL with "<path>: <problem>".
 int rules_validate(const json_t *doc, char *err, size_t err_size);

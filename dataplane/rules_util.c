@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -200,4 +201,22 @@ int rules_parse_cidr(const char *s, int *family, uint8_t addr[16], uint8_t *pref
 			return -EINVAL; // host bits set
 	*prefix_len = (uint8_t)len;
 	return 0;
+}
+
+int rules_cidr_error(struct rules_ctx *ctx, const char *path, const char *s) {
+	const char *slash = strchr(s, '/');
+	uint8_t addr[16];
+	char ip[64];
+	int family;
+	char *end;
+	long len;
+
+	if (slash != NULL && (size_t)(slash - s) < sizeof(ip)) {
+		snprintf(ip, sizeof(ip), "%.*s", (int)(slash - s), s);
+		len = strtol(slash + 1, &end, 10);
+		if (rules_parse_ip(ip, &family, addr) == 0 && end != slash + 1 && *end == '\0' &&
+		    len >= 0 && len <= (family == 4 ? 32 : 128))
+			return rules_error(ctx, path, "host bits set in %s", s);
+	}
+	return rules_error(ctx, path, "\"%s\" is not an IPv4 or IPv6 prefix (address/length)", s);
 }

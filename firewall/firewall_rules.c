@@ -284,26 +284,6 @@ static int sg_ports_parse(struct rules_ctx *ctx, const json_t *rule, const char 
 	return 0;
 }
 
-// Report what is wrong with `s`, which rules_parse_cidr() refused: its host bits are set, or it
-// is no prefix at all. (Twin of the one in vrouter_rules.c until rules_util.c tells them apart.)
-static int cidr_error(struct rules_ctx *ctx, const char *path, const char *s) {
-	const char *slash = strchr(s, '/');
-	uint8_t addr[16];
-	char ip[64];
-	int family;
-	char *end;
-	long len;
-
-	if (slash != NULL && (size_t)(slash - s) < sizeof(ip)) {
-		snprintf(ip, sizeof(ip), "%.*s", (int)(slash - s), s);
-		len = strtol(slash + 1, &end, 10);
-		if (rules_parse_ip(ip, &family, addr) == 0 && end != slash + 1 && *end == '\0' &&
-		    len >= 0 && len <= (family == 4 ? 32 : 128))
-			return rules_error(ctx, path, "host bits set in %s", s);
-	}
-	return rules_error(ctx, path, "\"%s\" is not an IPv4 or IPv6 prefix (address/length)", s);
-}
-
 // "remote" (a prefix of the rule's family) or "remote_group", not both.
 static int sg_remote_parse(struct rules_ctx *ctx, const json_t *rule, const char *path,
 			   const struct sg_rule_spec *spec) {
@@ -330,7 +310,7 @@ static int sg_remote_parse(struct rules_ctx *ctx, const json_t *rule, const char
 		return 0;
 	sg_path(field, "%s.remote", path);
 	if (rules_parse_cidr(remote, &family, addr, &len) < 0)
-		return cidr_error(ctx, field, remote);
+		return rules_cidr_error(ctx, field, remote);
 	if (spec->family != 0 && family != spec->family)
 		return rules_error(ctx, field, "\"%s\" is IPv%d but the rule is IPv%d only", remote,
 				   family, spec->family);

@@ -65,26 +65,6 @@ static void vrf_rules_free(void *data) {
 	free(rules);
 }
 
-// Report what is wrong with `s`, which rules_parse_cidr() refused: its host bits are set, or it
-// is no prefix at all. (Twin of the one in firewall_rules.c until rules_util.c tells them apart.)
-static int cidr_error(struct rules_ctx *ctx, const char *path, const char *s) {
-	const char *slash = strchr(s, '/');
-	uint8_t addr[16];
-	char ip[64];
-	int family;
-	char *end;
-	long len;
-
-	if (slash != NULL && (size_t)(slash - s) < sizeof(ip)) {
-		snprintf(ip, sizeof(ip), "%.*s", (int)(slash - s), s);
-		len = strtol(slash + 1, &end, 10);
-		if (rules_parse_ip(ip, &family, addr) == 0 && end != slash + 1 && *end == '\0' &&
-		    len >= 0 && len <= (family == 4 ? 32 : 128))
-			return rules_error(ctx, path, "host bits set in %s", s);
-	}
-	return rules_error(ctx, path, "\"%s\" is not an IPv4 or IPv6 prefix (address/length)", s);
-}
-
 // Parse "nexthop" of a route whose prefix is already in `r`.
 static int nexthop_parse(struct rules_ctx *ctx, const char *path, const char *s,
 			 struct route_spec *r) {
@@ -124,7 +104,7 @@ static int route_parse(struct rules_ctx *ctx, const json_t *obj, const char *par
 		return ret;
 
 	if (rules_parse_cidr(prefix, &family, r->prefix, &r->prefix_len) < 0)
-		return cidr_error(ctx, vrf_path(field, "%s.prefix", path), prefix);
+		return rules_cidr_error(ctx, vrf_path(field, "%s.prefix", path), prefix);
 	r->family = (uint8_t)family;
 
 	if (r->blackhole && nexthop != NULL)

@@ -224,9 +224,11 @@ static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, co
 		    rules_get_string(ctx, v, sp, "cidr", true, &cidr) < 0 ||
 		    rules_get_string(ctx, v, sp, "gateway", false, &gw) < 0)
 			return -EINVAL;
-		if (rules_parse_cidr(cidr, &family, addr, &plen) < 0)
-			return rules_error(ctx, sp, "cidr \"%s\" is not a prefix with zero host bits",
-					   cidr);
+		if (rules_parse_cidr(cidr, &family, addr, &plen) < 0) {
+			char cp[112];
+			snprintf(cp, sizeof(cp), "%s.cidr", sp);
+			return rules_cidr_error(ctx, cp, cidr);
+		}
 		if (gw != NULL && (rules_parse_ip(gw, &gw_family, addr) < 0 || gw_family != family))
 			return rules_error(ctx, sp, "gateway \"%s\" is not an IPv%d address", gw,
 					   family);
