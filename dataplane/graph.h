@@ -20,10 +20,15 @@ static inline rte_edge_t dp_drop(struct rte_mbuf *m, enum dp_drop_reason reason)
 	return DP_EDGE_DROP;
 }
 
-// Data path. Run `decide` on each packet of the burst, trace, and enqueue.
+// Data path. Run `decide` on each packet of the burst, trace, and enqueue. While every packet so
+// far takes the same edge nothing is copied: if the whole burst does, the burst moves to the next
+// node in one step (rte_node_next_stream_move); at the first packet that differs, the ones
+// before it are enqueued together and the rest one by one.
 static __rte_always_inline uint16_t dp_node_run(struct rte_graph *graph, struct rte_node *node,
 						void **objs, uint16_t n, dp_decide_fn decide) {
 	struct dp_lcore *lc = dp_lcore_get();
+	rte_edge_t last = 0;
+	uint16_t held = 0; // objs[0..held) all take `last` and are not enqueued yet
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = objs[i];
@@ -34,8 +39,18 @@ static __rte_always_inline uint16_t dp_node_run(struct rte_graph *graph, struct 
 		edge = decide(lc, m);
 		if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
 			trace_add(lc, m, node->id, edge, 0);
+		if (likely(held == i && (i == 0 || edge == last))) {
+			last = edge;
+			held++;
+			continue;
+		}
+		if (held == i && held > 0)
+			rte_node_enqueue(graph, node, last, objs, held);
+		held = 0xffff; // diverged: one by one from here
 		rte_node_enqueue_x1(graph, node, edge, m);
 	}
+	if (held == n && n > 0)
+		rte_node_next_stream_move(graph, node, last);
 	return n;
 }
 

@@ -25,9 +25,7 @@ static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, co
 				const char *path);
 static void bridge_port_ll_init(struct bridge_port *p);
 
-const struct bridge_cfg *bridge_cfg_get(const struct dp_config *cfg) {
-	return cfg != NULL ? cfg->section[bridge_section.index] : NULL;
-}
+int bridge_cfg_index;
 
 const struct bridge *bridge_find(const struct bridge_cfg *bc, const char *id) {
 	for (uint16_t i = 0; bc != NULL && i < bc->n_bridges; i++)
@@ -516,4 +514,5 @@ static struct rules_section bridge_section = {
 
 RTE_INIT(bridge_section_init) {
 	rules_section_register(&bridge_section);
+	bridge_cfg_index = bridge_section.index;
 }

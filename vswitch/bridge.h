@@ -100,8 +100,12 @@ struct bridge_cfg {
 	} *statics;
 };
 
+extern int bridge_cfg_index; // cfg->section[] slot of the vswitch section
+
 // Any thread. The vswitch section of `cfg`, or NULL before the first transaction.
-const struct bridge_cfg *bridge_cfg_get(const struct dp_config *cfg);
+static inline const struct bridge_cfg *bridge_cfg_get(const struct dp_config *cfg) {
+	return cfg != NULL ? cfg->section[bridge_cfg_index] : NULL;
+}
 
 // Data path. The bridge `bd_id` in `bc`, or NULL.
 static inline const struct bridge *bridge_lookup(const struct bridge_cfg *bc, uint16_t bd_id) {
