@@ -55,6 +55,12 @@ vnetd_config_underlay h2 "{\"revision\": 1, \"networks\": $(networks $VTEP1),
   \"remote_ports\": [$(remote red $MAC_R1 10.0.0.10 $VTEP1), $(remote blue $MAC_B1 10.0.0.10 $VTEP1)]}" \
 	"{\"device\": \"net_af_packet0,iface=$U2\", \"address\": \"$VTEP2/24\", \"mac\": \"$UMAC2\"}" \
 	>"$SYS_TMP/h2.json"
+# Everything each host sends into the fabric (inbound on its fabric port), from its start: vnetd
+# may resolve its peer VTEP as soon as it has its rules.
+capture_now "$FABRIC" "$U1P" "$SYS_TMP/u1.pcap"
+CAP_U1=$SYS_LAST_PID
+capture_now "$FABRIC" "$U2P" "$SYS_TMP/u2.pcap"
+CAP_U2=$SYS_LAST_PID
 vnetd_start h1 "$SYS_TMP/h1.json"
 vnetd_start h2 "$SYS_TMP/h2.json"
 S1=$(vnetd_sock h1) S2=$(vnetd_sock h2)
@@ -77,13 +83,7 @@ vni_tx0_red=$(vni_field "$S1" 5001 tx_pkts) vni_tx0_blue=$(vni_field "$S1" 5002 
 vni_rx0_red=$(vni_field "$S1" 5001 rx_pkts) vni_rx0_blue=$(vni_field "$S1" 5002 rx_pkts)
 pass "both hosts list their peer VTEP in show vteps"
 
-# Everything each host sends into the fabric (inbound on its fabric port).
-capture_now "$FABRIC" "$U1P" "$SYS_TMP/u1.pcap"
-CAP_U1=$SYS_LAST_PID
-capture_now "$FABRIC" "$U2P" "$SYS_TMP/u2.pcap"
-CAP_U2=$SYS_LAST_PID
-
-# The first frame to the peer waits for ARP (dropped as neigh_unresolved): retry until answered.
+# Frames to the peer before its ARP answer are dropped (neigh_unresolved): retry until answered.
 wait_for "first ping r1 -> r2 across hosts" 10 ping_ok "$R1" 10.0.0.20 || fail "ping r1 -> r2 (red, host 1 -> host 2)"
 ping_ok "$R1" 10.0.0.20 3 || fail "ping r1 -> r2 (3 more)"
 ping_ok "$R2" 10.0.0.10 3 || fail "ping r2 -> r1 (red, host 2 -> host 1)"
@@ -132,8 +132,9 @@ vxlan_frames_check "$SYS_TMP/u1.pcap" --src-ip $VTEP1 --dst-ip $VTEP2 --src-mac 
 vxlan_frames_check "$SYS_TMP/u2.pcap" --src-ip $VTEP2 --dst-ip $VTEP1 --src-mac $UMAC2 \
 	--dst-mac $UMAC1 --vni $MAC_R2=5001 --vni $MAC_B2=5002 --min 5001=50 --min 5002=4 ||
 	fail "host 2's VXLAN frames on the fabric are not as docs/overlay.md says"
-# tshark's VXLAN dissector agrees: full-size frames of red, flags 0x08 (I), VNI 5001, port 4789.
-n=$(tshark_count "$SYS_TMP/u1.pcap" "frame.len == 1514 && ip.len == 1500 && udp.dstport == 4789 && udp.length == 1480 && vxlan.flags == 0x0800 && vxlan.vni == 5001 && eth.src == $MAC_R1")
+# tshark's VXLAN dissector agrees: full-size frames of red, flags 0x08 and reserved bytes 0 (the
+# header's bytes: tshark 4.0 cannot filter on vxlan.flags), VNI 5001, port 4789.
+n=$(tshark_count "$SYS_TMP/u1.pcap" "frame.len == 1514 && ip.len == 1500 && udp.dstport == 4789 && udp.length == 1480 && vxlan[0:4] == 08:00:00:00 && vxlan[7:1] == 00 && vxlan.vni == 5001 && eth.src == $MAC_R1")
 ((n >= 100)) || fail "tshark: $n full-size VXLAN frames of red (VNI 5001) from host 1, want >= 100"
 n=$(tshark_count "$SYS_TMP/u1.pcap" "vxlan && ip.src == $VTEP1 && !(vxlan.vni == 5001 || vxlan.vni == 5002)")
 ((n == 0)) || fail "tshark: $n VXLAN frames from host 1 with a VNI other than 5001/5002"
