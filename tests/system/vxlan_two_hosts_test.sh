@@ -11,8 +11,10 @@
 # 49152..65535, lengths inner + 36 and + 16, TTL 64, one source port per flow); ARP for a remote
 # container's IP answered locally and not sent over the fabric; VXLAN injected from an unknown
 # underlay address (192.0.2.99) dropped as vxlan_vtep_unknown and not delivered (while the same
-# frame from the known VTEP's address is: the control); ping to a VTEP answered; and the
-# `show vteps` counters of the peer VTEP and of both VNIs moving.
+# frame from the known VTEP's address is: the control); ping to a VTEP answered; frames to a
+# remote port behind a VTEP nobody answers for dropped as neigh_unresolved, with at most one ARP
+# request a second; the `show vteps` counters of the peer VTEP and of both VNIs moving; and
+# vxlan_encap / vxlan_decap records with VNI and VTEP in `vnetctl trace`.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../lib/sys.sh
 source "$(dirname "$0")/../lib/sys.sh"
@@ -29,6 +31,7 @@ MAC_R1=02:00:00:00:01:0a MAC_B1=02:00:00:00:11:0a # host 1: red and blue, both 1
 MAC_R2=02:00:00:00:02:14 MAC_B2=02:00:00:00:12:14 # host 2: red and blue, both 10.0.0.20
 VTEP1=192.0.2.11 VTEP2=192.0.2.12
 UMAC1=02:00:c0:00:02:0b UMAC2=02:00:c0:00:02:0c
+MAC_X=02:00:00:00:04:28 VTEP_X=192.0.2.14 # a remote port of host 1 behind a VTEP nobody has
 
 fabric_init
 fabric_plug "$U1" "$U1P"
@@ -47,7 +50,8 @@ networks() { # networks PEER_VTEP
 }
 vnetd_config_underlay h1 "{\"revision\": 1, \"networks\": $(networks $VTEP2),
   \"ports\": [$(port r1 red 0 "$R1" $MAC_R1 10.0.0.10), $(port b1 blue 1 "$B1" $MAC_B1 10.0.0.10)],
-  \"remote_ports\": [$(remote red $MAC_R2 10.0.0.20 $VTEP2), $(remote blue $MAC_B2 10.0.0.20 $VTEP2)]}" \
+  \"remote_ports\": [$(remote red $MAC_R2 10.0.0.20 $VTEP2), $(remote blue $MAC_B2 10.0.0.20 $VTEP2),
+                     $(remote red $MAC_X 10.0.0.40 $VTEP_X)]}" \
 	"{\"device\": \"net_af_packet0,iface=$U1\", \"address\": \"$VTEP1/24\", \"mac\": \"$UMAC1\"}" \
 	>"$SYS_TMP/h1.json"
 vnetd_config_underlay h2 "{\"revision\": 1, \"networks\": $(networks $VTEP1),
@@ -220,6 +224,27 @@ if vtep_field "$S1" 192.0.2.99 vtep >/dev/null 2>&1; then
 fi
 pass "VXLAN from unknown 192.0.2.99 dropped as vxlan_vtep_unknown (3), not delivered; control delivered"
 
+# r1 to the remote port behind 192.0.2.14, which nobody answers ARP for: vnetd answers r1's ARP
+# (the rules give the IP), drops the frames as neigh_unresolved, and asks for 192.0.2.14 at most
+# once a second (counted over the capture's lifetime, in whole seconds rounded up, plus one).
+nr0=$(drop_count "$S1" neigh_unresolved r1)
+capture_now "$FABRIC" "$U1P" "$SYS_TMP/u1nr.pcap"
+CAP_U1=$SYS_LAST_PID
+t0=${EPOCHREALTIME/./}
+ping_fails "$R1" 10.0.0.40 || fail "10.0.0.40, behind the unreachable VTEP $VTEP_X, answered"
+wait_for "r1's frames to 10.0.0.40 dropped as neigh_unresolved" 5 \
+	counter_at_least $((nr0 + 2)) drop_count "$S1" neigh_unresolved r1 ||
+	fail "r1's pings to 10.0.0.40 not counted as neigh_unresolved: $("$VNETCTL" -s "$S1" drops)"
+capture_end "$CAP_U1" "$SYS_TMP/u1nr.pcap" "$U1" 02:00:00:00:ee:ee
+secs=$(((${EPOCHREALTIME/./} - t0 + 999999) / 1000000))
+n=$(tshark_count "$SYS_TMP/u1nr.pcap" "arp.opcode == 1 && eth.src == $UMAC1 && eth.dst == ff:ff:ff:ff:ff:ff && arp.src.hw_mac == $UMAC1 && arp.src.proto_ipv4 == $VTEP1 && arp.dst.proto_ipv4 == $VTEP_X")
+((n >= 1)) || fail "no ARP request for $VTEP_X on the fabric while frames waited for it"
+((n <= secs + 1)) || fail "$n ARP requests for $VTEP_X in $secs s: more than one a second"
+n=$(tshark_count "$SYS_TMP/u1nr.pcap" "vxlan && ip.dst == $VTEP_X")
+((n == 0)) || fail "$n VXLAN frames sent to the unresolved $VTEP_X"
+[[ $(vtep_field "$S1" $VTEP_X resolved) == false ]] || fail "host 1: VTEP $VTEP_X shown as resolved"
+pass "frames to a remote port behind an unresolved VTEP: neigh_unresolved, ARP for it at most 1/s"
+
 # show vteps: the peer resolved to its MAC, counters moved by what went through the fabric.
 [[ $(vtep_field "$S1" $VTEP2 resolved) == true ]] || fail "host 1: VTEP $VTEP2 not resolved"
 [[ $(vtep_field "$S1" $VTEP2 neighbor_mac) == "$UMAC2" ]] ||
@@ -239,5 +264,24 @@ log "host 1 VTEP $VTEP2: tx +$((tx - tx0)) (+$((txb - txb0)) bytes), rx +$((rx -
 (($(vni_field "$S1" 5002 tx_pkts) - vni_tx0_blue >= 4)) || fail "host 1: VNI 5002 tx_pkts did not move"
 (($(vni_field "$S1" 5002 rx_pkts) - vni_rx0_blue >= 4)) || fail "host 1: VNI 5002 rx_pkts did not move"
 pass "show vteps: $VTEP2 resolved to $UMAC2, VTEP and VNI counters moved on both hosts"
+
+# Trace (dry run): r1's frame to r2 goes through vxlan_encap (VNI 5001, VTEP 192.0.2.12); a VXLAN
+# frame from 192.0.2.12 at the underlay through vxlan_decap (VNI 5001, outer source).
+hex=$("$PY" -c 'import sys
+from scapy.all import Ether, IP, ICMP
+print(bytes(Ether(src=sys.argv[1], dst=sys.argv[2])/IP(src="10.0.0.10", dst="10.0.0.20")/ICMP()).hex())' $MAC_R1 $MAC_R2)
+"$VNETCTL" -s "$S1" trace --port r1 --hex "$hex" >"$SYS_TMP/trace.txt" || fail "vnetctl trace --port r1 failed"
+grep -Eq "vxlan_encap .*vni=5001.* vtep=$VTEP2( |$)" "$SYS_TMP/trace.txt" ||
+	fail "trace r1 -> r2: no vxlan_encap record with vni=5001 vtep=$VTEP2: $(cat "$SYS_TMP/trace.txt")"
+hex=$("$PY" -c 'import sys
+from scapy.all import Ether, IP, ICMP, UDP, Raw
+inner = Ether(src=sys.argv[2], dst=sys.argv[1])/IP(src="10.0.0.20", dst="10.0.0.10")/ICMP()
+print(bytes(Ether(src=sys.argv[4], dst=sys.argv[3])/IP(src="192.0.2.12", dst="192.0.2.11")/UDP(sport=50000, dport=4789, chksum=0)/Raw(bytes.fromhex("0800000000138900"))/inner).hex())' \
+	$MAC_R1 $MAC_R2 $UMAC1 $UMAC2)
+"$VNETCTL" -s "$S1" trace --port underlay --hex "$hex" >"$SYS_TMP/trace.txt" ||
+	fail "vnetctl trace --port underlay failed"
+grep -Eq "vxlan_decap .*vni=5001.*$VTEP2" "$SYS_TMP/trace.txt" ||
+	fail "trace of VXLAN from $VTEP2: no vxlan_decap record with vni=5001 and $VTEP2: $(cat "$SYS_TMP/trace.txt")"
+pass "trace shows vxlan_encap and vxlan_decap with the VNI and the VTEP"
 
 sys_done
