@@ -32,8 +32,14 @@ static uint16_t port_rx_injected(struct rte_graph *graph, struct rte_node *node,
 
 	// Metadata was set by the control thread (in_port, out_port, flags, trace id).
 	for (uint16_t i = 0; i < n; i++) {
+		const struct dp_port *p = dp_config_port_get(lc->cfg, pkt_meta(in[i])->in_port);
 		if (pkt_meta(in[i])->flags & PKT_F_CTL_TX) {
 			rte_node_enqueue_x1(graph, node, PORT_RX_TX, in[i]);
+			continue;
+		}
+		if (p != NULL && p->rx_edge != 0) { // a system port's packet takes its own edge
+			trace_add(lc, in[i], node->id, p->rx_edge, 0);
+			rte_node_enqueue_x1(graph, node, p->rx_edge, in[i]);
 			continue;
 		}
 		trace_add(lc, in[i], node->id, PORT_RX_PARSE, 0);
