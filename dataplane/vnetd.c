@@ -3,6 +3,7 @@
 // rte_graph per worker lcore and the control socket, applies the initial rules, then serves the
 // control socket and worker events on the main lcore until SIGINT or SIGTERM.
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -163,6 +164,25 @@ static int check_only(const struct vnetd_config *vc) {
 	return 0;
 }
 
+// Remove EAL's runtime directory of this vnetd (its --file-prefix is ours alone) and what is
+// left in it (the telemetry socket, lock files).
+static void runtime_dir_remove(const char *dir) {
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	char path[1280];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv) {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -218,6 +238,6 @@ int main(int argc, char **argv) {
 	// EAL creates its runtime directory even in memory; leave nothing behind.
 	snprintf(err, sizeof(err), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	rmdir(err);
+	runtime_dir_remove(err);
 	return ret == 0 ? 0 : 1;
 }

@@ -232,9 +232,16 @@ static void next_hops_set(struct overlay_cfg *oc) {
 int overlay_cfg_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
 	struct overlay_cfg *oc = data;
 	RTE_SET_USED(cfg);
-	if (!underlay.enabled && oc->n_vteps > 0)
-		return rules_error(ctx, "remote_ports", "remote VTEPs (remote_ports, flood_vteps) need "
-							"an \"underlay\" in vnetd's configuration");
+	if (!underlay.enabled && oc->n_vteps > 0) {
+		char path[64] = "remote_ports";
+		for (uint16_t v = 0; v < oc->n_vnis; v++)
+			if (oc->vni_list[v].n_flood > 0) {
+				snprintf(path, sizeof(path), "networks[%u].flood_vteps", v);
+				break;
+			}
+		return rules_error(ctx, path, "remote VTEPs (remote_ports, flood_vteps) need an "
+					      "\"underlay\" in vnetd's configuration");
+	}
 	oc->vnis = table_create("vni", oc->n_vnis, sizeof(uint32_t));
 	oc->vteps = table_create("vtep", oc->n_vteps, sizeof(rte_be32_t));
 	oc->known = table_create("known", oc->n_known, sizeof(uint64_t));

@@ -5,6 +5,8 @@
 // underlay_input (outer headers parsed and checked: IPv4 to our VTEP, UDP to our port); leads
 // to tunnel_input (vswitch).
 
+#include <arpa/inet.h>
+
 #include <rte_graph_worker.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
@@ -113,8 +115,11 @@ static uint16_t vxlan_decap_process(struct rte_graph *graph, struct rte_node *no
 static void vxlan_decap_format(const struct trace_record *r, char *buf, size_t size) {
 	uint32_t a = (uint32_t)r->aux[1];
 
-	snprintf(buf, size, "vni=%" PRIu64 " outer_src=%u.%u.%u.%u", r->aux[0], a >> 24,
-		 (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	char dst[INET_ADDRSTRLEN];
+
+	snprintf(buf, size, "vni=%" PRIu64 " outer_src=%u.%u.%u.%u outer_dst=%s", r->aux[0], a >> 24,
+		 (a >> 16) & 255, (a >> 8) & 255, a & 255,
+		 inet_ntop(AF_INET, &underlay.addr, dst, sizeof(dst)));
 }
 TRACE_FORMATTER(vxlan_decap, vxlan_decap_format)
 

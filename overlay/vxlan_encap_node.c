@@ -5,6 +5,8 @@
 // ARP (neigh.c). After l2_lookup (a remote MAC) or vxlan_flood (a copy per flood VTEP); leads to
 // port_tx.
 
+#include <string.h>
+
 #include <rte_graph_worker.h>
 #include <rte_hash_crc.h>
 #include <rte_memcpy.h>
@@ -25,14 +27,17 @@ enum vxlan_encap_edge {
 // addresses and L4 ports; mapped into 49152..65535 (the dynamic range, section 5).
 static uint16_t vxlan_src_port(struct rte_mbuf *m, const struct pkt_meta *meta) {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t h = rte_hash_crc(p, 12, 0);
+	uint64_t w[7] = {0}; // copied: the headers need not be 8-byte aligned
+	uint32_t h;
 
+	memcpy(w, p, 12);
 	if (meta->l3 == PKT_L3_IP4)
-		h = rte_hash_crc(p + meta->l3_off + 12, 8, h);
+		memcpy((uint8_t *)w + 16, p + meta->l3_off + 12, 8);
 	else if (meta->l3 == PKT_L3_IP6)
-		h = rte_hash_crc(p + meta->l3_off + 8, 32, h);
+		memcpy((uint8_t *)w + 16, p + meta->l3_off + 8, 32);
 	if (meta->l4 == PKT_L4_TCP || meta->l4 == PKT_L4_UDP)
-		h = rte_hash_crc(p + meta->l4_off, 4, h);
+		memcpy(&w[6], p + meta->l4_off, 4);
+	h = rte_hash_crc(w, sizeof(w), 0);
 	return (uint16_t)(49152 + (h % 16384));
 }
 

@@ -75,6 +75,8 @@ static rte_edge_t nd_reply(const struct bridge_cfg *bc, struct rte_mbuf *m,
 	uint8_t *icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off);
 	uint32_t frame_len = meta->l4_off + ND_NA_LEN;
 	struct rte_ether_addr owner;
+	rte_be32_t flags;
+	rte_be16_t cksum;
 
 	if (icmp[0] != ND_NS || meta->l4_off != meta->l3_off + sizeof(*ip6) ||
 	    memcmp(ip6->src_addr, unspecified, 16) == 0 ||
@@ -90,15 +92,17 @@ static rte_edge_t nd_reply(const struct bridge_cfg *bc, struct rte_mbuf *m,
 	ip6->payload_len = rte_cpu_to_be_16(ND_NA_LEN);
 	icmp[0] = ND_NA;
 	icmp[1] = 0;
-	*(rte_be32_t *)(icmp + 4) = RTE_BE32(0x60000000); // solicited, override
+	flags = RTE_BE32(0x60000000); // solicited, override
+	memcpy(icmp + 4, &flags, sizeof(flags));
 	icmp[24] = ND_OPT_TARGET_LLADDR;
 	icmp[25] = 1;
 	memcpy(icmp + 26, &owner, 6);
 	m->data_len = (uint16_t)frame_len;
 	m->pkt_len = frame_len;
 	meta->l3_len = sizeof(*ip6) + ND_NA_LEN;
-	*(rte_be16_t *)(icmp + 2) = 0;
-	*(rte_be16_t *)(icmp + 2) = rte_ipv6_udptcp_cksum(ip6, icmp);
+	memset(icmp + 2, 0, 2);
+	cksum = rte_ipv6_udptcp_cksum(ip6, icmp);
+	memcpy(icmp + 2, &cksum, sizeof(cksum));
 	meta->out_port = meta->in_port;
 	pkt_trace_note(m, 6, 0);
 	return ARP_ND_REPLY;

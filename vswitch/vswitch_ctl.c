@@ -50,11 +50,12 @@ static void on_age(void) {
 static void port_info(const struct dp_config *cfg, const struct dp_port *dp, json_t *o) {
 	const struct bridge_cfg *bc = bridge_cfg_get(cfg);
 	const struct bridge_port *p = bc ? bridge_port_lookup(bc, dp->port_id) : NULL;
-	json_t *ips = json_array();
+	json_t *ips;
 	char buf[64];
 
 	if (p == NULL)
 		return;
+	ips = json_array();
 	mac_format(&p->mac, buf, sizeof(buf));
 	for (uint8_t i = 0; i < p->n_ip4; i++)
 		json_array_append_new(ips, json_string(inet_ntop(AF_INET, &p->ip4[i], buf + 20, 44)));

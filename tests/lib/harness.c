@@ -26,6 +26,19 @@ int dp_logtype_dataplane;
 int dp_logtype_vswitch;
 int dp_logtype_rules;
 
+// EAL's runtime directory of this test process: removed at exit, with what is in it.
+static char runtime_dir[512];
+
+static void harness_runtime_dir_remove(void) {
+	char cmd[600];
+
+	if (runtime_dir[0] != '\0' && strncmp(runtime_dir, "/var/run/dpdk/vnet_ut_", 22) == 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", runtime_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "harness: could not remove %s\n", runtime_dir);
+	}
+}
+
 int harness_global_init(void) {
 	static bool done;
 	char prefix[64];
@@ -37,6 +50,8 @@ int harness_global_init(void) {
 			"--log-level", "*:error", prefix, NULL};
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
 		return -1;
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	atexit(harness_runtime_dir_remove);
 	if (dp_ports_init(&(struct dp_port_params){.n_workers = 1, .n_mbufs = 2047, .rx_desc = 64,
 						   .tx_desc = 64}) < 0)
 		return -1;
