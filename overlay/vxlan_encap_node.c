@@ -27,17 +27,26 @@ enum vxlan_encap_edge {
 // addresses and L4 ports; mapped into 49152..65535 (the dynamic range, section 5).
 static uint16_t vxlan_src_port(struct rte_mbuf *m, const struct pkt_meta *meta) {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint64_t w[7] = {0}; // copied: the headers need not be 8-byte aligned
-	uint32_t h;
+	uint64_t w = 0;
+	uint32_t v = 0, h;
 
-	memcpy(w, p, 12);
-	if (meta->l3 == PKT_L3_IP4)
-		memcpy((uint8_t *)w + 16, p + meta->l3_off + 12, 8);
-	else if (meta->l3 == PKT_L3_IP6)
-		memcpy((uint8_t *)w + 16, p + meta->l3_off + 8, 32);
-	if (meta->l4 == PKT_L4_TCP || meta->l4 == PKT_L4_UDP)
-		memcpy(&w[6], p + meta->l4_off, 4);
-	h = rte_hash_crc(w, sizeof(w), 0);
+	// Words are copied out: the headers need not be aligned.
+	memcpy(&w, p, 8);
+	memcpy(&v, p + 8, 4);
+	h = rte_hash_crc_4byte(v, rte_hash_crc_8byte(w, 0));
+	if (meta->l3 == PKT_L3_IP4) {
+		memcpy(&w, p + meta->l3_off + 12, 8);
+		h = rte_hash_crc_8byte(w, h);
+	} else if (meta->l3 == PKT_L3_IP6) {
+		for (uint32_t o = 8; o < 40; o += 8) {
+			memcpy(&w, p + meta->l3_off + o, 8);
+			h = rte_hash_crc_8byte(w, h);
+		}
+	}
+	if (meta->l4 == PKT_L4_TCP || meta->l4 == PKT_L4_UDP) {
+		memcpy(&v, p + meta->l4_off, 4);
+		h = rte_hash_crc_4byte(v, h);
+	}
 	return (uint16_t)(49152 + (h % 16384));
 }
 
