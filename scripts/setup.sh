@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libjansson-dev
       libcmocka-dev libpcap-dev libnuma-dev python3 python3-scapy iproute2 iputils-ping
-      tcpdump tshark socat netcat-openbsd procps)
+      tcpdump tshark socat netcat-openbsd procps ethtool)
 
 missing=()
 for p in "${PKGS[@]}"; do
