@@ -3,6 +3,7 @@
 // transactions that configure them. Nodes are tested through their decide functions; tables are
 // set up through rules_apply(), as vnetd does.
 
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,12 +12,14 @@
 
 #include "dataplane/rules.h"
 #include "dataplane/worker.h"
+#include "overlay/overlay.h"
 #include "tests/lib/harness.h"
 #include "tests/lib/pktbuf.h"
 #include "tests/lib/pktgen.h"
 #include "vswitch/l2_lookup_node.c"
 #include "vswitch/port_security_node.c"
 #include "vswitch/arp_nd_responder_node.c"
+#include "vswitch/tunnel_input_node.c"
 
 #define MAC_A "02:00:00:00:01:0a"
 #define MAC_B "02:00:00:00:01:0b"
@@ -28,7 +31,9 @@ static const char *two_tenants =
 	"{\"revision\": 1,"
 	" \"networks\": [{\"id\": \"red\", \"tenant\": \"red\", \"vni\": 100, \"mtu\": 1400,"
 	"                 \"mac_limit\": 3},"
-	"                {\"id\": \"blue\", \"tenant\": \"blue\", \"vni\": 200}],"
+	"                {\"id\": \"blue\", \"tenant\": \"blue\", \"vni\": 200},"
+	"                {\"id\": \"green\", \"tenant\": \"green\", \"vni\": 300,"
+	"                 \"vxlan_learning\": true}],"
 	" \"ports\": ["
 	"  {\"id\": \"ra\", \"network\": \"red\", \"device\": \"net_null10\", \"mac\": \"" MAC_A "\","
 	"   \"ips\": [\"10.0.0.10\", \"fd00::a\"]},"
@@ -39,7 +44,11 @@ static const char *two_tenants =
 	"  {\"id\": \"ba\", \"network\": \"blue\", \"device\": \"net_null13\", \"mac\": \"" MAC_A "\","
 	"   \"ips\": [\"10.0.0.10\"]},"
 	"  {\"id\": \"bb\", \"network\": \"blue\", \"device\": \"net_null14\", \"mac\": \"" MAC_B "\","
-	"   \"ips\": [\"10.0.0.11\"]}],"
+	"   \"ips\": [\"10.0.0.11\"]},"
+	"  {\"id\": \"ga\", \"network\": \"green\", \"device\": \"net_null16\", \"mac\": \"" MAC_A "\","
+	"   \"ips\": [\"10.0.0.10\"]}],"
+	" \"remote_ports\": [{\"network\": \"red\", \"mac\": \"02:00:00:00:09:01\","
+	"   \"ips\": [\"10.0.0.91\"], \"vtep\": \"192.0.2.12\"}],"
 	" \"static_macs\": [{\"network\": \"red\", \"mac\": \"02:00:00:00:02:01\", \"port\": \"rt\"}]"
 	"}";
 
@@ -259,7 +268,9 @@ static unsigned int deliver_events(struct harness *h) {
 		if (ev.type == vswitch_learn_event) {
 			struct bridge_mac_key key = {.bd_id = ev.bd_id};
 			memcpy(&key.mac, ev.data, 6);
-			fdb_learn(bridge_cfg_get(dp_config_current()), &key, ev.port_id, 0);
+			rte_be32_t vtep;
+			memcpy(&vtep, ev.data + 8, sizeof(vtep));
+			fdb_learn(bridge_cfg_get(dp_config_current()), &key, ev.port_id, vtep);
 		}
 		n++;
 	}
@@ -357,6 +368,72 @@ static void static_cache_follows_the_generation(void **state) {
 	pktbuf_destroy(m);
 }
 
+// A frame decapsulated from VTEP 192.0.2.12 in VNI `vni`, as vxlan_decap leaves it.
+static struct rte_mbuf *from_vtep(uint32_t vni, const char *src_mac, const char *dst_mac) {
+	struct rte_mbuf *m = PKT_IP(.in_port = 30, .src_mac = src_mac, .dst_mac = dst_mac,
+				    .src_ip = "10.0.0.77", .dst_ip = "10.0.0.10");
+	struct pkt_meta *meta = pkt_meta(m);
+
+	meta->flags |= PKT_F_TUNNEL;
+	meta->vni = vni;
+	assert_int_equal(inet_pton(AF_INET, "192.0.2.12", &meta->vtep), 1);
+	return m;
+}
+
+static void remote_macs_and_split_horizon(void **state) {
+	struct harness *h = *state;
+	struct rte_mbuf *m;
+
+	// A local frame to the remote port goes to the overlay with the VTEP set.
+	m = PKT_IP(.in_port = harness_port("ra"), .src_mac = MAC_A, .dst_mac = "02:00:00:00:09:01",
+		   .src_ip = "10.0.0.10", .dst_ip = "10.0.0.91");
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_REMOTE);
+	assert_int_equal(pkt_meta(m)->vtep, RTE_BE32(0xc000020c));
+	assert_int_equal(pkt_meta(m)->vni, 100);
+	pktbuf_destroy(m);
+	// ARP for the remote port's IP is answered locally with its MAC (suppression).
+	m = pktgen_arp(harness_port("ra"), MAC_A, BCAST, 1, MAC_A, "10.0.0.10", "10.0.0.91");
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_ARP_ND);
+	assert_int_equal(arp_nd_responder_decide(h->lc, m), ARP_ND_REPLY);
+	assert_int_equal(pkt_meta(m)->out_port, harness_port("ra"));
+	assert_memory_equal(rte_pktmbuf_mtod_offset(m, uint8_t *, 22), "\x02\x00\x00\x00\x09\x01", 6);
+	pktbuf_destroy(m);
+	// From a VTEP to a remote MAC: never back into the overlay.
+	m = from_vtep(100, "02:00:00:00:09:01", "02:00:00:00:09:01");
+	assert_int_equal(tunnel_input_decide(h->lc, m), TUNNEL_INPUT_L2);
+	assert_int_equal(l2_lookup_one(h, m), L2_LOOKUP_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_L2_TUNNEL_HAIRPIN);
+	pktbuf_destroy(m);
+	// An unknown VNI never enters a network.
+	m = from_vtep(999, "02:00:00:00:09:01", MAC_A);
+	assert_int_equal(tunnel_input_decide(h->lc, m), TUNNEL_INPUT_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_VXLAN_VNI_UNKNOWN);
+	pktbuf_destroy(m);
+}
+
+static void learning_from_the_underlay_only_where_enabled(void **state) {
+	struct harness *h = *state;
+	struct rte_mbuf *m;
+
+	// red: vxlan_learning is off; nothing is posted.
+	m = from_vtep(100, "02:00:00:00:08:01", MAC_A);
+	assert_int_equal(tunnel_input_decide(h->lc, m), TUNNEL_INPUT_L2);
+	assert_int_equal(l2_lookup_one(h, m), L2_LOOKUP_OUTPUT);
+	pktbuf_destroy(m);
+	assert_int_equal(harness_events_pending(h), 0);
+	// green: learned behind the VTEP; a local frame to it is then encapsulated to that VTEP.
+	m = from_vtep(300, "02:00:00:00:08:02", MAC_A);
+	assert_int_equal(tunnel_input_decide(h->lc, m), TUNNEL_INPUT_L2);
+	assert_int_equal(l2_lookup_one(h, m), L2_LOOKUP_OUTPUT);
+	pktbuf_destroy(m);
+	assert_int_equal(deliver_events(h), 1);
+	m = PKT_IP(.in_port = harness_port("ga"), .src_mac = MAC_A, .dst_mac = "02:00:00:00:08:02",
+		   .src_ip = "10.0.0.10", .dst_ip = "10.0.0.77");
+	assert_int_equal(l2_path(h, m), L2_LOOKUP_REMOTE);
+	assert_int_equal(pkt_meta(m)->vtep, RTE_BE32(0xc000020c));
+	pktbuf_destroy(m);
+}
+
 static void mac_limit_is_per_network(void **state) {
 	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
 	uint16_t red = bridge_find(bc, "red")->bd_id, rt = harness_port("rt");
@@ -416,7 +493,7 @@ static void bad_transactions_change_nothing(void **state) {
 		{"{\"revision\": 0}", "revision: 0 is older than the applied revision 1"},
 		{"{\"ops\": [{\"op\": \"add\", \"kind\": \"port\", \"object\": {\"id\": \"ra\"}}]}",
 		 "ops[0]: port already exists (use replace)"},
-		{"{\"ops\": [{\"op\": \"remove\", \"kind\": \"network\", \"id\": \"green\"}]}",
+		{"{\"ops\": [{\"op\": \"remove\", \"kind\": \"network\", \"id\": \"purple\"}]}",
 		 "ops[0]: no such network"},
 		{"{\"revision\": 2, \"networks\": [{\"id\": \"n\", \"tenant\": \"t\", \"vni\": 5}],"
 		 " \"ports\": [{\"id\": \"p\", \"network\": \"n\", \"device\": \"net_bogus0\","
@@ -468,11 +545,23 @@ int main(void) {
 		T(learning_posts_events_then_forwards),
 		T(source_cache_confirms_for_one_second),
 		T(static_cache_follows_the_generation),
+		T(remote_macs_and_split_horizon),
+		T(learning_from_the_underlay_only_where_enabled),
 		T(mac_limit_is_per_network),
 		T(removing_a_port_flushes_its_macs),
 		T(bad_transactions_change_nothing),
 		T(ops_add_then_remove),
 #undef T
 	};
+	char err[256];
+	json_t *ul = json_pack("{sssssi}", "device", "net_null29,no-rx=1", "address", "192.0.2.11/24",
+			      "mtu", 9000);
+
+	// An underlay (net_null), so that remote ports are accepted; set before the engine starts.
+	if (underlay_config(ul, err, sizeof(err)) < 0) {
+		fprintf(stderr, "underlay: %s\n", err);
+		return 1;
+	}
+	json_decref(ul);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
