@@ -688,8 +688,7 @@ static int trace_pcap_read(const struct cli *cli, uint8_t *buf, size_t size) {
 		cli_error(cli, "%s: no packet %u (packets are numbered from 0)", cli->pcap,
 			  cli->index);
 	else if (len == -EINVAL)
-		cli_error(cli, "%s: not a classic pcap file, or truncated (pcapng is not "
-			  "supported: editcap -F pcap converts it)", cli->pcap);
+		cli_error(cli, "%s: not a pcap or pcapng file, or truncated", cli->pcap);
 	else if (len == -EPROTONOSUPPORT)
 		cli_error(cli, "%s: link type is not Ethernet", cli->pcap);
 	else if (len == -EMSGSIZE)
