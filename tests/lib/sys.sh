@@ -417,6 +417,22 @@ else:
 ' "$reason" "$port"
 }
 
+# trace_tx_to SOCK PORT SCAPY_FRAME TX_PORT: a dry-run trace of the frame (a scapy expression)
+# injected at PORT ends in "tx" to TX_PORT and nowhere else; prints the trace on failure.
+trace_tx_to() {
+	local sock=$1 port=$2 hex
+	hex=$("$PY" -c "
+from scapy.all import ARP, ICMP, IP, UDP, Ether, Raw
+print(bytes($3).hex())") || return 1
+	"$VNETCTL" -s "$sock" trace --port "$port" --hex "$hex" --json | "$PY" -c '
+import json, sys
+v = json.load(sys.stdin)["verdict"]
+sys.exit(0 if v == {"action": "tx", "ports": [sys.argv[1]]} else 1)
+' "$4" && return 0
+	"$VNETCTL" -s "$sock" trace --port "$port" --hex "$hex" >&2
+	return 1
+}
+
 # port_counter SOCK PORT FIELD: a field of PORT in `show ports --json` (rx_pkts, tx_pkts, drops...).
 port_counter() {
 	"$VNETCTL" -s "$1" show ports --json | "$PY" -c '

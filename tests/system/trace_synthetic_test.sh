@@ -120,14 +120,8 @@ grep -q '^verdict: tx to a$' "$SYS_TMP/trace.txt" || fail "icmp_echo #1 at b: ve
 pass "icmp_echo.pcap #1 at b: tx to a"
 
 # 3. A new source MAC at c (no port security) to B: forwarded in the trace, learned nowhere.
-frame=$("$PY" -c "
-from scapy.all import Ether, IP, ICMP
-print(bytes(Ether(src='$MAC_L', dst='$MAC_B')/IP(src='10.0.0.77', dst='10.0.0.11')/ICMP()).hex())")
-"$VNETCTL" -s "$SOCK" trace --port c --hex "$frame" --json | "$PY" -c '
-import json, sys
-v = json.load(sys.stdin)["verdict"]
-assert v == {"action": "tx", "ports": ["b"]}, v
-' || fail "trace of a new MAC at c: $("$VNETCTL" -s "$SOCK" trace --port c --hex "$frame")"
+trace_tx_to "$SOCK" c "Ether(src='$MAC_L', dst='$MAC_B')/IP(src='10.0.0.77', dst='10.0.0.11')/ICMP()" b ||
+	fail "trace of a new MAC at c is not tx to b"
 pass "new source MAC at c (port security off): tx to b"
 
 # Nothing of the dry runs reached B: a marker sent for real afterwards is alone in B's capture.
