@@ -244,7 +244,9 @@ EOF
 # vnetd_start NAME CONFIG: start vnetd in the background (log in $SYS_TMP/vnetd-NAME.log) and
 # wait up to 20 s until `vnetctl status` answers. On failure prints the log and exits. When EAL
 # found no free hugepages (other tests on the machine took them meanwhile), reserves more and
-# tries again, at most 3 times.
+# tries again, at most 3 times. Also tries again when DPDK's af_packet driver could not join its
+# PACKET_FANOUT group: it derives the group id from its pid and the interface index, so two vnetd
+# "hosts" started in a row on one machine can collide (a new process gets a new pid).
 vnetd_start() {
 	local name=$1 config=$2 sock attempt
 	sock=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("socket", "/run/vnet/vnetd.sock"))' "$config") ||
@@ -253,6 +255,10 @@ vnetd_start() {
 	SYS_VNETD_LOG[$name]=$SYS_TMP/vnetd-$name.log
 	for attempt in 1 2 3; do
 		sys_vnetd_try "$name" "$config" "$sock" && return 0
+		if grep -q 'could not set PACKET_FANOUT' "${SYS_VNETD_LOG[$name]}"; then
+			log "vnetd $name: af_packet fanout group id collision (attempt $attempt); again"
+			continue
+		fi
 		grep -Eq 'No free .*hugepages|Cannot get hugepage|Cannot init memory|Not enough memory' "${SYS_VNETD_LOG[$name]}" || break
 		log "vnetd $name: EAL found no free hugepages (attempt $attempt); reserving more"
 		ensure_hugepages 128
