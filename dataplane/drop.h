@@ -14,6 +14,7 @@
 	X(PORT_DOWN, "output port is not in the current configuration or not started")             \
 	X(TX_FULL, "output queue full: the device did not take the packet")                        \
 	X(MBUF_EXHAUSTED, "no mbuf left to copy a flooded packet")                                 \
+	X(FLOOD_COPY_LIMIT, "flood copies beyond the per-walk limit (4096): broadcast storm control") \
 	/* parse */                                                                                \
 	X(HDR_SEGMENTED, "headers do not fit in the first buffer segment")                         \
 	X(ETH_TRUNCATED, "frame shorter than an Ethernet header")                                  \

@@ -14,12 +14,26 @@
 
 struct dp_config;
 
+// Per port. tx_* count what left on this port; every other field counts packets by the port they
+// came in on, so that for every port, once traffic has stopped:
+//     rx_pkts + injected + copies == sent + drops + consumed
+// (docs/design-decisions.md, "Every packet accounted for"). Dry-run (trace) packets count nowhere.
 struct dp_port_counters {
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t tx_pkts, tx_bytes;
-	uint64_t drops; // sum over reasons, for `show ports`
+	uint64_t drops;    // sum over reasons, for `show ports`
 	uint64_t consumed; // addressed to vnetd itself and handled (ARP replies to the VTEP, ...)
+	uint64_t injected; // built by the control thread and sent from this port (ARP, neighbours)
+	uint64_t copies;   // extra packets made from this port's packets (flooding), made or not
+	uint64_t sent;     // this port's packets (and their copies) that a device took
 };
+
+// Flood copies one worker may make in one graph walk, whatever the traffic: a broadcast storm
+// costs a bounded amount of memory and time per walk, and no node's stream can outgrow what
+// rte_graph allows (a uint16_t: it panics at 65535). Copies beyond it are dropped with
+// DROP_FLOOD_COPY_LIMIT. Every node's input per walk is at most the packets polled (see
+// port_rx: RTE_GRAPH_BURST_SIZE, plus PORT_RX_PER_PORT per system port) plus this many.
+#define DP_COPIES_PER_WALK 4096
 
 struct dp_counters {
 	struct dp_port_counters port[RTE_MAX_ETHPORTS];
@@ -40,6 +54,7 @@ struct dp_lcore {
 	struct rte_ring *trace;           // SP/SC: worker -> control thread, struct trace_record
 	uint64_t now_tsc;                 // rte_rdtsc() at the start of the current walk
 	uint32_t now_sec;                 // seconds since start, at the start of the current walk
+	uint32_t copies_walk;             // flood copies made in the current walk (dp_pkt_copy)
 	struct dp_counters counters;
 } __rte_cache_aligned;
 

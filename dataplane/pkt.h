@@ -33,7 +33,7 @@ enum pkt_l4 {
 #define PKT_F_IP_FRAG (1u << 2)  // IPv4/IPv6 fragment (any)
 #define PKT_F_IP_LATER_FRAG (1u << 3) // not the first fragment: no L4 header
 #define PKT_F_VLAN (1u << 4)     // an 802.1Q tag was present (parse records its offset)
-#define PKT_F_FLOODED (1u << 5)  // a copy made by l2_flood
+#define PKT_F_FLOODED (1u << 5)  // a copy made by a flood node (dp_pkt_copy)
 #define PKT_F_TUNNEL (1u << 6)   // arrived encapsulated: `vni` and `vtep` say from where
 #define PKT_F_CTL_TX (1u << 7)   // built by the control thread: port_rx sends it to port_tx as is
 

@@ -15,6 +15,7 @@
 #include "dataplane/log.h"
 #include "dataplane/pkt.h"
 #include "dataplane/port.h"
+#include "dataplane/worker.h"
 
 static struct dp_port_params params;
 static struct rte_mempool *pool;
@@ -122,6 +123,8 @@ int dp_port_attach(const char *devargs, uint16_t *port_id, char *err, size_t err
 		dp_port_detach(*port_id);
 		return ret;
 	}
+	// The id may be a removed port's: its counters are not this port's.
+	dp_port_counters_reset(*port_id);
 	LOG(INFO, "port attached device=%s port_id=%u", devargs, *port_id);
 	return 0;
 }

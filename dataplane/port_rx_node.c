@@ -26,7 +26,7 @@ enum port_rx_edge {
 // pkts[count..]) and frames to send as they are (straight to port_tx). Returns the new count.
 static uint16_t port_rx_injected(struct rte_graph *graph, struct rte_node *node,
 				 struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t count) {
-	struct rte_mbuf *in[32];
+	struct rte_mbuf *in[32]; // bound: the dequeue below asks for at most 32
 	uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(
 		lc->inject, (void **)in, RTE_MIN(32, RTE_GRAPH_BURST_SIZE - count), NULL);
 
@@ -34,6 +34,8 @@ static uint16_t port_rx_injected(struct rte_graph *graph, struct rte_node *node,
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_port *p = dp_config_port_get(lc->cfg, pkt_meta(in[i])->in_port);
 		if (pkt_meta(in[i])->flags & PKT_F_CTL_TX) {
+			if (pkt_meta(in[i])->in_port < RTE_MAX_ETHPORTS)
+				lc->counters.port[pkt_meta(in[i])->in_port].injected++;
 			rte_node_enqueue_x1(graph, node, PORT_RX_TX, in[i]);
 			continue;
 		}

@@ -15,6 +15,13 @@ enum port_tx_edge {
 	PORT_TX__COUNT
 };
 
+// The counter index of the port `m` came in on (pkt_drop uses the same).
+static inline uint16_t port_in(struct rte_mbuf *m) {
+	uint16_t in = pkt_meta(m)->in_port;
+
+	return in < RTE_MAX_ETHPORTS ? in : 0;
+}
+
 static void port_tx_run(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
 			struct rte_mbuf **pkts, uint16_t n, uint16_t port_id) {
 	struct dp_port_counters *pc = &lc->counters.port[port_id];
@@ -28,13 +35,17 @@ static void port_tx_run(struct rte_graph *graph, struct rte_node *node, struct d
 	}
 	uint64_t bytes = 0;
 
-	// Count bytes before the burst: once sent, a packet may already be freed by the PMD.
-	for (uint16_t i = 0; i < n; i++)
+	// Count before the burst: once sent, a packet may already be freed by the PMD. `sent` is
+	// counted on the port each packet came in on (struct dp_port_counters).
+	for (uint16_t i = 0; i < n; i++) {
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		lc->counters.port[port_in(pkts[i])].sent++;
+	}
 	sent = rte_eth_tx_burst(port_id, (uint16_t)lc->worker, pkts, n);
 	if (unlikely(sent < n)) {
 		for (uint16_t i = sent; i < n; i++) {
 			bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+			lc->counters.port[port_in(pkts[i])].sent--;
 			pkt_meta(pkts[i])->drop_reason = DROP_TX_FULL;
 		}
 		rte_node_enqueue(graph, node, PORT_TX_DROP, (void **)&pkts[sent], n - sent);

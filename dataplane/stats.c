@@ -71,6 +71,9 @@ static struct dp_port_counters port_counters(uint16_t port_id) {
 		sum.tx_bytes += relaxed(&c->tx_bytes);
 		sum.drops += relaxed(&c->drops);
 		sum.consumed += relaxed(&c->consumed);
+		sum.injected += relaxed(&c->injected);
+		sum.copies += relaxed(&c->copies);
+		sum.sent += relaxed(&c->sent);
 	}
 	return sum;
 }
@@ -87,6 +90,9 @@ static json_t *port_json(const struct dp_config *cfg, const struct dp_port *p) {
 		      "tx_pkts", (json_int_t)c.tx_pkts, "tx_bytes", (json_int_t)c.tx_bytes, "drops",
 		      (json_int_t)c.drops);
 	json_object_set_new(o, "consumed", json_integer((json_int_t)c.consumed));
+	json_object_set_new(o, "injected", json_integer((json_int_t)c.injected));
+	json_object_set_new(o, "copies", json_integer((json_int_t)c.copies));
+	json_object_set_new(o, "sent", json_integer((json_int_t)c.sent));
 	json_object_set_new(o, "system", json_boolean(p->system));
 	for (int i = 0; i < n_port_info; i++)
 		port_info[i](cfg, p, o);
@@ -144,6 +150,15 @@ static json_t *node_stats(void) {
 	return list;
 }
 
+// The packet pool: a number of mbufs in use that grows while traffic is steady is a leak.
+static json_t *mempool_json(struct rte_mempool *mp) {
+	if (mp == NULL)
+		return json_null();
+	return json_pack("{sssIsIsI}", "name", mp->name, "size", (json_int_t)mp->size, "in_use",
+			 (json_int_t)rte_mempool_in_use_count(mp), "available",
+			 (json_int_t)rte_mempool_avail_count(mp));
+}
+
 static void method_stats(struct ctl_call *call) {
 	const struct dp_config *cfg = dp_config_current();
 	json_t *workers = json_array(), *ports = json_array();
@@ -167,6 +182,7 @@ static void method_stats(struct ctl_call *call) {
 				 (json_int_t)(cfg ? cfg->revision : 0), "uptime_s",
 				 (json_int_t)dp_uptime_sec(), "workers", workers, "ports", ports,
 				 "nodes", node_stats());
+	json_object_set_new(call->result, "mempool", mempool_json(dp_pktmbuf_pool()));
 }
 
 static const char *port_label(const struct dp_config *cfg, uint16_t port_id, char *buf,

@@ -58,6 +58,28 @@ static inline void trace_add(struct dp_lcore *lc, struct rte_mbuf *m, rte_node_t
 		lc->counters.trace_lost++;
 }
 
+// Data path. Append the terminal record of a copy of `m` that node `node_id` could not make
+// (`reason`), so that a trace waiting for every copy still ends.
+static inline void trace_add_lost(struct dp_lcore *lc, struct rte_mbuf *m, rte_node_t node_id,
+				  enum dp_drop_reason reason) {
+	const struct pkt_meta *meta = pkt_meta(m);
+	struct trace_record r = {
+		.trace_id = meta->trace_id,
+		.node_id = (uint16_t)node_id,
+		.edge = RTE_EDGE_ID_INVALID,
+		.in_port = meta->in_port,
+		.out_port = PKT_PORT_NONE,
+		.bd_id = meta->bd_id,
+		.drop_reason = (uint16_t)reason,
+		.pkt_flags = meta->flags,
+		.flags = TRACE_F_TERMINAL | ((meta->flags & PKT_F_DRY_RUN) ? TRACE_F_DRY_RUN : 0),
+		.pkt_len = rte_pktmbuf_pkt_len(m),
+		.tsc = rte_rdtsc(),
+	};
+	if (unlikely(rte_ring_sp_enqueue_elem(lc->trace, &r, sizeof(r)) != 0))
+		lc->counters.trace_lost++;
+}
+
 // Formats the aux values of one node's records into `buf` ("vni=5001 mac=..."); registered per
 // node name with TRACE_FORMATTER(); a node without one prints its aux values as numbers.
 typedef void (*trace_format_fn)(const struct trace_record *r, char *buf, size_t size);

@@ -425,7 +425,8 @@ static int ports_print(const struct cli *cli, const json_t *res) {
 		{ "NAME", "name", NULL, false },       { "NETWORK", "network", NULL, false },
 		{ "MAC", "mac", NULL, false },         { "LINK", "link_up", cell_link, false },
 		{ "RX-PKTS", "rx_pkts", NULL, true },  { "TX-PKTS", "tx_pkts", NULL, true },
-		{ "DROPS", "drops", NULL, true },      { "DEVICE", "device", NULL, false },
+		{ "COPIES", "copies", NULL, true },    { "DROPS", "drops", NULL, true },
+		{ "DEVICE", "device", NULL, false },
 	};
 	return rows_print(cli, res, cols, ARRAY_SIZE(cols), "no ports");
 }
@@ -491,7 +492,9 @@ static int stats_print(const struct cli *cli, const json_t *res) {
 	static const struct column ports[] = {
 		{ "PORT", "name", NULL, false },        { "RX-PKTS", "rx_pkts", NULL, true },
 		{ "RX-BYTES", "rx_bytes", NULL, true }, { "TX-PKTS", "tx_pkts", NULL, true },
-		{ "TX-BYTES", "tx_bytes", NULL, true }, { "DROPS", "drops", NULL, true },
+		{ "TX-BYTES", "tx_bytes", NULL, true }, { "INJECTED", "injected", NULL, true },
+		{ "COPIES", "copies", NULL, true },     { "SENT", "sent", NULL, true },
+		{ "DROPS", "drops", NULL, true },       { "CONSUMED", "consumed", NULL, true },
 	};
 	static const struct column nodes[] = {
 		{ "NODE", "name", NULL, false },      { "CALLS", "calls", NULL, true },

@@ -47,6 +47,18 @@ struct dp_lcore *dp_worker_get(unsigned int w) {
 	return w < wparams.n_workers ? workers[w] : NULL;
 }
 
+void dp_port_counters_reset(uint16_t port_id) {
+	if (port_id >= RTE_MAX_ETHPORTS)
+		return;
+	for (unsigned int w = 0; w < wparams.n_workers; w++) {
+		struct dp_counters *c = &workers[w]->counters;
+
+		memset(&c->port[port_id], 0, sizeof(c->port[port_id]));
+		memset(c->drops[port_id], 0, sizeof(c->drops[port_id]));
+	}
+	rte_atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
 uint32_t dp_uptime_sec(void) {
 	return (uint32_t)((rte_rdtsc() - start_tsc) / rte_get_tsc_hz());
 }
@@ -164,6 +176,7 @@ static int worker_main(void *arg) {
 		lc->now_sec = (uint32_t)((lc->now_tsc - start_tsc) / hz);
 		// One snapshot per walk: every node in this walk sees the same config.
 		lc->cfg = dp_config_current();
+		lc->copies_walk = 0;
 		rte_graph_walk(lc->graph);
 		lc->counters.walks++;
 		// No pointer from this walk survives past here.

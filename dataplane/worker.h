@@ -40,5 +40,10 @@ unsigned int dp_workers_count(void);
 // Control thread. The state of worker `w` (for counters, rings), or NULL.
 struct dp_lcore *dp_worker_get(unsigned int w);
 
+// Control thread. Zero every worker's counters of DPDK port `port_id` (traffic and drops), for a
+// port that no published snapshot uses: a new port that reuses the id of a removed one starts at
+// zero. No worker writes them then (the removal's grace period has passed), so plain stores do.
+void dp_port_counters_reset(uint16_t port_id);
+
 // Control thread. Seconds since vnetd started (the clock that age fields use).
 uint32_t dp_uptime_sec(void);

@@ -7,7 +7,6 @@
 #include <rte_graph_worker.h>
 
 #include "dataplane/graph.h"
-#include "dataplane/port.h"
 #include "overlay/overlay.h"
 
 enum vxlan_flood_edge {
@@ -31,16 +30,15 @@ static void vxlan_flood_one(struct rte_graph *graph, struct rte_node *node, stru
 		rte_node_enqueue_x1(graph, node, VXLAN_FLOOD_DROP, m);
 		return;
 	}
+	// Bound: n_flood <= OVERLAY_FLOOD_MAX (the flood[] array); copies per walk are bounded by
+	// dp_pkt_copy (DP_COPIES_PER_WALK), which counts and drops what it cannot make.
+	RTE_ASSERT(vni->n_flood <= RTE_DIM(vni->flood));
 	if (unlikely(meta->flags & PKT_F_TRACED))
 		meta->n_flood = (uint16_t)(vni->n_flood - 1);
 	for (uint16_t i = 0; i + 1 < vni->n_flood; i++) {
-		struct rte_mbuf *c = rte_pktmbuf_copy(m, dp_pktmbuf_pool(), 0, UINT32_MAX);
-		if (unlikely(c == NULL)) {
-			lc->counters.drops[meta->in_port][DROP_MBUF_EXHAUSTED]++;
+		struct rte_mbuf *c = dp_pkt_copy(lc, node->id, m);
+		if (unlikely(c == NULL))
 			continue;
-		}
-		*pkt_meta(c) = *meta;
-		pkt_meta(c)->n_flood = 0;
 		pkt_meta(c)->vtep = vni->flood[i]->ip;
 		rte_node_enqueue_x1(graph, node, VXLAN_FLOOD_ENCAP, c);
 	}

@@ -10,7 +10,6 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/graph.h"
-#include "dataplane/port.h"
 #include "vswitch/bridge.h"
 
 enum l2_flood_edge {
@@ -20,28 +19,21 @@ enum l2_flood_edge {
 	L2_FLOOD__COUNT
 };
 
-// Send `m` (or a copy of it, unless it is the last target) to `edge` with out_port `port`.
-static bool l2_flood_emit(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
+// Send `m` (or a copy of it, unless it is the last target) to `edge` with out_port `port`. A copy
+// that cannot be made is counted and dropped by dp_pkt_copy().
+static void l2_flood_emit(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
 			  struct rte_mbuf *m, bool last, rte_edge_t edge, uint16_t port) {
-	struct pkt_meta *meta = pkt_meta(m);
 	struct rte_mbuf *c = m;
 
 	if (!last) {
-		c = rte_pktmbuf_copy(m, dp_pktmbuf_pool(), 0, UINT32_MAX);
-		if (unlikely(c == NULL)) {
-			lc->counters.drops[meta->in_port][DROP_MBUF_EXHAUSTED]++;
-			return false;
-		}
-		*pkt_meta(c) = *meta;
-		pkt_meta(c)->flags |= PKT_F_FLOODED;
-		pkt_meta(c)->n_flood = 0;
-		pkt_meta(c)->trace_n_aux = 0;
+		c = dp_pkt_copy(lc, node->id, m);
+		if (unlikely(c == NULL))
+			return;
 	}
 	pkt_meta(c)->out_port = port;
-	if (last && unlikely(meta->flags & PKT_F_TRACED))
+	if (last && unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
 		trace_add(lc, c, node->id, edge, 0);
 	rte_node_enqueue_x1(graph, node, edge, c);
-	return !last;
 }
 
 static void l2_flood_one(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
@@ -49,8 +41,10 @@ static void l2_flood_one(struct rte_graph *graph, struct rte_node *node, struct 
 	struct pkt_meta *meta = pkt_meta(m);
 	const struct bridge *b = bridge_lookup(bc, meta->bd_id);
 	bool vteps = b->n_flood_vteps > 0 && !(meta->flags & PKT_F_TUNNEL);
-	uint16_t targets[RTE_MAX_ETHPORTS], n = 0, copies = 0;
+	// Bound: a network's flood list holds at most RTE_DIM(b->ports) ports (bridge.h).
+	uint16_t targets[RTE_DIM(b->ports)], n = 0;
 
+	RTE_ASSERT(b->n_ports <= RTE_DIM(b->ports));
 	for (uint16_t i = 0; i < b->n_ports; i++)
 		if (b->ports[i] != meta->in_port)
 			targets[n++] = b->ports[i];
@@ -67,13 +61,12 @@ static void l2_flood_one(struct rte_graph *graph, struct rte_node *node, struct 
 		pkt_trace_note(m, n, vteps ? b->n_flood_vteps : 0);
 	}
 	for (uint16_t i = 0; i < n; i++)
-		copies += l2_flood_emit(graph, node, lc, m, i + 1 == n && !vteps, L2_FLOOD_OUTPUT,
-					targets[i]);
+		l2_flood_emit(graph, node, lc, m, i + 1 == n && !vteps, L2_FLOOD_OUTPUT, targets[i]);
 	if (vteps)
 		l2_flood_emit(graph, node, lc, m, true, L2_FLOOD_VTEPS, PKT_PORT_NONE);
-	RTE_SET_USED(copies);
 }
 
+// n: the node's whole stream. What it sends on is bounded per walk by DP_COPIES_PER_WALK.
 static uint16_t l2_flood_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 				 uint16_t n) {
 	struct dp_lcore *lc = dp_lcore_get();

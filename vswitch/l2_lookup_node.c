@@ -9,6 +9,8 @@
 // (rte_hash_lookup_bulk_data), which lets rte_hash prefetch buckets and keys; the decision for
 // each packet is still one function, l2_lookup_decide(), which the tests call directly.
 
+#include <assert.h>
+
 #include <rte_ether.h>
 #include <rte_graph_worker.h>
 #include <rte_hash_crc.h>
@@ -113,16 +115,27 @@ static inline void l2_src_cache_put(struct l2_src_cache *c, uint64_t key, uint16
 	}
 }
 
+// Packets are resolved in chunks of L2_LOOKUP_CHUNK: every per-chunk array below is sized by it,
+// and a chunk makes at most one static-table key and two learned-table keys (destination and
+// source) per packet. rte_hash takes at most RTE_HASH_LOOKUP_BULK_MAX keys per bulk call, so the
+// learned-table keys go in as many calls as they need (l2_fdb_bulk).
+#define L2_LOOKUP_CHUNK RTE_HASH_LOOKUP_BULK_MAX
+#define L2_FDB_KEYS_MAX (2 * L2_LOOKUP_CHUNK)
+static_assert(L2_LOOKUP_CHUNK <= RTE_HASH_LOOKUP_BULK_MAX, "one static bulk lookup per chunk");
+static_assert(L2_LOOKUP_CHUNK <= 0x8000, "idx[] keeps the source flag in bit 15");
+
 // Data path. The static table's answers for dst[idx[0..n)], from the worker's cache where it
 // has them (same generation), else from one bulk lookup whose hits are then cached.
+// n <= L2_LOOKUP_CHUNK, so k <= n fits one bulk call.
 static void l2_static_resolve(const struct bridge_cfg *bc, struct l2_src_cache *cache,
 			      uint64_t gen, const struct bridge_mac_key *dst, uint16_t n,
 			      struct l2_lookup_res *res) {
-	const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
-	void *data[RTE_HASH_LOOKUP_BULK_MAX];
-	uint16_t idx[RTE_HASH_LOOKUP_BULK_MAX], slot[RTE_HASH_LOOKUP_BULK_MAX], k = 0;
+	const void *keys[L2_LOOKUP_CHUNK];
+	void *data[L2_LOOKUP_CHUNK];
+	uint16_t idx[L2_LOOKUP_CHUNK], slot[L2_LOOKUP_CHUNK], k = 0;
 	uint64_t hits = 0;
 
+	RTE_ASSERT(n <= L2_LOOKUP_CHUNK);
 	for (uint16_t i = 0; i < n; i++) {
 		uint64_t key = l2_key_u64(&dst[i]);
 		uint16_t c = (uint16_t)(rte_hash_crc_8byte(key, 0) & (L2_DST_CACHE_SIZE - 1));
@@ -147,16 +160,32 @@ static void l2_static_resolve(const struct bridge_cfg *bc, struct l2_src_cache *
 	}
 }
 
-// Data path. Fill res[0..n) for pkts[0..n) (n <= RTE_HASH_LOOKUP_BULK_MAX).
+// Data path. Look up keys[0..k) (k <= L2_FDB_KEYS_MAX) in the learned table, in bulk calls of at
+// most RTE_HASH_LOOKUP_BULK_MAX keys; a miss leaves data[j] NULL.
+static void l2_fdb_bulk(const void **keys, uint16_t k, void **data) {
+	for (uint16_t base = 0; base < k; base += RTE_HASH_LOOKUP_BULK_MAX) {
+		uint16_t cnt = RTE_MIN(k - base, RTE_HASH_LOOKUP_BULK_MAX);
+		uint64_t hits = 0;
+
+		rte_hash_lookup_bulk_data(fdb_hash, &keys[base], cnt, &hits, &data[base]);
+		for (uint16_t j = 0; j < cnt; j++)
+			if (!(hits & (1ULL << j)))
+				data[base + j] = NULL;
+	}
+}
+
+// Data path. Fill res[0..n) for pkts[0..n) (n <= L2_LOOKUP_CHUNK).
 static void l2_lookup_resolve(const struct bridge_cfg *bc, struct l2_src_cache *cache,
 			      uint64_t gen, uint32_t now, struct rte_mbuf **pkts, uint16_t n,
 			      struct l2_lookup_res *res) {
-	struct bridge_mac_key dst[RTE_HASH_LOOKUP_BULK_MAX], src[RTE_HASH_LOOKUP_BULK_MAX];
-	const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
-	void *data[RTE_HASH_LOOKUP_BULK_MAX];
-	uint16_t idx[RTE_HASH_LOOKUP_BULK_MAX], k = 0;
-	uint64_t hits = 0;
+	struct bridge_mac_key dst[L2_LOOKUP_CHUNK], src[L2_LOOKUP_CHUNK];
+	// Up to two keys per packet: its destination (unknown to the static table) and its source
+	// (when it may learn).
+	const void *keys[L2_FDB_KEYS_MAX];
+	void *data[L2_FDB_KEYS_MAX];
+	uint16_t idx[L2_FDB_KEYS_MAX], k = 0;
 
+	RTE_ASSERT(n <= L2_LOOKUP_CHUNK);
 	for (uint16_t i = 0; i < n; i++) {
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
 		uint16_t bd_id = pkt_meta(pkts[i])->bd_id;
@@ -180,11 +209,10 @@ static void l2_lookup_resolve(const struct bridge_cfg *bc, struct l2_src_cache *
 	}
 	if (k == 0)
 		return;
-	hits = 0;
-	rte_hash_lookup_bulk_data(fdb_hash, keys, k, &hits, data);
+	l2_fdb_bulk(keys, k, data);
 	for (uint16_t j = 0; j < k; j++) {
 		struct l2_lookup_res *r = &res[idx[j] & 0x7fff];
-		if (!(hits & (1ULL << j)))
+		if (data[j] == NULL)
 			continue;
 		if (idx[j] & 0x8000)
 			r->src = (uintptr_t)data[j];
@@ -256,10 +284,11 @@ static uint16_t l2_lookup_process(struct rte_graph *graph, struct rte_node *node
 	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
 	struct l2_src_cache *cache = ((struct l2_lookup_ctx *)node->ctx)->cache;
 	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
-	struct l2_lookup_res res[RTE_HASH_LOOKUP_BULK_MAX];
+	struct l2_lookup_res res[L2_LOOKUP_CHUNK];
 
-	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX) {
-		uint16_t chunk = RTE_MIN(n - base, RTE_HASH_LOOKUP_BULK_MAX);
+	// n is whatever the graph hands over (up to the stream's size, more than one chunk).
+	for (uint32_t base = 0; base < n; base += L2_LOOKUP_CHUNK) {
+		uint16_t chunk = (uint16_t)RTE_MIN(n - base, (uint32_t)L2_LOOKUP_CHUNK);
 
 		l2_lookup_resolve(bc, cache, lc->cfg->generation, lc->now_sec, &pkts[base], chunk,
 				  res);

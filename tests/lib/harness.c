@@ -52,7 +52,7 @@ int harness_global_init(void) {
 		return -1;
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	atexit(harness_runtime_dir_remove);
-	if (dp_ports_init(&(struct dp_port_params){.n_workers = 1, .n_mbufs = 2047, .rx_desc = 64,
+	if (dp_ports_init(&(struct dp_port_params){.n_workers = 1, .n_mbufs = 16383, .rx_desc = 64,
 						   .tx_desc = 64}) < 0)
 		return -1;
 	if (dp_features_init() < 0)

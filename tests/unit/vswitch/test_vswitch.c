@@ -310,6 +310,45 @@ static void learning_posts_events_then_forwards(void **state) {
 	assert_int_equal(harness_events_pending(h), 0);
 }
 
+// Issue 6: a chunk whose every packet needs both a destination lookup (unknown unicast) and a
+// source lookup (learning on) makes two keys per packet. The resolver once gathered all of them
+// into one 64-entry array and handed rte_hash more than RTE_HASH_LOOKUP_BULK_MAX keys: a stack
+// overflow with 33 such frames. Every chunk size up to the largest must resolve each packet.
+static void full_chunk_of_unknown_destinations_with_learning(void **state) {
+	static const uint16_t sizes[] = {1, 32, 33, 63, L2_LOOKUP_CHUNK};
+	struct harness *h = *state;
+	struct rte_mbuf *pkts[L2_LOOKUP_CHUNK];
+	struct l2_lookup_res res[L2_LOOKUP_CHUNK];
+
+	for (size_t s = 0; s < RTE_DIM(sizes); s++) {
+		uint16_t n = sizes[s];
+		char src[32], dst[32];
+
+		for (uint16_t i = 0; i < n; i++) {
+			snprintf(src, sizeof(src), "02:00:00:00:%02x:%02x", 0x40 + (i >> 8), i & 0xff);
+			snprintf(dst, sizeof(dst), "02:00:00:00:%02x:%02x", 0x80 + (i >> 8), i & 0xff);
+			pkts[i] = from_trunk(src, dst);
+			// Identical frames are the shape that was reported: the same key twice.
+			if (s == 2)
+				pkts[i] = (pktbuf_destroy(pkts[i]), from_trunk(src, MAC_X));
+			assert_int_equal(port_security_decide(h->lc, pkts[i]), PORT_SECURITY_L2);
+		}
+		l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), NULL, 0, 0, pkts, n, res);
+		for (uint16_t i = 0; i < n; i++) {
+			assert_true(res[i].src_learns);
+			assert_int_equal(res[i].dst_static, 0);
+			assert_int_equal(res[i].dst_learned, 0);
+			assert_int_equal(res[i].src, 0);
+			assert_int_equal(l2_lookup_decide(h->lc, NULL, pkts[i], &res[i]), L2_LOOKUP_FLOOD);
+			pktbuf_destroy(pkts[i]);
+		}
+		// One learning event per packet, none lost; not delivered (the MAC limit is 3).
+		assert_int_equal(harness_events_pending(h), n);
+		for (struct dp_event ev; harness_event_pop(h, &ev);)
+			;
+	}
+}
+
 static void source_cache_confirms_for_one_second(void **state) {
 	struct harness *h = *state;
 	static struct l2_src_cache cache;
@@ -543,6 +582,7 @@ int main(void) {
 		T(broadcast_and_unknown_flood_hairpin_drops),
 		T(tenants_with_the_same_macs_stay_apart),
 		T(learning_posts_events_then_forwards),
+		T(full_chunk_of_unknown_destinations_with_learning),
 		T(source_cache_confirms_for_one_second),
 		T(static_cache_follows_the_generation),
 		T(remote_macs_and_split_horizon),
