@@ -130,6 +130,55 @@ static void send_all(int fd, const char *s, size_t len) {
 	}
 }
 
+// The length of the valid UTF-8 character at `p` (RFC 3629 section 4), or 0.
+static size_t utf8_char_len(const unsigned char *p) {
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+// `s` made valid UTF-8 in place (each bad byte becomes '?'): a message may end in the middle of
+// a character (cut by snprintf) or quote bytes of the request, and jansson makes no JSON string
+// of either (the client would get no answer at all).
+static char *utf8_clean(char *s) {
+	for (unsigned char *p = (unsigned char *)s; *p != '\0';) {
+		size_t len = utf8_char_len(p);
+		if (len == 0)
+			*p++ = '?';
+		else
+			p += len;
+	}
+	return s;
+}
+
+static json_t *error_json(int code, char *message) {
+	return json_pack("{siss}", "code", code, "message", utf8_clean(message));
+}
+
 static json_t *dispatch(json_t *req, json_t **id_out) {
 	struct ctl_call call = {0};
 	json_t *id = json_object_get(req, "id");
@@ -138,6 +187,12 @@ static json_t *dispatch(json_t *req, json_t **id_out) {
 	int i;
 
 	*id_out = id ? json_incref(id) : json_null();
+	if (id != NULL && !json_is_string(id) && !json_is_number(id) && !json_is_null(id)) {
+		json_decref(*id_out);
+		*id_out = json_null();
+		return json_pack("{siss}", "code", CTL_ERR_INVALID_REQUEST, "message",
+				 "\"id\" must be a string, a number or null");
+	}
 	if (name == NULL)
 		return json_pack("{siss}", "code", CTL_ERR_INVALID_REQUEST, "message",
 				 "request has no \"method\" string");
@@ -153,21 +208,21 @@ static json_t *dispatch(json_t *req, json_t **id_out) {
 	methods[i].fn(&call);
 	if (call.error_code != 0) {
 		json_decref(call.result);
-		return json_pack("{siss}", "code", call.error_code, "message", call.error);
+		return error_json(call.error_code, call.error);
 	}
 	*id_out = json_pack("{so}", "id", *id_out); // wrap: the caller distinguishes by key
 	json_object_set_new(*id_out, "result", call.result ? call.result : json_null());
 	return NULL;
 }
 
-static void handle_line(struct ctl_client *c, const char *line) {
+char *ctl_handle(const char *line) {
 	json_error_t jerr;
 	json_t *req = json_loads(line, 0, &jerr), *id = NULL, *error, *resp;
 	char *out;
 
 	if (req == NULL) {
 		resp = json_pack("{sss{siss}so}", "jsonrpc", "2.0", "error", "code", CTL_ERR_PARSE,
-				 "message", jerr.text, "id", json_null());
+				 "message", utf8_clean(jerr.text), "id", json_null());
 	} else {
 		error = dispatch(req, &id);
 		if (error != NULL) {
@@ -179,8 +234,17 @@ static void handle_line(struct ctl_client *c, const char *line) {
 		}
 		json_decref(req);
 	}
-	out = json_dumps(resp, JSON_COMPACT);
+	out = resp != NULL ? json_dumps(resp, JSON_COMPACT) : NULL;
 	json_decref(resp);
+	if (out == NULL) // never leave a request unanswered
+		out = strdup("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32603,\"message\":"
+			     "\"internal error: the answer could not be encoded\"},\"id\":null}");
+	return out;
+}
+
+static void handle_line(struct ctl_client *c, const char *line) {
+	char *out = ctl_handle(line);
+
 	if (out != NULL) {
 		send_all(c->fd, out, strlen(out));
 		send_all(c->fd, "\n", 1);

@@ -30,6 +30,11 @@ void ctl_method_register(const char *name, const char *help, ctl_method_fn fn);
 void ctl_error(struct ctl_call *call, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+// Control thread. Answer one request line (a JSON-RPC request without its newline): the response
+// line, without its newline (malloc'd, the caller frees it), or NULL if it could not be encoded.
+// What the socket does for each line it reads; the control-request fuzzer calls it directly.
+char *ctl_handle(const char *line);
+
 // Control thread. Listen on `path` (an existing socket file is replaced). Returns 0 or -errno.
 int ctl_listen(const char *path);
 

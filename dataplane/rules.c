@@ -314,6 +314,7 @@ static int op_apply(struct rules_ctx *ctx, json_t *doc, const json_t *op, const 
 
 // Build the document that a transaction results in. New reference, or NULL with ctx->err set.
 static json_t *txn_document(struct rules_ctx *ctx, const json_t *txn) {
+	static const char *const txn_keys[] = {"ops", "revision", "comment", NULL};
 	const json_t *ops = json_object_get(txn, "ops");
 	const json_t *cur = rules_current();
 	json_t *doc;
@@ -327,6 +328,9 @@ static json_t *txn_document(struct rules_ctx *ctx, const json_t *txn) {
 	}
 	if (ops == NULL)
 		return json_deep_copy(txn);
+	// Only these beside "ops": a document key here would be dropped without a word.
+	if (rules_check_keys(ctx, txn, "(transaction)", txn_keys) < 0)
+		return NULL;
 	if (!json_is_array(ops)) {
 		rules_error(ctx, "ops", "must be an array");
 		return NULL;
@@ -354,7 +358,9 @@ static int revision_check(struct rules_ctx *ctx, const json_t *doc) {
 	const json_t *cur = rules_current();
 	json_int_t have, want = json_integer_value(json_object_get(doc, "revision"));
 
-	if (cur == NULL || json_is_true(json_object_get(doc, "force")))
+	// A revision that is no uint is reported by the validation, with its path.
+	if (cur == NULL || json_is_true(json_object_get(doc, "force")) ||
+	    !json_is_integer(json_object_get(doc, "revision")) || want < 0)
 		return 0;
 	have = json_integer_value(json_object_get(cur, "revision"));
 	if (want < have)

@@ -158,8 +158,14 @@ int rules_parse_mac(const char *s, struct rte_ether_addr *mac) {
 	unsigned int b[6];
 	char tail;
 
+	// sscanf alone would take " 2" or "-1" for a byte: check the form first.
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return -EINVAL;
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6 || strlen(s) != 17)
+		   &tail) != 6)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
 		mac->addr_bytes[i] = (uint8_t)b[i];

@@ -102,7 +102,8 @@ static int networks_parse(struct rules_ctx *ctx, const json_t *doc, struct bridg
 			return -EINVAL;
 		for (size_t j = 0; j < i; j++)
 			if (bc->bridges[j].vni == bc->bridges[i].vni)
-				return rules_error(ctx, path, "vni %u is already used by network %s",
+				return rules_error(ctx, strcat(path, ".vni"),
+						   "%u is already used by network %s",
 						   bc->bridges[i].vni, bc->bridges[j].id);
 		bc->n_bridges++;
 	}
@@ -139,6 +140,7 @@ static int port_parse(struct rules_ctx *ctx, const json_t *o, const char *path,
 	const char *id = NULL, *network = NULL, *kind = "other", *device = NULL, *mac = NULL;
 	const json_t *ips, *sgs;
 	bool security = true;
+	char fp[96];
 	size_t i;
 	json_t *v;
 
@@ -152,14 +154,15 @@ static int port_parse(struct rules_ctx *ctx, const json_t *o, const char *path,
 	    rules_get_array(ctx, o, path, "ips", false, &ips) < 0 ||
 	    rules_get_array(ctx, o, path, "security_groups", false, &sgs) < 0)
 		return -EINVAL;
-	if (strcmp(kind, "container") && strcmp(kind, "vm") && strcmp(kind, "other"))
-		return rules_error(ctx, path, "kind must be container, vm or other, not \"%s\"", kind);
+	if (strcmp(kind, "container") && strcmp(kind, "vm") && strcmp(kind, "other")) {
+		snprintf(fp, sizeof(fp), "%s.kind", path);
+		return rules_error(ctx, fp, "must be container, vm or other, not \"%.64s\"", kind);
+	}
 	*p = (struct bridge_port){.port_security = security};
 	if (rules_parse_mac(mac, &p->mac) < 0 || !rte_is_unicast_ether_addr(&p->mac) ||
 	    rte_is_zero_ether_addr(&p->mac)) {
-		char fp[96];
 		snprintf(fp, sizeof(fp), "%s.mac", path);
-		return rules_error(ctx, fp, "\"%s\" is not a unicast MAC address", mac);
+		return rules_error(ctx, fp, "\"%.64s\" is not a unicast MAC address", mac);
 	}
 	if (port_ips_parse(ctx, ips, path, p) < 0 || rules_define(ctx, "port", id, path) < 0 ||
 	    rules_port_want(ctx, id, device, path) < 0)
@@ -195,9 +198,10 @@ static int ports_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_c
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(bc->ports[j].network, bc->ports[i].network) == 0 &&
 			    rte_is_same_ether_addr(&bc->ports[j].mac, &bc->ports[i].mac))
-				return rules_error(ctx, path, "mac is already used by port %s in "
-							      "network %s", bc->ports[j].name,
-						   bc->ports[i].network);
+				return rules_error(ctx, strcat(path, ".mac"),
+						   "%s is already used by port %s in network %s",
+						   json_string_value(json_object_get(o, "mac")),
+						   bc->ports[j].name, bc->ports[i].network);
 		bc->n_ports++;
 	}
 	return 0;
@@ -288,7 +292,7 @@ static int statics_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge
 		    rte_is_zero_ether_addr(&st->key.mac)) {
 			char fp[96];
 			snprintf(fp, sizeof(fp), "%s.mac", path);
-			return rules_error(ctx, fp, "\"%s\" is not a unicast MAC address", mac);
+			return rules_error(ctx, fp, "\"%.64s\" is not a unicast MAC address", mac);
 		}
 		rules_refer(ctx, "network", network, path);
 		rules_refer(ctx, "port", port, path);

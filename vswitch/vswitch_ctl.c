@@ -134,6 +134,11 @@ static void method_show_macs(struct ctl_call *call) {
 	void *data;
 	uint32_t iter = 0;
 
+	if (json_object_get(call->params, "network") != NULL && network == NULL) {
+		json_decref(w.list);
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "network: must be a network id (a string)");
+		return;
+	}
 	if (network != NULL && (w.only = bridge_find(w.bc, network)) == NULL) {
 		json_decref(w.list);
 		ctl_error(call, CTL_ERR_INVALID_PARAMS, "network: no network \"%s\"", network);
