@@ -24,6 +24,11 @@ uint16_t dp_event_handler_register(const char *name, dp_event_handler_fn fn) {
 	return n_types++;
 }
 
+void dp_event_dispatch(const struct dp_event *ev) {
+	if (ev->type < n_types)
+		handlers[ev->type](ev);
+}
+
 unsigned int dp_events_drain(unsigned int max) {
 	struct dp_event ev[64];
 	unsigned int done = 0;
@@ -35,8 +40,7 @@ unsigned int dp_events_drain(unsigned int max) {
 		do {
 			n = rte_ring_sc_dequeue_burst_elem(lc->events, ev, sizeof(ev[0]), 64, NULL);
 			for (unsigned int i = 0; i < n; i++)
-				if (ev[i].type < n_types)
-					handlers[ev[i].type](&ev[i]);
+				dp_event_dispatch(&ev[i]);
 			done += n;
 		} while (n > 0 && done < max);
 	}

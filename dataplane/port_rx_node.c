@@ -133,15 +133,16 @@ int dp_port_rx_edge_add(const char *node_name) {
 int dp_ctl_tx(uint16_t port_id, struct rte_mbuf *m) {
 	const struct dp_config *cfg = dp_config_current();
 	const struct dp_port *p = cfg ? dp_config_port_get(cfg, port_id) : NULL;
+	struct dp_lcore *lc = p ? dp_worker_get(p->worker) : NULL;
 
-	if (p == NULL) {
+	if (lc == NULL) { // no such port, or no worker running (in-process tests and fuzzers)
 		rte_pktmbuf_free(m);
 		return -ENODEV;
 	}
 	pkt_meta_reset(pkt_meta(m), port_id);
 	pkt_meta(m)->out_port = port_id;
 	pkt_meta(m)->flags = PKT_F_CTL_TX;
-	if (rte_ring_sp_enqueue(dp_worker_get(p->worker)->inject, m) != 0) {
+	if (rte_ring_sp_enqueue(lc->inject, m) != 0) {
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}

@@ -142,6 +142,11 @@ void trace_method_inject(struct ctl_call *call) {
 		ctl_error(call, CTL_ERR_INTERNAL, "no mbuf for the trace packet");
 		return;
 	}
+	if (dp_worker_get(p->worker) == NULL) { // only in-process tests and fuzzers run no worker
+		rte_pktmbuf_free(m);
+		ctl_error(call, CTL_ERR_INTERNAL, "no worker polls port %s", port);
+		return;
+	}
 	if (rte_ring_sp_enqueue(dp_worker_get(p->worker)->inject, m) != 0) {
 		rte_pktmbuf_free(m);
 		ctl_error(call, CTL_ERR_INTERNAL, "worker %u injection ring full", p->worker);

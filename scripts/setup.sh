@@ -3,12 +3,13 @@
 # Prepare a Debian 12 machine for vnet: packages, hugepages, build. Idempotent; run as root.
 #   scripts/setup.sh            install, reserve hugepages, build into build/
 #   scripts/setup.sh --asan     also build build-asan/ (AddressSanitizer + UBSan)
+#   scripts/setup.sh --fuzz     also build-asan/ and build-fuzz/ (clang, libFuzzer: tests/fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libjansson-dev
       libcmocka-dev libpcap-dev libnuma-dev python3 python3-scapy iproute2 iputils-ping
-      tcpdump tshark socat netcat-openbsd procps ethtool)
+      tcpdump tshark socat netcat-openbsd procps ethtool clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -32,7 +33,11 @@ mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages
 
 [ -d build ] || meson setup build
 ninja -C build
-if [ "${1:-}" = "--asan" ]; then
+if [ "${1:-}" = "--asan" ] || [ "${1:-}" = "--fuzz" ]; then
 	[ -d build-asan ] || meson setup build-asan -Db_sanitize=address,undefined
 	ninja -C build-asan
+fi
+if [ "${1:-}" = "--fuzz" ]; then
+	[ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined
+	ninja -C build-fuzz
 fi

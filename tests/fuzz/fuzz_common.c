@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// What the in-process fuzz targets share (see fuzz_common.h).
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/config.h"
+#include "dataplane/rules.h"
+#include "dataplane/vnetd_config.h"
+#include "overlay/overlay.h"
+#include "tests/fuzz/fuzz_common.h"
+#include "tests/lib/harness.h"
+
+const char fuzz_base_rules[] =
+	"{\"revision\": 1,"
+	" \"networks\": ["
+	"  {\"id\": \"blue\", \"tenant\": \"blue\", \"vni\": 5001, \"flood_vteps\": [\"192.0.2.12\"]},"
+	"  {\"id\": \"red\", \"tenant\": \"red\", \"vni\": 5002, \"mac_limit\": 64},"
+	"  {\"id\": \"green\", \"tenant\": \"green\", \"vni\": 5003, \"vxlan_learning\": true,"
+	"   \"flood_vteps\": [\"192.0.2.12\", \"192.0.2.13\"]}],"
+	" \"ports\": ["
+	"  {\"id\": \"a\", \"network\": \"blue\", \"device\": \"net_null40\","
+	"   \"mac\": \"02:00:00:00:01:0a\", \"ips\": [\"10.0.0.10\", \"fd00::a\"]},"
+	"  {\"id\": \"b\", \"network\": \"blue\", \"device\": \"net_null41\","
+	"   \"mac\": \"02:00:00:00:01:0b\", \"ips\": [\"10.0.0.11\", \"fd00::b\"]},"
+	"  {\"id\": \"d\", \"network\": \"red\", \"device\": \"net_null42\","
+	"   \"mac\": \"02:00:00:00:01:0d\", \"ips\": [\"10.0.0.13\"]},"
+	"  {\"id\": \"t\", \"network\": \"red\", \"device\": \"net_null43\","
+	"   \"mac\": \"02:00:00:00:01:0e\", \"port_security\": false},"
+	"  {\"id\": \"g\", \"network\": \"green\", \"device\": \"net_null44\","
+	"   \"mac\": \"02:00:00:00:01:0a\", \"ips\": [\"10.0.0.10\"]}],"
+	" \"remote_ports\": ["
+	"  {\"network\": \"blue\", \"mac\": \"02:00:00:00:02:0c\", \"ips\": [\"10.0.0.12\"],"
+	"   \"vtep\": \"192.0.2.12\"}],"
+	" \"static_macs\": [{\"network\": \"blue\", \"mac\": \"02:00:00:00:02:aa\", \"port\": \"a\"}]"
+	"}";
+
+struct harness *fuzz_engine_init(void) {
+	void *state = NULL;
+	char err[256];
+	json_t *ul = json_pack("{sssssssis[{ssss}{ssss}]}", "device", "net_null39,no-rx=1",
+			       "address", "192.0.2.11/24", "mac", "02:00:c0:00:02:0b", "mtu", 9000,
+			       "static_neighbors", "ip", "192.0.2.12", "mac", "02:00:c0:00:02:0c",
+			       "ip", "192.0.2.13", "mac", "02:00:c0:00:02:0d");
+
+	if (underlay_config(ul, err, sizeof(err)) < 0)
+		fuzz_fail("underlay: %s", err);
+	json_decref(ul);
+	if (harness_setup(&state) < 0)
+		fuzz_fail("harness setup");
+	if (harness_apply(state, fuzz_base_rules) != 0)
+		fuzz_fail("base rules: %s", ((struct harness *)state)->err);
+	return state;
+}
+
+void fuzz_rules_reset(struct harness *h) {
+	json_error_t jerr;
+	json_t *doc = json_loads(fuzz_base_rules, 0, &jerr);
+	uint64_t gen;
+
+	json_object_set_new(doc, "force", json_true());
+	if (rules_apply(doc, &gen, h->err, sizeof(h->err)) != 0)
+		fuzz_fail("base rules again: %s", h->err);
+	json_decref(doc);
+	harness_pin(h);
+}
+
+bool fuzz_devices_are_safe(const json_t *v) {
+	const char *key;
+	json_t *e;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach((json_t *)v, i, e)
+			if (!fuzz_devices_are_safe(e))
+				return false;
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, e) {
+			if (strcmp(key, "device") == 0 && json_is_string(e) &&
+			    strncmp(json_string_value(e), "net_null", 8) != 0)
+				return false;
+			if (!fuzz_devices_are_safe(e))
+				return false;
+		}
+	}
+	return true;
+}

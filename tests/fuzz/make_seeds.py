@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Writes the seed corpora of the fuzz targets (tests/fuzz/corpus/<target>/), deterministically,
+# from pcap-samples/ and the documents' examples. Run after changing either:
+#   /usr/bin/python3 tests/fuzz/make_seeds.py
+import json
+import re
+import struct
+from pathlib import Path
+
+from scapy.utils import rdpcap
+
+top = Path(__file__).resolve().parent.parent.parent
+out = top / "tests" / "fuzz" / "corpus"
+
+
+def write(target, name, data):
+    d = out / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+def samples():
+    for pcap in sorted((top / "pcap-samples").glob("*.pcap")):
+        yield pcap.stem, [bytes(p) for p in rdpcap(str(pcap))]
+
+
+for f in out.glob("*/*"):
+    f.unlink()
+
+# fuzz_parse: every frame of every sample.
+for stem, frames in samples():
+    for i, fr in enumerate(frames):
+        write("fuzz_parse", f"{stem}_{i}", fr)
+
+# fuzz_graph: each sample as one burst, on port a (index 0) or the underlay (index 5); then a
+# few mixed bursts (see the input format in fuzz_graph.c).
+def record(port, frame, end=False, traced=False):
+    return bytes([port | (0x08 if end else 0) | (0x10 if traced else 0)]) + \
+        struct.pack("<H", len(frame)) + frame
+
+all_frames = []
+for stem, frames in samples():
+    port = 5 if stem.startswith(("vxlan", "underlay")) else 0
+    all_frames += [(port, f) for f in frames]
+    data = b"".join(record(port, f, i == len(frames) - 1) for i, f in enumerate(frames))
+    write("fuzz_graph", stem, data)
+    write("fuzz_graph", stem + "_traced", b"".join(record(port, f, traced=True) for f in frames))
+for k in range(4):
+    sel = all_frames[k::4]
+    write("fuzz_graph", f"mixed_{k}",
+          b"".join(record((p + (i % 3 if p == 0 else 0)) % 8, f) for i, (p, f) in enumerate(sel)))
+
+# fuzz_rules: the documents of docs/ and the tests' topologies, with net_null devices.
+def nullify(text):
+    return re.sub(r'"device": "[^"]*"', '"device": "net_null50"', text)
+
+docs = []
+for md in ("rules-schema.md", "overlay.md"):
+    docs += re.findall(r"```json\n(.*?)```", (top / "docs" / md).read_text(), re.S)
+for i, d in enumerate(docs):
+    write("fuzz_rules", f"doc_{i}", nullify(d))
+topo = json.loads((top / "tests" / "pipeline" / "topology.json").read_text())
+topo.pop("description", None)
+for i, p in enumerate(topo["ports"]):
+    p["device"] = f"net_null{60 + i}"
+topo["revision"] = 7
+write("fuzz_rules", "pipeline_topology", json.dumps(topo))
+ops = {"revision": 9, "ops": [
+    {"op": "add", "kind": "port", "object": {"id": "x", "network": "blue", "device": "net_null70",
+                                              "mac": "02:00:00:00:01:70", "ips": ["10.0.0.70"]}},
+    {"op": "remove", "kind": "port", "id": "b"},
+    {"op": "add", "kind": "remote_port", "object": {"network": "blue", "mac": "02:00:00:00:02:71",
+                                                     "ips": ["10.0.0.71"], "vtep": "192.0.2.13"}},
+    {"op": "replace", "kind": "network", "object": {"id": "red", "tenant": "red", "vni": 5002,
+                                                     "mtu": 1400}}]}
+write("fuzz_rules", "ops", json.dumps(ops))
+
+# fuzz_ctl: each method with the params vnetctl sends (first byte: the method's index).
+methods = ["help", "status", "show.ports", "show.networks", "show.macs", "show.vteps", "stats",
+           "drops", "apply", "trace"]
+params = {"apply": [{"rules": ops}, {"rules": topo}],
+          "trace": [{"port": "a", "packet": (top / "pcap-samples").joinpath("icmp_echo.pcap")
+                     and bytes(rdpcap(str(top / "pcap-samples" / "icmp_echo.pcap"))[0]).hex()}],
+          "show.macs": [{"network": "red"}]}
+for i, m in enumerate(methods):
+    for j, p in enumerate(params.get(m, [{}])):
+        write("fuzz_ctl", f"{m}_{j}", bytes([i]) + json.dumps(p).encode())
+write("fuzz_ctl", "raw_line", b"\xf0" + b'{"jsonrpc": "2.0", "id": "x", "method": "status"}')
+
+# fuzz_config: vnetd configuration files as the tests and docs write them.
+cfg = {"eal_args": ["-l", "0,1", "--no-pci", "--file-prefix", "vnet0"],
+       "socket": "/run/vnet/vnetd.sock", "workers": [1], "mbufs": 8191,
+       "underlay": {"device": "net_null9", "address": "192.0.2.11/24", "gateway": "192.0.2.1",
+                    "udp_port": 4789, "mtu": 9000,
+                    "static_neighbors": [{"ip": "192.0.2.12", "mac": "02:00:c0:00:02:0c"}]},
+       "rules": topo}
+write("fuzz_config", "full", json.dumps(cfg, indent=1))
+write("fuzz_config", "minimal", json.dumps({"eal_args": ["-l", "0,1"]}))
