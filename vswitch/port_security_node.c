@@ -47,7 +47,9 @@ static bool ip4_is_dhcp_discover(struct rte_mbuf *m, const struct pkt_meta *meta
 }
 
 // Neighbour advertisements (RFC 4861 section 4.4): the target must be ours, and a target
-// link-layer address option, when present, must be our MAC.
+// link-layer address option, when present, must be our MAC. parse guarantees the 24 bytes up to
+// the target in the first segment, not the options: an advertisement whose options run past the
+// first segment cannot be checked and is refused (fail closed).
 static bool nd_is_own(struct rte_mbuf *m, const struct pkt_meta *meta,
 		      const struct bridge_port *p) {
 	const uint8_t *icmp = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l4_off);
@@ -57,6 +59,8 @@ static bool nd_is_own(struct rte_mbuf *m, const struct pkt_meta *meta,
 	if (icmp[0] != 136) // only advertisements claim an address
 		return true;
 	if (!ip6_is_own(p, icmp + 8))
+		return false;
+	if ((uint32_t)meta->l3_off + meta->l3_len > rte_pktmbuf_data_len(m))
 		return false;
 	while (off + 8 <= len && icmp[off + 1] != 0) {
 		uint32_t opt_len = (uint32_t)icmp[off + 1] * 8;

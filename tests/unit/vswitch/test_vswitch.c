@@ -157,6 +157,12 @@ static void neighbour_advertisements_are_checked(void **state) {
 		   .dst_ip = "ff02::1", .proto = 58, .icmp_type = 136, .nd_target = "fd00::a",
 		   .nd_lladdr = MAC_A);
 	assert_true(passes(port_security_decide(h->lc, m)));
+	// The same advertisement with its option in a second segment (only the 24 bytes up to the
+	// target in the first): the option cannot be read where the first segment ends, so it is
+	// refused rather than read past the segment.
+	m->data_len = (uint16_t)(pkt_meta(m)->l4_off + 24);
+	assert_int_equal(port_security_decide(h->lc, m), PORT_SECURITY_DROP);
+	assert_int_equal(pkt_meta(m)->drop_reason, DROP_SPOOF_ND);
 	pktbuf_destroy(m);
 
 	// The EUI-64 link-local address of the port's MAC is its own (RFC 4291 appendix A).
