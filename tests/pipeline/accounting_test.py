@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import sys
 import tempfile
 import time
@@ -177,6 +178,41 @@ def paths_print(vd):
                                     for v in vteps["vteps"]))
 
 
+def reuse_check(vd, checks, tmp, ports):
+    """A new port that gets the DPDK port id of a removed one starts at zero: nothing of the
+    removed port's counters (traffic or drops by reason) shows up on it."""
+    old = ports["c"]
+    empty = os.path.join(tmp, "reuse_empty.pcap")
+    with open(empty, "wb") as f:  # a pcap with no packet: libpcap's file header only
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    new = {"id": "c-new", "network": old["network"], "kind": "container",
+           "mac": "02:00:00:00:01:7c", "ips": ["10.0.0.124"],
+           "device": f"net_pcap99,rx_pcap={empty},tx_pcap={vd.out_path('c-new')}"}
+    # Two transactions: within one, the new port is attached before the old one is released.
+    for rev, op, what in ((3, {"op": "remove", "kind": "port", "id": "c"}, "port c removed"),
+                          (4, {"op": "add", "kind": "port", "object": new}, "c-new added")):
+        path = os.path.join(tmp, f"reuse{rev}.json")
+        with open(path, "w") as f:
+            json.dump({"revision": rev, "ops": [op]}, f)
+        ok, res = vd.ctl("apply", path)
+        if not checks.check(ok, f"apply revision {rev}: {what}", [f"  {res}"]):
+            return
+    p = vd.ports()["c-new"]
+    checks.check(p["port_id"] == old["port_id"] and old["rx_pkts"] > 0,
+                 f"c-new has the DPDK port id of c ({p['port_id']}), which had received "
+                 f"{old['rx_pkts']} frames")
+    fields = ("rx_pkts", "rx_bytes", "tx_pkts", "tx_bytes", "drops", "consumed", "injected",
+              "copies", "sent")
+    nonzero = {k: p[k] for k in fields if p[k] != 0}
+    checks.check(not nonzero, "c-new's counters start at zero" +
+                 (f" (not {nonzero})" if nonzero else ""))
+    ok, drops = vd.ctl("drops")
+    inherited = {r["reason"]: r["ports"]["c-new"] for r in drops.get("reasons", [])
+                 if "c-new" in r["ports"]} if ok else {"(drops failed)": drops}
+    checks.check(not inherited, "no drop of c shows up on c-new" +
+                 (f" ({inherited})" if inherited else ""))
+
+
 def run(args, checks, tmp):
     t0 = time.monotonic()
     counts = mutate.generate(tmp, args.samples, args.seed, args.count)
@@ -227,6 +263,7 @@ def run(args, checks, tmp):
             checks.check(in_use1 == in_use0, f"mempool in_use back to the warm-up figure "
                          f"({in_use1} == {in_use0})")
             checks.check(rss1 - rss0 <= tol, f"VmRSS grew by {rss1 - rss0} kB <= {tol} kB")
+            reuse_check(vd, checks, tmp, ports)
         except RuntimeError as e:
             checks.check(False, "vnetd runs the test", [f"  {e}"])
         if vd.started:
