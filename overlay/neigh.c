@@ -61,8 +61,14 @@ static void neigh_publish(struct neigh *n) {
 }
 
 static void neigh_learn(rte_be32_t ip, const struct rte_ether_addr *mac) {
-	struct neigh *n = neigh_get(ip);
+	struct neigh *n;
 
+	// Only an on-link address can be a next hop: an ARP sender outside the underlay prefix,
+	// our own address or a MAC that is not unicast would only take a place in the table.
+	if ((ip & underlay.mask) != (underlay.addr & underlay.mask) || ip == underlay.addr ||
+	    !rte_is_unicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
+		return;
+	n = neigh_get(ip);
 	if (n == NULL || n->is_static)
 		return;
 	n->replied_s = dp_uptime_sec();

@@ -19,6 +19,7 @@
 #include <rte_udp.h>
 #include <rte_vxlan.h>
 
+#include "dataplane/event.h"
 #include "dataplane/graph.h"
 #include "dataplane/rules.h"
 #include "dataplane/vnetd_config.h"
@@ -216,6 +217,15 @@ static void run(struct harness *h, enum shape shape, uint16_t n, unsigned int sa
 	assert_int_equal(harness_pool_in_use(), in_use);
 }
 
+// One packet through the graph, then the control thread's turn: its events handled.
+static void run_one(struct harness *h, struct rte_mbuf *m) {
+	struct dp_event ev;
+
+	harness_graph_run(h, &m, 1);
+	while (harness_event_pop(h, &ev))
+		dp_event_dispatch(&ev);
+}
+
 static void each_size(void **state, enum shape shape,
 		      void (*check)(struct harness *h, uint16_t n, unsigned int per)) {
 	struct harness *h = *state;
@@ -380,6 +390,36 @@ static void broadcast_storm_is_bounded(void **state) {
 	each_size(state, SHAPE_STORM, check_storm);
 }
 
+// An ARP reply to our VTEP address teaches the sender's MAC only when the sender can be a next
+// hop: inside the underlay prefix, unicast. Anything else would only fill the neighbour table.
+static void underlay_learns_only_on_link_neighbours(void **state) {
+	static const struct {
+		const char *ip, *mac;
+		bool learned;
+	} cases[] = {
+		{"192.0.2.77", "02:00:00:00:aa:77", true},
+		{"198.51.100.7", "02:00:00:00:aa:78", false}, // off the underlay prefix
+		{"192.0.2.79", "03:00:00:00:aa:79", false},   // multicast MAC
+		{"192.0.2.80", "00:00:00:00:00:00", false},   // zero MAC
+	};
+	struct harness *h = *state;
+	char us[INET_ADDRSTRLEN], ul_mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	inet_ntop(AF_INET, &underlay.addr, us, sizeof(us));
+	rte_ether_format_addr(ul_mac, sizeof(ul_mac), &underlay.mac);
+	for (size_t i = 0; i < RTE_DIM(cases); i++) {
+		struct rte_mbuf *m = harness_mbuf_from(pktgen_arp(underlay.port_id, "02:00:00:00:aa:01",
+								   ul_mac, 2, cases[i].mac,
+								   cases[i].ip, us));
+		struct rte_ether_addr mac;
+		rte_be32_t ip;
+
+		run_one(h, m);
+		inet_pton(AF_INET, cases[i].ip, &ip);
+		assert_int_equal(neigh_lookup(ip, &mac), cases[i].learned);
+	}
+}
+
 static int setup(void **state) {
 	struct harness *h;
 
@@ -409,6 +449,7 @@ int main(void) {
 		T(from_several_ports_at_once),
 		T(vxlan_unknown_destinations_with_learning),
 		T(broadcast_storm_is_bounded),
+		T(underlay_learns_only_on_link_neighbours),
 #undef T
 	};
 	char err[256];
