@@ -4,6 +4,8 @@
 // enqueues. Edge 0 of every node is the pkt_drop node: return dp_drop(m, DROP_X) to take it.
 #pragma once
 
+#include <assert.h>
+
 #include <rte_graph.h>
 #include <rte_graph_worker.h>
 
@@ -21,39 +23,59 @@ static inline rte_edge_t dp_drop(struct rte_mbuf *m, enum dp_drop_reason reason)
 	return DP_EDGE_DROP;
 }
 
-// Data path. Run `decide` on each packet of the burst, trace, and enqueue. While every packet so
-// far takes the same edge nothing is copied: if the whole burst does, the burst moves to the next
-// node in one step (rte_node_next_stream_move); at the first packet that differs, the ones
-// before it are enqueued together and the rest one by one.
+// The shared enqueue of the node loops. While every packet so far takes the same edge nothing is
+// copied: if the whole stream does, it moves to the next node in one step
+// (rte_node_next_stream_move); at the first packet that differs, the ones before it are enqueued
+// together and the rest one by one.
+struct dp_enqueue {
+	rte_edge_t last;
+	uint32_t held; // objs[0..held) all take `last` and are not enqueued yet; UINT32_MAX: diverged
+};
+
+static __rte_always_inline void dp_enqueue_one(struct rte_graph *graph, struct rte_node *node,
+					       void **objs, uint32_t i, rte_edge_t edge,
+					       struct dp_enqueue *q) {
+	if (likely(q->held == i && (i == 0 || edge == q->last))) {
+		q->last = edge;
+		q->held++;
+		return;
+	}
+	if (q->held == i && q->held > 0)
+		rte_node_enqueue(graph, node, q->last, objs, (uint16_t)q->held);
+	q->held = UINT32_MAX;
+	rte_node_enqueue_x1(graph, node, edge, objs[i]);
+}
+
+static __rte_always_inline void dp_enqueue_end(struct rte_graph *graph, struct rte_node *node,
+					       uint16_t n, const struct dp_enqueue *q) {
+	if (q->held == n && n > 0)
+		rte_node_next_stream_move(graph, node, q->last);
+}
+
+// Data path. Trace `m` leaving `node` by `edge` if it is traced, and enqueue it.
+static __rte_always_inline void dp_node_out(struct rte_graph *graph, struct rte_node *node,
+					    struct dp_lcore *lc, void **objs, uint32_t i,
+					    rte_edge_t edge, struct dp_enqueue *q) {
+	struct rte_mbuf *m = objs[i];
+
+	if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
+		trace_add(lc, m, node->id, edge, 0);
+	dp_enqueue_one(graph, node, objs, i, edge, q);
+}
+
+// Data path. Run `decide` on each packet of the stream, trace, and enqueue. n is the node's
+// stream: any size rte_graph allows (below 65535), not only one burst.
 static __rte_always_inline uint16_t dp_node_run(struct rte_graph *graph, struct rte_node *node,
 						void **objs, uint16_t n, dp_decide_fn decide) {
 	struct dp_lcore *lc = dp_lcore_get();
-	rte_edge_t last = 0;
-	uint32_t held = 0; // objs[0..held) all take `last` and are not enqueued yet
-
-	// n is the node's stream: any size rte_graph allows (below 65535), not only one burst.
+	struct dp_enqueue q = {0};
 
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = objs[i];
-		rte_edge_t edge;
-
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 2], void *));
-		edge = decide(lc, m);
-		if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
-			trace_add(lc, m, node->id, edge, 0);
-		if (likely(held == i && (i == 0 || edge == last))) {
-			last = edge;
-			held++;
-			continue;
-		}
-		if (held == i && held > 0)
-			rte_node_enqueue(graph, node, last, objs, (uint16_t)held);
-		held = UINT32_MAX; // diverged: one by one from here
-		rte_node_enqueue_x1(graph, node, edge, m);
+		dp_node_out(graph, node, lc, objs, i, decide(lc, objs[i]), &q);
 	}
-	if (held == n && n > 0)
-		rte_node_next_stream_move(graph, node, last);
+	dp_enqueue_end(graph, node, n, &q);
 	return n;
 }
 
@@ -71,6 +93,73 @@ static __rte_always_inline uint16_t dp_node_run(struct rte_graph *graph, struct 
 		.next_nodes = { [DP_EDGE_DROP] = DP_DROP_NODE, __VA_ARGS__ },                      \
 	};                                                                                         \
 	RTE_NODE_REGISTER(node_name##_node)
+
+// Burst nodes: nodes whose decisions need lookups done for many packets at once (rte_hash bulk
+// lookups, and later FIB and ACL ones) or state shared across the stream (a memo of the last
+// lookup). The stream is cut into chunks of at most DP_CHUNK packets, the bound of every
+// per-chunk array:
+//   init(lc, node, ctx)                 once per stream: set up the node's context `ctx`
+//   prepare(lc, node, ctx, pkts, n)     per chunk, n <= DP_CHUNK: the bulk lookups into ctx
+//   decide(lc, node, ctx, m, i)         per packet, i its index in the chunk: one edge out
+// (ctx is the node's `ctx_type`, passed as void *: each function converts it back.)
+// The shared loop traces and enqueues, with the whole-stream move of dp_node_run.
+#define DP_CHUNK 64
+static_assert(DP_CHUNK <= RTE_GRAPH_BURST_SIZE, "a chunk is at most one burst");
+
+typedef void (*dp_burst_init_fn)(struct dp_lcore *lc, struct rte_node *node, void *ctx);
+typedef void (*dp_burst_prepare_fn)(struct dp_lcore *lc, struct rte_node *node, void *ctx,
+				    struct rte_mbuf **pkts, uint16_t n);
+typedef rte_edge_t (*dp_burst_decide_fn)(struct dp_lcore *lc, struct rte_node *node, void *ctx,
+					 struct rte_mbuf *m, uint16_t i);
+
+// Data path. The loop of a burst node (DP_NODE_DEFINE_BURST).
+static __rte_always_inline uint16_t dp_node_run_burst(struct rte_graph *graph,
+						      struct rte_node *node, void **objs, uint16_t n,
+						      void *ctx, dp_burst_init_fn init,
+						      dp_burst_prepare_fn prepare,
+						      dp_burst_decide_fn decide) {
+	struct dp_lcore *lc = dp_lcore_get();
+	struct dp_enqueue q = {0};
+
+	if (init != NULL)
+		init(lc, node, ctx);
+	for (uint32_t base = 0; base < n; base += DP_CHUNK) {
+		uint16_t chunk = (uint16_t)RTE_MIN((uint32_t)n - base, (uint32_t)DP_CHUNK);
+
+		if (prepare != NULL)
+			prepare(lc, node, ctx, (struct rte_mbuf **)&objs[base], chunk);
+		for (uint16_t i = 0; i < chunk; i++)
+			dp_node_out(graph, node, lc, objs, base + i,
+				    decide(lc, node, ctx, objs[base + i], i), &q);
+	}
+	dp_enqueue_end(graph, node, n, &q);
+	return n;
+}
+
+// Define and register burst node `name`: its context type, init and prepare (either may be
+// NULL), decide, and its edges as for DP_NODE_DEFINE. Optional node fields (init/fini of the
+// node itself, for per-worker state in node->ctx) come through DP_NODE_DEFINE_BURST_EXT.
+#define DP_NODE_DEFINE_BURST_EXT(node_name, ctx_type, run_init, run_prepare, run_decide,          \
+				 node_init, node_fini, n_edges, ...)                               \
+	static uint16_t node_name##_process(struct rte_graph *graph, struct rte_node *node,        \
+					    void **objs, uint16_t n) {                             \
+		ctx_type ctx;                                                                      \
+		return dp_node_run_burst(graph, node, objs, n, &ctx, run_init, run_prepare,        \
+					 run_decide);                                              \
+	}                                                                                          \
+	static struct rte_node_register node_name##_node = {                                       \
+		.name = #node_name,                                                                \
+		.process = node_name##_process,                                                    \
+		.init = (node_init),                                                               \
+		.fini = (node_fini),                                                               \
+		.nb_edges = (n_edges),                                                             \
+		.next_nodes = { [DP_EDGE_DROP] = DP_DROP_NODE, __VA_ARGS__ },                      \
+	};                                                                                         \
+	RTE_NODE_REGISTER(node_name##_node)
+
+#define DP_NODE_DEFINE_BURST(node_name, ctx_type, run_init, run_prepare, run_decide, n_edges, ...) \
+	DP_NODE_DEFINE_BURST_EXT(node_name, ctx_type, run_init, run_prepare, run_decide, NULL,     \
+				 NULL, n_edges, __VA_ARGS__)
 
 // Data path. A copy of `m` (data and metadata, marked PKT_F_FLOODED) for one more target of a
 // flood made by node `node_id`, or NULL when it cannot be made: the walk's DP_COPIES_PER_WALK

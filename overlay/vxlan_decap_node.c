@@ -94,22 +94,28 @@ static rte_edge_t vxlan_decap_decide(struct dp_lcore *lc, const struct overlay_c
 	return VXLAN_DECAP_L2;
 }
 
-// A burst node so that packets of a burst share one memo (see struct vxlan_decap_memo).
-static uint16_t vxlan_decap_process(struct rte_graph *graph, struct rte_node *node, void **objs,
-				    uint16_t n) {
-	struct dp_lcore *lc = dp_lcore_get();
-	const struct overlay_cfg *oc = overlay_cfg_get(lc->cfg);
-	struct vxlan_decap_memo memo = {.key = 0};
+// A burst node (DP_NODE_DEFINE_BURST) so that the packets of a stream share one memo (see struct
+// vxlan_decap_memo).
+struct vxlan_decap_run {
+	const struct overlay_cfg *oc;
+	struct vxlan_decap_memo memo;
+};
 
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = objs[i];
-		rte_edge_t edge = vxlan_decap_decide(lc, oc, &memo, m);
+static void vxlan_decap_run_init(struct dp_lcore *lc, struct rte_node *node, void *arg) {
+	struct vxlan_decap_run *run = arg;
 
-		if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
-			trace_add(lc, m, node->id, edge, 0);
-		rte_node_enqueue_x1(graph, node, edge, m);
-	}
-	return n;
+	RTE_SET_USED(node);
+	run->oc = overlay_cfg_get(lc->cfg);
+	run->memo = (struct vxlan_decap_memo){.key = 0};
+}
+
+static rte_edge_t vxlan_decap_burst_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,
+					 struct rte_mbuf *m, uint16_t i) {
+	struct vxlan_decap_run *run = arg;
+
+	RTE_SET_USED(node);
+	RTE_SET_USED(i);
+	return vxlan_decap_decide(lc, run->oc, &run->memo, m);
 }
 
 static void vxlan_decap_format(const struct trace_record *r, char *buf, size_t size) {
@@ -123,13 +129,5 @@ static void vxlan_decap_format(const struct trace_record *r, char *buf, size_t s
 }
 TRACE_FORMATTER(vxlan_decap, vxlan_decap_format)
 
-static struct rte_node_register vxlan_decap_node = {
-	.name = "vxlan_decap",
-	.process = vxlan_decap_process,
-	.nb_edges = VXLAN_DECAP__COUNT,
-	.next_nodes = {
-		[VXLAN_DECAP_DROP] = DP_DROP_NODE,
-		[VXLAN_DECAP_L2] = "tunnel_input",
-	},
-};
-RTE_NODE_REGISTER(vxlan_decap_node);
+DP_NODE_DEFINE_BURST(vxlan_decap, struct vxlan_decap_run, vxlan_decap_run_init, NULL,
+		     vxlan_decap_burst_decide, VXLAN_DECAP__COUNT, [VXLAN_DECAP_L2] = "tunnel_input");

@@ -148,22 +148,28 @@ static rte_edge_t vxlan_encap_decide(struct dp_lcore *lc, const struct overlay_c
 	return VXLAN_ENCAP_TX;
 }
 
-// A burst node so that packets of a burst share one memo (see struct vxlan_encap_memo).
-static uint16_t vxlan_encap_process(struct rte_graph *graph, struct rte_node *node, void **objs,
-				    uint16_t n) {
-	struct dp_lcore *lc = dp_lcore_get();
-	const struct overlay_cfg *oc = overlay_cfg_get(lc->cfg);
-	struct vxlan_encap_memo memo = {.vtep_ip = 0};
+// A burst node (DP_NODE_DEFINE_BURST) so that the packets of a stream share one memo (see struct
+// vxlan_encap_memo).
+struct vxlan_encap_run {
+	const struct overlay_cfg *oc;
+	struct vxlan_encap_memo memo;
+};
 
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = objs[i];
-		rte_edge_t edge = vxlan_encap_decide(lc, oc, &memo, m);
+static void vxlan_encap_run_init(struct dp_lcore *lc, struct rte_node *node, void *arg) {
+	struct vxlan_encap_run *run = arg;
 
-		if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
-			trace_add(lc, m, node->id, edge, 0);
-		rte_node_enqueue_x1(graph, node, edge, m);
-	}
-	return n;
+	RTE_SET_USED(node);
+	run->oc = overlay_cfg_get(lc->cfg);
+	run->memo = (struct vxlan_encap_memo){.vtep_ip = 0};
+}
+
+static rte_edge_t vxlan_encap_burst_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,
+					 struct rte_mbuf *m, uint16_t i) {
+	struct vxlan_encap_run *run = arg;
+
+	RTE_SET_USED(node);
+	RTE_SET_USED(i);
+	return vxlan_encap_decide(lc, run->oc, &run->memo, m);
 }
 
 static void vxlan_encap_format(const struct trace_record *r, char *buf, size_t size) {
@@ -176,13 +182,5 @@ static void vxlan_encap_format(const struct trace_record *r, char *buf, size_t s
 }
 TRACE_FORMATTER(vxlan_encap, vxlan_encap_format)
 
-static struct rte_node_register vxlan_encap_node = {
-	.name = "vxlan_encap",
-	.process = vxlan_encap_process,
-	.nb_edges = VXLAN_ENCAP__COUNT,
-	.next_nodes = {
-		[VXLAN_ENCAP_DROP] = DP_DROP_NODE,
-		[VXLAN_ENCAP_TX] = "port_tx",
-	},
-};
-RTE_NODE_REGISTER(vxlan_encap_node);
+DP_NODE_DEFINE_BURST(vxlan_encap, struct vxlan_encap_run, vxlan_encap_run_init, NULL,
+		     vxlan_encap_burst_decide, VXLAN_ENCAP__COUNT, [VXLAN_ENCAP_TX] = "port_tx");

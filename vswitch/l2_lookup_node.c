@@ -5,9 +5,10 @@
 // and unknown unicast. After port_security (local frames) or tunnel_input (decapsulated frames);
 // leads to port_tx, vxlan_encap or l2_flood.
 //
-// A burst node: the MAC tables are looked up for the whole burst at once
-// (rte_hash_lookup_bulk_data), which lets rte_hash prefetch buckets and keys; the decision for
-// each packet is still one function, l2_lookup_decide(), which the tests call directly.
+// A burst node (DP_NODE_DEFINE_BURST): the MAC tables are looked up for a chunk at once
+// (rte_hash_lookup_bulk_data, in l2_lookup_prepare), which lets rte_hash prefetch buckets and
+// keys; the decision for each packet is still one function, l2_lookup_decide(), which the tests
+// call directly.
 
 #include <assert.h>
 
@@ -119,9 +120,10 @@ static inline void l2_src_cache_put(struct l2_src_cache *c, uint64_t key, uint16
 // and a chunk makes at most one static-table key and two learned-table keys (destination and
 // source) per packet. rte_hash takes at most RTE_HASH_LOOKUP_BULK_MAX keys per bulk call, so the
 // learned-table keys go in as many calls as they need (l2_fdb_bulk).
-#define L2_LOOKUP_CHUNK RTE_HASH_LOOKUP_BULK_MAX
+#define L2_LOOKUP_CHUNK DP_CHUNK
 #define L2_FDB_KEYS_MAX (2 * L2_LOOKUP_CHUNK)
 static_assert(L2_LOOKUP_CHUNK <= RTE_HASH_LOOKUP_BULK_MAX, "one static bulk lookup per chunk");
+static_assert(L2_FDB_KEYS_MAX <= 2 * RTE_HASH_LOOKUP_BULK_MAX, "two learned bulk calls at most");
 static_assert(L2_LOOKUP_CHUNK <= 0x8000, "idx[] keeps the source flag in bit 15");
 
 // Data path. The static table's answers for dst[idx[0..n)], from the worker's cache where it
@@ -278,30 +280,34 @@ static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct l2_src_cache *cac
 	return L2_LOOKUP_OUTPUT;
 }
 
-static uint16_t l2_lookup_process(struct rte_graph *graph, struct rte_node *node, void **objs,
-				  uint16_t n) {
-	struct dp_lcore *lc = dp_lcore_get();
-	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
-	struct l2_src_cache *cache = ((struct l2_lookup_ctx *)node->ctx)->cache;
-	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
-	struct l2_lookup_res res[L2_LOOKUP_CHUNK];
+// What the shared burst loop (DP_NODE_DEFINE_BURST) keeps for one stream.
+struct l2_lookup_run {
+	const struct bridge_cfg *bc;
+	struct l2_src_cache *cache;
+	struct l2_lookup_res res[L2_LOOKUP_CHUNK]; // the current chunk's lookups
+};
 
-	// n is whatever the graph hands over (up to the stream's size, more than one chunk).
-	for (uint32_t base = 0; base < n; base += L2_LOOKUP_CHUNK) {
-		uint16_t chunk = (uint16_t)RTE_MIN(n - base, (uint32_t)L2_LOOKUP_CHUNK);
+static void l2_lookup_run_init(struct dp_lcore *lc, struct rte_node *node, void *arg) {
+	struct l2_lookup_run *run = arg;
 
-		l2_lookup_resolve(bc, cache, lc->cfg->generation, lc->now_sec, &pkts[base], chunk,
-				  res);
-		for (uint16_t i = 0; i < chunk; i++) {
-			struct rte_mbuf *m = pkts[base + i];
-			rte_edge_t edge = l2_lookup_decide(lc, cache, m, &res[i]);
+	run->bc = bridge_cfg_get(lc->cfg);
+	run->cache = ((struct l2_lookup_ctx *)node->ctx)->cache;
+}
 
-			if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
-				trace_add(lc, m, node->id, edge, 0);
-			rte_node_enqueue_x1(graph, node, edge, m);
-		}
-	}
-	return n;
+static void l2_lookup_prepare(struct dp_lcore *lc, struct rte_node *node, void *arg,
+			      struct rte_mbuf **pkts, uint16_t n) {
+	struct l2_lookup_run *run = arg;
+
+	RTE_SET_USED(node);
+	l2_lookup_resolve(run->bc, run->cache, lc->cfg->generation, lc->now_sec, pkts, n, run->res);
+}
+
+static rte_edge_t l2_lookup_burst_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,
+					 struct rte_mbuf *m, uint16_t i) {
+	struct l2_lookup_run *run = arg;
+
+	RTE_SET_USED(node);
+	return l2_lookup_decide(lc, run->cache, m, &run->res[i]);
 }
 
 static void l2_lookup_format(const struct trace_record *r, char *buf, size_t size) {
@@ -337,17 +343,8 @@ static void l2_lookup_fini(const struct rte_graph *graph, struct rte_node *node)
 	rte_free(((struct l2_lookup_ctx *)node->ctx)->cache);
 }
 
-static struct rte_node_register l2_lookup_node = {
-	.name = "l2_lookup",
-	.process = l2_lookup_process,
-	.init = l2_lookup_init,
-	.fini = l2_lookup_fini,
-	.nb_edges = L2_LOOKUP__COUNT,
-	.next_nodes = {
-		[L2_LOOKUP_DROP] = DP_DROP_NODE,
-		[L2_LOOKUP_OUTPUT] = "port_tx",
-		[L2_LOOKUP_FLOOD] = "l2_flood",
-		[L2_LOOKUP_REMOTE] = "vxlan_encap",
-	},
-};
-RTE_NODE_REGISTER(l2_lookup_node);
+DP_NODE_DEFINE_BURST_EXT(l2_lookup, struct l2_lookup_run, l2_lookup_run_init, l2_lookup_prepare,
+			 l2_lookup_burst_decide, l2_lookup_init, l2_lookup_fini, L2_LOOKUP__COUNT,
+			 [L2_LOOKUP_OUTPUT] = "port_tx",
+			 [L2_LOOKUP_FLOOD] = "l2_flood",
+			 [L2_LOOKUP_REMOTE] = "vxlan_encap");
