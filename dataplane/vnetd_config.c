@@ -2,9 +2,11 @@
 // Loading and validating vnetd's configuration file. Every error names the key and the problem.
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dataplane/vnetd_config.h"
 
@@ -66,6 +68,8 @@ static int load_eal(const json_t *root, struct vnetd_config *vc, char *err, size
 	json_array_foreach(args, i, a) {
 		if (!json_is_string(a))
 			FAIL("eal_args[%zu]: must be a string", i);
+		if (json_string_length(a) == 0)
+			FAIL("eal_args[%zu]: must not be empty", i);
 		if (vc->eal_argc >= VNETD_EAL_ARGS_MAX - 2)
 			FAIL("eal_args: more than %d arguments", VNETD_EAL_ARGS_MAX - 3);
 		vc->eal_argv[vc->eal_argc++] = (char *)json_string_value(a);
@@ -92,6 +96,9 @@ static int load_workers(const json_t *root, struct vnetd_config *vc, char *err, 
 		if (!json_is_integer(a) || json_integer_value(a) < 0 ||
 		    json_integer_value(a) >= 1024)
 			FAIL("workers[%zu]: must be an lcore id (0..1023)", i);
+		for (int j = 0; j < vc->n_workers; j++)
+			if (vc->workers[j] == (unsigned int)json_integer_value(a))
+				FAIL("workers[%zu]: lcore %u given twice", i, vc->workers[j]);
 		vc->workers[vc->n_workers++] = (unsigned int)json_integer_value(a);
 	}
 	return 0;
@@ -102,6 +109,9 @@ static int load_rules(const json_t *root, struct vnetd_config *vc, const char *p
 	const json_t *rules = json_object_get(root, "rules");
 	const json_t *file = json_object_get(root, "rules_file");
 	json_error_t jerr;
+	struct stat st;
+	const char *p;
+	FILE *f;
 
 	if (rules != NULL && file != NULL)
 		FAIL("rules, rules_file: give one or the other");
@@ -110,14 +120,24 @@ static int load_rules(const json_t *root, struct vnetd_config *vc, const char *p
 			FAIL("rules: must be a rules document (an object)");
 		vc->rules = json_incref((json_t *)rules);
 	} else if (file != NULL) {
-		if (!json_is_string(file))
-			FAIL("rules_file: must be a path");
-		vc->rules = json_load_file(json_string_value(file), 0, &jerr);
-		if (vc->rules == NULL && jerr.line < 0)
-			FAIL("rules_file: %s: %s", json_string_value(file), jerr.text);
+		if (!json_is_string(file) || json_string_length(file) == 0 ||
+		    json_string_length(file) >= PATH_MAX)
+			FAIL("rules_file: must be a path of 1..%d characters", PATH_MAX - 1);
+		p = json_string_value(file);
+		f = fopen(p, "r");
+		if (f == NULL)
+			FAIL("rules_file: %.256s: %s", p, strerror(errno));
+		if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+			fclose(f);
+			FAIL("rules_file: %.256s: is a directory", p);
+		}
+		// Like the file itself and an inline "rules": duplicate keys are refused.
+		vc->rules = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+		fclose(f);
 		if (vc->rules == NULL)
-			FAIL("rules_file: %s:%d:%d: %s", json_string_value(file), jerr.line,
-			     jerr.column, jerr.text);
+			FAIL("rules_file: %.256s:%d:%d: %s", p, jerr.line, jerr.column, jerr.text);
+		if (!json_is_object(vc->rules))
+			FAIL("rules_file: %.256s: must be a rules document (an object)", p);
 	}
 	(void)path;
 	return 0;
@@ -173,7 +193,7 @@ static int load(const json_t *root, struct vnetd_config *vc, const char *path, c
 		for (int i = 0; known_keys[i] != NULL && !ok; i++)
 			ok = strcmp(key, known_keys[i]) == 0;
 		if (!ok && feature_key_index(key) < 0)
-			FAIL("%s: unknown key", key);
+			FAIL("%.128s%s: unknown key", key, strlen(key) > 128 ? "..." : "");
 	}
 	for (int i = 0; i < n_feature_keys; i++) {
 		const json_t *v = json_object_get(root, feature_keys[i].key);

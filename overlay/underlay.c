@@ -4,6 +4,7 @@
 // whose packets port_rx hands to underlay_input. Control thread only.
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include <jansson.h>
 #include <rte_ethdev.h>
 
-#define DP_LOG_TYPE dp_logtype_dataplane
+#define DP_LOG_TYPE overlay_logtype
 #include "dataplane/log.h"
 #include "dataplane/port.h"
 #include "dataplane/rules.h"
@@ -58,10 +59,22 @@ static int static_neighbors(const json_t *list, char *err, size_t err_size) {
 		ERR("static_neighbors: at most %d", OVERLAY_STATIC_NEIGH_MAX);
 	json_array_foreach(list, i, n) {
 		const char *mac = json_string_value(json_object_get(n, "mac"));
+		const char *key;
 		char e[128];
+		json_t *v;
 		if (ip4_get(n, "ip", &underlay.static_neigh[i].ip, e, sizeof(e)) < 0 || mac == NULL ||
 		    rules_parse_mac(mac, &underlay.static_neigh[i].mac) < 0)
 			ERR("static_neighbors[%zu]: needs \"ip\" (IPv4) and \"mac\"", i);
+		json_object_foreach(n, key, v)
+			if (strcmp(key, "ip") != 0 && strcmp(key, "mac") != 0)
+				ERR("static_neighbors[%zu]: unknown key \"%s\"", i, key);
+		if (!rte_is_unicast_ether_addr(&underlay.static_neigh[i].mac) ||
+		    rte_is_zero_ether_addr(&underlay.static_neigh[i].mac))
+			ERR("static_neighbors[%zu]: mac: must be a unicast MAC address", i);
+		for (size_t j = 0; j < i; j++)
+			if (underlay.static_neigh[j].ip == underlay.static_neigh[i].ip)
+				ERR("static_neighbors[%zu]: %s given twice", i,
+				    json_string_value(json_object_get(n, "ip")));
 		underlay.n_static++;
 	}
 	return 0;
@@ -77,6 +90,8 @@ static int address_parse(const json_t *o, char *err, size_t err_size) {
 		ERR("address: must be the VTEP address and prefix, a.b.c.d/len");
 	memcpy(buf, addr, (size_t)(slash - addr));
 	buf[slash - addr] = '\0';
+	if (!isdigit((unsigned char)slash[1])) // strtol would take " 24" and "+24"
+		ERR("address: must be the VTEP address and prefix, a.b.c.d/len");
 	len = strtol(slash + 1, &end, 10);
 	if (inet_pton(AF_INET, buf, &underlay.addr) != 1 || *end != '\0' || len < 1 || len > 32)
 		ERR("address: must be the VTEP address and prefix, a.b.c.d/len");
@@ -106,7 +121,7 @@ int underlay_config(const json_t *o, char *err, size_t err_size) {
 	}
 	device = json_string_value(json_object_get(o, "device"));
 	if (device == NULL || strlen(device) == 0 || strlen(device) >= sizeof(underlay.device))
-		ERR("device: must be DPDK devargs");
+		ERR("device: must be DPDK devargs of 1..%zu characters", sizeof(underlay.device) - 1);
 	snprintf(underlay.device, sizeof(underlay.device), "%s", device);
 	if (address_parse(o, err, err_size) < 0)
 		return -EINVAL;
@@ -116,10 +131,12 @@ int underlay_config(const json_t *o, char *err, size_t err_size) {
 	if (underlay.gateway != 0 &&
 	    (underlay.gateway & underlay.mask) != (underlay.addr & underlay.mask))
 		ERR("gateway: not inside the underlay prefix /%u", underlay.plen);
+	if (underlay.gateway != 0 && underlay.gateway == underlay.addr)
+		ERR("gateway: is the VTEP address itself");
 	mac = json_string_value(json_object_get(o, "mac"));
 	if (json_object_get(o, "mac") != NULL &&
 	    (mac == NULL || rules_parse_mac(mac, &underlay.mac) < 0 ||
-	     !rte_is_unicast_ether_addr(&underlay.mac)))
+	     !rte_is_unicast_ether_addr(&underlay.mac) || rte_is_zero_ether_addr(&underlay.mac)))
 		ERR("mac: must be a unicast MAC address");
 	underlay.mac_set = mac != NULL;
 	if (uint_get(o, "udp_port", 1, 65535, 4789, &port, err, err_size) < 0 ||
