@@ -95,7 +95,12 @@ void trace_formatter_register(const char *node_name, trace_format_fn fn);
 struct json_t;
 struct json_t *trace_record_to_json(const struct trace_record *r);
 
-// Control thread. The "trace" control method: inject a frame at a port in dry-run mode and
-// return every record of its walk and the verdict.
+// Control thread. The "trace" control method: inject a frame at a port in dry-run mode; the answer
+// (every record of its walk and the verdict) is deferred until trace_poll() has seen them all.
 struct ctl_call;
 void trace_method_inject(struct ctl_call *call);
+
+// Control thread, from the serve loop; never blocks. Collect the workers' trace records, answer
+// the traces whose every copy has ended and fail those past their 2 s. Returns how many traces are
+// still in flight (the loop polls sooner while there are some).
+int trace_poll(void);

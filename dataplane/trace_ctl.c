@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Synthetic trace: the control thread builds the packet, marks it traced and dry-run, posts it to
-// the injection ring of the worker that polls the port, and collects that worker's records until
-// every copy of the packet has reached a terminal node (port_tx or pkt_drop).
+// the injection ring of the worker that polls the port and defers the answer. trace_poll(), run
+// by the serve loop, collects the workers' records by trace id and answers each trace once every
+// copy of its packet has reached a terminal node (port_tx or pkt_drop), or fails it after 2 s.
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
@@ -19,6 +20,7 @@
 
 #define TRACE_MAX_RECORDS 1024
 #define TRACE_TIMEOUT_MS 2000
+#define TRACE_MAX_PENDING 64 // traces in flight at once
 
 static uint32_t next_trace_id = 1;
 
@@ -60,46 +62,11 @@ static struct rte_mbuf *trace_packet(const uint8_t *data, int len, uint16_t port
 	return m;
 }
 
-// Collect the records of `trace_id` from worker `lc` into `records` until every copy ended.
-static int trace_collect(struct dp_lcore *lc, uint32_t trace_id, json_t *records,
-			 json_t *verdict_tx, json_t *verdict_drops) {
-	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() * TRACE_TIMEOUT_MS / 1000;
-	int expected = 1, ended = 0;
-	struct trace_record r;
-
-	while (ended < expected) {
-		if (rte_ring_sc_dequeue_elem(lc->trace, &r, sizeof(r)) != 0) {
-			struct timespec ts = {.tv_nsec = 100000};
-			if (rte_rdtsc() > deadline)
-				return -ETIMEDOUT;
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		if (r.trace_id != trace_id)
-			continue; // a record of an earlier, timed-out trace
-		if (json_array_size(records) < TRACE_MAX_RECORDS)
-			json_array_append_new(records, trace_record_to_json(&r));
-		expected += r.n_copies;
-		if (!(r.flags & TRACE_F_TERMINAL))
-			continue;
-		ended++;
-		json_t *last = json_array_get(records, json_array_size(records) - 1);
-		if (strcmp(json_string_value(json_object_get(last, "verdict")), "consumed") == 0)
-			json_array_append_new(verdict_tx, json_string("(vnetd)"));
-		else if (r.drop_reason != DROP_NONE)
-			json_array_append_new(verdict_drops,
-					      json_pack("{ssss}", "reason",
-							dp_drop_names[r.drop_reason], "description",
-							dp_drop_descs[r.drop_reason]));
-		else
-			json_array_append(verdict_tx, json_object_get(last, "out_port"));
-	}
-	return 0;
-}
-
 static json_t *verdict_json(json_t *tx, json_t *drops) {
-	if (json_array_size(drops) == 0)
+	if (json_array_size(drops) == 0) {
+		json_decref(drops);
 		return json_pack("{ssso}", "action", "tx", "ports", tx);
+	}
 	if (json_array_size(tx) == 0 && json_array_size(drops) == 1) {
 		json_t *d = json_incref(json_array_get(drops, 0));
 		json_decref(tx);
@@ -110,11 +77,109 @@ static json_t *verdict_json(json_t *tx, json_t *drops) {
 	return json_pack("{sssoso}", "action", "mixed", "tx", tx, "drops", drops);
 }
 
+// One trace waiting for its records: the deferred call answers when every copy has ended.
+struct trace_pending {
+	struct ctl_deferred *d;
+	uint32_t trace_id;
+	uint64_t deadline_tsc;
+	int expected, ended;
+	json_t *records, *tx, *drops;
+};
+
+static struct trace_pending *pending[TRACE_MAX_PENDING];
+static unsigned int n_pending;
+
+static void pending_free(struct trace_pending *t) {
+	for (unsigned int i = 0; i < n_pending; i++) {
+		if (pending[i] == t) {
+			pending[i] = pending[--n_pending];
+			break;
+		}
+	}
+	json_decref(t->records);
+	json_decref(t->tx);
+	json_decref(t->drops);
+	free(t);
+}
+
+static struct trace_pending *pending_lookup(uint32_t trace_id) {
+	for (unsigned int i = 0; i < n_pending; i++)
+		if (pending[i]->trace_id == trace_id)
+			return pending[i];
+	return NULL;
+}
+
+// The client of a pending trace went away: forget the trace (its late records are dropped).
+static void trace_cancel(struct ctl_deferred *d, void *arg) {
+	struct trace_pending *t = arg;
+
+	ctl_deferred_error(d, CTL_ERR_INTERNAL, "trace %u cancelled", t->trace_id);
+	pending_free(t);
+}
+
+// Add record `r` to its trace `t`; answers and frees `t` once every copy has ended.
+static void trace_record_add(struct trace_pending *t, const struct trace_record *r) {
+	json_t *last;
+
+	if (json_array_size(t->records) < TRACE_MAX_RECORDS)
+		json_array_append_new(t->records, trace_record_to_json(r));
+	t->expected += r->n_copies;
+	if (!(r->flags & TRACE_F_TERMINAL))
+		return;
+	t->ended++;
+	last = json_array_get(t->records, json_array_size(t->records) - 1);
+	if (strcmp(json_string_value(json_object_get(last, "verdict")), "consumed") == 0)
+		json_array_append_new(t->tx, json_string("(vnetd)"));
+	else if (r->drop_reason != DROP_NONE)
+		json_array_append_new(t->drops,
+				      json_pack("{ssss}", "reason", dp_drop_names[r->drop_reason],
+						"description", dp_drop_descs[r->drop_reason]));
+	else
+		json_array_append(t->tx, json_object_get(last, "out_port"));
+	if (t->ended < t->expected)
+		return;
+	ctl_deferred_reply(t->d, json_pack("{sisoso}", "trace_id", (int)t->trace_id, "records",
+					   t->records, "verdict", verdict_json(t->tx, t->drops)));
+	t->records = t->tx = t->drops = NULL; // taken by the answer
+	pending_free(t);
+}
+
+int trace_poll(void) {
+	struct trace_record r[64];
+	uint64_t now = rte_rdtsc();
+
+	for (unsigned int w = 0; w < dp_workers_count(); w++) {
+		struct dp_lcore *lc = dp_worker_get(w);
+		unsigned int n;
+
+		do {
+			n = rte_ring_sc_dequeue_burst_elem(lc->trace, r, sizeof(r[0]), RTE_DIM(r),
+							   NULL);
+			for (unsigned int i = 0; i < n; i++) {
+				struct trace_pending *t = pending_lookup(r[i].trace_id);
+				if (t != NULL) // else a record of a trace that timed out or was cancelled
+					trace_record_add(t, &r[i]);
+			}
+		} while (n > 0);
+	}
+	for (unsigned int i = 0; i < n_pending;) {
+		struct trace_pending *t = pending[i];
+		if (now <= t->deadline_tsc) {
+			i++;
+			continue;
+		}
+		ctl_deferred_error(t->d, CTL_ERR_INTERNAL, "trace %u: no verdict within %d ms",
+				   t->trace_id, TRACE_TIMEOUT_MS);
+		pending_free(t); // pending[i] is now another one
+	}
+	return (int)n_pending;
+}
+
 void trace_method_inject(struct ctl_call *call) {
 	const struct dp_config *cfg = dp_config_current();
 	const char *port = json_string_value(json_object_get(call->params, "port"));
 	const char *hex = json_string_value(json_object_get(call->params, "packet"));
-	json_t *records, *tx, *drops;
+	struct trace_pending *t;
 	const struct dp_port *p;
 	static uint8_t data[9216];
 	struct rte_mbuf *m;
@@ -147,22 +212,31 @@ void trace_method_inject(struct ctl_call *call) {
 		ctl_error(call, CTL_ERR_INTERNAL, "no worker polls port %s", port);
 		return;
 	}
+	if (n_pending >= TRACE_MAX_PENDING) {
+		rte_pktmbuf_free(m);
+		ctl_error(call, CTL_ERR_BUSY, "too many traces in flight (max %d): try again later",
+			  TRACE_MAX_PENDING);
+		return;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL || (t->d = ctl_defer(call, trace_cancel, t)) == NULL) {
+		rte_pktmbuf_free(m);
+		if (t == NULL)
+			ctl_error(call, CTL_ERR_INTERNAL, "out of memory");
+		free(t);
+		return;
+	}
+	t->trace_id = id;
+	t->expected = 1;
+	t->records = json_array();
+	t->tx = json_array();
+	t->drops = json_array();
+	t->deadline_tsc = rte_rdtsc() + rte_get_tsc_hz() * TRACE_TIMEOUT_MS / 1000;
+	pending[n_pending++] = t;
 	if (rte_ring_sp_enqueue(dp_worker_get(p->worker)->inject, m) != 0) {
 		rte_pktmbuf_free(m);
-		ctl_error(call, CTL_ERR_INTERNAL, "worker %u injection ring full", p->worker);
-		return;
+		ctl_deferred_error(t->d, CTL_ERR_BUSY, "worker %u injection ring full: try again",
+				   p->worker);
+		pending_free(t);
 	}
-	records = json_array();
-	tx = json_array();
-	drops = json_array();
-	if (trace_collect(dp_worker_get(p->worker), id, records, tx, drops) < 0) {
-		json_decref(records);
-		json_decref(tx);
-		json_decref(drops);
-		ctl_error(call, CTL_ERR_INTERNAL, "trace %u: no verdict within %d ms", id,
-			  TRACE_TIMEOUT_MS);
-		return;
-	}
-	call->result = json_pack("{sisoso}", "trace_id", (int)id, "records", records, "verdict",
-				 verdict_json(tx, drops));
 }

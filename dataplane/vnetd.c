@@ -25,12 +25,9 @@
 #include "dataplane/port.h"
 #include "dataplane/rules.h"
 #include "dataplane/stats.h"
+#include "dataplane/trace.h"
 #include "dataplane/vnetd_config.h"
 #include "dataplane/worker.h"
-
-int dp_logtype_dataplane;
-int dp_logtype_vswitch;
-int dp_logtype_rules;
 
 static atomic_bool quit;
 
@@ -59,10 +56,8 @@ static uint32_t log_level(const char *s) {
 	return RTE_LOG_INFO;
 }
 
+// Every vnet log type (registered by their constructors, "vnet.<module>") at the configured level.
 static void logtypes_register(const char *level) {
-	dp_logtype_dataplane = rte_log_register_type_and_pick_level("vnet.dataplane", RTE_LOG_INFO);
-	dp_logtype_vswitch = rte_log_register_type_and_pick_level("vnet.vswitch", RTE_LOG_INFO);
-	dp_logtype_rules = rte_log_register_type_and_pick_level("vnet.rules", RTE_LOG_INFO);
 	rte_log_set_level_pattern("vnet.*", log_level(level));
 }
 
@@ -143,11 +138,16 @@ static int start(struct vnetd_config *vc) {
 	return dp_workers_start();
 }
 
+// The control thread's loop. No step waits on another: the socket is served without blocking on
+// any client, and answers that wait for the workers (traces) complete from trace_poll().
 static void serve(void) {
+	int n_traces = 0;
+
 	LOG(NOTICE, "vnetd running");
 	while (!atomic_load(&quit)) {
-		ctl_poll(20);
+		ctl_poll(n_traces > 0 ? 1 : 20);
 		dp_events_drain(4096);
+		n_traces = trace_poll();
 		dp_periodic_run();
 	}
 	LOG(NOTICE, "vnetd stopping");
