@@ -7,7 +7,7 @@
 #   SCENARIO: a file bench/scenarios/SCENARIO.sh (default: l2). Repetitions are interleaved (rep 1
 #   of every scenario, then rep 2, ...); with --with-ovs each vnet run is paired with the matching
 #   Open vSwitch run (../shared/bench/ovs_bench.sh), alternating which goes first.
-# environment: VNETD, VNETCTL (binaries; default build/vnetd, build/dataplane/vnetctl),
+# environment: VNETD, VNETCTL (binaries; default build/vnetd, build/vnetctl/vnetctl),
 #   PCAP_DIR, OVS_BENCH, RESULTS (default bench/results), TSC_MHZ (default: the kernel's TSC),
 #   BENCH_COMMIT (the commit to record; default: this tree's HEAD, -dirty if it has changes).
 # output: one line per measurement appended to $RESULTS/results.csv, per-node cycles to
@@ -50,7 +50,7 @@ fi
 
 OWN_BUILD=$([ -z "${VNETD:-}" ] && echo 1)
 VNETD=${VNETD:-$TOP/build/vnetd}
-VNETCTL=${VNETCTL:-$TOP/build/dataplane/vnetctl}
+VNETCTL=${VNETCTL:-$TOP/build/vnetctl/vnetctl}
 PCAP_DIR=${PCAP_DIR:-$SHARED/pcaps}
 OVS_BENCH=${OVS_BENCH:-$SHARED/ovs_bench.sh}
 RESULTS=${RESULTS:-$HERE/results}

@@ -7,7 +7,7 @@
 # up on exit, unless --keep: then it leaves it running and says how to look around and clean up.
 #
 # Needs root and built binaries (scripts/setup.sh builds them): VNETD and VNETCTL default to
-# build/vnetd and build/dataplane/vnetctl.
+# build/vnetd and build/vnetctl/vnetctl.
 set -euo pipefail
 
 usage() {

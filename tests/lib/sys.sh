@@ -10,7 +10,7 @@
 
 SYS_SRC=${VNET_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VNETD=${VNETD:-$SYS_SRC/build/vnetd}
-VNETCTL=${VNETCTL:-$SYS_SRC/build/dataplane/vnetctl}
+VNETCTL=${VNETCTL:-$SYS_SRC/build/vnetctl/vnetctl}
 # The system python: it has scapy (a pyenv python first in PATH may not).
 PY=${PY:-/usr/bin/python3}
 

@@ -6,7 +6,7 @@
 # case says must come out, and the drop counters with the drops the case expects.
 # See tests/pipeline/README.md. Run by `meson test --suite pipeline` or by hand:
 #   /usr/bin/python3 tests/pipeline/run_pipeline.py --vnetd build/vnetd \
-#       --vnetctl build/dataplane/vnetctl --samples pcap-samples [-k NAME] [--keep] [-v]
+#       --vnetctl build/vnetctl/vnetctl --samples pcap-samples [-k NAME] [--keep] [-v]
 
 import argparse
 import builtins

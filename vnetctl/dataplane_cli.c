@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// vnetctl commands of the engine (dataplane/): status, show ports, show stats, drops, apply and
+// trace. Each is one JSON-RPC call to vnetd (methods in docs/control-api.md) whose result is
+// printed here; registered with VNETCTL_COMMAND_REGISTER like every module's commands.
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/pcap_file.h"
+#include "vnetctl/output.h"
+#include "vnetctl/vnetctl.h"
+
+#define TRACE_MAX_FRAME 16384 // bytes in a traced frame
+
+// ---- status, show ports, show stats ----
+
+static int status_print(const struct cli *cli, const json_t *res) {
+	static const struct table_column cols[] = {
+		{ "version", "version", NULL, false },
+		{ "generation", "generation", NULL, false },
+		{ "revision", "revision", NULL, false },
+		{ "uptime", "uptime_s", cell_uptime, false },
+		{ "workers", "workers", NULL, false },
+		{ "ports", "ports", NULL, false },
+	};
+
+	if (!json_is_object(res))
+		return out_bad_answer(cli, "an object");
+	table_fields_print(res, cols, ARRAY_SIZE(cols));
+	return CLI_OK;
+}
+
+static struct cli_cmd status_cmd = {
+	.module = "dataplane",
+	.name = "status",
+	.synopsis = "[--json]",
+	.help = "vnetd version, configuration generation, uptime",
+	.method = "status",
+	.print = status_print,
+};
+VNETCTL_COMMAND_REGISTER(status_cmd);
+
+static int ports_print(const struct cli *cli, const json_t *res) {
+	static const struct table_column cols[] = {
+		{ "NAME", "name", NULL, false },       { "NETWORK", "network", NULL, false },
+		{ "MAC", "mac", NULL, false },         { "LINK", "link_up", cell_link, false },
+		{ "RX-PKTS", "rx_pkts", NULL, true },  { "TX-PKTS", "tx_pkts", NULL, true },
+		{ "COPIES", "copies", NULL, true },    { "DROPS", "drops", NULL, true },
+		{ "DEVICE", "device", NULL, false },
+	};
+	return table_result_print(cli, res, cols, ARRAY_SIZE(cols), "no ports");
+}
+
+static struct cli_cmd show_ports_cmd = {
+	.module = "dataplane",
+	.name = "show ports",
+	.synopsis = "[--json]",
+	.help = "ports with their network, link state and counters",
+	.method = "show.ports",
+	.print = ports_print,
+};
+VNETCTL_COMMAND_REGISTER(show_ports_cmd);
+
+static int stats_print(const struct cli *cli, const json_t *res) {
+	static const struct table_column workers[] = {
+		{ "LCORE", "lcore", NULL, true },       { "WALKS", "walks", NULL, true },
+		{ "IDLE-WALKS", "idle_walks", NULL, true }, { "SLEEPS", "sleeps", NULL, true },
+		{ "EVENTS-LOST", "events_lost", NULL, true },
+		{ "TRACE-LOST", "trace_lost", NULL, true },
+	};
+	static const struct table_column ports[] = {
+		{ "PORT", "name", NULL, false },        { "RX-PKTS", "rx_pkts", NULL, true },
+		{ "RX-BYTES", "rx_bytes", NULL, true }, { "TX-PKTS", "tx_pkts", NULL, true },
+		{ "TX-BYTES", "tx_bytes", NULL, true }, { "INJECTED", "injected", NULL, true },
+		{ "COPIES", "copies", NULL, true },     { "SENT", "sent", NULL, true },
+		{ "DROPS", "drops", NULL, true },       { "CONSUMED", "consumed", NULL, true },
+	};
+	static const struct table_column nodes[] = {
+		{ "NODE", "name", NULL, false },      { "CALLS", "calls", NULL, true },
+		{ "OBJS", "objs", NULL, true },       { "CYCLES", "cycles", NULL, true },
+		{ "CYCLES/OBJ", "cycles_per_obj", NULL, true },
+	};
+	static const struct table_column head[] = {
+		{ "generation", "generation", NULL, false },
+		{ "revision", "revision", NULL, false },
+		{ "uptime", "uptime_s", cell_uptime, false },
+	};
+	char cell[ARRAY_SIZE(head)][CELL_SIZE];
+
+	if (!json_is_object(res))
+		return out_bad_answer(cli, "an object");
+	for (size_t c = 0; c < ARRAY_SIZE(head); c++)
+		cell_format(&head[c], res, cell[c], sizeof(cell[c]));
+	printf("generation %s, revision %s, uptime %s\n\n", cell[0], cell[1], cell[2]);
+	table_print(json_object_get(res, "workers"), workers, ARRAY_SIZE(workers), "no workers");
+	printf("\n");
+	table_print(json_object_get(res, "ports"), ports, ARRAY_SIZE(ports), "no ports");
+	printf("\n");
+	table_print(json_object_get(res, "nodes"), nodes, ARRAY_SIZE(nodes), "no node statistics");
+	return CLI_OK;
+}
+
+static struct cli_cmd show_stats_cmd = {
+	.module = "dataplane",
+	.name = "show stats",
+	.synopsis = "[--json]",
+	.help = "worker, port and graph node counters",
+	.method = "stats",
+	.print = stats_print,
+};
+VNETCTL_COMMAND_REGISTER(show_stats_cmd);
+
+// ---- drops ----
+
+static json_int_t drops_total(const json_t *res, const json_t *reasons) {
+	const json_t *total = json_object_get(res, "total"), *r;
+	json_int_t sum = 0;
+	size_t i;
+
+	if (json_is_integer(total))
+		return json_integer_value(total);
+	json_array_foreach(reasons, i, r)
+		sum += json_integer_value(json_object_get(r, "count"));
+	return sum;
+}
+
+// Flatten the reasons into table rows: each reason, then its ports indented under it.
+static json_t *drops_rows(const json_t *reasons, bool all) {
+	json_t *rows = json_array(), *r, *ports, *n;
+	const char *port;
+	char name[CELL_SIZE];
+	size_t i;
+
+	json_array_foreach(reasons, i, r) {
+		if (!all && json_integer_value(json_object_get(r, "count")) <= 0)
+			continue;
+		json_array_append(rows, r);
+		ports = json_object_get(r, "ports");
+		json_object_foreach(ports, port, n) {
+			if (!all && json_integer_value(n) <= 0)
+				continue;
+			snprintf(name, sizeof(name), "  %s", port);
+			json_array_append_new(rows, json_pack("{s:s, s:O, s:s}", "reason", name,
+							      "count", n, "description", ""));
+		}
+	}
+	return rows;
+}
+
+static int drops_print(const struct cli *cli, const json_t *res) {
+	static const struct table_column cols[] = {
+		{ "REASON", "reason", NULL, false },
+		{ "COUNT", "count", NULL, true },
+		{ "DESCRIPTION", "description", NULL, false },
+	};
+	const json_t *reasons = json_object_get(res, "reasons");
+	bool all = cli_opt_is_set(cli, "all");
+	json_int_t total;
+	json_t *rows;
+
+	if (!json_is_array(reasons))
+		return out_bad_answer(cli, "an object with a reasons array");
+	total = drops_total(res, reasons);
+	if (total == 0 && !all) {
+		printf("no drops\n");
+		return CLI_OK;
+	}
+	rows = drops_rows(reasons, all);
+	table_print(rows, cols, ARRAY_SIZE(cols), "no drop reasons");
+	printf("total %" JSON_INTEGER_FORMAT "\n", total);
+	json_decref(rows);
+	return CLI_OK;
+}
+
+static struct cli_cmd drops_cmd = {
+	.module = "dataplane",
+	.name = "drops",
+	.synopsis = "[--all] [--json]",
+	.help = "dropped packets by reason and port",
+	.opts = (const struct cli_opt[]){
+		{ "all", NULL, "also list the reasons (and ports) that count zero" },
+		{ NULL },
+	},
+	.method = "drops",
+	.print = drops_print,
+};
+VNETCTL_COMMAND_REGISTER(drops_cmd);
+
+// ---- apply ----
+
+static int apply_params(struct cli *cli, json_t **params) {
+	const char *path = cli->args[0];
+	bool is_stdin = strcmp(path, "-") == 0;
+	json_error_t jerr;
+	json_t *doc;
+	FILE *f;
+
+	f = is_stdin ? stdin : fopen(path, "r");
+	if (f == NULL)
+		return cli_error(cli, "%s: %s", path, strerror(errno));
+	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	if (!is_stdin)
+		fclose(f);
+	if (doc == NULL) {
+		fprintf(stderr, "%s:%d:%d: %s\n", is_stdin ? "<stdin>" : path, jerr.line,
+			jerr.column, jerr.text);
+		return CLI_USAGE;
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return cli_error(cli, "%s: a rules document is a JSON object", path);
+	}
+	*params = doc;
+	return CLI_OK;
+}
+
+static int apply_print(const struct cli *cli, const json_t *res) {
+	static const struct table_column cols[] = {
+		{ "revision", "revision", NULL, false },
+		{ "generation", "generation", NULL, false },
+	};
+	char rev[CELL_SIZE], gen[CELL_SIZE];
+
+	if (!json_is_object(res))
+		return out_bad_answer(cli, "an object");
+	cell_format(&cols[0], res, rev, sizeof(rev));
+	cell_format(&cols[1], res, gen, sizeof(gen));
+	printf("applied revision %s as generation %s\n", rev, gen);
+	return CLI_OK;
+}
+
+static struct cli_cmd apply_cmd = {
+	.module = "dataplane",
+	.name = "apply",
+	.synopsis = "FILE [--json]",
+	.help = "apply a rules document (FILE '-' reads stdin)",
+	.args = (const struct cli_opt[]){
+		{ "FILE", NULL, "the rules document (docs/rules-schema.md); '-' reads standard input" },
+		{ NULL },
+	},
+	.method = "apply",
+	.params = apply_params,
+	.print = apply_print,
+};
+VNETCTL_COMMAND_REGISTER(apply_cmd);
+
+// ---- trace ----
+
+// What trace's params() tells its print().
+struct trace_req {
+	size_t frame_len; // bytes sent
+};
+
+// Decode hex digits into `buf`, ignoring an "0x" prefix, blanks and ':' '-' '.' separators.
+// Returns the length, or -EINVAL (bad digit, odd count, empty) or -EMSGSIZE.
+static int hex_decode(const char *s, uint8_t *buf, size_t size) {
+	size_t n = 0;
+	int hi = -1;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	for (; *s != '\0'; s++) {
+		int v;
+
+		if (strchr(" \t\n:-.", *s) != NULL)
+			continue;
+		if (*s >= '0' && *s <= '9')
+			v = *s - '0';
+		else if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+			v = (*s | 0x20) - 'a' + 10;
+		else
+			return -EINVAL;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n == size)
+			return -EMSGSIZE;
+		buf[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	return hi >= 0 || n == 0 ? -EINVAL : (int)n;
+}
+
+// --index N: a packet number of at most 9 digits.
+static int trace_index_check(const struct cli *cli, const char *arg) {
+	char *end;
+
+	errno = 0;
+	(void)strtoul(arg, &end, 10);
+	if (errno || end == arg || *end != '\0' || arg[0] == '-' || strlen(arg) > 9)
+		return cli_usage_error(cli, "--index: not a packet number: '%s'", arg);
+	return CLI_OK;
+}
+
+// Read packet `index` of `pcap`. Returns its length, or a negative errno once explained.
+static int trace_pcap_read(const struct cli *cli, const char *pcap, unsigned int index,
+			   uint8_t *buf, size_t size) {
+	int len = pcap_file_read_one(pcap, index, buf, size);
+
+	if (len >= 0)
+		return len;
+	if (len == -ENOENT && access(pcap, F_OK) == 0)
+		cli_error(cli, "%s: no packet %u (packets are numbered from 0)", pcap, index);
+	else if (len == -EINVAL)
+		cli_error(cli, "%s: not a pcap or pcapng file, or truncated", pcap);
+	else if (len == -EPROTONOSUPPORT)
+		cli_error(cli, "%s: link type is not Ethernet", pcap);
+	else if (len == -EMSGSIZE)
+		cli_error(cli, "%s: packet %u is longer than %d bytes", pcap, index,
+			  TRACE_MAX_FRAME);
+	else
+		cli_error(cli, "%s: %s", pcap, strerror(-len));
+	return len;
+}
+
+static int trace_params(struct cli *cli, json_t **params) {
+	static struct trace_req req;
+	const char *port = cli_opt_value(cli, "port"), *pcap = cli_opt_value(cli, "pcap");
+	const char *hex_arg = cli_opt_value(cli, "hex"), *index = cli_opt_value(cli, "index");
+	uint8_t frame[TRACE_MAX_FRAME];
+	char hex[2 * TRACE_MAX_FRAME + 1];
+	int len;
+
+	if (port == NULL)
+		return cli_usage_error(cli, "--port is required");
+	if ((pcap == NULL) == (hex_arg == NULL))
+		return cli_usage_error(cli, "give exactly one of --pcap and --hex");
+	if (index != NULL && pcap == NULL)
+		return cli_usage_error(cli, "--index goes with --pcap");
+	if (pcap != NULL) {
+		len = trace_pcap_read(cli, pcap, index ? (unsigned int)strtoul(index, NULL, 10) : 0,
+				      frame, sizeof(frame));
+		if (len < 0)
+			return CLI_USAGE;
+	} else {
+		len = hex_decode(hex_arg, frame, sizeof(frame));
+		if (len == -EMSGSIZE)
+			return cli_error(cli, "--hex: frame longer than %d bytes", TRACE_MAX_FRAME);
+		if (len < 0)
+			return cli_error(cli, "--hex: not a frame in hex (an even number of "
+					 "digits; ':' '-' '.' and blanks may separate bytes)");
+	}
+	for (int i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", frame[i]);
+	hex[2 * len] = '\0';
+	req.frame_len = (size_t)len;
+	cli->data = &req;
+	*params = json_pack("{s:s, s:s}", "port", port, "packet", hex);
+	return *params ? CLI_OK : cli_usage_error(cli, "--port: not valid UTF-8");
+}
+
+static const char *json_str(const json_t *obj, const char *key) {
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+// Where a record sends the packet: its next node, else its verdict ("tx", "drop").
+static const char *trace_record_target(const json_t *rec) {
+	const char *next = json_str(rec, "next"), *verdict = json_str(rec, "verdict");
+
+	return next ? next : verdict ? verdict : "-";
+}
+
+// "drop (spoof_ip: source IP is not one of the port's IPs)", from a record or a verdict.
+static void trace_drop_format(const json_t *obj, const char *reason_key, const char *desc_key,
+			      char *buf, size_t size) {
+	const char *reason = json_str(obj, reason_key), *desc = json_str(obj, desc_key);
+
+	snprintf(buf, size, "drop (%s%s%s)", reason ? reason : "no reason given",
+		 desc ? ": " : "", desc ? desc : "");
+}
+
+static void trace_record_print(size_t num, const json_t *rec, int w_node, int w_next) {
+	const char *node = json_str(rec, "node"), *fields = json_str(rec, "fields");
+	char drop[CELL_SIZE];
+
+	printf("%3zu  %-*s -> ", num, w_node, node ? node : "-");
+	if (fields != NULL)
+		printf("%-*s  %s\n", w_next, trace_record_target(rec), fields);
+	else
+		printf("%s\n", trace_record_target(rec));
+	if (json_str(rec, "drop_reason") != NULL) {
+		trace_drop_format(rec, "drop_reason", "drop_description", drop, sizeof(drop));
+		printf("%*s%s\n", 3 + 2 + w_node + 4 + w_next + 2, "", drop);
+	}
+}
+
+static void trace_verdict_print(const json_t *v) {
+	const char *action = json_str(v, "action");
+	char buf[CELL_SIZE];
+	const json_t *d;
+	size_t i;
+
+	if (action != NULL && strcmp(action, "tx") == 0) {
+		cell_join(json_object_get(v, "ports"), ", ", buf, sizeof(buf));
+		printf("verdict: tx%s%s\n", buf[0] == '-' ? "" : " to ", buf[0] == '-' ? "" : buf);
+	} else if (action != NULL && strcmp(action, "drop") == 0) {
+		trace_drop_format(v, "reason", "description", buf, sizeof(buf));
+		printf("verdict: %s\n", buf);
+	} else if (action != NULL && strcmp(action, "mixed") == 0) {
+		printf("verdict: mixed\n");
+		cell_join(json_object_get(v, "tx"), ", ", buf, sizeof(buf));
+		if (buf[0] != '-')
+			printf("  tx to %s\n", buf);
+		json_array_foreach(json_object_get(v, "drops"), i, d) {
+			trace_drop_format(d, "reason", "description", buf, sizeof(buf));
+			printf("  %s%s%s\n", buf, json_str(d, "port") ? " on the copy to " : "",
+			       json_str(d, "port") ? json_str(d, "port") : "");
+		}
+	} else {
+		printf("verdict: %s\n", action ? action : "-");
+	}
+}
+
+static int trace_print(const struct cli *cli, const json_t *res) {
+	const struct trace_req *req = cli->data;
+	const json_t *records = json_object_get(res, "records"), *rec;
+	char id[CELL_SIZE];
+	int w_node = 4, w_next = 4;
+	size_t i;
+
+	if (!json_is_array(records))
+		return out_bad_answer(cli, "an object with a records array");
+	json_array_foreach(records, i, rec) {
+		const char *node = json_str(rec, "node");
+		int n = node ? (int)strlen(node) : 1, t = (int)strlen(trace_record_target(rec));
+
+		w_node = n > w_node ? n : w_node;
+		w_next = t > w_next ? t : w_next;
+	}
+	cell_auto(json_object_get(res, "trace_id"), id, sizeof(id));
+	printf("trace %s: %zu-byte frame in at %s (synthetic: nothing learned or sent)\n", id,
+	       req->frame_len, cli_opt_value(cli, "port"));
+	json_array_foreach(records, i, rec)
+		trace_record_print(i + 1, rec, w_node, w_next);
+	if (json_array_size(records) == 0)
+		printf("  (no trace records)\n");
+	trace_verdict_print(json_object_get(res, "verdict"));
+	return CLI_OK;
+}
+
+static struct cli_cmd trace_cmd = {
+	.module = "dataplane",
+	.name = "trace",
+	.synopsis = "--port NAME (--pcap FILE [--index N] | --hex HEX) [--json]",
+	.help = "show the path of one frame through the graph, without sending it",
+	.opts = (const struct cli_opt[]){
+		{ "port", "NAME", "the port the frame comes in at (required)" },
+		{ "pcap", "FILE", "take the frame from a pcap or pcapng file" },
+		{ "index", "N", "with --pcap: which packet, numbered from 0 (default 0)",
+		  trace_index_check },
+		{ "hex", "HEX", "give the frame in hex (':' '-' '.' and blanks may separate bytes)" },
+		{ NULL },
+	},
+	.method = "trace",
+	.params = trace_params,
+	.print = trace_print,
+};
+VNETCTL_COMMAND_REGISTER(trace_cmd);
