@@ -5,6 +5,7 @@
 #pragma once
 
 #include <assert.h>
+#include <sys/queue.h>
 
 #include <rte_graph.h>
 #include <rte_graph_worker.h>
@@ -196,3 +197,38 @@ static inline struct rte_mbuf *dp_pkt_copy(struct dp_lcore *lc, rte_node_t node_
 	}
 	return c;
 }
+
+// Attach points: where features meet the engine's nodes, by name, so that the engine names no
+// feature's node. An engine node declares that its edge `edge` is the point `name`; until a
+// feature attaches a node there, the edge leads to DP_UNCLAIMED_NODE, which drops what arrives as
+// `unclaimed`. Attaching rewires the edge (rte_node_edge_update): a point costs an edge, not a
+// branch per packet.
+//   vnic_input  parse -> the first node of a frame from a vNIC (after parsing, before anything
+//               of a tenant)
+struct dp_attach_point {
+	const char *name;   // "vnic_input"
+	const char *node;   // the engine node whose edge it is
+	rte_edge_t edge;
+	const char *attached; // the node attached there, NULL if none
+	STAILQ_ENTRY(dp_attach_point) next;
+};
+
+#define DP_UNCLAIMED_NODE "pkt_unclaimed"
+
+// Any time before the graphs are made (a constructor). Declare an attach point.
+void dp_attach_point_register(struct dp_attach_point *ap);
+
+#define DP_ATTACH_POINT(point_name, node_name, edge_id)                                            \
+	static struct dp_attach_point attach_point_##edge_id = {                                   \
+		.name = point_name,                                                                \
+		.node = node_name,                                                                 \
+		.edge = (edge_id),                                                                 \
+	};                                                                                         \
+	RTE_INIT(attach_point_init_##edge_id) {                                                    \
+		dp_attach_point_register(&attach_point_##edge_id);                                \
+	}
+
+// Control thread, at feature start-up (before the graphs are made). Attach `node_name` at
+// `point`. Returns 0, -ENOENT (no such point or node), -EBUSY (another node is attached there)
+// or -EINVAL.
+int dp_node_attach(const char *point, const char *node_name);

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // One LOG() macro over rte_log. Each module defines DP_LOG_TYPE before including this header to
-// log under its own type (dp_logtype_<module>); messages are lowercase and key=value friendly.
-// Never used on the fast path: a rare event there bumps a counter instead.
+// log under its own type: the engine's are here (dataplane/log.c), a feature registers its own
+// with RTE_LOG_REGISTER(<feature>_logtype, vnet.<feature>, INFO). Messages are lowercase and
+// key=value friendly. Never used on the fast path: a rare event there bumps a counter instead.
 #pragma once
 
 #include <rte_log.h>
 
 extern int dp_logtype_dataplane;
-extern int dp_logtype_vswitch;
 extern int dp_logtype_rules;
 
 #ifndef DP_LOG_TYPE

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // parse: check every header and fill the layer offsets in pkt_meta (pkt_parse, parse.c). Comes
-// after port_rx; leads to port_security, or to pkt_drop with the parse drop reason.
+// after port_rx; leads to the node attached at `vnic_input` (graph.h), or to pkt_drop with the
+// parse drop reason.
 
 #include <stdio.h>
 
@@ -66,5 +67,6 @@ static void parse_trace_format(const struct trace_record *r, char *buf, size_t s
 			 (r->pkt_flags & PKT_F_IP_LATER_FRAG) ? " frag=later" : " frag=first");
 }
 
-DP_NODE_DEFINE(parse, parse_decide, PARSE__COUNT, [PARSE_NEXT] = "port_security");
+DP_NODE_DEFINE(parse, parse_decide, PARSE__COUNT, [PARSE_NEXT] = DP_UNCLAIMED_NODE);
+DP_ATTACH_POINT("vnic_input", "parse", PARSE_NEXT)
 TRACE_FORMATTER(parse, parse_trace_format);

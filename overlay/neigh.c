@@ -13,7 +13,7 @@
 #include <rte_arp.h>
 #include <rte_hash_crc.h>
 
-#define DP_LOG_TYPE dp_logtype_dataplane
+#define DP_LOG_TYPE overlay_logtype
 #include "dataplane/config.h"
 #include "dataplane/log.h"
 #include "dataplane/port.h"

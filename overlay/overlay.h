@@ -43,6 +43,9 @@ struct underlay {
 	} static_neigh[OVERLAY_STATIC_NEIGH_MAX];
 };
 
+// The overlay logs under "vnet.overlay" (registered in overlay_ctl.c).
+extern int overlay_logtype;
+
 extern struct underlay underlay;
 
 struct overlay_vtep {

@@ -13,6 +13,8 @@
 #include "dataplane/worker.h"
 #include "overlay/overlay.h"
 
+RTE_LOG_REGISTER(overlay_logtype, vnet.overlay, INFO);
+
 struct overlay_counters *overlay_counters[DP_WORKERS_MAX];
 
 static struct overlay_counter counter_sum(bool vtep, uint16_t idx) {

@@ -8,20 +8,26 @@ import sys
 from pathlib import Path
 
 top = Path(__file__).resolve().parent.parent
-src = (top / "dataplane" / "drop.h").read_text()
-body = src[src.index("#define DP_DROP_REASONS"):src.index("enum dp_drop_reason")]
+# The folders and their order come from `drop_folders` in the top-level meson.build.
+folders = re.findall(r"'(\w+)'", re.search(r"drop_folders = \[(.*?)\]",
+                                            (top / "meson.build").read_text()).group(1))
+bodies = []
+for f in folders:
+    src = (top / f / f"{'dp' if f == 'dataplane' else f}_drops.h").read_text()
+    bodies.append((f, src[src.index("_DROP_REASONS(X)"):]))
 lines = ["# Drop reasons", "",
          "Every packet vnetd drops carries exactly one of these reasons. They are counted per input",
          "port (`vnetctl drops`, `vnetctl drops --json`), named in traces (`vnetctl trace`), and",
-         "generated from the one list in `dataplane/drop.h` (this file is written by",
-         "`scripts/gen_drop_doc.py`; a unit test fails when it is out of date).", "",
+         "generated from the lists of every folder (`dataplane/dp_drops.h`,",
+         "`<feature>/<feature>_drops.h`, composed by the build: `dataplane/drop.h`); this file is",
+         "written by `scripts/gen_drop_doc.py`, and a unit test fails when it is out of date.", "",
          "| reason | module | meaning |", "| --- | --- | --- |"]
-module = ""
-for m in re.finditer(r'/\*\s*(\w+)\s*\*/|X\((\w+),\s*"((?:[^"\\]|\\.)*)"\)', body):
-    if m.group(1):
-        module = m.group(1)
-    elif m.group(2) != "NONE":
-        lines.append(f"| `{m.group(2).lower()}` | {module} | {m.group(3)} |")
+for module, body in bodies:
+    for m in re.finditer(r'/\*\s*(\w+)\s*\*/|X\((\w+),\s*"((?:[^"\\]|\\.)*)"\)', body):
+        if m.group(1):
+            module = m.group(1)
+        elif m.group(2) != "NONE":
+            lines.append(f"| `{m.group(2).lower()}` | {module} | {m.group(3)} |")
 text = "\n".join(lines) + "\n"
 out = top / "docs" / "drop-reasons.md"
 if "--check" in sys.argv:

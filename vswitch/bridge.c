@@ -11,7 +11,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 
-#define DP_LOG_TYPE dp_logtype_vswitch
+#define DP_LOG_TYPE vswitch_logtype
 #include "dataplane/log.h"
 #include "dataplane/rules.h"
 #include "vswitch/bridge.h"

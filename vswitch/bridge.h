@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+// vswitch logs under "vnet.vswitch" (registered in vswitch_ctl.c).
+extern int vswitch_logtype;
+
 #include <rte_ether.h>
 #include <jansson.h>
 #include <rte_hash.h>

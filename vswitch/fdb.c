@@ -8,7 +8,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
-#define DP_LOG_TYPE dp_logtype_vswitch
+#define DP_LOG_TYPE vswitch_logtype
 #include "dataplane/log.h"
 #include "dataplane/worker.h"
 #include "vswitch/fdb.h"

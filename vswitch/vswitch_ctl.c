@@ -8,14 +8,17 @@
 
 #include <jansson.h>
 
-#define DP_LOG_TYPE dp_logtype_vswitch
+#define DP_LOG_TYPE vswitch_logtype
 #include "dataplane/ctl.h"
+#include "dataplane/graph.h"
 #include "dataplane/log.h"
 #include "dataplane/stats.h"
 #include "dataplane/worker.h"
 #include "vswitch/bridge.h"
 #include "vswitch/fdb.h"
 #include "vswitch/vswitch.h"
+
+RTE_LOG_REGISTER(vswitch_logtype, vnet.vswitch, INFO);
 
 uint16_t vswitch_learn_event;
 
@@ -160,6 +163,10 @@ static void method_show_macs(struct ctl_call *call) {
 static int vswitch_init(void) {
 	int ret = fdb_init();
 
+	if (ret < 0)
+		return ret;
+	// Frames from vNICs enter their network through port security.
+	ret = dp_node_attach("vnic_input", "port_security");
 	if (ret < 0)
 		return ret;
 	vswitch_learn_event = dp_event_handler_register("vswitch.learn", on_learn);

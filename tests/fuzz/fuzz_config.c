@@ -16,10 +16,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int dp_logtype_dataplane;
-int dp_logtype_vswitch;
-int dp_logtype_rules;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	static int fd = -1;
 	struct vnetd_config vc;

@@ -51,7 +51,7 @@ for t in "${targets[@]}"; do
 	cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
 	log=$work/$t.log
 	rc=0
-	(cd "$work" && "$OLDPWD/build-fuzz/tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 \
+	(cd "$work" && "$OLDPWD/build-fuzz/tests/fuzz/$t" -max_total_time="$seconds" -timeout=30 \
 		-rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" \
 		-dict="$OLDPWD/tests/fuzz/vnet.dict" "$corpus") >"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

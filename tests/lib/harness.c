@@ -22,9 +22,6 @@
 #include "dataplane/trace.h"
 #include "tests/lib/harness.h"
 
-int dp_logtype_dataplane;
-int dp_logtype_vswitch;
-int dp_logtype_rules;
 
 // EAL's runtime directory of this test process: removed at exit, with what is in it.
 static char runtime_dir[512];
