@@ -24,8 +24,8 @@ int dp_node_attach(const char *point, const char *node_name) {
 	STAILQ_FOREACH(ap, &points, next)
 		if (strcmp(ap->name, point) == 0)
 			break;
-	if (ap == NULL) {
-		LOG(ERR, "attach point=%s node=%s: no such attach point", point, node_name);
+	if (ap == NULL) { // the feature that declares it is not built in: the caller decides
+		LOG(INFO, "attach point=%s node=%s: no such attach point", point, node_name);
 		return -ENOENT;
 	}
 	if (ap->attached != NULL) {

@@ -198,13 +198,20 @@ static inline struct rte_mbuf *dp_pkt_copy(struct dp_lcore *lc, rte_node_t node_
 	return c;
 }
 
-// Attach points: where features meet the engine's nodes, by name, so that the engine names no
-// feature's node. An engine node declares that its edge `edge` is the point `name`; until a
-// feature attaches a node there, the edge leads to DP_UNCLAIMED_NODE, which drops what arrives as
-// `unclaimed`. Attaching rewires the edge (rte_node_edge_update): a point costs an edge, not a
-// branch per packet.
-//   vnic_input  parse -> the first node of a frame from a vNIC (after parsing, before anything
-//               of a tenant)
+// Attach points: where features meet the engine's nodes and each other's, by name, so that the
+// engine names no feature's node and no feature names another's. A node declares that its edge
+// `edge` is the point `name`; until a feature attaches a node there, the edge leads to
+// DP_UNCLAIMED_NODE, which drops what arrives as `unclaimed`. Attaching rewires the edge
+// (rte_node_edge_update) before the graphs are made: a point costs an edge, not a branch per
+// packet. The points:
+//   vnic_input       parse (engine) -> the first node of a frame from a vNIC, after parsing and
+//                    before anything of a tenant (vswitch: port_security)
+//   tunnel_output    l2_lookup (vswitch) -> what carries a frame to a MAC behind another host
+//                    (overlay: vxlan_encap)
+//   tunnel_flood     l2_flood (vswitch) -> head-end replication to the network's other hosts
+//                    (overlay: vxlan_flood)
+//   tunnel_l2_input  vxlan_decap (overlay) -> where a decapsulated frame enters its network
+//                    (vswitch: tunnel_input)
 struct dp_attach_point {
 	const char *name;   // "vnic_input"
 	const char *node;   // the engine node whose edge it is

@@ -9,6 +9,7 @@
 #include <rte_malloc.h>
 
 #include "dataplane/ctl.h"
+#include "dataplane/graph.h"
 #include "dataplane/stats.h"
 #include "dataplane/worker.h"
 #include "overlay/overlay.h"
@@ -88,6 +89,13 @@ static int overlay_init(void) {
 		if (overlay_counters[w] == NULL)
 			return -ENOMEM;
 	}
+	// The overlay carries networks between hosts: frames to remote MACs and flood copies for
+	// the flood VTEPs leave through it.
+	ret = dp_node_attach("tunnel_output", "vxlan_encap");
+	if (ret == 0)
+		ret = dp_node_attach("tunnel_flood", "vxlan_flood");
+	if (ret < 0)
+		return ret;
 	ret = neigh_init();
 	if (ret < 0)
 		return ret;

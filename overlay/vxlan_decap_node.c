@@ -3,7 +3,7 @@
 // reserved bit, a VNI of this host's networks, and an outer source that the rules know for that
 // VNI; then strips the outer headers, parses the inner frame and hands it to its network. After
 // underlay_input (outer headers parsed and checked: IPv4 to our VTEP, UDP to our port); leads
-// to tunnel_input (vswitch).
+// to the attach point `tunnel_l2_input` (vswitch's tunnel_input).
 
 #include <arpa/inet.h>
 
@@ -130,4 +130,7 @@ static void vxlan_decap_format(const struct trace_record *r, char *buf, size_t s
 TRACE_FORMATTER(vxlan_decap, vxlan_decap_format)
 
 DP_NODE_DEFINE_BURST(vxlan_decap, struct vxlan_decap_run, vxlan_decap_run_init, NULL,
-		     vxlan_decap_burst_decide, VXLAN_DECAP__COUNT, [VXLAN_DECAP_L2] = "tunnel_input");
+		     vxlan_decap_burst_decide, VXLAN_DECAP__COUNT,
+		     [VXLAN_DECAP_L2] = DP_UNCLAIMED_NODE);
+// A decapsulated frame enters its network through whatever the L2 feature attaches here.
+DP_ATTACH_POINT("tunnel_l2_input", "vxlan_decap", VXLAN_DECAP_L2)

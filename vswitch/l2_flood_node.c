@@ -2,7 +2,7 @@
 // l2_flood: broadcast, multicast and unknown unicast go to every other port of the frame's
 // network, and to no port of any other network; a frame from a local port also goes once to
 // vxlan_flood, which replicates it to the network's flood VTEPs (a frame from a VTEP never goes
-// back to one: split horizon). Each extra copy is a new mbuf from the packet pool
+// back to one: split horizon) through the attach point `tunnel_flood`. Each extra copy is a new mbuf from the packet pool
 // (rte_pktmbuf_copy) with a copy of the metadata; the original takes the last target. A burst
 // node, because one packet in makes several out. After l2_lookup; leads to port_tx, vxlan_flood.
 
@@ -90,7 +90,8 @@ static struct rte_node_register l2_flood_node = {
 	.next_nodes = {
 		[L2_FLOOD_DROP] = DP_DROP_NODE,
 		[L2_FLOOD_OUTPUT] = "port_tx",
-		[L2_FLOOD_VTEPS] = "vxlan_flood",
+		[L2_FLOOD_VTEPS] = DP_UNCLAIMED_NODE, // attach point "tunnel_flood"
 	},
 };
 RTE_NODE_REGISTER(l2_flood_node);
+DP_ATTACH_POINT("tunnel_flood", "l2_flood", L2_FLOOD_VTEPS)

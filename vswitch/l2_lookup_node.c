@@ -3,7 +3,7 @@
 // learned table) and choose where the frame goes inside its network: the port behind a static or
 // learned MAC, the VTEP behind a remote MAC (vxlan_encap), or flooding for broadcast, multicast
 // and unknown unicast. After port_security (local frames) or tunnel_input (decapsulated frames);
-// leads to port_tx, vxlan_encap or l2_flood.
+// leads to port_tx, l2_flood or the attach point `tunnel_output` (the overlay's vxlan_encap).
 //
 // A burst node (DP_NODE_DEFINE_BURST): the MAC tables are looked up for a chunk at once
 // (rte_hash_lookup_bulk_data, in l2_lookup_prepare), which lets rte_hash prefetch buckets and
@@ -347,4 +347,6 @@ DP_NODE_DEFINE_BURST_EXT(l2_lookup, struct l2_lookup_run, l2_lookup_run_init, l2
 			 l2_lookup_burst_decide, l2_lookup_init, l2_lookup_fini, L2_LOOKUP__COUNT,
 			 [L2_LOOKUP_OUTPUT] = "port_tx",
 			 [L2_LOOKUP_FLOOD] = "l2_flood",
-			 [L2_LOOKUP_REMOTE] = "vxlan_encap");
+			 [L2_LOOKUP_REMOTE] = DP_UNCLAIMED_NODE);
+// A frame for a MAC behind a VTEP leaves through whatever carries the network between hosts.
+DP_ATTACH_POINT("tunnel_output", "l2_lookup", L2_LOOKUP_REMOTE)

@@ -165,9 +165,13 @@ static int vswitch_init(void) {
 
 	if (ret < 0)
 		return ret;
-	// Frames from vNICs enter their network through port security.
+	// Frames from vNICs enter their network through port security; decapsulated frames (when
+	// an overlay is built in: the point may not exist) through tunnel_input.
 	ret = dp_node_attach("vnic_input", "port_security");
 	if (ret < 0)
+		return ret;
+	ret = dp_node_attach("tunnel_l2_input", "tunnel_input");
+	if (ret < 0 && ret != -ENOENT)
 		return ret;
 	vswitch_learn_event = dp_event_handler_register("vswitch.learn", on_learn);
 	dp_periodic_register("vswitch.age", on_age, 1000);
