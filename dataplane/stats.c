@@ -59,27 +59,8 @@ static uint64_t relaxed(const uint64_t *p) {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-// Sum of one port's counters over every worker.
-static struct dp_port_counters port_counters(uint16_t port_id) {
-	struct dp_port_counters sum = {0};
-
-	for (unsigned int w = 0; w < dp_workers_count(); w++) {
-		const struct dp_port_counters *c = &dp_worker_get(w)->counters.port[port_id];
-		sum.rx_pkts += relaxed(&c->rx_pkts);
-		sum.rx_bytes += relaxed(&c->rx_bytes);
-		sum.tx_pkts += relaxed(&c->tx_pkts);
-		sum.tx_bytes += relaxed(&c->tx_bytes);
-		sum.drops += relaxed(&c->drops);
-		sum.consumed += relaxed(&c->consumed);
-		sum.injected += relaxed(&c->injected);
-		sum.copies += relaxed(&c->copies);
-		sum.sent += relaxed(&c->sent);
-	}
-	return sum;
-}
-
 static json_t *port_json(const struct dp_config *cfg, const struct dp_port *p) {
-	struct dp_port_counters c = port_counters(p->port_id);
+	struct dp_port_counters c = dp_port_counters_sum(p->port_id);
 	struct rte_eth_link link = {0};
 	json_t *o;
 

@@ -25,6 +25,7 @@
 #include "dataplane/port.h"
 #include "dataplane/rules.h"
 #include "dataplane/stats.h"
+#include "dataplane/telemetry.h"
 #include "dataplane/trace.h"
 #include "dataplane/vnetd_config.h"
 #include "dataplane/worker.h"
@@ -135,7 +136,10 @@ static int start(struct vnetd_config *vc) {
 		fprintf(stderr, "vnetd: rules: %s\n", err);
 		return ret;
 	}
-	return dp_workers_start();
+	ret = dp_workers_start();
+	if (ret == 0)
+		dp_telemetry_start(); // workers and the first snapshot exist: counters can be read
+	return ret;
 }
 
 // The control thread's loop. No step waits on another: the socket is served without blocking on
@@ -230,6 +234,8 @@ int main(int argc, char **argv) {
 	ret = start(&vc);
 	if (ret == 0)
 		serve();
+	// Telemetry first: its thread reads the workers' counters and the snapshot freed below.
+	dp_telemetry_stop();
 	dp_workers_stop();
 	ctl_close();
 	dp_config_free(dp_config_publish_none());

@@ -47,6 +47,41 @@ struct dp_lcore *dp_worker_get(unsigned int w) {
 	return w < wparams.n_workers ? workers[w] : NULL;
 }
 
+static uint64_t relaxed(const uint64_t *p) {
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+struct dp_port_counters dp_port_counters_sum(uint16_t port_id) {
+	struct dp_port_counters sum = {0};
+
+	for (unsigned int w = 0; w < wparams.n_workers && port_id < RTE_MAX_ETHPORTS; w++) {
+		const struct dp_port_counters *c;
+
+		if (workers[w] == NULL)
+			continue;
+		c = &workers[w]->counters.port[port_id];
+		sum.rx_pkts += relaxed(&c->rx_pkts);
+		sum.rx_bytes += relaxed(&c->rx_bytes);
+		sum.tx_pkts += relaxed(&c->tx_pkts);
+		sum.tx_bytes += relaxed(&c->tx_bytes);
+		sum.drops += relaxed(&c->drops);
+		sum.consumed += relaxed(&c->consumed);
+		sum.injected += relaxed(&c->injected);
+		sum.copies += relaxed(&c->copies);
+		sum.sent += relaxed(&c->sent);
+	}
+	return sum;
+}
+
+uint64_t dp_drops_sum(uint16_t port_id, unsigned int reason) {
+	uint64_t n = 0;
+
+	for (unsigned int w = 0; w < wparams.n_workers && port_id < RTE_MAX_ETHPORTS; w++)
+		if (workers[w] != NULL && reason < DROP__COUNT)
+			n += relaxed(&workers[w]->counters.drops[port_id][reason]);
+	return n;
+}
+
 void dp_port_counters_reset(uint16_t port_id) {
 	if (port_id >= RTE_MAX_ETHPORTS)
 		return;

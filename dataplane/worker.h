@@ -40,6 +40,12 @@ unsigned int dp_workers_count(void);
 // Control thread. The state of worker `w` (for counters, rings), or NULL.
 struct dp_lcore *dp_worker_get(unsigned int w);
 
+// Any thread. One port's counters summed over every worker (relaxed loads), by DPDK port id.
+struct dp_port_counters dp_port_counters_sum(uint16_t port_id);
+
+// Any thread. Drops of `reason` counted on input port `port_id`, summed over every worker.
+uint64_t dp_drops_sum(uint16_t port_id, unsigned int reason);
+
 // Control thread. Zero every worker's counters of DPDK port `port_id` (traffic and drops), for a
 // port that no published snapshot uses: a new port that reuses the id of a removed one starts at
 // zero. No worker writes them then (the removal's grace period has passed), so plain stores do.

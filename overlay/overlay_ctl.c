@@ -11,6 +11,7 @@
 #include "dataplane/ctl.h"
 #include "dataplane/graph.h"
 #include "dataplane/stats.h"
+#include "dataplane/telemetry.h"
 #include "dataplane/worker.h"
 #include "overlay/overlay.h"
 
@@ -62,6 +63,41 @@ static json_t *vteps_json(const struct overlay_cfg *oc, json_t *neighs) {
 	return list;
 }
 
+// Telemetry thread. /vnet/vteps: each remote VTEP's VXLAN counters, keyed vtep_A_B_C_D (telemetry
+// keys allow no dots; RTE_TEL_MAX_DICT_ENTRIES of them at most); /vnet/vteps,A.B.C.D: that one.
+static int tel_vteps(const struct dp_config *cfg, const char *params, struct rte_tel_data *d) {
+	const struct overlay_cfg *oc = overlay_cfg_get(cfg);
+
+	rte_tel_data_start_dict(d);
+	for (uint16_t i = 0; oc != NULL && i < oc->n_vteps; i++) {
+		const struct overlay_vtep *t = &oc->vtep_list[i];
+		struct overlay_counter c = counter_sum(true, t->idx);
+		struct rte_tel_data *v;
+		char ip[INET_ADDRSTRLEN], key[32];
+
+		inet_ntop(AF_INET, &t->ip, ip, sizeof(ip));
+		if (params != NULL && *params != '\0' && strcmp(params, ip) != 0)
+			continue;
+		v = rte_tel_data_alloc();
+		if (v == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(v);
+		rte_tel_data_add_dict_string(v, "vtep", ip);
+		rte_tel_data_add_dict_u64(v, "rx_pkts", c.rx_pkts);
+		rte_tel_data_add_dict_u64(v, "rx_bytes", c.rx_bytes);
+		rte_tel_data_add_dict_u64(v, "tx_pkts", c.tx_pkts);
+		rte_tel_data_add_dict_u64(v, "tx_bytes", c.tx_bytes);
+		snprintf(key, sizeof(key), "vtep_%s", ip);
+		for (char *k = key; *k != '\0'; k++)
+			*k = *k == '.' ? '_' : *k;
+		if (rte_tel_data_add_dict_container(d, key, v, 0) < 0) {
+			rte_tel_data_free(v);
+			break; // the dictionary is full
+		}
+	}
+	return 0;
+}
+
 static void method_show_vteps(struct ctl_call *call) {
 	const struct overlay_cfg *oc = overlay_cfg_get(dp_config_current());
 	json_t *vnis = json_array(), *neighs = neigh_json();
@@ -103,6 +139,10 @@ static int overlay_init(void) {
 	if (ret < 0)
 		return ret;
 	dp_periodic_register("overlay.neigh", neigh_periodic, 250);
+	ret = dp_telemetry_register("vteps", tel_vteps,
+				    "VXLAN counters of each remote VTEP (or one: /vnet/vteps,A.B.C.D)");
+	if (ret < 0)
+		return ret;
 	ctl_method_register("show.vteps", "remote VTEPs, VNIs, their counters; underlay neighbours",
 			    method_show_vteps);
 	return 0;

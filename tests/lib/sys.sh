@@ -259,7 +259,7 @@ vnetd_start() {
 			log "vnetd $name: af_packet fanout group id collision (attempt $attempt); again"
 			continue
 		fi
-		grep -Eq 'No free .*hugepages|Cannot get hugepage|Cannot init memory|Not enough memory' "${SYS_VNETD_LOG[$name]}" || break
+		grep -Eq 'No free 2048 kB hugepages|Cannot get hugepage|Cannot init memory|Not enough memory' "${SYS_VNETD_LOG[$name]}" || break
 		log "vnetd $name: EAL found no free hugepages (attempt $attempt); reserving more"
 		ensure_hugepages 128
 	done
