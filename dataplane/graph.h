@@ -183,8 +183,6 @@ static inline struct rte_mbuf *dp_pkt_copy(struct dp_lcore *lc, rte_node_t node_
 	if (likely(c != NULL)) {
 		*pkt_meta(c) = *meta;
 		pkt_meta(c)->flags |= PKT_F_FLOODED;
-		pkt_meta(c)->n_flood = 0;
-		pkt_meta(c)->trace_n_aux = 0;
 	} else if (unlikely(meta->flags & PKT_F_TRACED)) {
 		trace_add_lost(lc, m, node_id, reason);
 	}

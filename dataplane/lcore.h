@@ -35,6 +35,9 @@ struct dp_port_counters {
 // port_rx: RTE_GRAPH_BURST_SIZE, plus PORT_RX_PER_PORT per system port) plus this many.
 #define DP_COPIES_PER_WALK 4096
 
+// Bytes of a node's own data in a trace record (trace.h).
+#define TRACE_DATA_MAX 48
+
 struct dp_counters {
 	struct dp_port_counters port[RTE_MAX_ETHPORTS];
 	uint64_t drops[RTE_MAX_ETHPORTS][DROP__COUNT]; // [input port][reason]
@@ -55,6 +58,12 @@ struct dp_lcore {
 	uint64_t now_tsc;                 // rte_rdtsc() at the start of the current walk
 	uint32_t now_sec;                 // seconds since start, at the start of the current walk
 	uint32_t copies_walk;             // flood copies made in the current walk (dp_pkt_copy)
+	uint64_t cfg_generation;          // cfg->generation, for trace records
+	struct {                          // what a node noted for the packet it decides (trace.h)
+		uint8_t size;
+		uint16_t n_copies;
+		uint8_t data[TRACE_DATA_MAX] __rte_aligned(8);
+	} trace_note;
 	struct dp_counters counters;
 } __rte_cache_aligned;
 

@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "dataplane/graph.h"
 #include "dataplane/parse.h"
 #include "dataplane/trace.h"
@@ -30,16 +32,19 @@ static const char *const parse_l4_names[] = {
 	[PKT_L4_ICMP6] = "icmp6",
 };
 
-// Data path. Trace values: aux[0] = l3 | l4 << 8 | l4_proto << 16 | vlan_tci << 32,
-// aux[1] = l3_off | l4_off << 16 | l3_len << 32.
+// What parse records for a traced packet.
+struct parse_trace {
+	uint8_t l3, l4, l4_proto;
+	uint16_t vlan_tci, l3_off, l4_off, l3_len;
+};
+
 static rte_edge_t parse_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 	enum dp_drop_reason reason = pkt_parse(m);
 	const struct pkt_meta *meta = pkt_meta(m);
+	struct parse_trace t = {meta->l3,	meta->l4,     meta->l4_proto, meta->vlan_tci,
+				meta->l3_off, meta->l4_off, meta->l3_len};
 
-	pkt_trace_note(m,
-		       meta->l3 | (uint64_t)meta->l4 << 8 | (uint64_t)meta->l4_proto << 16 |
-			       (uint64_t)meta->vlan_tci << 32,
-		       meta->l3_off | (uint64_t)meta->l4_off << 16 | (uint64_t)meta->l3_len << 32);
+	TRACE_NOTE(lc, m, t);
 	if (unlikely(reason != DROP_NONE))
 		return dp_drop(m, reason);
 	return PARSE_NEXT;
@@ -49,24 +54,45 @@ static const char *parse_name(const char *const *names, size_t n_names, uint64_t
 	return i < n_names ? names[i] : "?";
 }
 
-// Control thread. "l3=ip4 l4=tcp proto=6 l3_off=14 l4_off=34 l3_len=60 [vlan=N] [frag]".
+static const char *parse_frag(const struct trace_record *r) {
+	if (!(r->pkt_flags & PKT_F_IP_FRAG))
+		return NULL;
+	return (r->pkt_flags & PKT_F_IP_LATER_FRAG) ? "later" : "first";
+}
+
+// Control thread. "l3=ip4 l4=tcp proto=6 l3_off=14 l4_off=34 l3_len=60 [vlan=N] [frag=...]".
 static void parse_trace_format(const struct trace_record *r, char *buf, size_t size) {
-	uint64_t a = r->aux[0], b = r->aux[1];
+	const struct parse_trace *t = TRACE_DATA(r, struct parse_trace);
 	int n;
 
+	if (t == NULL)
+		return;
 	n = snprintf(buf, size, "l3=%s l4=%s proto=%u l3_off=%u l4_off=%u l3_len=%u",
-		     parse_name(parse_l3_names, RTE_DIM(parse_l3_names), a & 0xff),
-		     parse_name(parse_l4_names, RTE_DIM(parse_l4_names), (a >> 8) & 0xff),
-		     (unsigned int)((a >> 16) & 0xff), (unsigned int)(b & 0xffff),
-		     (unsigned int)((b >> 16) & 0xffff), (unsigned int)((b >> 32) & 0xffff));
+		     parse_name(parse_l3_names, RTE_DIM(parse_l3_names), t->l3),
+		     parse_name(parse_l4_names, RTE_DIM(parse_l4_names), t->l4), t->l4_proto,
+		     t->l3_off, t->l4_off, t->l3_len);
 	if (n > 0 && (size_t)n < size && (r->pkt_flags & PKT_F_VLAN))
-		n += snprintf(buf + n, size - (size_t)n, " vlan=%u",
-			      (unsigned int)((a >> 32) & 0xffff));
-	if (n > 0 && (size_t)n < size && (r->pkt_flags & PKT_F_IP_FRAG))
-		snprintf(buf + n, size - (size_t)n, "%s",
-			 (r->pkt_flags & PKT_F_IP_LATER_FRAG) ? " frag=later" : " frag=first");
+		n += snprintf(buf + n, size - (size_t)n, " vlan=%u", t->vlan_tci);
+	if (n > 0 && (size_t)n < size && parse_frag(r) != NULL)
+		snprintf(buf + n, size - (size_t)n, " frag=%s", parse_frag(r));
+}
+
+static json_t *parse_trace_fields(const struct trace_record *r) {
+	const struct parse_trace *t = TRACE_DATA(r, struct parse_trace);
+	json_t *o;
+
+	if (t == NULL)
+		return NULL;
+	o = json_pack("{sssssisisisi}", "l3", parse_name(parse_l3_names, RTE_DIM(parse_l3_names), t->l3),
+		      "l4", parse_name(parse_l4_names, RTE_DIM(parse_l4_names), t->l4), "proto",
+		      t->l4_proto, "l3_off", t->l3_off, "l4_off", t->l4_off, "l3_len", t->l3_len);
+	if (r->pkt_flags & PKT_F_VLAN)
+		json_object_set_new(o, "vlan", json_integer(t->vlan_tci));
+	if (parse_frag(r) != NULL)
+		json_object_set_new(o, "frag", json_string(parse_frag(r)));
+	return o;
 }
 
 DP_NODE_DEFINE(parse, parse_decide, PARSE__COUNT, [PARSE_NEXT] = DP_UNCLAIMED_NODE);
 DP_ATTACH_POINT("vnic_input", "parse", PARSE_NEXT)
-TRACE_FORMATTER(parse, parse_trace_format);
+TRACE_FORMATTER(parse, parse_trace_format, parse_trace_fields);

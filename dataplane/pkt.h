@@ -4,6 +4,7 @@
 // parse fills the layer offsets, later nodes read and extend it.
 #pragma once
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -49,14 +50,21 @@ struct pkt_meta {
 	uint16_t l4_off;       // bytes from the frame start to the L4 header, 0 if none
 	uint16_t l3_len;       // bytes of L3 packet (IPv4 total length / IPv6 40 + payload length)
 	uint8_t l4_proto;      // IP protocol of the L4 header (after IPv6 extension headers)
-	uint8_t trace_n_aux;   // number of valid trace_aux entries for the current node
+	uint8_t reserved0;
 	uint16_t vlan_tci;     // host order, valid with PKT_F_VLAN
-	uint16_t n_flood;      // l2_flood: copies made (for trace accounting)
-	uint32_t trace_id;     // which trace this packet belongs to (valid with PKT_F_TRACED)
 	uint32_t vni;          // the network's VXLAN id (set with bd_id, or from the VXLAN header)
 	rte_be32_t vtep;       // remote VTEP: destination to encapsulate to, or source decapsulated from
-	uint64_t trace_aux[2]; // node-specific trace values, reset by the shared loop after each record
+	uint32_t trace_id;     // which trace this packet belongs to (valid with PKT_F_TRACED)
+	// Routing and conntrack (0 until they set them).
+	uint16_t vrf_id;       // router (VRF) index in the snapshot
+	uint16_t tenant_id;    // the tenant's numeric id in the snapshot (conntrack zone)
+	uint32_t ct_id;        // conntrack entry handle
+	uint32_t rule_id;      // matched security-group rule
 };
+
+// The metadata is read by every node: it stays within one cache line, with room to grow. What
+// only traces need (a node's record, copies made) is not here: see trace.h.
+static_assert(sizeof(struct pkt_meta) <= 48, "struct pkt_meta grew past 48 bytes");
 
 // Any thread. The metadata of `m`.
 static inline struct pkt_meta *pkt_meta(struct rte_mbuf *m) {
@@ -70,16 +78,6 @@ static inline void pkt_meta_reset(struct pkt_meta *meta, uint16_t in_port) {
 		.out_port = PKT_PORT_NONE,
 		.bd_id = PKT_BD_NONE,
 	};
-}
-
-// Data path. Record two node-specific values in the trace record of a traced packet.
-static inline void pkt_trace_note(struct rte_mbuf *m, uint64_t a, uint64_t b) {
-	struct pkt_meta *meta = pkt_meta(m);
-	if (unlikely(meta->flags & PKT_F_TRACED)) {
-		meta->trace_aux[0] = a;
-		meta->trace_aux[1] = b;
-		meta->trace_n_aux = 2;
-	}
 }
 
 // Size of the private area every vnetd mempool reserves (a multiple of RTE_MBUF_PRIV_ALIGN).

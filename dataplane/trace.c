@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -11,23 +12,27 @@
 #include "dataplane/config.h"
 #include "dataplane/trace.h"
 
-#define TRACE_FORMATTERS_MAX 64
-
-static struct {
+// Registered formatters, by node name: a list as long as what registers.
+struct formatter_entry {
 	const char *node;
-	trace_format_fn fn;
-} formatters[TRACE_FORMATTERS_MAX];
-static int n_formatters;
+	const struct trace_formatter *fmt;
+	struct formatter_entry *next;
+};
+static struct formatter_entry *formatters;
 
-void trace_formatter_register(const char *node_name, trace_format_fn fn) {
-	if (n_formatters < TRACE_FORMATTERS_MAX)
-		formatters[n_formatters++] = (typeof(formatters[0])){node_name, fn};
+void trace_formatter_register(const char *node_name, const struct trace_formatter *fmt) {
+	struct formatter_entry *e = malloc(sizeof(*e));
+
+	if (e == NULL)
+		rte_panic("trace_formatter_register %s: out of memory\n", node_name);
+	*e = (struct formatter_entry){node_name, fmt, formatters};
+	formatters = e;
 }
 
-static trace_format_fn formatter_lookup(const char *node) {
-	for (int i = 0; i < n_formatters; i++)
-		if (strcmp(formatters[i].node, node) == 0)
-			return formatters[i].fn;
+static const struct trace_formatter *formatter_lookup(const char *node) {
+	for (const struct formatter_entry *e = formatters; e != NULL; e = e->next)
+		if (strcmp(e->node, node) == 0)
+			return e->fmt;
 	return NULL;
 }
 
@@ -47,17 +52,22 @@ json_t *trace_record_to_json(const struct trace_record *r) {
 	const struct dp_config *cfg = dp_config_current();
 	const char *node = rte_node_id_to_name(r->node_id);
 	char fields[256] = "", b1[16], b2[16], *next = NULL;
-	trace_format_fn fmt;
+	const struct trace_formatter *fmt;
+	json_t *data = NULL;
 	const char *verdict;
 	json_t *o;
 
 	node = node ? node : "?";
 	fmt = formatter_lookup(node);
-	if (fmt != NULL && r->n_aux > 0)
-		fmt(r, fields, sizeof(fields));
-	else if (r->n_aux > 0)
-		snprintf(fields, sizeof(fields), "aux=0x%" PRIx64 ",0x%" PRIx64, r->aux[0],
-			 r->aux[1]);
+	if (fmt != NULL && r->data_size > 0) {
+		if (fmt->text != NULL)
+			fmt->text(r, fields, sizeof(fields));
+		if (fmt->fields != NULL)
+			data = fmt->fields(r);
+	} else if (r->data_size > 0) {
+		for (uint8_t i = 0; i < r->data_size && i < TRACE_DATA_MAX; i++)
+			snprintf(fields + 2 * i, sizeof(fields) - 2 * i, "%02x", r->data[i]);
+	}
 	if ((r->flags & TRACE_F_TERMINAL) && strcmp(node, DP_CONSUME_NODE) == 0)
 		verdict = "consumed";
 	else if (r->flags & TRACE_F_TERMINAL)
@@ -79,6 +89,8 @@ json_t *trace_record_to_json(const struct trace_record *r) {
 	if (r->bd_id == PKT_BD_NONE)
 		json_object_set_new(o, "bd", json_null());
 	json_object_set_new(o, "fields", json_string(fields));
+	json_object_set_new(o, "data", data != NULL ? data : json_object());
+	json_object_set_new(o, "generation", json_integer((json_int_t)r->generation));
 	if (r->drop_reason != DROP_NONE && r->drop_reason < DROP__COUNT) {
 		json_object_set_new(o, "drop_reason", json_string(dp_drop_names[r->drop_reason]));
 		json_object_set_new(o, "drop_description",

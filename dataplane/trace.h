@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Trace records. A node appends one record for each packet whose metadata carries PKT_F_TRACED
-// (dp_node_run does it for decide-style nodes; burst nodes call trace_add themselves). Records go
-// to the worker's SP/SC ring; the control thread collects and formats them.
+// (the shared node loops do it; burst nodes with their own loop call trace_add themselves).
+// Besides what every record has (node, edge, ports, verdict, the snapshot generation), a node may
+// add data of its own type: it notes it for the packet it is deciding (TRACE_NOTE), and the
+// trace_add that follows for that packet carries it. Records go to the worker's SP/SC ring; the
+// control thread collects them and formats each node's data with the node's formatter, as text
+// for people and as named fields for --json.
 #pragma once
 
+#include <assert.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_graph.h>
 #include <rte_mbuf.h>
@@ -25,14 +31,38 @@ struct trace_record {
 	uint16_t drop_reason;
 	uint16_t pkt_flags;
 	uint8_t flags;        // TRACE_F_*
-	uint8_t n_aux;
+	uint8_t data_size;    // bytes of data[] the node noted (0: none)
 	uint16_t n_copies;    // extra packets this node made from this one (flooding)
 	uint32_t pkt_len;
-	uint64_t aux[2];
+	uint64_t generation;  // of the snapshot the packet walked
 	uint64_t tsc;
+	uint8_t data[TRACE_DATA_MAX] __rte_aligned(8); // the node's own record (its type)
 };
 
-// Data path. Append a record for `m`, leaving node `node_id` by `edge`; clears the node's aux.
+// Data path. Note `size` bytes of `data` (the node's record type) for `m`, if it is traced: the
+// next trace_add for `m` carries them. Use TRACE_NOTE, which checks the size at compile time.
+static inline void trace_note(struct dp_lcore *lc, struct rte_mbuf *m, const void *data,
+			      size_t size) {
+	if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED)) {
+		memcpy(lc->trace_note.data, data, size);
+		lc->trace_note.size = (uint8_t)size;
+	}
+}
+
+#define TRACE_NOTE(lc, m, rec)                                                                     \
+	do {                                                                                       \
+		static_assert(sizeof(rec) <= TRACE_DATA_MAX, "trace record too big");              \
+		trace_note((lc), (m), &(rec), sizeof(rec));                                        \
+	} while (0)
+
+// Data path. Note that the node made `n` copies of `m` before its record (flooding), so that a
+// trace waits for each of them.
+static inline void trace_note_copies(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t n) {
+	if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
+		lc->trace_note.n_copies = n;
+}
+
+// Data path. Append a record for `m`, leaving node `node_id` by `edge`, with what was noted.
 static inline void trace_add(struct dp_lcore *lc, struct rte_mbuf *m, rte_node_t node_id,
 			     rte_edge_t edge, uint8_t flags) {
 	struct pkt_meta *meta = pkt_meta(m);
@@ -46,20 +76,21 @@ static inline void trace_add(struct dp_lcore *lc, struct rte_mbuf *m, rte_node_t
 		.drop_reason = meta->drop_reason,
 		.pkt_flags = meta->flags,
 		.flags = flags | ((meta->flags & PKT_F_DRY_RUN) ? TRACE_F_DRY_RUN : 0),
-		.n_aux = meta->trace_n_aux,
-		.n_copies = meta->n_flood,
+		.data_size = lc->trace_note.size,
+		.n_copies = lc->trace_note.n_copies,
 		.pkt_len = rte_pktmbuf_pkt_len(m),
-		.aux = { meta->trace_aux[0], meta->trace_aux[1] },
+		.generation = lc->cfg_generation,
 		.tsc = rte_rdtsc(),
 	};
-	meta->trace_n_aux = 0;
-	meta->n_flood = 0;
+	memcpy(r.data, lc->trace_note.data, lc->trace_note.size);
+	lc->trace_note.size = 0;
+	lc->trace_note.n_copies = 0;
 	if (unlikely(rte_ring_sp_enqueue_elem(lc->trace, &r, sizeof(r)) != 0))
 		lc->counters.trace_lost++;
 }
 
 // Data path. Append the terminal record of a copy of `m` that node `node_id` could not make
-// (`reason`), so that a trace waiting for every copy still ends.
+// (`reason`), so that a trace waiting for every copy still ends. Leaves what was noted for `m`.
 static inline void trace_add_lost(struct dp_lcore *lc, struct rte_mbuf *m, rte_node_t node_id,
 				  enum dp_drop_reason reason) {
 	const struct pkt_meta *meta = pkt_meta(m);
@@ -74,22 +105,33 @@ static inline void trace_add_lost(struct dp_lcore *lc, struct rte_mbuf *m, rte_n
 		.pkt_flags = meta->flags,
 		.flags = TRACE_F_TERMINAL | ((meta->flags & PKT_F_DRY_RUN) ? TRACE_F_DRY_RUN : 0),
 		.pkt_len = rte_pktmbuf_pkt_len(m),
+		.generation = lc->cfg_generation,
 		.tsc = rte_rdtsc(),
 	};
 	if (unlikely(rte_ring_sp_enqueue_elem(lc->trace, &r, sizeof(r)) != 0))
 		lc->counters.trace_lost++;
 }
 
-// Formats the aux values of one node's records into `buf` ("vni=5001 mac=..."); registered per
-// node name with TRACE_FORMATTER(); a node without one prints its aux values as numbers.
-typedef void (*trace_format_fn)(const struct trace_record *r, char *buf, size_t size);
+// A node's formatter: its record data (r->data, r->data_size bytes of the node's record type) as
+// text for people ("vni=5001 mac=..."), and as named fields for --json (a new JSON object).
+// Registered per node name with TRACE_FORMATTER(); a node without one shows its data in hex.
+struct json_t;
+struct trace_formatter {
+	void (*text)(const struct trace_record *r, char *buf, size_t size);
+	struct json_t *(*fields)(const struct trace_record *r);
+};
 
-void trace_formatter_register(const char *node_name, trace_format_fn fn);
+void trace_formatter_register(const char *node_name, const struct trace_formatter *fmt);
 
-#define TRACE_FORMATTER(node_name, fn)                                                             \
+#define TRACE_FORMATTER(node_name, text_fn, fields_fn)                                             \
 	RTE_INIT(trace_fmt_init_##node_name) {                                                     \
-		trace_formatter_register(#node_name, fn);                                          \
+		static const struct trace_formatter f = {.text = (text_fn), .fields = (fields_fn)}; \
+		trace_formatter_register(#node_name, &f);                                          \
 	}
+
+// Control thread. The record's data as the node's record type, or NULL if it noted fewer bytes.
+#define TRACE_DATA(r, type)                                                                        \
+	((r)->data_size >= sizeof(type) ? (const type *)(const void *)(r)->data : NULL)
 
 // Control thread. Format `r` as a JSON object (node, next, verdict, fields). New reference.
 struct json_t;

@@ -19,6 +19,7 @@
 #include "dataplane/worker.h"
 
 #define TRACE_MAX_RECORDS 1024
+#define TRACE_FRAME_MAX 16384 // the largest frame a trace takes (docs/vnetctl.md)
 #define TRACE_TIMEOUT_MS 2000
 #define TRACE_MAX_PENDING 64 // traces in flight at once
 
@@ -42,19 +43,26 @@ static int hex_decode(const char *hex, uint8_t *out, size_t size) {
 	return (int)n;
 }
 
+// The frame in as many packet-pool mbufs as it needs (a chain, as a jumbo frame arrives from a
+// device): up to TRACE_FRAME_MAX bytes. NULL if the pool is short.
 static struct rte_mbuf *trace_packet(const uint8_t *data, int len, uint16_t port_id,
 				     uint32_t trace_id) {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(dp_pktmbuf_pool());
-	char *dst;
+	struct rte_mbuf *m = NULL;
 
-	if (m == NULL)
-		return NULL;
-	dst = rte_pktmbuf_append(m, (uint16_t)len);
-	if (dst == NULL) {
-		rte_pktmbuf_free(m);
-		return NULL;
+	for (int off = 0; off < len || m == NULL;) {
+		struct rte_mbuf *seg = rte_pktmbuf_alloc(dp_pktmbuf_pool());
+		uint16_t n = seg ? (uint16_t)RTE_MIN(len - off, (int)rte_pktmbuf_tailroom(seg)) : 0;
+		char *dst = seg ? rte_pktmbuf_append(seg, n) : NULL;
+
+		if (dst == NULL || (m != NULL && rte_pktmbuf_chain(m, seg) != 0)) {
+			rte_pktmbuf_free(seg);
+			rte_pktmbuf_free(m);
+			return NULL;
+		}
+		memcpy(dst, data + off, n);
+		m = m ? m : seg;
+		off += n;
 	}
-	memcpy(dst, data, (size_t)len);
 	pkt_meta_reset(pkt_meta(m), port_id);
 	pkt_meta(m)->flags = PKT_F_TRACED | PKT_F_DRY_RUN;
 	pkt_meta(m)->trace_id = trace_id;
@@ -181,7 +189,7 @@ void trace_method_inject(struct ctl_call *call) {
 	const char *hex = json_string_value(json_object_get(call->params, "packet"));
 	struct trace_pending *t;
 	const struct dp_port *p;
-	static uint8_t data[9216];
+	static uint8_t data[TRACE_FRAME_MAX];
 	struct rte_mbuf *m;
 	uint32_t id;
 	int len;

@@ -211,6 +211,7 @@ static int worker_main(void *arg) {
 		lc->now_sec = (uint32_t)((lc->now_tsc - start_tsc) / hz);
 		// One snapshot per walk: every node in this walk sees the same config.
 		lc->cfg = dp_config_current();
+		lc->cfg_generation = lc->cfg != NULL ? lc->cfg->generation : 0;
 		lc->copies_walk = 0;
 		rte_graph_walk(lc->graph);
 		lc->counters.walks++;

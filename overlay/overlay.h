@@ -43,6 +43,18 @@ struct underlay {
 	} static_neigh[OVERLAY_STATIC_NEIGH_MAX];
 };
 
+// What vxlan_encap and vxlan_decap record in a trace: the VNI and the outer addresses (and the
+// UDP source port chosen by encapsulation), formatted as named fields by vxlan_tunnel_trace_fields.
+struct vxlan_tunnel_trace {
+	uint32_t vni;
+	rte_be32_t src, dst;   // outer IPv4 source and destination
+	uint16_t udp_sport;    // encapsulation only
+};
+
+struct trace_record;
+struct json_t;
+struct json_t *vxlan_tunnel_trace_fields(const struct trace_record *r);
+
 // The overlay logs under "vnet.overlay" (registered in overlay_ctl.c).
 extern int overlay_logtype;
 

@@ -12,6 +12,7 @@
 #include "dataplane/graph.h"
 #include "dataplane/stats.h"
 #include "dataplane/telemetry.h"
+#include "dataplane/trace.h"
 #include "dataplane/worker.h"
 #include "overlay/overlay.h"
 
@@ -96,6 +97,21 @@ static int tel_vteps(const struct dp_config *cfg, const char *params, struct rte
 		}
 	}
 	return 0;
+}
+
+json_t *vxlan_tunnel_trace_fields(const struct trace_record *r) {
+	const struct vxlan_tunnel_trace *t = TRACE_DATA(r, struct vxlan_tunnel_trace);
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	json_t *o;
+
+	if (t == NULL)
+		return NULL;
+	o = json_pack("{siss ss}", "vni", (int)t->vni, "outer_src",
+		      inet_ntop(AF_INET, &t->src, src, sizeof(src)), "outer_dst",
+		      inet_ntop(AF_INET, &t->dst, dst, sizeof(dst)));
+	if (t->udp_sport != 0)
+		json_object_set_new(o, "udp_sport", json_integer(t->udp_sport));
+	return o;
 }
 
 static void method_show_vteps(struct ctl_call *call) {

@@ -69,7 +69,7 @@ static rte_edge_t vxlan_decap_decide(struct dp_lcore *lc, const struct overlay_c
 	    (vxh->vx_flags & RTE_BE32(0x00ffffff)) != 0 || (vxh->vx_vni & RTE_BE32(0xff)) != 0)
 		return dp_drop(m, DROP_VXLAN_BAD_HDR);
 	vni_id = rte_be_to_cpu_32(vxh->vx_vni) >> 8;
-	pkt_trace_note(m, vni_id, rte_be_to_cpu_32(ip->src_addr));
+	TRACE_NOTE(lc, m, ((struct vxlan_tunnel_trace){vni_id, ip->src_addr, ip->dst_addr, 0}));
 	if (mo->key != ((uint64_t)vni_id << 32 | ip->src_addr))
 		vxlan_decap_memo_fill(oc, mo, vni_id, ip->src_addr);
 	if (unlikely(mo->fail != DROP_NONE))
@@ -119,15 +119,15 @@ static rte_edge_t vxlan_decap_burst_decide(struct dp_lcore *lc, struct rte_node 
 }
 
 static void vxlan_decap_format(const struct trace_record *r, char *buf, size_t size) {
-	uint32_t a = (uint32_t)r->aux[1];
+	const struct vxlan_tunnel_trace *t = TRACE_DATA(r, struct vxlan_tunnel_trace);
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
 
-	char dst[INET_ADDRSTRLEN];
-
-	snprintf(buf, size, "vni=%" PRIu64 " outer_src=%u.%u.%u.%u outer_dst=%s", r->aux[0], a >> 24,
-		 (a >> 16) & 255, (a >> 8) & 255, a & 255,
-		 inet_ntop(AF_INET, &underlay.addr, dst, sizeof(dst)));
+	if (t != NULL)
+		snprintf(buf, size, "vni=%u outer_src=%s outer_dst=%s", t->vni,
+			 inet_ntop(AF_INET, &t->src, src, sizeof(src)),
+			 inet_ntop(AF_INET, &t->dst, dst, sizeof(dst)));
 }
-TRACE_FORMATTER(vxlan_decap, vxlan_decap_format)
+TRACE_FORMATTER(vxlan_decap, vxlan_decap_format, vxlan_tunnel_trace_fields)
 
 DP_NODE_DEFINE_BURST(vxlan_decap, struct vxlan_decap_run, vxlan_decap_run_init, NULL,
 		     vxlan_decap_burst_decide, VXLAN_DECAP__COUNT,

@@ -144,7 +144,7 @@ static rte_edge_t vxlan_encap_decide(struct dp_lcore *lc, const struct overlay_c
 		c->vni[mo->vni->idx].tx_pkts++;
 		c->vni[mo->vni->idx].tx_bytes += inner_len + VXLAN_OVERHEAD;
 	}
-	pkt_trace_note(m, meta->vni, (uint64_t)rte_be_to_cpu_32(meta->vtep) << 16 | sport);
+	TRACE_NOTE(lc, m, ((struct vxlan_tunnel_trace){meta->vni, underlay.addr, meta->vtep, sport}));
 	return VXLAN_ENCAP_TX;
 }
 
@@ -173,14 +173,15 @@ static rte_edge_t vxlan_encap_burst_decide(struct dp_lcore *lc, struct rte_node 
 }
 
 static void vxlan_encap_format(const struct trace_record *r, char *buf, size_t size) {
-	uint32_t a = (uint32_t)(r->aux[1] >> 16);
-	char src[INET_ADDRSTRLEN];
+	const struct vxlan_tunnel_trace *t = TRACE_DATA(r, struct vxlan_tunnel_trace);
+	char src[INET_ADDRSTRLEN], vtep[INET_ADDRSTRLEN];
 
-	snprintf(buf, size, "vni=%" PRIu64 " vtep=%u.%u.%u.%u outer_src=%s udp_sport=%u", r->aux[0],
-		 a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
-		 inet_ntop(AF_INET, &underlay.addr, src, sizeof(src)), (unsigned int)(r->aux[1] & 0xffff));
+	if (t != NULL)
+		snprintf(buf, size, "vni=%u vtep=%s outer_src=%s udp_sport=%u", t->vni,
+			 inet_ntop(AF_INET, &t->dst, vtep, sizeof(vtep)),
+			 inet_ntop(AF_INET, &t->src, src, sizeof(src)), t->udp_sport);
 }
-TRACE_FORMATTER(vxlan_encap, vxlan_encap_format)
+TRACE_FORMATTER(vxlan_encap, vxlan_encap_format, vxlan_tunnel_trace_fields)
 
 DP_NODE_DEFINE_BURST(vxlan_encap, struct vxlan_encap_run, vxlan_encap_run_init, NULL,
 		     vxlan_encap_burst_decide, VXLAN_ENCAP__COUNT, [VXLAN_ENCAP_TX] = "port_tx");

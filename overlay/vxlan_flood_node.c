@@ -4,6 +4,7 @@
 // original takes the last VTEP). A burst node, because one packet in makes several out. After
 // l2_flood (vswitch); leads to vxlan_encap.
 
+#include <jansson.h>
 #include <rte_graph_worker.h>
 
 #include "dataplane/graph.h"
@@ -13,6 +14,12 @@ enum vxlan_flood_edge {
 	VXLAN_FLOOD_DROP = DP_EDGE_DROP,
 	VXLAN_FLOOD_ENCAP,
 	VXLAN_FLOOD__COUNT
+};
+
+// What vxlan_flood records: how many VTEPs the frame was replicated to, for which VNI.
+struct vxlan_flood_trace {
+	uint16_t n_vteps;
+	uint32_t vni;
 };
 
 static void vxlan_flood_one(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
@@ -33,8 +40,7 @@ static void vxlan_flood_one(struct rte_graph *graph, struct rte_node *node, stru
 	// Bound: n_flood <= OVERLAY_FLOOD_MAX (the flood[] array); copies per walk are bounded by
 	// dp_pkt_copy (DP_COPIES_PER_WALK), which counts and drops what it cannot make.
 	RTE_ASSERT(vni->n_flood <= RTE_DIM(vni->flood));
-	if (unlikely(meta->flags & PKT_F_TRACED))
-		meta->n_flood = (uint16_t)(vni->n_flood - 1);
+	trace_note_copies(lc, m, (uint16_t)(vni->n_flood - 1));
 	for (uint16_t i = 0; i + 1 < vni->n_flood; i++) {
 		struct rte_mbuf *c = dp_pkt_copy(lc, node->id, m);
 		if (unlikely(c == NULL))
@@ -44,7 +50,7 @@ static void vxlan_flood_one(struct rte_graph *graph, struct rte_node *node, stru
 	}
 	meta->vtep = vni->flood[vni->n_flood - 1]->ip;
 	if (unlikely(meta->flags & PKT_F_TRACED)) {
-		pkt_trace_note(m, vni->n_flood, meta->vni);
+		TRACE_NOTE(lc, m, ((struct vxlan_flood_trace){vni->n_flood, meta->vni}));
 		trace_add(lc, m, node->id, VXLAN_FLOOD_ENCAP, 0);
 	}
 	rte_node_enqueue_x1(graph, node, VXLAN_FLOOD_ENCAP, m);
@@ -61,9 +67,18 @@ static uint16_t vxlan_flood_process(struct rte_graph *graph, struct rte_node *no
 }
 
 static void vxlan_flood_format(const struct trace_record *r, char *buf, size_t size) {
-	snprintf(buf, size, "replicate to %" PRIu64 " VTEP(s) of vni %" PRIu64, r->aux[0], r->aux[1]);
+	const struct vxlan_flood_trace *t = TRACE_DATA(r, struct vxlan_flood_trace);
+
+	if (t != NULL)
+		snprintf(buf, size, "replicate to %u VTEP(s) of vni %u", t->n_vteps, t->vni);
 }
-TRACE_FORMATTER(vxlan_flood, vxlan_flood_format)
+
+static json_t *vxlan_flood_fields(const struct trace_record *r) {
+	const struct vxlan_flood_trace *t = TRACE_DATA(r, struct vxlan_flood_trace);
+
+	return t != NULL ? json_pack("{sisi}", "vteps", t->n_vteps, "vni", (int)t->vni) : NULL;
+}
+TRACE_FORMATTER(vxlan_flood, vxlan_flood_format, vxlan_flood_fields)
 
 static struct rte_node_register vxlan_flood_node = {
 	.name = "vxlan_flood",

@@ -5,6 +5,9 @@
 // l2_lookup. port_security sends only ARP and neighbour solicitations here, so other traffic
 // pays nothing for this node.
 
+#include <arpa/inet.h>
+
+#include <jansson.h>
 #include <rte_arp.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -39,9 +42,16 @@ static bool arp_nd_lookup(const struct bridge_cfg *bc, uint16_t bd_id, int famil
 	return true;
 }
 
+// What the responder records for a request it answered: the address answered for.
+struct arp_nd_trace {
+	uint8_t family; // 4 (ARP) or 6 (neighbour discovery)
+	uint8_t addr[16];
+};
+
 // RFC 826: turn the request into the reply the owner of the address would send.
-static rte_edge_t arp_reply(const struct bridge_cfg *bc, struct rte_mbuf *m,
+static rte_edge_t arp_reply(struct dp_lcore *lc, const struct bridge_cfg *bc, struct rte_mbuf *m,
 			    struct pkt_meta *meta) {
+	struct arp_nd_trace t = {.family = 4};
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, meta->l3_off);
 	struct rte_arp_ipv4 *a = &arp->arp_data;
@@ -60,15 +70,17 @@ static rte_edge_t arp_reply(const struct bridge_cfg *bc, struct rte_mbuf *m,
 	a->arp_sha = owner;
 	a->arp_sip = tip;
 	meta->out_port = meta->in_port;
-	pkt_trace_note(m, 4, rte_be_to_cpu_32(tip));
+	memcpy(t.addr, &tip, sizeof(tip));
+	TRACE_NOTE(lc, m, t);
 	return ARP_ND_REPLY;
 }
 
 // RFC 4861 section 7.2.4: a solicited advertisement with the target's link-layer address. The
 // solicitation of duplicate address detection (source ::) is not answered: it must reach the
 // network so that a real duplicate is seen.
-static rte_edge_t nd_reply(const struct bridge_cfg *bc, struct rte_mbuf *m,
+static rte_edge_t nd_reply(struct dp_lcore *lc, const struct bridge_cfg *bc, struct rte_mbuf *m,
 			   struct pkt_meta *meta) {
+	struct arp_nd_trace t = {.family = 6};
 	static const uint8_t unspecified[16];
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, meta->l3_off);
@@ -104,7 +116,8 @@ static rte_edge_t nd_reply(const struct bridge_cfg *bc, struct rte_mbuf *m,
 	cksum = rte_ipv6_udptcp_cksum(ip6, icmp);
 	memcpy(icmp + 2, &cksum, sizeof(cksum));
 	meta->out_port = meta->in_port;
-	pkt_trace_note(m, 6, 0);
+	memcpy(t.addr, ip6->src_addr, 16); // the target answered for
+	TRACE_NOTE(lc, m, t);
 	return ARP_ND_REPLY;
 }
 
@@ -113,23 +126,35 @@ static rte_edge_t arp_nd_responder_decide(struct dp_lcore *lc, struct rte_mbuf *
 	struct pkt_meta *meta = pkt_meta(m);
 
 	if (meta->l3 == PKT_L3_ARP)
-		return arp_reply(bc, m, meta);
+		return arp_reply(lc, bc, m, meta);
 	if (meta->l4 == PKT_L4_ICMP6)
-		return nd_reply(bc, m, meta);
+		return nd_reply(lc, bc, m, meta);
 	return ARP_ND_L2;
 }
 
 static void arp_nd_responder_format(const struct trace_record *r, char *buf, size_t size) {
-	if (r->edge != ARP_ND_REPLY)
+	const struct arp_nd_trace *t = TRACE_DATA(r, struct arp_nd_trace);
+	char ip[INET6_ADDRSTRLEN];
+
+	if (t == NULL || r->edge != ARP_ND_REPLY)
 		snprintf(buf, size, "address not in the network's rules: passed on");
-	else if (r->aux[0] == 4)
-		snprintf(buf, size, "ARP reply for %u.%u.%u.%u sent back (suppressed)",
-			 (unsigned int)(r->aux[1] >> 24) & 255, (unsigned int)(r->aux[1] >> 16) & 255,
-			 (unsigned int)(r->aux[1] >> 8) & 255, (unsigned int)r->aux[1] & 255);
+	else if (t->family == 4)
+		snprintf(buf, size, "ARP reply for %s sent back (suppressed)",
+			 inet_ntop(AF_INET, t->addr, ip, sizeof(ip)));
 	else
 		snprintf(buf, size, "neighbour advertisement sent back (suppressed)");
 }
-TRACE_FORMATTER(arp_nd_responder, arp_nd_responder_format)
+
+static json_t *arp_nd_responder_fields(const struct trace_record *r) {
+	const struct arp_nd_trace *t = TRACE_DATA(r, struct arp_nd_trace);
+	char ip[INET6_ADDRSTRLEN];
+
+	if (t == NULL)
+		return NULL;
+	return json_pack("{ssss}", "answered", t->family == 4 ? "arp" : "nd", "for",
+			 inet_ntop(t->family == 4 ? AF_INET : AF_INET6, t->addr, ip, sizeof(ip)));
+}
+TRACE_FORMATTER(arp_nd_responder, arp_nd_responder_format, arp_nd_responder_fields)
 
 DP_NODE_DEFINE(arp_nd_responder, arp_nd_responder_decide, ARP_ND__COUNT,
 	[ARP_ND_L2] = "l2_lookup",

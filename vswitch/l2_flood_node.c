@@ -6,6 +6,7 @@
 // (rte_pktmbuf_copy) with a copy of the metadata; the original takes the last target. A burst
 // node, because one packet in makes several out. After l2_lookup; leads to port_tx, vxlan_flood.
 
+#include <jansson.h>
 #include <rte_graph_worker.h>
 #include <rte_mbuf.h>
 
@@ -36,6 +37,11 @@ static void l2_flood_emit(struct rte_graph *graph, struct rte_node *node, struct
 	rte_node_enqueue_x1(graph, node, edge, c);
 }
 
+// What l2_flood records: how many ports and VTEPs the frame went to.
+struct l2_flood_trace {
+	uint16_t ports, vteps;
+};
+
 static void l2_flood_one(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
 			 const struct bridge_cfg *bc, struct rte_mbuf *m) {
 	struct pkt_meta *meta = pkt_meta(m);
@@ -56,10 +62,8 @@ static void l2_flood_one(struct rte_graph *graph, struct rte_node *node, struct 
 		return;
 	}
 	// The trace record (on the original, which goes last) counts the copies made before it.
-	if (unlikely(meta->flags & PKT_F_TRACED)) {
-		meta->n_flood = (uint16_t)(n + vteps - 1);
-		pkt_trace_note(m, n, vteps ? b->n_flood_vteps : 0);
-	}
+	trace_note_copies(lc, m, (uint16_t)(n + vteps - 1));
+	TRACE_NOTE(lc, m, ((struct l2_flood_trace){n, vteps ? b->n_flood_vteps : 0}));
 	for (uint16_t i = 0; i < n; i++)
 		l2_flood_emit(graph, node, lc, m, i + 1 == n && !vteps, L2_FLOOD_OUTPUT, targets[i]);
 	if (vteps)
@@ -78,10 +82,19 @@ static uint16_t l2_flood_process(struct rte_graph *graph, struct rte_node *node,
 }
 
 static void l2_flood_format(const struct trace_record *r, char *buf, size_t size) {
-	snprintf(buf, size, "flood to %" PRIu64 " port(s) and %" PRIu64 " VTEP(s) of the network",
-		 r->aux[0], r->aux[1]);
+	const struct l2_flood_trace *t = TRACE_DATA(r, struct l2_flood_trace);
+
+	if (t != NULL)
+		snprintf(buf, size, "flood to %u port(s) and %u VTEP(s) of the network", t->ports,
+			 t->vteps);
 }
-TRACE_FORMATTER(l2_flood, l2_flood_format)
+
+static json_t *l2_flood_fields(const struct trace_record *r) {
+	const struct l2_flood_trace *t = TRACE_DATA(r, struct l2_flood_trace);
+
+	return t != NULL ? json_pack("{sisi}", "ports", t->ports, "vteps", t->vteps) : NULL;
+}
+TRACE_FORMATTER(l2_flood, l2_flood_format, l2_flood_fields)
 
 static struct rte_node_register l2_flood_node = {
 	.name = "l2_flood",

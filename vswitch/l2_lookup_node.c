@@ -10,8 +10,10 @@
 // keys; the decision for each packet is still one function, l2_lookup_decide(), which the tests
 // call directly.
 
+#include <arpa/inet.h>
 #include <assert.h>
 
+#include <jansson.h>
 #include <rte_ether.h>
 #include <rte_graph_worker.h>
 #include <rte_hash_crc.h>
@@ -45,8 +47,8 @@ enum l2_lookup_how {
 #define L2_SRC_CACHE_SIZE 1024
 
 // The same worker also remembers static MAC entries it found, tagged with the generation of the
-// snapshot whose table it found them in: static entries change only with a new snapshot, so an
-// entry of the current generation is exact.
+// vswitch section whose table it found them in (bridge_cfg_generation): static entries change only
+// with new vswitch data, so an entry of the current generation is exact.
 #define L2_DST_CACHE_SIZE 2048
 
 struct l2_src_cache {
@@ -240,6 +242,18 @@ static void l2_learn(struct dp_lcore *lc, struct l2_src_cache *cache, struct rte
 	}
 }
 
+// What l2_lookup records: how it found the destination, whether the source was learned.
+struct l2_lookup_trace {
+	uint8_t how;        // enum l2_lookup_how
+	uint8_t learns;     // the source MAC is subject to learning here
+	rte_be32_t vtep;    // with L2_HOW_REMOTE
+};
+
+static inline void l2_note(struct dp_lcore *lc, struct rte_mbuf *m, const struct l2_lookup_res *r,
+			   enum l2_lookup_how how, rte_be32_t vtep) {
+	TRACE_NOTE(lc, m, ((struct l2_lookup_trace){(uint8_t)how, r->src_learns, vtep}));
+}
+
 static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct l2_src_cache *cache,
 				   struct rte_mbuf *m, const struct l2_lookup_res *r) {
 	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
@@ -251,18 +265,18 @@ static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct l2_src_cache *cac
 	if (r->src_learns && !r->src_cached)
 		l2_learn(lc, cache, m, r);
 	if (unlikely(!rte_is_unicast_ether_addr(&eth->dst_addr))) {
-		pkt_trace_note(m, L2_HOW_FLOOD_BUM, 0);
+		l2_note(lc, m, r, L2_HOW_FLOOD_BUM, 0);
 		return L2_LOOKUP_FLOOD;
 	}
 	d = r->dst_static;
-	pkt_trace_note(m, L2_HOW_STATIC, 0);
+	l2_note(lc, m, r, L2_HOW_STATIC, 0);
 	if (d == 0) {
 		d = r->dst_learned;
-		pkt_trace_note(m, L2_HOW_LEARNED, 0);
+		l2_note(lc, m, r, L2_HOW_LEARNED, 0);
 		dst = d != 0 ? bridge_port_lookup(bc, MAC_DATA_PORT(d)) : NULL;
 		// A learned entry may outlive its port's move to another network by one flush.
 		if (d == 0 || (MAC_DATA_VTEP(d) == 0 && (dst == NULL || dst->bd_id != meta->bd_id))) {
-			pkt_trace_note(m, L2_HOW_FLOOD_UNKNOWN, 0);
+			l2_note(lc, m, r, L2_HOW_FLOOD_UNKNOWN, 0);
 			return L2_LOOKUP_FLOOD;
 		}
 	}
@@ -271,7 +285,7 @@ static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct l2_src_cache *cac
 		if (unlikely(meta->flags & PKT_F_TUNNEL))
 			return dp_drop(m, DROP_L2_TUNNEL_HAIRPIN);
 		meta->vtep = MAC_DATA_VTEP(d);
-		pkt_trace_note(m, L2_HOW_REMOTE, rte_be_to_cpu_32(meta->vtep));
+		l2_note(lc, m, r, L2_HOW_REMOTE, meta->vtep);
 		return L2_LOOKUP_REMOTE;
 	}
 	if (unlikely(MAC_DATA_PORT(d) == meta->in_port))
@@ -299,7 +313,8 @@ static void l2_lookup_prepare(struct dp_lcore *lc, struct rte_node *node, void *
 	struct l2_lookup_run *run = arg;
 
 	RTE_SET_USED(node);
-	l2_lookup_resolve(run->bc, run->cache, lc->cfg->generation, lc->now_sec, pkts, n, run->res);
+	l2_lookup_resolve(run->bc, run->cache, bridge_cfg_generation(lc->cfg), lc->now_sec, pkts, n,
+			  run->res);
 }
 
 static rte_edge_t l2_lookup_burst_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,
@@ -310,23 +325,48 @@ static rte_edge_t l2_lookup_burst_decide(struct dp_lcore *lc, struct rte_node *n
 	return l2_lookup_decide(lc, run->cache, m, &run->res[i]);
 }
 
-static void l2_lookup_format(const struct trace_record *r, char *buf, size_t size) {
-	static const char *const how[] = {
-		[L2_HOW_FLOOD_BUM] = "broadcast/multicast: flood",
-		[L2_HOW_STATIC] = "destination MAC static",
-		[L2_HOW_LEARNED] = "destination MAC learned",
-		[L2_HOW_FLOOD_UNKNOWN] = "destination MAC unknown: flood",
-		[L2_HOW_REMOTE] = "destination MAC behind VTEP",
-	};
+static const char *const l2_how_text[] = {
+	[L2_HOW_FLOOD_BUM] = "broadcast/multicast: flood",
+	[L2_HOW_STATIC] = "destination MAC static",
+	[L2_HOW_LEARNED] = "destination MAC learned",
+	[L2_HOW_FLOOD_UNKNOWN] = "destination MAC unknown: flood",
+	[L2_HOW_REMOTE] = "destination MAC behind VTEP",
+};
 
-	if (r->aux[0] == L2_HOW_REMOTE)
-		snprintf(buf, size, "%s %u.%u.%u.%u", how[L2_HOW_REMOTE],
-			 (unsigned int)(r->aux[1] >> 24) & 255, (unsigned int)(r->aux[1] >> 16) & 255,
-			 (unsigned int)(r->aux[1] >> 8) & 255, (unsigned int)r->aux[1] & 255);
+static const char *const l2_how_name[] = {
+	[L2_HOW_FLOOD_BUM] = "flood_bum",
+	[L2_HOW_STATIC] = "static",
+	[L2_HOW_LEARNED] = "learned",
+	[L2_HOW_FLOOD_UNKNOWN] = "flood_unknown",
+	[L2_HOW_REMOTE] = "remote",
+};
+
+static void l2_lookup_format(const struct trace_record *r, char *buf, size_t size) {
+	const struct l2_lookup_trace *t = TRACE_DATA(r, struct l2_lookup_trace);
+	char ip[INET_ADDRSTRLEN];
+
+	if (t == NULL || t->how >= RTE_DIM(l2_how_text))
+		return;
+	if (t->how == L2_HOW_REMOTE)
+		snprintf(buf, size, "%s %s", l2_how_text[t->how],
+			 inet_ntop(AF_INET, &t->vtep, ip, sizeof(ip)));
 	else
-		snprintf(buf, size, "%s", r->aux[0] < RTE_DIM(how) ? how[r->aux[0]] : "?");
+		snprintf(buf, size, "%s", l2_how_text[t->how]);
 }
-TRACE_FORMATTER(l2_lookup, l2_lookup_format)
+
+static json_t *l2_lookup_fields(const struct trace_record *r) {
+	const struct l2_lookup_trace *t = TRACE_DATA(r, struct l2_lookup_trace);
+	char ip[INET_ADDRSTRLEN];
+	json_t *o;
+
+	if (t == NULL || t->how >= RTE_DIM(l2_how_name))
+		return NULL;
+	o = json_pack("{sssb}", "destination", l2_how_name[t->how], "source_learning", t->learns);
+	if (t->how == L2_HOW_REMOTE)
+		json_object_set_new(o, "vtep", json_string(inet_ntop(AF_INET, &t->vtep, ip, sizeof(ip))));
+	return o;
+}
+TRACE_FORMATTER(l2_lookup, l2_lookup_format, l2_lookup_fields)
 
 // Control thread, at graph creation: the worker's source cache, on the graph's socket.
 static int l2_lookup_init(const struct rte_graph *graph, struct rte_node *node) {

@@ -121,6 +121,13 @@ static inline bool port_security_is_solicitation(struct rte_mbuf *m, const struc
 	return meta->l4 == PKT_L4_ICMP6 && *rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off) == 135;
 }
 
+// What port_security records for a traced packet.
+struct port_security_trace {
+	uint8_t on;          // the port has port security
+	uint16_t reason;     // its verdict on the source (DROP_NONE: the port's own)
+	uint32_t vni;
+};
+
 static rte_edge_t port_security_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
 	struct pkt_meta *meta = pkt_meta(m);
@@ -142,11 +149,11 @@ static rte_edge_t port_security_decide(struct dp_lcore *lc, struct rte_mbuf *m) 
 		return dp_drop(m, DROP_MTU_EXCEEDED);
 	if (p->port_security) {
 		reason = port_security_check(m, meta, p);
-		pkt_trace_note(m, 1, reason);
+		TRACE_NOTE(lc, m, ((struct port_security_trace){1, (uint16_t)reason, b->vni}));
 		if (unlikely(reason != DROP_NONE))
 			return dp_drop(m, reason);
 	} else {
-		pkt_trace_note(m, 0, 0);
+		TRACE_NOTE(lc, m, ((struct port_security_trace){0, DROP_NONE, b->vni}));
 	}
 	if (unlikely(port_security_is_solicitation(m, meta)))
 		return PORT_SECURITY_ARP_ND;
@@ -154,10 +161,23 @@ static rte_edge_t port_security_decide(struct dp_lcore *lc, struct rte_mbuf *m) 
 }
 
 static void port_security_format(const struct trace_record *r, char *buf, size_t size) {
-	snprintf(buf, size, "port_security=%s%s", r->aux[0] ? "on" : "off",
-		 r->aux[0] && r->aux[1] == DROP_NONE ? " source=own" : "");
+	const struct port_security_trace *t = TRACE_DATA(r, struct port_security_trace);
+
+	if (t != NULL)
+		snprintf(buf, size, "port_security=%s%s", t->on ? "on" : "off",
+			 t->on && t->reason == DROP_NONE ? " source=own" : "");
 }
-TRACE_FORMATTER(port_security, port_security_format)
+
+static json_t *port_security_fields(const struct trace_record *r) {
+	const struct port_security_trace *t = TRACE_DATA(r, struct port_security_trace);
+
+	if (t == NULL)
+		return NULL;
+	return json_pack("{sbsssi}", "port_security", t->on, "source",
+			 !t->on ? "unchecked" : t->reason == DROP_NONE ? "own" : "spoofed", "vni",
+			 (int)t->vni);
+}
+TRACE_FORMATTER(port_security, port_security_format, port_security_fields)
 
 DP_NODE_DEFINE(port_security, port_security_decide, PORT_SECURITY__COUNT,
 	[PORT_SECURITY_L2] = "l2_lookup",

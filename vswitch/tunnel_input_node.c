@@ -3,6 +3,8 @@
 // parsed) enters its network here: the VNI names the bridge domain. After vxlan_decap; leads to
 // l2_lookup. Local frames enter through port_security instead.
 
+#include <jansson.h>
+
 #include "dataplane/graph.h"
 #include "vswitch/bridge.h"
 
@@ -19,6 +21,12 @@ static RTE_DEFINE_PER_LCORE(struct {
 	uint16_t bd_id;
 }, tunnel_memo_state);
 #define tunnel_memo RTE_PER_LCORE(tunnel_memo_state)
+
+// What tunnel_input records: the VNI and the bridge domain it chose.
+struct tunnel_input_trace {
+	uint32_t vni;
+	uint16_t bd_id;
+};
 
 static rte_edge_t tunnel_input_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 	const struct bridge_cfg *bc = bridge_cfg_get(lc->cfg);
@@ -46,14 +54,23 @@ static rte_edge_t tunnel_input_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 		return dp_drop(m, DROP_MTU_EXCEEDED);
 	if (unlikely(meta->flags & PKT_F_VLAN))
 		return dp_drop(m, DROP_VLAN_TAGGED);
-	pkt_trace_note(m, meta->vni, bd_id);
+	TRACE_NOTE(lc, m, ((struct tunnel_input_trace){meta->vni, bd_id}));
 	return TUNNEL_INPUT_L2;
 }
 
 static void tunnel_input_format(const struct trace_record *r, char *buf, size_t size) {
-	snprintf(buf, size, "vni=%" PRIu64 " bd=%" PRIu64, r->aux[0], r->aux[1]);
+	const struct tunnel_input_trace *t = TRACE_DATA(r, struct tunnel_input_trace);
+
+	if (t != NULL)
+		snprintf(buf, size, "vni=%u bd=%u", t->vni, t->bd_id);
 }
-TRACE_FORMATTER(tunnel_input, tunnel_input_format)
+
+static json_t *tunnel_input_fields(const struct trace_record *r) {
+	const struct tunnel_input_trace *t = TRACE_DATA(r, struct tunnel_input_trace);
+
+	return t != NULL ? json_pack("{sisi}", "vni", (int)t->vni, "bd", t->bd_id) : NULL;
+}
+TRACE_FORMATTER(tunnel_input, tunnel_input_format, tunnel_input_fields)
 
 DP_NODE_DEFINE(tunnel_input, tunnel_input_decide, TUNNEL_INPUT__COUNT,
 	[TUNNEL_INPUT_L2] = "l2_lookup");

@@ -103,6 +103,7 @@ void harness_graph_run(struct harness *h, struct rte_mbuf **pkts, uint32_t n) {
 
 	RTE_PER_LCORE(dp_lcore_self) = lc;
 	lc->cfg = dp_config_current();
+	lc->cfg_generation = lc->cfg->generation;
 	lc->now_tsc = rte_rdtsc();
 	lc->copies_walk = 0;
 	ut_rx_input.pkts = pkts;

@@ -124,6 +124,31 @@ trace_tx_to "$SOCK" c "Ether(src='$MAC_L', dst='$MAC_B')/IP(src='10.0.0.77', dst
 	fail "trace of a new MAC at c is not tx to b"
 pass "new source MAC at c (port security off): tx to b"
 
+# 4. Frames larger than one mbuf are traced (a chain of segments), up to 16384 bytes: 3,000 and
+# 16,384 bytes from A are dropped for the network's MTU, with their length in the records; one
+# byte more is refused with the limit named.
+for size in 3000 16384; do
+	hex=$("$PY" -c "
+from scapy.all import IP, UDP, Ether, Raw
+f = Ether(src='$MAC_A', dst='$MAC_B')/IP(src='10.0.0.10', dst='10.0.0.11')/UDP()
+print(bytes(f / Raw(b'x' * ($size - len(f)))).hex())")
+	"$VNETCTL" -s "$SOCK" trace --port a --hex "$hex" --json >"$SYS_TMP/big.json" ||
+		fail "trace of a $size-byte frame failed: $(cat "$SYS_TMP/big.json")"
+	"$PY" - "$SYS_TMP/big.json" "$size" <<'PY' || fail "trace of a $size-byte frame"
+import json, sys
+t, size = json.load(open(sys.argv[1])), int(sys.argv[2])
+assert t["verdict"]["action"] == "drop" and t["verdict"]["reason"] == "mtu_exceeded", t["verdict"]
+assert t["records"][0]["len"] == size, t["records"][0]
+assert all(r["generation"] >= 1 for r in t["records"])
+PY
+done
+hex=$("$PY" -c "print('00' * 16385)")
+if "$VNETCTL" -s "$SOCK" trace --port a --hex "$hex" >"$SYS_TMP/big.out" 2>&1; then
+	fail "a 16385-byte frame was traced"
+fi
+grep -q 16384 "$SYS_TMP/big.out" || fail "the refusal does not name the limit: $(cat "$SYS_TMP/big.out")"
+pass "3,000- and 16,384-byte frames traced (mtu_exceeded), 16,385 refused"
+
 # Nothing of the dry runs reached B: a marker sent for real afterwards is alone in B's capture.
 send_frames "$A" "$A" 1 "Ether(src='$MAC_A', dst='$MAC_B', type=0x88b5)/Raw(b'trace-marker')"
 wait_for "marker at b" 5 counter_at_least 1 pcap_count "$SYS_TMP/b.pcap" ether proto 0x88b5 ||

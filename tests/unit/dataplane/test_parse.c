@@ -27,8 +27,8 @@
 RTE_DEFINE_PER_LCORE(struct dp_lcore *, dp_lcore_self);
 static const char *formatter_node;
 
-void trace_formatter_register(const char *node_name, trace_format_fn fn) {
-	if (fn == parse_trace_format)
+void trace_formatter_register(const char *node_name, const struct trace_formatter *fmt) {
+	if (fmt->text == parse_trace_format)
 		formatter_node = node_name;
 }
 
@@ -675,6 +675,7 @@ static void metadata_reset(void **state) {
 // --- the node -----------------------------------------------------------------------------------
 
 static void node_decides_and_traces(void **state) {
+	static struct dp_lcore lc;
 	struct trace_record rec = {0};
 	uint8_t pkt[128];
 	size_t len = build_ip4_tcp(pkt);
@@ -683,17 +684,17 @@ static void node_decides_and_traces(void **state) {
 	char text[256];
 
 	meta->flags = PKT_F_TRACED;
-	assert_int_equal(parse_decide(NULL, m), PARSE_NEXT);
+	assert_int_equal(parse_decide(&lc, m), PARSE_NEXT);
 	assert_int_equal(meta->drop_reason, DROP_NONE);
-	assert_int_equal(meta->trace_n_aux, 2);
-	rec.aux[0] = meta->trace_aux[0];
-	rec.aux[1] = meta->trace_aux[1];
+	// The node noted its record for the trace_add that follows.
+	assert_int_equal(lc.trace_note.size, sizeof(struct parse_trace));
+	memcpy(rec.data, lc.trace_note.data, lc.trace_note.size);
+	rec.data_size = lc.trace_note.size;
 	rec.pkt_flags = meta->flags;
-	rec.n_aux = 2;
 	parse_trace_format(&rec, text, sizeof(text));
 	assert_string_equal(text, "l3=ip4 l4=tcp proto=6 l3_off=14 l4_off=34 l3_len=44");
 	rec.pkt_flags |= PKT_F_VLAN | PKT_F_IP_FRAG;
-	rec.aux[0] |= (uint64_t)100 << 32;
+	((struct parse_trace *)(void *)rec.data)->vlan_tci = 100;
 	parse_trace_format(&rec, text, sizeof(text));
 	assert_string_equal(text, "l3=ip4 l4=tcp proto=6 l3_off=14 l4_off=34 l3_len=44 "
 				  "vlan=100 frag=first");
@@ -702,7 +703,7 @@ static void node_decides_and_traces(void **state) {
 	assert_string_equal(formatter_node, "parse");
 
 	m->pkt_len = m->data_len = 20;
-	assert_int_equal(parse_decide(NULL, m), PARSE_DROP);
+	assert_int_equal(parse_decide(&lc, m), PARSE_DROP);
 	assert_int_equal(meta->drop_reason, DROP_IP4_TRUNCATED);
 	mbuf_tight_destroy(m);
 }
