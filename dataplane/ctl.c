@@ -24,7 +24,6 @@
 #include "dataplane/ctl.h"
 #include "dataplane/log.h"
 
-#define CTL_MAX_METHODS 64
 #define CTL_MAX_CLIENTS 16
 #define CTL_MAX_REQUEST (64u << 20)   // one request line
 #define CTL_MAX_OUTPUT (16u << 20)    // unsent answers of one client: past it, disconnected
@@ -70,7 +69,7 @@ struct ctl_client {
 	unsigned int n_queued, n_deferred;
 };
 
-static struct ctl_method methods[CTL_MAX_METHODS];
+static struct ctl_method *methods; // as many as register (at start-up)
 static int n_methods;
 static struct ctl_client clients[CTL_MAX_CLIENTS];
 static unsigned int n_deferred;
@@ -85,8 +84,11 @@ static uint64_t now_ms(void) {
 }
 
 void ctl_method_register(const char *name, const char *help, ctl_method_fn fn) {
-	if (n_methods >= CTL_MAX_METHODS)
-		rte_panic("too many control methods\n");
+	struct ctl_method *m = realloc(methods, (size_t)(n_methods + 1) * sizeof(*m));
+
+	if (m == NULL)
+		rte_panic("ctl_method_register %s: out of memory\n", name);
+	methods = m;
 	methods[n_methods++] = (struct ctl_method){name, help, fn};
 }
 

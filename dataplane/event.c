@@ -2,6 +2,9 @@
 // Worker -> control thread events: the registry of handlers and the drain loop. The control
 // thread owns every table an event changes (for example the MAC table), so handlers need no lock.
 
+#include <stdlib.h>
+
+#include <rte_debug.h>
 #include <rte_ring.h>
 
 #define DP_LOG_TYPE dp_logtype_dataplane
@@ -10,23 +13,27 @@
 #include "dataplane/log.h"
 #include "dataplane/worker.h"
 
-#define DP_EVENT_TYPES_MAX 16
-
-static dp_event_handler_fn handlers[DP_EVENT_TYPES_MAX];
-static const char *names[DP_EVENT_TYPES_MAX];
+// As many types as register (at start-up): the type is the index.
+static struct {
+	const char *name;
+	dp_event_handler_fn fn;
+} *handlers;
 static uint16_t n_types;
 
 uint16_t dp_event_handler_register(const char *name, dp_event_handler_fn fn) {
-	if (n_types >= DP_EVENT_TYPES_MAX)
-		rte_panic("too many event types\n");
-	handlers[n_types] = fn;
-	names[n_types] = name;
+	typeof(handlers) h = realloc(handlers, (size_t)(n_types + 1) * sizeof(*h));
+
+	if (h == NULL || n_types == UINT16_MAX)
+		rte_panic("dp_event_handler_register %s: out of memory\n", name);
+	handlers = h;
+	handlers[n_types].name = name;
+	handlers[n_types].fn = fn;
 	return n_types++;
 }
 
 void dp_event_dispatch(const struct dp_event *ev) {
 	if (ev->type < n_types)
-		handlers[ev->type](ev);
+		handlers[ev->type].fn(ev);
 }
 
 unsigned int dp_events_drain(unsigned int max) {

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,27 +22,33 @@
 #include "dataplane/trace.h"
 #include "dataplane/worker.h"
 
-#define DP_PORT_INFO_MAX 8
-#define DP_PERIODIC_MAX 8
-
-static dp_port_info_fn port_info[DP_PORT_INFO_MAX];
+// Registries sized by what registers (they grow at start-up; running out of memory there stops
+// vnetd with a message rather than dropping an entry).
+static dp_port_info_fn *port_info;
 static int n_port_info;
-static struct {
+static struct periodic {
 	const char *name;
 	dp_periodic_fn fn;
 	uint64_t period_tsc, next_tsc;
-} periodic[DP_PERIODIC_MAX];
+} *periodic;
 static int n_periodic;
 
 void dp_port_info_register(dp_port_info_fn fn) {
-	if (n_port_info < DP_PORT_INFO_MAX)
-		port_info[n_port_info++] = fn;
+	dp_port_info_fn *p = realloc(port_info, (size_t)(n_port_info + 1) * sizeof(*p));
+
+	if (p == NULL)
+		rte_panic("dp_port_info_register: out of memory\n");
+	port_info = p;
+	port_info[n_port_info++] = fn;
 }
 
 void dp_periodic_register(const char *name, dp_periodic_fn fn, unsigned int period_ms) {
-	if (n_periodic < DP_PERIODIC_MAX)
-		periodic[n_periodic++] = (typeof(periodic[0])){
-			name, fn, rte_get_tsc_hz() * period_ms / 1000, 0};
+	struct periodic *p = realloc(periodic, (size_t)(n_periodic + 1) * sizeof(*p));
+
+	if (p == NULL)
+		rte_panic("dp_periodic_register %s: out of memory\n", name);
+	periodic = p;
+	periodic[n_periodic++] = (struct periodic){name, fn, rte_get_tsc_hz() * period_ms / 1000, 0};
 }
 
 void dp_periodic_run(void) {
@@ -229,28 +236,3 @@ void dp_stats_methods_register(void) {
 			    trace_method_inject);
 }
 
-#define DP_FEATURES_MAX 16
-
-static struct {
-	const char *name;
-	dp_feature_init_fn init;
-} features[DP_FEATURES_MAX];
-static int n_features;
-
-void dp_feature_register(const char *name, dp_feature_init_fn init) {
-	if (n_features >= DP_FEATURES_MAX)
-		rte_panic("too many features\n");
-	features[n_features].name = name;
-	features[n_features++].init = init;
-}
-
-int dp_features_init(void) {
-	for (int i = 0; i < n_features; i++) {
-		int ret = features[i].init();
-		if (ret < 0) {
-			LOG(ERR, "feature %s: init failed: %s", features[i].name, strerror(-ret));
-			return ret;
-		}
-	}
-	return 0;
-}

@@ -21,10 +21,5 @@ typedef void (*dp_periodic_fn)(void);
 void dp_periodic_register(const char *name, dp_periodic_fn fn, unsigned int period_ms);
 void dp_periodic_run(void);
 
-// Start-up of features: each registers (RTE_INIT) a function that vnetd calls after EAL, the
-// pools and the workers exist, before the first transaction: create tables, register control
-// methods, event handlers and periodic work there.
-typedef int (*dp_feature_init_fn)(void);
-void dp_feature_register(const char *name, dp_feature_init_fn init);
-// Control thread. Run every feature's init; returns 0 or the first failure.
-int dp_features_init(void);
+// Start-up of features: dataplane/feature.h.
+#include "dataplane/feature.h"

@@ -237,6 +237,7 @@ int main(int argc, char **argv) {
 	// Telemetry first: its thread reads the workers' counters and the snapshot freed below.
 	dp_telemetry_stop();
 	dp_workers_stop();
+	dp_features_fini();
 	ctl_close();
 	dp_config_free(dp_config_publish_none());
 	dp_ports_fini();

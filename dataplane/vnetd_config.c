@@ -16,17 +16,23 @@ static const char *const known_keys[] = {
 	"rules_file", NULL,
 };
 
-#define VNETD_CONFIG_KEYS_MAX 8
 
-static struct {
+// As many keys as features register (from constructors, before main).
+static struct feature_key {
 	const char *key;
 	vnetd_config_key_fn fn;
-} feature_keys[VNETD_CONFIG_KEYS_MAX];
+} *feature_keys;
 static int n_feature_keys;
 
 void vnetd_config_key_register(const char *key, vnetd_config_key_fn fn) {
-	if (n_feature_keys < VNETD_CONFIG_KEYS_MAX)
-		feature_keys[n_feature_keys++] = (typeof(feature_keys[0])){key, fn};
+	struct feature_key *k = realloc(feature_keys, (size_t)(n_feature_keys + 1) * sizeof(*k));
+
+	if (k == NULL) {
+		fprintf(stderr, "vnetd: vnetd_config_key_register %s: out of memory\n", key);
+		abort();
+	}
+	feature_keys = k;
+	feature_keys[n_feature_keys++] = (struct feature_key){key, fn};
 }
 
 static int feature_key_index(const char *key) {

@@ -164,6 +164,12 @@ static int overlay_init(void) {
 	return 0;
 }
 
-RTE_INIT(overlay_register) {
-	dp_feature_register("overlay", overlay_init);
-}
+// The overlay carries vswitch's networks: start after it (its tables exist when ours refer to
+// them, and its attach points are taken in a known order).
+static const char *const overlay_after[] = {"vswitch", NULL};
+static struct dp_feature overlay_feature = {
+	.name = "overlay",
+	.after = overlay_after,
+	.init = overlay_init,
+};
+DP_FEATURE_REGISTER(overlay_feature)

@@ -183,6 +183,8 @@ static int vswitch_init(void) {
 	return 0;
 }
 
-RTE_INIT(vswitch_register) {
-	dp_feature_register("vswitch", vswitch_init);
-}
+static struct dp_feature vswitch_feature = {
+	.name = "vswitch",
+	.init = vswitch_init,
+};
+DP_FEATURE_REGISTER(vswitch_feature)
