@@ -198,12 +198,19 @@ static inline struct rte_mbuf *dp_pkt_copy(struct dp_lcore *lc, rte_node_t node_
 
 // Attach points: where features meet the engine's nodes and each other's, by name, so that the
 // engine names no feature's node and no feature names another's. A node declares that its edge
-// `edge` is the point `name`; until a feature attaches a node there, the edge leads to
-// DP_UNCLAIMED_NODE, which drops what arrives as `unclaimed`. Attaching rewires the edge
-// (rte_node_edge_update) before the graphs are made: a point costs an edge, not a branch per
-// packet. The points:
+// `edge` is (one of the edges of) the point `name`; the edge leads where its next_nodes entry says
+// until a feature attaches a node there: DP_UNCLAIMED_NODE (which drops what arrives as
+// `unclaimed`) where something must be attached, or the usual next node where the point is a
+// place to insert a step. Attaching rewires the edges (rte_node_edge_update) before the graphs
+// are made: a point costs an edge, not a branch per packet. dp_node_attach_chain() inserts a node
+// in front of what the point led to (its edge `cont` takes over the old target), so several
+// features can stack at one point, in their start order. The points:
 //   vnic_input       parse (engine) -> the first node of a frame from a vNIC, after parsing and
 //                    before anything of a tenant (vswitch: port_security)
+//   l2_input         port_security, tunnel_input (vswitch) -> l2_lookup: the frame's network is
+//                    chosen, from a vNIC or a tunnel (a place for a step: the firewall's egress)
+//   vnic_output      l2_lookup, l2_flood (vswitch) -> port_tx: a frame for a local vNIC, after
+//                    every flood copy (a place for a step: the firewall's ingress)
 //   tunnel_output    l2_lookup (vswitch) -> what carries a frame to a MAC behind another host
 //                    (overlay: vxlan_encap)
 //   tunnel_flood     l2_flood (vswitch) -> head-end replication to the network's other hosts
@@ -233,7 +240,12 @@ void dp_attach_point_register(struct dp_attach_point *ap);
 		dp_attach_point_register(&attach_point_##edge_id);                                \
 	}
 
-// Control thread, at feature start-up (before the graphs are made). Attach `node_name` at
-// `point`. Returns 0, -ENOENT (no such point or node), -EBUSY (another node is attached there)
-// or -EINVAL.
+// Control thread, at feature start-up (before the graphs are made). Lead every edge of `point`
+// to `node_name`. Returns 0, -ENOENT (no feature built in declares the point: attach to an
+// optional point as such) or -EINVAL (no such node, or the point's edges lead to different
+// nodes).
 int dp_node_attach(const char *point, const char *node_name);
+
+// The same, and edge `cont` of `node_name` then leads where the point led before: the node is a
+// step inserted at the point.
+int dp_node_attach_chain(const char *point, const char *node_name, rte_edge_t cont);

@@ -159,3 +159,4 @@ TRACE_FORMATTER(arp_nd_responder, arp_nd_responder_format, arp_nd_responder_fiel
 DP_NODE_DEFINE(arp_nd_responder, arp_nd_responder_decide, ARP_ND__COUNT,
 	[ARP_ND_L2] = "l2_lookup",
 	[ARP_ND_REPLY] = "port_tx");
+DP_ATTACH_POINT("l2_input", "arp_nd_responder", ARP_ND_L2)

@@ -108,3 +108,4 @@ static struct rte_node_register l2_flood_node = {
 };
 RTE_NODE_REGISTER(l2_flood_node);
 DP_ATTACH_POINT("tunnel_flood", "l2_flood", L2_FLOOD_VTEPS)
+DP_ATTACH_POINT("vnic_output", "l2_flood", L2_FLOOD_OUTPUT)

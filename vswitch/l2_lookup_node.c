@@ -388,5 +388,7 @@ DP_NODE_DEFINE_BURST_EXT(l2_lookup, struct l2_lookup_run, l2_lookup_run_init, l2
 			 [L2_LOOKUP_OUTPUT] = "port_tx",
 			 [L2_LOOKUP_FLOOD] = "l2_flood",
 			 [L2_LOOKUP_REMOTE] = DP_UNCLAIMED_NODE);
-// A frame for a MAC behind a VTEP leaves through whatever carries the network between hosts.
+// A frame for a MAC behind a VTEP leaves through whatever carries the network between hosts; one
+// for a local vNIC may pass steps inserted before port_tx.
 DP_ATTACH_POINT("tunnel_output", "l2_lookup", L2_LOOKUP_REMOTE)
+DP_ATTACH_POINT("vnic_output", "l2_lookup", L2_LOOKUP_OUTPUT)

@@ -182,3 +182,4 @@ TRACE_FORMATTER(port_security, port_security_format, port_security_fields)
 DP_NODE_DEFINE(port_security, port_security_decide, PORT_SECURITY__COUNT,
 	[PORT_SECURITY_L2] = "l2_lookup",
 	[PORT_SECURITY_ARP_ND] = "arp_nd_responder");
+DP_ATTACH_POINT("l2_input", "port_security", PORT_SECURITY_L2)

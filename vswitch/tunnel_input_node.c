@@ -74,3 +74,4 @@ TRACE_FORMATTER(tunnel_input, tunnel_input_format, tunnel_input_fields)
 
 DP_NODE_DEFINE(tunnel_input, tunnel_input_decide, TUNNEL_INPUT__COUNT,
 	[TUNNEL_INPUT_L2] = "l2_lookup");
+DP_ATTACH_POINT("l2_input", "tunnel_input", TUNNEL_INPUT_L2)
