@@ -12,6 +12,7 @@
 
 #include "dataplane/graph.h"
 #include "vswitch/bridge.h"
+#include "vswitch/l2_admit.h"
 
 enum port_security_edge {
 	PORT_SECURITY_DROP = DP_EDGE_DROP,
@@ -133,7 +134,6 @@ static rte_edge_t port_security_decide(struct dp_lcore *lc, struct rte_mbuf *m) 
 	struct pkt_meta *meta = pkt_meta(m);
 	const struct bridge_port *p = bc ? bridge_port_lookup(bc, meta->in_port) : NULL;
 	const struct bridge *b;
-	uint32_t l3_len;
 	enum dp_drop_reason reason;
 
 	if (unlikely(p == NULL))
@@ -141,12 +141,9 @@ static rte_edge_t port_security_decide(struct dp_lcore *lc, struct rte_mbuf *m) 
 	b = bridge_lookup(bc, p->bd_id);
 	meta->bd_id = p->bd_id;
 	meta->vni = b->vni;
-	if (unlikely(meta->flags & PKT_F_VLAN))
-		return dp_drop(m, DROP_VLAN_TAGGED);
-	l3_len = meta->l3 == PKT_L3_IP4 || meta->l3 == PKT_L3_IP6 ? meta->l3_len
-								 : rte_pktmbuf_pkt_len(m) - meta->l3_off;
-	if (unlikely(l3_len > b->mtu))
-		return dp_drop(m, DROP_MTU_EXCEEDED);
+	reason = l2_admit(b, m, meta);
+	if (unlikely(reason != DROP_NONE))
+		return dp_drop(m, reason);
 	if (p->port_security) {
 		reason = port_security_check(m, meta, p);
 		TRACE_NOTE(lc, m, ((struct port_security_trace){1, (uint16_t)reason, b->vni}));

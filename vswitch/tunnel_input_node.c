@@ -7,6 +7,7 @@
 
 #include "dataplane/graph.h"
 #include "vswitch/bridge.h"
+#include "vswitch/l2_admit.h"
 
 enum tunnel_input_edge {
 	TUNNEL_INPUT_DROP = DP_EDGE_DROP,
@@ -41,19 +42,16 @@ static rte_edge_t tunnel_input_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 		tunnel_memo = (typeof(tunnel_memo)){lc->now_tsc, lc, meta->vni, bd_id};
 	}
 	const struct bridge *b;
-	uint32_t l3_len;
+	enum dp_drop_reason reason;
 
 	b = bridge_lookup(bc, bd_id);
 	// The overlay checked the VNI against the same snapshot: this is a guard, not a filter.
 	if (unlikely(b == NULL))
 		return dp_drop(m, DROP_VXLAN_VNI_UNKNOWN);
 	meta->bd_id = bd_id;
-	l3_len = meta->l3 == PKT_L3_IP4 || meta->l3 == PKT_L3_IP6 ? meta->l3_len
-								 : rte_pktmbuf_pkt_len(m) - meta->l3_off;
-	if (unlikely(l3_len > b->mtu))
-		return dp_drop(m, DROP_MTU_EXCEEDED);
-	if (unlikely(meta->flags & PKT_F_VLAN))
-		return dp_drop(m, DROP_VLAN_TAGGED);
+	reason = l2_admit(b, m, meta);
+	if (unlikely(reason != DROP_NONE))
+		return dp_drop(m, reason);
 	TRACE_NOTE(lc, m, ((struct tunnel_input_trace){meta->vni, bd_id}));
 	return TUNNEL_INPUT_L2;
 }
