@@ -39,6 +39,12 @@ struct dp_config {
 		uint8_t rx_edge[RTE_MAX_ETHPORTS]; // port_rx edge of rx_port[i]; 0 for vNICs
 	} workers[DP_WORKERS_MAX];
 	void *section[DP_SECTIONS_MAX];  // feature data, indexed by rules_section.index
+	// Per section: the generation of its data, bumped only when that section's data is rebuilt
+	// (an unchanged section keeps its data and its generation). Caches of one section's tables
+	// key on it, so that changes elsewhere do not flush them.
+	uint64_t section_generation[DP_SECTIONS_MAX];
+	// Control thread only: the shared ownership of section[i] (dataplane/rules_ctx.h).
+	struct rules_section_state *section_state[DP_SECTIONS_MAX];
 };
 
 // Data path. The snapshot to use for the next graph walk; NULL only before the first publication.

@@ -17,6 +17,9 @@
 
 static struct rules_section *sections[DP_SECTIONS_MAX];
 static int n_sections;
+// The last generation given to each section's data: never reused in the process's life (not even
+// after an unpublication), so that a cache keyed on it can never match data it did not see.
+static uint64_t section_generations[DP_SECTIONS_MAX];
 
 #define DP_SYSTEM_PORTS_MAX 4
 static struct dp_port system_ports[DP_SYSTEM_PORTS_MAX];
@@ -48,12 +51,31 @@ const json_t *rules_current(void) {
 	return cfg != NULL ? cfg->doc : NULL;
 }
 
+// Let go of one reference to `st`; the last one frees the section's data.
+static void state_release(int i, struct rules_section_state *st) {
+	if (st == NULL || --st->refs > 0)
+		return;
+	if (sections[i]->free != NULL)
+		sections[i]->free(st->data);
+	json_decref(st->record);
+	free(st->objects.v);
+	free(st);
+}
+
 void rules_sections_free(struct dp_config *cfg) {
 	for (int i = 0; i < n_sections; i++) {
-		if (sections[i]->free != NULL)
-			sections[i]->free(cfg->section[i]);
+		state_release(i, cfg->section_state[i]);
+		cfg->section_state[i] = NULL;
 		cfg->section[i] = NULL;
 	}
+}
+
+// What the section parsing now declares goes into its record too (replayed when it is reused).
+static void record_add(struct rules_ctx *ctx, const char *what, const char *a, const char *b,
+		       const char *path) {
+	if (ctx->section >= 0 && ctx->record[ctx->section] != NULL)
+		json_array_append_new(json_object_get(ctx->record[ctx->section], what),
+				      json_pack("[sss]", a, b, path));
 }
 
 // --- cross references ---------------------------------------------------------------------------
@@ -72,11 +94,13 @@ int rules_define(struct rules_ctx *ctx, const char *kind, const char *id, const 
 		return rules_error(ctx, path, "duplicate %s id \"%s\" (first defined at %s)", kind,
 				   id, json_string_value(prev));
 	json_object_set_new(ctx->defined, key, json_string(path));
+	record_add(ctx, "defines", kind, id, path);
 	return 0;
 }
 
 void rules_refer(struct rules_ctx *ctx, const char *kind, const char *id, const char *path) {
 	json_array_append_new(ctx->refs, json_pack("[sss]", kind, id, path));
+	record_add(ctx, "refs", kind, id, path);
 }
 
 bool rules_is_defined(struct rules_ctx *ctx, const char *kind, const char *id) {
@@ -121,6 +145,7 @@ int rules_port_want(struct rules_ctx *ctx, const char *name, const char *devargs
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	snprintf(w->device, sizeof(w->device), "%s", devargs);
 	snprintf(w->path, sizeof(w->path), "%s", path);
+	record_add(ctx, "ports", name, devargs, path);
 	return 0;
 }
 
@@ -156,20 +181,77 @@ static void ctx_init(struct rules_ctx *ctx) {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->defined = json_object();
 	ctx->refs = json_array();
+	ctx->section = -1;
 }
 
+// Free what the transaction parsed and did not move into a snapshot. Reused states are only
+// borrowed (their references are taken when they move into the new snapshot).
 static void ctx_fini(struct rules_ctx *ctx) {
 	for (int i = 0; i < n_sections; i++) {
 		if (ctx->data[i] != NULL && sections[i]->free != NULL)
 			sections[i]->free(ctx->data[i]);
 		ctx->data[i] = NULL;
+		json_decref(ctx->record[i]);
+		ctx->record[i] = NULL;
+		ctx->reused[i] = NULL;
+		free(ctx->objects[i].v);
+		ctx->objects[i] = (struct rules_objects){0};
 	}
 	json_decref(ctx->defined);
 	json_decref(ctx->refs);
+	json_decref(ctx->obj_index);
 }
 
-// Run every section's parser, then check cross references. Returns 0 or -EINVAL.
-static int ctx_parse(struct rules_ctx *ctx, const json_t *doc) {
+// Whether section `sec` sees the same document in `prev` and `doc`: every top-level key it owns
+// or reads is equal in both (absent and [] are the same).
+static bool section_unchanged(const struct rules_section *sec, const json_t *prev,
+			      const json_t *doc) {
+	const char *keys[RTE_DIM(sec->arrays) + RTE_DIM(sec->reads)];
+	size_t n = 0;
+
+	for (const struct rules_array *a = sec->arrays; a->key != NULL; a++)
+		keys[n++] = a->key;
+	for (size_t r = 0; r < RTE_DIM(sec->reads) && sec->reads[r] != NULL; r++)
+		keys[n++] = sec->reads[r];
+	for (size_t k = 0; k < n; k++) {
+		const json_t *x = json_object_get(prev, keys[k]), *y = json_object_get(doc, keys[k]);
+		if (json_array_size(x) == 0 && json_array_size(y) == 0 && (x == NULL || y == NULL))
+			continue;
+		if (x == NULL || y == NULL || !json_equal(x, y))
+			return false;
+	}
+	return true;
+}
+
+// Declare again what a reused section declared when it parsed: its objects, its references to
+// other sections' objects (checked again: they may be gone) and its ports, in the same order.
+static int section_replay(struct rules_ctx *ctx, const struct rules_section_state *st) {
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(st->record, "defines"), i, e) {
+		if (rules_define(ctx, json_string_value(json_array_get(e, 0)),
+				 json_string_value(json_array_get(e, 1)),
+				 json_string_value(json_array_get(e, 2))) < 0)
+			return -EINVAL;
+	}
+	json_array_foreach(json_object_get(st->record, "refs"), i, e)
+		rules_refer(ctx, json_string_value(json_array_get(e, 0)),
+			    json_string_value(json_array_get(e, 1)),
+			    json_string_value(json_array_get(e, 2)));
+	json_array_foreach(json_object_get(st->record, "ports"), i, e) {
+		if (rules_port_want(ctx, json_string_value(json_array_get(e, 0)),
+				    json_string_value(json_array_get(e, 1)),
+				    json_string_value(json_array_get(e, 2))) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+// Run every section's parser, then check cross references. A section whose part of the document
+// is the same as in `old` (the current snapshot; NULL: parse all) is not parsed: its data is
+// reused, its declarations replayed. Returns 0 or -EINVAL.
+static int ctx_parse(struct rules_ctx *ctx, const json_t *doc, const struct dp_config *old) {
 	uint64_t revision = 0;
 	bool force = false;
 	int ret;
@@ -181,12 +263,29 @@ static int ctx_parse(struct rules_ctx *ctx, const json_t *doc) {
 	if (ret == 0)
 		ret = rules_get_bool(ctx, doc, "(document)", "force", false, &force);
 	for (int i = 0; ret == 0 && i < n_sections; i++) {
+		struct rules_section_state *prev = old != NULL ? old->section_state[i] : NULL;
+
+		if (prev != NULL && section_unchanged(sections[i], old->doc, doc)) {
+			ctx->reused[i] = prev;
+			ret = section_replay(ctx, prev);
+			continue;
+		}
+		ctx->record[i] = json_pack("{s[]s[]s[]}", "defines", "refs", "ports");
+		ctx->section = i;
 		ret = sections[i]->parse(ctx, doc, &ctx->data[i]);
+		ctx->section = -1;
 		if (ret < 0 && ctx->n_errors == 0)
 			rules_error(ctx, sections[i]->name, "section failed: %s", strerror(-ret));
 	}
 	if (ret == 0)
 		ret = refs_check(ctx);
+	for (int i = 0; ret == 0 && i < n_sections; i++) {
+		if (sections[i]->check == NULL)
+			continue;
+		ret = sections[i]->check(ctx, ctx->reused[i] ? ctx->reused[i]->data : ctx->data[i]);
+		if (ret < 0 && ctx->n_errors == 0)
+			rules_error(ctx, sections[i]->name, "check failed: %s", strerror(-ret));
+	}
 	return ret;
 }
 
@@ -197,7 +296,7 @@ int rules_validate(const json_t *doc, char *err, size_t err_size) {
 	if (ctx == NULL)
 		return -ENOMEM;
 	ctx_init(ctx);
-	ret = ctx_parse(ctx, doc);
+	ret = ctx_parse(ctx, doc, NULL);
 	if (ret < 0)
 		snprintf(err, err_size, "%s", ctx->err);
 	ctx_fini(ctx);
@@ -258,7 +357,10 @@ static ssize_t array_index(const struct rules_array *a, const json_t *arr, const
 	return -1;
 }
 
-static int op_apply(struct rules_ctx *ctx, json_t *doc, const json_t *op, const char *path) {
+// Apply operation `op` to `doc`. The arrays of `doc` are shared with the applied document until an
+// operation edits one: that one is copied first (its key goes into `copied`).
+static int op_apply(struct rules_ctx *ctx, json_t *doc, json_t *copied, const json_t *op,
+		    const char *path) {
 	static const char *const keys[] = {"op", "kind", "object", "id", NULL};
 	const char *verb = NULL, *kind = NULL;
 	const struct rules_array *a;
@@ -292,9 +394,10 @@ static int op_apply(struct rules_ctx *ctx, json_t *doc, const json_t *op, const 
 		return rules_error(ctx, path, "op must be add, remove or replace, not \"%s\"", verb);
 	}
 	arr = json_object_get(doc, a->key);
-	if (arr == NULL) {
-		arr = json_array();
+	if (arr == NULL || json_object_get(copied, a->key) == NULL) {
+		arr = arr != NULL ? json_copy(arr) : json_array(); // shallow: objects stay shared
 		json_object_set_new(doc, a->key, arr);
+		json_object_set_new(copied, a->key, json_true());
 	}
 	idx = array_index(a, arr, id);
 	ret = 0;
@@ -317,7 +420,7 @@ static json_t *txn_document(struct rules_ctx *ctx, const json_t *txn) {
 	static const char *const txn_keys[] = {"ops", "revision", "comment", NULL};
 	const json_t *ops = json_object_get(txn, "ops");
 	const json_t *cur = rules_current();
-	json_t *doc;
+	json_t *doc, *copied;
 	uint64_t revision;
 	size_t i;
 	json_t *op;
@@ -335,7 +438,11 @@ static json_t *txn_document(struct rules_ctx *ctx, const json_t *txn) {
 		rules_error(ctx, "ops", "must be an array");
 		return NULL;
 	}
-	doc = cur != NULL ? json_deep_copy(cur) : json_pack("{sI}", "revision", (json_int_t)0);
+	// A shallow copy: the arrays that no operation edits stay the applied document's (nothing
+	// writes to a published document), so copying, comparing (json_equal of the same pointer)
+	// and freeing them cost nothing, whatever their size.
+	doc = cur != NULL ? json_copy((json_t *)cur) : json_pack("{sI}", "revision", (json_int_t)0);
+	copied = json_object();
 	json_object_del(doc, "force");
 	revision = (uint64_t)json_integer_value(json_object_get(doc, "revision")) + 1;
 	if (rules_get_uint(ctx, txn, "(transaction)", "revision", false, 0, INT64_MAX,
@@ -345,11 +452,13 @@ static json_t *txn_document(struct rules_ctx *ctx, const json_t *txn) {
 	json_array_foreach(ops, i, op) {
 		char path[32];
 		snprintf(path, sizeof(path), "ops[%zu]", i);
-		if (op_apply(ctx, doc, op, path) < 0)
+		if (op_apply(ctx, doc, copied, op, path) < 0)
 			goto err;
 	}
+	json_decref(copied);
 	return doc;
 err:
+	json_decref(copied);
 	json_decref(doc);
 	return NULL;
 }
@@ -463,9 +572,13 @@ static void ports_detach_fresh(const struct dp_config *old, const struct dp_conf
 			dp_port_detach(cfg->ports[i].port_id);
 }
 
+// Build the sections that parsed (a reused one is built already), then move every section's state
+// into `cfg`: a fresh one with the next generation of the section, a reused one shared.
 static int ctx_build(struct rules_ctx *ctx, struct dp_config *cfg) {
+	struct rules_section_state *fresh[DP_SECTIONS_MAX] = {NULL};
+
 	for (int i = 0; i < n_sections; i++) {
-		if (sections[i]->build != NULL) {
+		if (ctx->reused[i] == NULL && sections[i]->build != NULL) {
 			int ret = sections[i]->build(ctx, cfg, ctx->data[i]);
 			if (ret < 0) {
 				if (ctx->n_errors == 0)
@@ -475,9 +588,32 @@ static int ctx_build(struct rules_ctx *ctx, struct dp_config *cfg) {
 			}
 		}
 	}
+	for (int i = 0; i < n_sections; i++) {
+		if (ctx->reused[i] == NULL && (fresh[i] = calloc(1, sizeof(*fresh[i]))) == NULL) {
+			for (int j = 0; j < i; j++)
+				free(fresh[j]);
+			return rules_error(ctx, sections[i]->name, "out of memory");
+		}
+	}
 	for (int i = 0; i < n_sections; i++) { // ownership moves to the snapshot
-		cfg->section[i] = ctx->data[i];
-		ctx->data[i] = NULL;
+		struct rules_section_state *st = ctx->reused[i];
+
+		if (st != NULL) {
+			st->refs++;
+		} else {
+			st = fresh[i];
+			*st = (struct rules_section_state){.refs = 1, .data = ctx->data[i],
+							   .record = ctx->record[i],
+							   .objects = ctx->objects[i],
+							   .generation = ++section_generations[i]};
+			ctx->data[i] = NULL;
+			ctx->record[i] = NULL;
+			ctx->objects[i] = (struct rules_objects){0};
+		}
+		ctx->reused[i] = NULL;
+		cfg->section_state[i] = st;
+		cfg->section[i] = st->data;
+		cfg->section_generation[i] = st->generation;
 	}
 	return 0;
 }
@@ -485,10 +621,13 @@ static int ctx_build(struct rules_ctx *ctx, struct dp_config *cfg) {
 static void publish(struct dp_config *cfg) {
 	struct dp_config *old = dp_config_publish(cfg);
 
+	// Only the sections whose data changed: a reused one is published already.
 	for (int i = 0; i < n_sections; i++)
-		if (sections[i]->published != NULL)
+		if (sections[i]->published != NULL &&
+		    (old == NULL || old->section_state[i] != cfg->section_state[i]))
 			sections[i]->published(old, cfg);
 	ports_detach_removed(old, cfg);
+	rules_tenants_prune(cfg, n_sections);
 	dp_config_free(old);
 }
 
@@ -507,7 +646,7 @@ int rules_apply(const json_t *txn, uint64_t *generation, char *err, size_t err_s
 	}
 	ctx_init(ctx);
 	doc = txn_document(ctx, txn);
-	if (doc == NULL || revision_check(ctx, doc) < 0 || ctx_parse(ctx, doc) < 0)
+	if (doc == NULL || revision_check(ctx, doc) < 0 || ctx_parse(ctx, doc, old) < 0)
 		goto err;
 	json_object_del(doc, "force");
 	ret = ports_attach(ctx, old, cfg);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <rte_ether.h>
 
 #include "dataplane/config.h"
 
@@ -27,15 +28,32 @@ struct rules_array {
 struct rules_section {
 	const char *name;                  // "vswitch"
 	struct rules_array arrays[6];      // the top-level arrays it owns (terminated by .key NULL)
+	// Other top-level keys whose content its parse or build reads (NULL-terminated): vswitch
+	// reads "remote_ports" (the overlay's) for its MAC table. The section is rebuilt when one of
+	// its arrays or of these keys changes; otherwise its data is reused as it is.
+	const char *reads[4];
 	// Control thread. Validate the owned parts of `doc` and build this section's data. Report each
 	// problem with rules_error(); return 0 or a negative errno. Must have no side effects beyond
 	// *data and ctx (devices are attached by the engine after every section has parsed).
+	// The result must depend only on the keys named in `arrays` and `reads`, on the port ids of
+	// those ports (stable while the ports stay) and on what is fixed at start-up: a transaction
+	// that leaves all of them equal (json_equal) does not call parse, build or published; the
+	// new snapshot shares the previous data (freed when the last snapshot using it is freed),
+	// keeps the section's generation, and what parse declared (rules_define, rules_refer,
+	// rules_port_want) is replayed from a record, its shared objects (rules_object_add) kept.
+	// So the data must not point into the document without holding a reference to it.
 	int (*parse)(struct rules_ctx *ctx, const json_t *doc, void **data);
 	// Control thread. Resolve port names into DPDK port ids of `cfg` (already attached). Optional.
 	int (*build)(struct rules_ctx *ctx, struct dp_config *cfg, void *data);
-	// Control thread. Free data once no worker can see it. Accepts NULL.
+	// Control thread. Free data once no snapshot uses it (after the grace period). Accepts NULL.
 	void (*free)(void *data);
-	// Control thread. Called after `cfg` replaced `old` (NULL on first publication). Optional.
+	// Control thread. Cross-section checks, after every section has parsed (or was reused) and
+	// every reference resolved; runs on every transaction, whether this section changed or not.
+	// Reads other sections' objects only through the typed read API below (never their data or
+	// their keys of the document). `data` is this section's data. Optional.
+	int (*check)(struct rules_ctx *ctx, const void *data);
+	// Control thread. Called after `cfg` replaced `old` (NULL on first publication), when this
+	// section's data changed. Optional.
 	void (*published)(const struct dp_config *old, const struct dp_config *cfg);
 	int index;                         // set by rules_section_register: cfg->section[index]
 };
@@ -83,6 +101,34 @@ int rules_define(struct rules_ctx *ctx, const char *kind, const char *id, const 
 void rules_refer(struct rules_ctx *ctx, const char *kind, const char *id, const char *path);
 // Whether `kind` `id` is defined so far (sections parse in registration order).
 bool rules_is_defined(struct rules_ctx *ctx, const char *kind, const char *id);
+
+// --- shared objects: the typed read API between sections --------------------------------------
+// A section shares the objects it owns that others need (networks, ports, remote ports, routers,
+// security groups) with rules_object_add() during its parse; any section reads them in its parse
+// (those of earlier sections) or its check (all). The engine keeps them with the section's data,
+// so a reused section's objects are there without a parse. Fields that do not apply are empty.
+struct rules_object {
+	char kind[24];              // "network", "port", "remote_port", "router", "security_group"
+	char id[DP_NAME_SIZE + 20]; // its id; a remote port: "<network>/<mac>" (mac in lowercase)
+	char tenant[DP_NAME_SIZE];  // networks, routers, security groups
+	uint32_t tenant_id;         // set by rules_object_add: 1.., stable while objects name it
+	char network[DP_NAME_SIZE]; // ports, remote ports
+	char router[DP_NAME_SIZE];  // networks: their router, "" if none
+	struct rte_ether_addr mac;  // ports, remote ports, routers
+	uint32_t vni;               // networks
+	char path[48];              // where it is defined: "networks[3]"
+};
+
+// Share `obj` (copied); sets obj->tenant_id when obj->tenant is set. Returns 0 or -ENOMEM.
+int rules_object_add(struct rules_ctx *ctx, struct rules_object *obj);
+// The object `kind` `id` shared so far in this transaction, or NULL.
+const struct rules_object *rules_object_find(struct rules_ctx *ctx, const char *kind,
+					     const char *id);
+// Call fn for every shared object of `kind`, in section then document order; stops at the first
+// negative return and returns it (else 0).
+int rules_object_foreach(struct rules_ctx *ctx, const char *kind,
+			 int (*fn)(struct rules_ctx *ctx, const struct rules_object *obj, void *arg),
+			 void *arg);
 
 // Ask the engine to attach port `name` with DPDK `devargs` for the new snapshot. Returns 0 or
 // -EINVAL (duplicate name or device, too many ports).

@@ -226,3 +226,126 @@ int rules_cidr_error(struct rules_ctx *ctx, const char *path, const char *s) {
 	}
 	return rules_error(ctx, path, "\"%s\" is not an IPv4 or IPv6 prefix (address/length)", s);
 }
+
+// --- shared objects -----------------------------------------------------------------------------
+
+static json_t *tenant_ids; // tenant -> id (1..), kept while an object of the current snapshot or
+			   // of a transaction being built names it
+static uint8_t *tenant_used; // by id: 1 if given
+static uint32_t tenant_used_size;
+
+// The id of `tenant`: the one it has, or the lowest free one. 0 if out of memory.
+static uint32_t tenant_id_get(const char *tenant) {
+	json_t *v;
+	uint32_t id = 1;
+
+	if (tenant_ids == NULL && (tenant_ids = json_object()) == NULL)
+		return 0;
+	v = json_object_get(tenant_ids, tenant);
+	if (v != NULL)
+		return (uint32_t)json_integer_value(v);
+	while (id < tenant_used_size && tenant_used[id])
+		id++;
+	if (id >= tenant_used_size) {
+		uint32_t size = tenant_used_size ? tenant_used_size * 2 : 64;
+		uint8_t *u = realloc(tenant_used, size);
+		if (u == NULL)
+			return 0;
+		memset(u + tenant_used_size, 0, size - tenant_used_size);
+		tenant_used = u;
+		tenant_used_size = size;
+	}
+	tenant_used[id] = 1;
+	json_object_set_new(tenant_ids, tenant, json_integer(id));
+	return id;
+}
+
+const struct rules_objects *rules_ctx_objects(const struct rules_ctx *ctx, int i) {
+	return ctx->reused[i] != NULL ? &ctx->reused[i]->objects : &ctx->objects[i];
+}
+
+int rules_object_add(struct rules_ctx *ctx, struct rules_object *obj) {
+	struct rules_objects *o;
+
+	if (ctx->section < 0)
+		return -EINVAL;
+	o = &ctx->objects[ctx->section];
+	if (o->n == o->cap) {
+		uint32_t cap = o->cap ? o->cap * 2 : 16;
+		struct rules_object *v = realloc(o->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		o->v = v;
+		o->cap = cap;
+	}
+	obj->tenant_id = obj->tenant[0] != '\0' ? tenant_id_get(obj->tenant) : 0;
+	if (obj->tenant[0] != '\0' && obj->tenant_id == 0)
+		return -ENOMEM;
+	o->v[o->n++] = *obj;
+	json_decref(ctx->obj_index);
+	ctx->obj_index = NULL;
+	return 0;
+}
+
+const struct rules_object *rules_object_find(struct rules_ctx *ctx, const char *kind,
+					     const char *id) {
+	json_t *index, *v;
+
+	// One index per kind, built on the first look-up of that kind (again after an add): a
+	// check that reads routers does not index 10,000 remote ports.
+	if (ctx->obj_index == NULL)
+		ctx->obj_index = json_object();
+	index = json_object_get(ctx->obj_index, kind);
+	if (index == NULL) {
+		index = json_object();
+		json_object_set_new(ctx->obj_index, kind, index);
+		for (int i = 0; i < DP_SECTIONS_MAX; i++) {
+			const struct rules_objects *o = rules_ctx_objects(ctx, i);
+			for (uint32_t j = 0; j < o->n; j++)
+				if (strcmp(o->v[j].kind, kind) == 0 &&
+				    json_object_get(index, o->v[j].id) == NULL)
+					json_object_set_new(index, o->v[j].id,
+							    json_integer((json_int_t)i << 24 | j));
+		}
+	}
+	v = json_object_get(index, id);
+	if (v == NULL)
+		return NULL;
+	return &rules_ctx_objects(ctx, (int)(json_integer_value(v) >> 24))
+			->v[json_integer_value(v) & 0xffffff];
+}
+
+int rules_object_foreach(struct rules_ctx *ctx, const char *kind,
+			 int (*fn)(struct rules_ctx *ctx, const struct rules_object *obj, void *arg),
+			 void *arg) {
+	for (int i = 0; i < DP_SECTIONS_MAX; i++) {
+		const struct rules_objects *o = rules_ctx_objects(ctx, i);
+		for (uint32_t j = 0; j < o->n; j++) {
+			int ret = strcmp(o->v[j].kind, kind) == 0 ? fn(ctx, &o->v[j], arg) : 0;
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+void rules_tenants_prune(const struct dp_config *cfg, int n_sections) {
+	json_t *used = json_object();
+	const char *k;
+	json_t *v;
+	void *tmp;
+
+	for (int i = 0; cfg != NULL && i < n_sections; i++) {
+		const struct rules_section_state *st = cfg->section_state[i];
+		for (uint32_t j = 0; st != NULL && j < st->objects.n; j++)
+			if (st->objects.v[j].tenant[0] != '\0')
+				json_object_set_new(used, st->objects.v[j].tenant, json_true());
+	}
+	json_object_foreach_safe(tenant_ids, tmp, k, v) {
+		if (json_object_get(used, k) == NULL) {
+			tenant_used[json_integer_value(v)] = 0;
+			json_object_del(tenant_ids, k);
+		}
+	}
+	json_decref(used);
+}

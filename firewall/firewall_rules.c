@@ -449,7 +449,15 @@ static int sg_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data)
 	if (owners == NULL)
 		return -ENOMEM;
 	json_array_foreach(groups, i, obj) {
+		struct rules_object so = {.kind = "security_group"};
 		ret = sg_group_parse(ctx, obj, i, &owners[i]);
+		if (ret < 0)
+			goto out;
+		// Shared with the other sections (rules.h): a group's tenant gets its tenant id.
+		snprintf(so.id, sizeof(so.id), "%s", owners[i].id);
+		snprintf(so.tenant, sizeof(so.tenant), "%s", owners[i].tenant);
+		sg_path(so.path, "security_groups[%zu]", i);
+		ret = rules_object_add(ctx, &so);
 		if (ret < 0)
 			goto out;
 	}

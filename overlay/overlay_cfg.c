@@ -80,16 +80,18 @@ static struct overlay_vtep *vtep_add(struct overlay_cfg *oc, rte_be32_t ip) {
 	return &oc->vtep_list[oc->n_vteps++];
 }
 
-static const json_t *network_find(const json_t *doc, const char *id) {
+// The networks of `doc` by id (new reference): a remote port finds its network in one lookup, not
+// a walk of every network (10,000 remote ports in 1,000 networks made 10 million comparisons).
+static json_t *networks_index(const json_t *doc) {
+	json_t *index = json_object(), *n;
 	size_t i;
-	json_t *n;
 
 	json_array_foreach(json_object_get(doc, "networks"), i, n) {
-		if (json_is_string(json_object_get(n, "id")) &&
-		    strcmp(json_string_value(json_object_get(n, "id")), id) == 0)
-			return n;
+		const char *id = json_string_value(json_object_get(n, "id"));
+		if (id != NULL && json_object_get(index, id) == NULL)
+			json_object_set(index, id, n);
 	}
-	return NULL;
+	return index;
 }
 
 static uint64_t known_key(uint32_t vni, rte_be32_t vtep) {
@@ -148,25 +150,30 @@ static int networks_read(struct rules_ctx *ctx, const json_t *doc, struct overla
 
 // Each remote port's VTEP, known for its network's VNI.
 static int remotes_read(struct rules_ctx *ctx, const json_t *doc, struct overlay_cfg *oc) {
+	json_t *nets = networks_index(doc);
 	size_t i;
 	json_t *r;
+	int ret = 0;
 
 	json_array_foreach(json_object_get(doc, "remote_ports"), i, r) {
 		const char *net = json_string_value(json_object_get(r, "network"));
 		const char *vtep = json_string_value(json_object_get(r, "vtep"));
+		const json_t *n = net != NULL ? json_object_get(nets, net) : NULL;
 		rte_be32_t ip;
 		char path[64];
 
 		snprintf(path, sizeof(path), "remote_ports[%zu]", i);
-		if (net == NULL || network_find(doc, net) == NULL || vtep == NULL ||
-		    inet_pton(AF_INET, vtep, &ip) != 1)
+		if (n == NULL || vtep == NULL || inet_pton(AF_INET, vtep, &ip) != 1)
 			continue; // refused by the validation with its reason
-		if (vtep_add(oc, ip) == NULL)
-			return rules_error(ctx, path, "more than %d VTEPs", OVERLAY_VTEPS_MAX);
-		oc->known_list[oc->n_known++] = known_key(
-			(uint32_t)json_integer_value(json_object_get(network_find(doc, net), "vni")), ip);
+		if (vtep_add(oc, ip) == NULL) {
+			ret = rules_error(ctx, path, "more than %d VTEPs", OVERLAY_VTEPS_MAX);
+			break;
+		}
+		oc->known_list[oc->n_known++] =
+			known_key((uint32_t)json_integer_value(json_object_get(n, "vni")), ip);
 	}
-	return 0;
+	json_decref(nets);
+	return ret;
 }
 
 void overlay_cfg_free(void *data) {

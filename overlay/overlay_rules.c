@@ -4,6 +4,7 @@
 // tables (VNIs, VTEPs, accepted sources) are built by overlay_cfg.c, and vswitch reads the MACs
 // and IPs for its MAC table and ARP/ND suppression. Control thread only.
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -117,7 +118,20 @@ static int vxlan_remote_parse(struct rules_ctx *ctx, const json_t *obj, size_t i
 	if (ret < 0)
 		return ret;
 	vxlan_path(field, "%s.vtep", path);
-	return vxlan_vtep_parse(ctx, field, vtep);
+	ret = vxlan_vtep_parse(ctx, field, vtep);
+	if (ret == 0) { // shared with the other sections (rules.h)
+		struct rules_object ro = {.kind = "remote_port", .mac = key->mac};
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+		rte_ether_format_addr(mac, sizeof(mac), &key->mac);
+		for (char *c = mac; *c != '\0'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		snprintf(ro.id, sizeof(ro.id), "%.63s/%s", key->network, mac);
+		snprintf(ro.network, sizeof(ro.network), "%s", key->network);
+		snprintf(ro.path, sizeof(ro.path), "%.47s", path);
+		ret = rules_object_add(ctx, &ro);
+	}
+	return ret;
 }
 
 static int vxlan_remote_key_cmp(const void *a, const void *b) {
@@ -196,6 +210,7 @@ const struct overlay_cfg *overlay_cfg_get(const struct dp_config *cfg);
 static struct rules_section vxlan_section = {
 	.name = "overlay",
 	.arrays = {{.key = "remote_ports", .kind = "remote_port", .id_fields = {"network", "mac"}}},
+	.reads = {"networks"}, // VNIs, MTUs and flood VTEPs (overlay_cfg.c)
 	.parse = vxlan_rules_parse,
 	.build = overlay_cfg_build,
 	.free = overlay_cfg_free,

@@ -30,7 +30,9 @@ struct route_spec {
 	uint16_t index; // position in the router's "routes"
 };
 
-// One router, as parsed. Strings point into the document, which the snapshot keeps.
+// One router, as parsed. Strings point into the document's "routers" array, which the section's
+// data holds a reference to: the data can outlive the snapshot (and document) it was parsed for
+// when later transactions reuse it.
 struct vrf_spec {
 	const char *id;
 	const char *tenant;
@@ -41,6 +43,7 @@ struct vrf_spec {
 
 // The section's data: every router of the document, in document order.
 struct vrf_rules {
+	json_t *src; // the "routers" array the strings point into (a reference)
 	uint16_t n_routers;
 	struct vrf_spec routers[];
 };
@@ -62,6 +65,7 @@ static void vrf_rules_free(void *data) {
 		return;
 	for (uint16_t i = 0; i < rules->n_routers; i++)
 		free(rules->routers[i].routes);
+	json_decref(rules->src);
 	free(rules);
 }
 
@@ -242,9 +246,18 @@ static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data
 	rules = calloc(1, sizeof(*rules) + json_array_size(routers) * sizeof(rules->routers[0]));
 	if (rules == NULL)
 		return -ENOMEM;
+	rules->src = json_incref((json_t *)routers);
 	json_array_foreach(routers, i, obj) {
 		rules->n_routers++; // counted first: its routes are freed even if it fails
+		struct rules_object ro = {.kind = "router"};
 		ret = vrf_parse(ctx, obj, i, &rules->routers[i]);
+		if (ret == 0) { // shared with the other sections (rules.h)
+			snprintf(ro.id, sizeof(ro.id), "%s", rules->routers[i].id);
+			snprintf(ro.tenant, sizeof(ro.tenant), "%s", rules->routers[i].tenant);
+			ro.mac = rules->routers[i].mac;
+			snprintf(ro.path, sizeof(ro.path), "routers[%zu]", i);
+			ret = rules_object_add(ctx, &ro);
+		}
 		if (ret < 0) {
 			vrf_rules_free(rules);
 			return ret;
@@ -254,10 +267,31 @@ static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data
 	return 0;
 }
 
+// A network's router must be of the network's tenant: a router joins the networks of one tenant
+// only (one VRF per tenant). Cross-section: the networks are vswitch's, read as shared objects.
+static int vrf_network_check(struct rules_ctx *ctx, const struct rules_object *net, void *arg) {
+	const struct rules_object *r;
+	char path[VRF_PATH_SIZE];
+
+	RTE_SET_USED(arg);
+	if (net->router[0] == '\0' || (r = rules_object_find(ctx, "router", net->router)) == NULL ||
+	    r->tenant_id == net->tenant_id)
+		return 0;
+	return rules_error(ctx, vrf_path(path, "%s.router", net->path),
+			   "router \"%s\" belongs to tenant \"%s\", not \"%s\"", r->id, r->tenant,
+			   net->tenant);
+}
+
+static int vrf_rules_check(struct rules_ctx *ctx, const void *data) {
+	RTE_SET_USED(data);
+	return rules_object_foreach(ctx, "network", vrf_network_check, NULL);
+}
+
 static struct rules_section vrf_section = {
 	.name = "vrouter",
 	.arrays = {{.key = "routers", .kind = "router", .id_fields = {"id"}}},
 	.parse = vrf_rules_parse,
+	.check = vrf_rules_check,
 	.free = vrf_rules_free,
 };
 

@@ -82,7 +82,18 @@ static int network_parse(struct rules_ctx *ctx, const json_t *o, const char *pat
 			     .mac_limit = (uint32_t)limit, .mac_aging_s = (uint32_t)aging};
 	snprintf(b->id, sizeof(b->id), "%s", id);
 	snprintf(b->tenant, sizeof(b->tenant), "%s", tenant);
-	return bridge_subnets_parse(ctx, subnets, vteps, path);
+	if (bridge_subnets_parse(ctx, subnets, vteps, path) < 0)
+		return -EINVAL;
+	// Shared with the other sections (rules.h); the engine gives the tenant its id.
+	struct rules_object no = {.kind = "network", .vni = b->vni};
+	snprintf(no.id, sizeof(no.id), "%s", id);
+	snprintf(no.tenant, sizeof(no.tenant), "%s", tenant);
+	snprintf(no.router, sizeof(no.router), "%s", router ?: "");
+	snprintf(no.path, sizeof(no.path), "%s", path);
+	if (rules_object_add(ctx, &no) < 0)
+		return -ENOMEM;
+	b->tenant_id = no.tenant_id;
+	return 0;
 }
 
 static int networks_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_cfg *bc) {
@@ -179,7 +190,11 @@ static int port_parse(struct rules_ctx *ctx, const json_t *o, const char *path,
 	snprintf(p->network, sizeof(p->network), "%s", network);
 	snprintf(p->kind, sizeof(p->kind), "%s", kind);
 	bridge_port_ll_init(p);
-	return 0;
+	struct rules_object po = {.kind = "port", .mac = p->mac}; // shared (rules.h)
+	snprintf(po.id, sizeof(po.id), "%s", id);
+	snprintf(po.network, sizeof(po.network), "%s", network);
+	snprintf(po.path, sizeof(po.path), "%s", path);
+	return rules_object_add(ctx, &po);
 }
 
 static int ports_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_cfg *bc) {
@@ -414,11 +429,17 @@ static int port_addresses_add(struct rules_ctx *ctx, struct bridge_cfg *bc,
 // Remote ports (owned and validated by the overlay section; read here for the MACs and IPs that
 // live behind VTEPs): static MAC entries pointing at the VTEP, and addresses for suppression.
 static int remotes_build(struct rules_ctx *ctx, struct bridge_cfg *bc) {
+	json_t *by_id = json_object(); // network id -> index in bc->bridges: one lookup per remote
 	size_t i;
 	json_t *o;
+	int ret = 0;
 
+	for (uint16_t b = 0; b < bc->n_bridges; b++)
+		json_object_set_new(by_id, bc->bridges[b].id, json_integer(b));
 	json_array_foreach(bc->remote_ports, i, o) {
-		const struct bridge *b = bridge_find(bc, json_string_value(json_object_get(o, "network")));
+		const char *net = json_string_value(json_object_get(o, "network"));
+		const json_t *bi = net != NULL ? json_object_get(by_id, net) : NULL;
+		const struct bridge *b = bi != NULL ? &bc->bridges[json_integer_value(bi)] : NULL;
 		const char *vtep_s = json_string_value(json_object_get(o, "vtep"));
 		const char *mac_s = json_string_value(json_object_get(o, "mac"));
 		struct bridge_mac_key key;
@@ -433,15 +454,22 @@ static int remotes_build(struct rules_ctx *ctx, struct bridge_cfg *bc) {
 		    rules_parse_ip(vtep_s, &family, vtep) < 0 || family != 4)
 			continue; // the overlay section refuses it with its reason
 		key.bd_id = b->bd_id;
-		if (static_add(ctx, bc, &key, MAC_DATA(PKT_PORT_NONE, -1, *(rte_be32_t *)vtep), path) < 0)
-			return -EINVAL;
+		if (static_add(ctx, bc, &key, MAC_DATA(PKT_PORT_NONE, -1, *(rte_be32_t *)vtep), path) < 0) {
+			ret = -EINVAL;
+			break;
+		}
 		json_array_foreach(json_object_get(o, "ips"), j, ip) {
 			if (json_is_string(ip) && rules_parse_ip(json_string_value(ip), &family, addr) == 0 &&
-			    ip_add(ctx, bc, b->bd_id, family, addr, &key.mac, path) < 0)
-				return -EINVAL;
+			    ip_add(ctx, bc, b->bd_id, family, addr, &key.mac, path) < 0) {
+				ret = -EINVAL;
+				break;
+			}
 		}
+		if (ret < 0)
+			break;
 	}
-	return 0;
+	json_decref(by_id);
+	return ret;
 }
 
 static int bridge_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
@@ -510,6 +538,7 @@ static struct rules_section bridge_section = {
 		{.key = "ports", .kind = "port", .id_fields = {"id"}},
 		{.key = "static_macs", .kind = "static_mac", .id_fields = {"network", "mac"}},
 	},
+	.reads = {"remote_ports"}, // their MACs and IPs go into the static MAC and address tables
 	.parse = bridge_parse,
 	.build = bridge_build,
 	.free = bridge_cfg_free,

@@ -25,6 +25,7 @@ extern int vswitch_logtype;
 struct bridge {
 	char id[DP_NAME_SIZE];
 	char tenant[DP_NAME_SIZE];
+	uint32_t tenant_id;         // the engine's id of `tenant` (rules_object): stable, 1..
 	uint32_t vni;
 	uint16_t mtu;               // largest L3 packet
 	uint16_t bd_id;             // stable for the life of the network (learned MACs refer to it)
@@ -108,6 +109,13 @@ extern int bridge_cfg_index; // cfg->section[] slot of the vswitch section
 // Any thread. The vswitch section of `cfg`, or NULL before the first transaction.
 static inline const struct bridge_cfg *bridge_cfg_get(const struct dp_config *cfg) {
 	return cfg != NULL ? cfg->section[bridge_cfg_index] : NULL;
+}
+
+// Any thread. The generation of the vswitch section's data in `cfg`: it moves only when the
+// vswitch tables are rebuilt (networks, ports, static or remote MACs changed), not when another
+// section changes. Caches of the static MAC table key on it.
+static inline uint64_t bridge_cfg_generation(const struct dp_config *cfg) {
+	return cfg->section_generation[bridge_cfg_index];
 }
 
 // Data path. The bridge `bd_id` in `bc`, or NULL.

@@ -392,7 +392,7 @@ static void source_cache_confirms_for_one_second(void **state) {
 static void static_cache_follows_the_generation(void **state) {
 	struct harness *h = *state;
 	static struct l2_src_cache cache;
-	uint64_t gen = dp_config_current()->generation;
+	uint64_t gen = bridge_cfg_generation(dp_config_current());
 	struct l2_lookup_res res;
 	struct rte_mbuf *m;
 
@@ -407,10 +407,28 @@ static void static_cache_follows_the_generation(void **state) {
 					  " \"id\": {\"network\": \"red\", \"mac\": "
 					  "\"02:00:00:00:02:01\"}}]}"),
 			 0);
-	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, dp_config_current()->generation, 0,
+	assert_true(bridge_cfg_generation(dp_config_current()) > gen);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, bridge_cfg_generation(h->lc->cfg), 0,
 			  &m, 1, &res);
 	assert_int_equal(res.dst_static, 0);
 	pktbuf_destroy(m);
+}
+
+// A transaction that changes another section (a router) keeps the vswitch data and its
+// generation: the worker's static MAC cache stays valid (not flushed by a new snapshot).
+static void static_cache_survives_other_sections(void **state) {
+	struct harness *h = *state;
+	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
+	uint64_t gen = bridge_cfg_generation(dp_config_current());
+	uint64_t snapshot = dp_config_current()->generation;
+
+	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"add\", \"kind\": \"router\","
+					  " \"object\": {\"id\": \"r9\", \"tenant\": \"red\","
+					  " \"mac\": \"02:00:00:00:00:09\"}}]}"),
+			 0);
+	assert_true(dp_config_current()->generation == snapshot + 1);
+	assert_true(bridge_cfg_generation(h->lc->cfg) == gen);
+	assert_ptr_equal(bridge_cfg_get(h->lc->cfg), bc);
 }
 
 // A frame decapsulated from VTEP 192.0.2.12 in VNI `vni`, as vxlan_decap leaves it.
@@ -591,6 +609,7 @@ int main(void) {
 		T(full_chunk_of_unknown_destinations_with_learning),
 		T(source_cache_confirms_for_one_second),
 		T(static_cache_follows_the_generation),
+		T(static_cache_survives_other_sections),
 		T(remote_macs_and_split_horizon),
 		T(learning_from_the_underlay_only_where_enabled),
 		T(mac_limit_is_per_network),
