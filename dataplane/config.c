@@ -44,9 +44,28 @@ struct dp_config *dp_config_publish(struct dp_config *next) {
 void dp_config_free(struct dp_config *cfg) {
 	if (cfg == NULL)
 		return;
+	if (cfg->holds > 0) { // the last dp_config_release frees it
+		cfg->retired = true;
+		return;
+	}
 	rules_sections_free(cfg);
 	json_decref(cfg->doc);
 	free(cfg);
+}
+
+const struct dp_config *dp_config_hold(const struct dp_config *cfg) {
+	if (cfg != NULL)
+		((struct dp_config *)cfg)->holds++;
+	return cfg;
+}
+
+void dp_config_release(const struct dp_config *cfg) {
+	struct dp_config *c = (struct dp_config *)cfg;
+
+	if (c == NULL || c->holds == 0)
+		return;
+	if (--c->holds == 0 && c->retired)
+		dp_config_free(c);
 }
 
 struct dp_config *dp_config_publish_none(void) {

@@ -45,6 +45,10 @@ struct dp_config {
 	uint64_t section_generation[DP_SECTIONS_MAX];
 	// Control thread only: the shared ownership of section[i] (dataplane/rules_ctx.h).
 	struct rules_section_state *section_state[DP_SECTIONS_MAX];
+	// Control thread only: holders that need the snapshot after it is replaced (a trace formats
+	// its records with the snapshot its packet walked); freed when the last lets go.
+	unsigned int holds;
+	bool retired;
 };
 
 // Data path. The snapshot to use for the next graph walk; NULL only before the first publication.
@@ -66,6 +70,11 @@ struct dp_config *dp_config_publish(struct dp_config *next);
 
 // Control thread. Free a snapshot that is not (or no longer) visible to workers. Accepts NULL.
 void dp_config_free(struct dp_config *cfg);
+
+// Control thread. Keep `cfg` (published or retired by a later publication) readable until
+// dp_config_release(); dp_config_free() of a held snapshot waits for the last release. Returns cfg.
+const struct dp_config *dp_config_hold(const struct dp_config *cfg);
+void dp_config_release(const struct dp_config *cfg);
 
 // Control thread, at shutdown (workers stopped). Unpublish; returns the last snapshot to free.
 struct dp_config *dp_config_publish_none(void);

@@ -48,8 +48,7 @@ static const char *port_name(const struct dp_config *cfg, uint16_t port_id, char
 	return buf;
 }
 
-json_t *trace_record_to_json(const struct trace_record *r) {
-	const struct dp_config *cfg = dp_config_current();
+json_t *trace_record_to_json(const struct trace_record *r, const struct dp_config *cfg) {
 	const char *node = rte_node_id_to_name(r->node_id);
 	char fields[256] = "", b1[16], b2[16], *next = NULL;
 	const struct trace_formatter *fmt;

@@ -133,9 +133,11 @@ void trace_formatter_register(const char *node_name, const struct trace_formatte
 #define TRACE_DATA(r, type)                                                                        \
 	((r)->data_size >= sizeof(type) ? (const type *)(const void *)(r)->data : NULL)
 
-// Control thread. Format `r` as a JSON object (node, next, verdict, fields). New reference.
+// Control thread. Format `r` as a JSON object (node, next, verdict, fields, data), naming ports
+// as snapshot `cfg` (the one the packet walked) has them. New reference.
 struct json_t;
-struct json_t *trace_record_to_json(const struct trace_record *r);
+struct dp_config;
+struct json_t *trace_record_to_json(const struct trace_record *r, const struct dp_config *cfg);
 
 // Control thread. The "trace" control method: inject a frame at a port in dry-run mode; the answer
 // (every record of its walk and the verdict) is deferred until trace_poll() has seen them all.

@@ -92,6 +92,7 @@ struct trace_pending {
 	uint64_t deadline_tsc;
 	int expected, ended;
 	json_t *records, *tx, *drops;
+	const struct dp_config *cfg; // the snapshot when it was injected, held until the answer
 };
 
 static struct trace_pending *pending[TRACE_MAX_PENDING];
@@ -107,6 +108,7 @@ static void pending_free(struct trace_pending *t) {
 	json_decref(t->records);
 	json_decref(t->tx);
 	json_decref(t->drops);
+	dp_config_release(t->cfg);
 	free(t);
 }
 
@@ -129,8 +131,14 @@ static void trace_cancel(struct ctl_deferred *d, void *arg) {
 static void trace_record_add(struct trace_pending *t, const struct trace_record *r) {
 	json_t *last;
 
+	// Formatted with the snapshot the packet walked: the one held at injection, or the current
+	// one if a publication came in between (records carry their generation).
+	const struct dp_config *cfg = t->cfg;
+
+	if (cfg == NULL || r->generation != cfg->generation)
+		cfg = dp_config_current();
 	if (json_array_size(t->records) < TRACE_MAX_RECORDS)
-		json_array_append_new(t->records, trace_record_to_json(r));
+		json_array_append_new(t->records, trace_record_to_json(r, cfg));
 	t->expected += r->n_copies;
 	if (!(r->flags & TRACE_F_TERMINAL))
 		return;
@@ -146,7 +154,9 @@ static void trace_record_add(struct trace_pending *t, const struct trace_record 
 		json_array_append(t->tx, json_object_get(last, "out_port"));
 	if (t->ended < t->expected)
 		return;
-	ctl_deferred_reply(t->d, json_pack("{sisoso}", "trace_id", (int)t->trace_id, "records",
+	ctl_deferred_reply(t->d, json_pack("{sisIsIsoso}", "trace_id", (int)t->trace_id,
+					   "generation", (json_int_t)r->generation, "revision",
+					   (json_int_t)(cfg != NULL ? cfg->revision : 0), "records",
 					   t->records, "verdict", verdict_json(t->tx, t->drops)));
 	t->records = t->tx = t->drops = NULL; // taken by the answer
 	pending_free(t);
@@ -235,6 +245,7 @@ void trace_method_inject(struct ctl_call *call) {
 		return;
 	}
 	t->trace_id = id;
+	t->cfg = dp_config_hold(cfg);
 	t->expected = 1;
 	t->records = json_array();
 	t->tx = json_array();

@@ -264,6 +264,28 @@ static void tenant_ids_are_stable(void **state) {
 	assert_int_equal(bridge_find(bc, "violet")->tenant_id, red);
 }
 
+// A held snapshot (a trace formats its records with the one its packet walked) outlives its
+// replacement: still readable, with the ports it had, and freed by the last release (ASan).
+static void held_snapshot_outlives_its_replacement(void **state) {
+	struct harness *h = *state;
+	const struct dp_config *held;
+
+	assert_int_equal(harness_apply(h, base_doc), 0);
+	held = dp_config_hold(dp_config_current());
+	assert_int_equal(harness_apply(h, "{\"revision\": 2, \"ops\": [{\"op\": \"remove\","
+					  " \"kind\": \"port\", \"id\": \"b\"}]}"),
+			 0);
+	assert_true(dp_config_current() != held);
+	assert_null(dp_config_port_lookup(dp_config_current(), "b"));
+	assert_non_null(dp_config_port_lookup(held, "b")); // retired, not freed
+	assert_int_equal(held->revision, 1);
+	dp_config_release(held);
+	// Holding the current one and releasing it frees nothing that is still published.
+	held = dp_config_hold(dp_config_current());
+	dp_config_release(held);
+	assert_non_null(dp_config_port_lookup(dp_config_current(), "a"));
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
@@ -273,6 +295,7 @@ int main(void) {
 		T(freeing_old_snapshots_keeps_shared_data),
 		T(router_of_another_tenant_is_refused),
 		T(tenant_ids_are_stable),
+		T(held_snapshot_outlives_its_replacement),
 #undef T
 	};
 	char err[256];
