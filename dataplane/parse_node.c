@@ -41,10 +41,10 @@ struct parse_trace {
 static rte_edge_t parse_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 	enum dp_drop_reason reason = pkt_parse(m);
 	const struct pkt_meta *meta = pkt_meta(m);
-	struct parse_trace t = {meta->l3,	meta->l4,     meta->l4_proto, meta->vlan_tci,
-				meta->l3_off, meta->l4_off, meta->l3_len};
 
-	TRACE_NOTE(lc, m, t);
+	TRACE_NOTE(lc, m,
+		   ((struct parse_trace){meta->l3, meta->l4, meta->l4_proto, meta->vlan_tci,
+					 meta->l3_off, meta->l4_off, meta->l3_len}));
 	if (unlikely(reason != DROP_NONE))
 		return dp_drop(m, reason);
 	return PARSE_NEXT;

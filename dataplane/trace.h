@@ -39,20 +39,23 @@ struct trace_record {
 	uint8_t data[TRACE_DATA_MAX] __rte_aligned(8); // the node's own record (its type)
 };
 
-// Data path. Note `size` bytes of `data` (the node's record type) for `m`, if it is traced: the
-// next trace_add for `m` carries them. Use TRACE_NOTE, which checks the size at compile time.
-static inline void trace_note(struct dp_lcore *lc, struct rte_mbuf *m, const void *data,
-			      size_t size) {
-	if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED)) {
-		memcpy(lc->trace_note.data, data, size);
-		lc->trace_note.size = (uint8_t)size;
-	}
+// Data path. Note `size` bytes of `data` (the node's record type) for the packet being decided:
+// the next trace_add for it carries them. Use TRACE_NOTE.
+static inline void trace_note(struct dp_lcore *lc, const void *data, size_t size) {
+	memcpy(lc->trace_note.data, data, size);
+	lc->trace_note.size = (uint8_t)size;
 }
 
+// Data path. Note record `rec` (an expression of the node's record type) for `m` if `m` is
+// traced. `rec` is evaluated only then: an untraced packet pays the flag test, nothing else.
 #define TRACE_NOTE(lc, m, rec)                                                                     \
 	do {                                                                                       \
-		static_assert(sizeof(rec) <= TRACE_DATA_MAX, "trace record too big");              \
-		trace_note((lc), (m), &(rec), sizeof(rec));                                        \
+		if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED)) {                                 \
+			const __typeof__(rec) trace_note_rec_ = (rec);                             \
+			static_assert(sizeof(trace_note_rec_) <= TRACE_DATA_MAX,                   \
+				      "trace record too big");                                     \
+			trace_note((lc), &trace_note_rec_, sizeof(trace_note_rec_));               \
+		}                                                                                  \
 	} while (0)
 
 // Data path. Note that the node made `n` copies of `m` before its record (flooding), so that a
