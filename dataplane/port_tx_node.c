@@ -36,11 +36,23 @@ static void port_tx_run(struct rte_graph *graph, struct rte_node *node, struct d
 	uint64_t bytes = 0;
 
 	// Count before the burst: once sent, a packet may already be freed by the PMD. `sent` is
-	// counted on the port each packet came in on (struct dp_port_counters).
+	// counted on the port each packet came in on (struct dp_port_counters), one addition per run
+	// of packets from the same port (a run is mostly the whole burst).
+	uint16_t run_in = port_in(pkts[0]);
+	uint32_t run = 0;
+
 	for (uint16_t i = 0; i < n; i++) {
+		uint16_t in = port_in(pkts[i]);
+
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		lc->counters.port[port_in(pkts[i])].sent++;
+		if (unlikely(in != run_in)) {
+			lc->counters.port[run_in].sent += run;
+			run_in = in;
+			run = 0;
+		}
+		run++;
 	}
+	lc->counters.port[run_in].sent += run;
 	sent = rte_eth_tx_burst(port_id, (uint16_t)lc->worker, pkts, n);
 	if (unlikely(sent < n)) {
 		for (uint16_t i = sent; i < n; i++) {
