@@ -192,10 +192,8 @@ static void method_drops(struct ctl_call *call) {
 		json_t *ports = json_object();
 		uint64_t count = 0;
 		for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
-			uint64_t n = 0;
+			uint64_t n = dp_drops_sum(p, (unsigned int)r);
 			char buf[16];
-			for (unsigned int w = 0; w < dp_workers_count(); w++)
-				n += relaxed(&dp_worker_get(w)->counters.drops[p][r]);
 			if (n > 0)
 				json_object_set_new(ports, port_label(cfg, p, buf, sizeof(buf)),
 						    json_integer((json_int_t)n));
