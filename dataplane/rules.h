@@ -107,6 +107,8 @@ bool rules_is_defined(struct rules_ctx *ctx, const char *kind, const char *id);
 // security groups) with rules_object_add() during its parse; any section reads them in its parse
 // (those of earlier sections) or its check (all). The engine keeps them with the section's data,
 // so a reused section's objects are there without a parse. Fields that do not apply are empty.
+#define RULES_OBJECT_IPS_MAX 16 // addresses of one port or remote port, per family
+
 struct rules_object {
 	char kind[24];              // "network", "port", "remote_port", "router", "security_group"
 	char id[DP_NAME_SIZE + 20]; // its id; a remote port: "<network>/<mac>" (mac in lowercase)
@@ -116,6 +118,10 @@ struct rules_object {
 	char router[DP_NAME_SIZE];  // networks: their router, "" if none
 	struct rte_ether_addr mac;  // ports, remote ports, routers
 	uint32_t vni;               // networks
+	rte_be32_t vtep;            // remote ports: the VTEP they live behind
+	uint8_t n_ip4, n_ip6;       // ports, remote ports: their addresses
+	rte_be32_t ip4[RULES_OBJECT_IPS_MAX];
+	uint8_t ip6[RULES_OBJECT_IPS_MAX][16];
 	char path[48];              // where it is defined: "networks[3]"
 };
 

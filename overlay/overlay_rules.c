@@ -48,7 +48,9 @@ static bool ip_is_unicast(int family, const uint8_t addr[16]) {
 	return addr[0] != 0xff && memcmp(addr, zero, 16) != 0;
 }
 
-static int vxlan_ips_parse(struct rules_ctx *ctx, const json_t *obj, const char *path) {
+// A remote port's "ips" into `ro` (at most RULES_OBJECT_IPS_MAX per family, as a local port).
+static int vxlan_ips_parse(struct rules_ctx *ctx, const json_t *obj, const char *path,
+			   struct rules_object *ro) {
 	char field[VXLAN_PATH_SIZE];
 	const json_t *ips, *v;
 	uint8_t addr[16];
@@ -68,6 +70,13 @@ static int vxlan_ips_parse(struct rules_ctx *ctx, const json_t *obj, const char 
 		if (!ip_is_unicast(family, addr))
 			return rules_error(ctx, field, "\"%s\" is not a unicast address",
 					   json_string_value(v));
+		if ((family == 4 ? ro->n_ip4 : ro->n_ip6) >= RULES_OBJECT_IPS_MAX)
+			return rules_error(ctx, field, "at most %d IPv4 and %d IPv6 addresses",
+					   RULES_OBJECT_IPS_MAX, RULES_OBJECT_IPS_MAX);
+		if (family == 4)
+			memcpy(&ro->ip4[ro->n_ip4++], addr, 4);
+		else
+			memcpy(ro->ip6[ro->n_ip6++], addr, 16);
 	}
 	return 0;
 }
@@ -92,8 +101,10 @@ static int vxlan_remote_parse(struct rules_ctx *ctx, const json_t *obj, size_t i
 			      struct vxlan_remote_key *key) {
 	static const char *const keys[] = {"network", "mac", "ips", "vtep", NULL};
 	char path[VXLAN_PATH_SIZE], field[VXLAN_PATH_SIZE];
+	struct rules_object ro = {.kind = "remote_port"};
 	const char *vtep = NULL;
-	int ret;
+	uint8_t vtep_addr[16];
+	int ret, family;
 
 	vxlan_path(path, "remote_ports[%zu]", i);
 	key->index = (uint32_t)i;
@@ -114,15 +125,17 @@ static int vxlan_remote_parse(struct rules_ctx *ctx, const json_t *obj, size_t i
 	    !rte_is_valid_assigned_ether_addr(&key->mac))
 		return rules_error(ctx, field, "\"%s\" is not a unicast MAC address",
 				   key->mac_text);
-	ret = vxlan_ips_parse(ctx, obj, path);
+	ret = vxlan_ips_parse(ctx, obj, path, &ro);
 	if (ret < 0)
 		return ret;
 	vxlan_path(field, "%s.vtep", path);
 	ret = vxlan_vtep_parse(ctx, field, vtep);
 	if (ret == 0) { // shared with the other sections (rules.h)
-		struct rules_object ro = {.kind = "remote_port", .mac = key->mac};
 		char mac[RTE_ETHER_ADDR_FMT_SIZE];
 
+		ro.mac = key->mac;
+		if (rules_parse_ip(vtep, &family, vtep_addr) == 0)
+			memcpy(&ro.vtep, vtep_addr, 4);
 		rte_ether_format_addr(mac, sizeof(mac), &key->mac);
 		for (char *c = mac; *c != '\0'; c++)
 			*c = (char)tolower((unsigned char)*c);

@@ -30,16 +30,7 @@ enum arp_nd_responder_edge {
 // The MAC the rules give `addr` in network `bd_id`, or false.
 static bool arp_nd_lookup(const struct bridge_cfg *bc, uint16_t bd_id, int family,
 			  const void *addr, struct rte_ether_addr *mac) {
-	struct bridge_ip_key k = {.bd_id = bd_id, .family = (uint8_t)family};
-	void *data;
-	uint64_t m;
-
-	memcpy(k.addr, addr, family == 4 ? 4 : 16);
-	if (rte_hash_lookup_data(bc->ips, &k, &data) < 0)
-		return false;
-	m = (uintptr_t)data;
-	memcpy(mac, &m, sizeof(*mac));
-	return true;
+	return bridge_ip_lookup(bc, bd_id, family, addr, mac);
 }
 
 // What the responder records for a request it answered: the address answered for.

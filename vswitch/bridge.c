@@ -3,6 +3,7 @@
 // validates them, builds the bridge_cfg of a new snapshot (bridge domains, ports, the static MAC
 // table) and keeps each network's bd_id stable across transactions. Control thread only.
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,9 @@ static uint32_t n_static_tables;
 static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, const json_t *vteps,
 				const char *path);
 static void bridge_port_ll_init(struct bridge_port *p);
+struct bridge_tables;
+static void bridge_tables_put(struct bridge_tables *t);
+static_assert(BRIDGE_PORT_IPS_MAX == RULES_OBJECT_IPS_MAX, "a port's addresses are shared whole");
 
 int bridge_cfg_index;
 
@@ -39,10 +43,9 @@ static void bridge_cfg_free(void *data) {
 
 	if (bc == NULL)
 		return;
-	rte_hash_free(bc->static_macs);
+	for (uint16_t i = 0; bc->bridges != NULL && i < bc->n_bridges; i++)
+		bridge_tables_put(bc->bridges[i].tables);
 	rte_hash_free(bc->vni_bd);
-	rte_hash_free(bc->ips);
-	json_decref(bc->remote_ports);
 	free(bc->bridges);
 	free(bc->ports);
 	free(bc->statics);
@@ -190,7 +193,10 @@ static int port_parse(struct rules_ctx *ctx, const json_t *o, const char *path,
 	snprintf(p->network, sizeof(p->network), "%s", network);
 	snprintf(p->kind, sizeof(p->kind), "%s", kind);
 	bridge_port_ll_init(p);
-	struct rules_object po = {.kind = "port", .mac = p->mac}; // shared (rules.h)
+	struct rules_object po = {.kind = "port", .mac = p->mac, .n_ip4 = p->n_ip4,
+				  .n_ip6 = p->n_ip6}; // shared (rules.h)
+	memcpy(po.ip4, p->ip4, sizeof(po.ip4));
+	memcpy(po.ip6, p->ip6, sizeof(po.ip6));
 	snprintf(po.id, sizeof(po.id), "%s", id);
 	snprintf(po.network, sizeof(po.network), "%s", network);
 	snprintf(po.path, sizeof(po.path), "%s", path);
@@ -334,7 +340,6 @@ static int bridge_parse(struct rules_ctx *ctx, const json_t *doc, void **data) {
 	if (networks_parse(ctx, doc, bc) < 0 || ports_parse(ctx, doc, bc) < 0 ||
 	    statics_parse(ctx, doc, bc) < 0)
 		return -EINVAL;
-	bc->remote_ports = json_incref(json_object_get(doc, "remote_ports"));
 	return 0;
 }
 
@@ -375,107 +380,256 @@ static struct rte_hash *table_create(const char *what, uint32_t entries, uint32_
 	return rte_hash_create(&hp);
 }
 
-static int tables_create(struct bridge_cfg *bc) {
-	uint32_t n_remote = (uint32_t)json_array_size(bc->remote_ports);
-	uint32_t n_ips = n_remote * 4 + (uint32_t)bc->n_ports * BRIDGE_PORT_IPS_MAX * 2;
+// --- per-network static tables -----------------------------------------------------------------
+// A network's MAC and address tables are built from a list of entries (its ports' MACs and IPs,
+// its static MACs, its remote ports' MACs and IPs, in that order). When the list is equal to the
+// one the network's tables in the current snapshot were built from, and the network kept its
+// bd_id, the new snapshot shares them: adding a port to one network rebuilds no other network's
+// tables, and per-worker caches of the others stay valid (they key on the table's version).
 
-	bc->static_macs = table_create("mac", (bc->n_ports + bc->n_static + n_remote) * 2,
-				       sizeof(struct bridge_mac_key));
-	if (bc->static_macs != NULL)
-		rte_hash_set_cmp_func(bc->static_macs, bridge_mac_key_cmp);
-	bc->vni_bd = table_create("vni", bc->n_bridges * 2, sizeof(uint32_t));
-	bc->ips = table_create("ip", n_ips, sizeof(struct bridge_ip_key));
-	return bc->static_macs && bc->vni_bd && bc->ips ? 0 : -ENOMEM;
+enum bridge_table_kind { BT_MAC, BT_IP4, BT_IP6 };
+
+struct bridge_input {
+	uint64_t k0, k1, data;
+	uint32_t table; // enum bridge_table_kind
+	uint32_t src;   // where it comes from (not compared): SRC_PORT/STATIC/REMOTE | index
+};
+#define SRC_PORT (0u << 30)
+#define SRC_STATIC (1u << 30)
+#define SRC_REMOTE (2u << 30)
+#define SRC_INDEX(s) ((s) & ((1u << 30) - 1))
+
+struct bridge_tables {
+	uint32_t refs; // bridges of live snapshots (and of one being built) that point here
+	uint32_t n_inputs;
+	struct bridge_input *inputs;
+	struct vsw_table *macs, *ip4, *ip6;
+};
+
+static void bridge_tables_put(struct bridge_tables *t) {
+	if (t == NULL || --t->refs > 0)
+		return;
+	vsw_table_free(t->macs);
+	vsw_table_free(t->ip4);
+	vsw_table_free(t->ip6);
+	free(t->inputs);
+	free(t);
 }
 
-static int static_add(struct rules_ctx *ctx, struct bridge_cfg *bc, const struct bridge_mac_key *k,
-		      uint64_t data, const char *path) {
-	void *prev;
-
-	if (rte_hash_lookup_data(bc->static_macs, k, &prev) >= 0 && (uintptr_t)prev != data)
-		return rules_error(ctx, path, "MAC already lives behind another port or VTEP");
-	if (rte_hash_add_key_data(bc->static_macs, k, (void *)(uintptr_t)data) < 0)
-		return rules_error(ctx, path, "static MAC table full");
-	return 0;
+static void bridge_tables_use(struct bridge *b, struct bridge_tables *t) {
+	t->refs++;
+	b->tables = t;
+	b->macs = t->macs;
+	b->ip4 = t->ip4;
+	b->ip6 = t->ip6;
 }
 
-// The address table of ARP/ND suppression: each IP of a local or remote port, with its MAC.
-static int ip_add(struct rules_ctx *ctx, struct bridge_cfg *bc, uint16_t bd_id, int family,
-		  const void *addr, const struct rte_ether_addr *mac, const char *path) {
-	struct bridge_ip_key k = {.bd_id = bd_id, .family = (uint8_t)family};
+static bool inputs_equal(const struct bridge_tables *t, const struct bridge_input *in, uint32_t n) {
+	if (t == NULL || t->n_inputs != n)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (t->inputs[i].k0 != in[i].k0 || t->inputs[i].k1 != in[i].k1 ||
+		    t->inputs[i].data != in[i].data || t->inputs[i].table != in[i].table)
+			return false;
+	return true;
+}
+
+// What the entries of one transaction are gathered into: every network's list, back to back.
+struct inputs_acc {
+	struct bridge_input *v;
+	uint32_t *start, *n;                  // per network (index in bc->bridges)
+	const struct rules_object **remotes;  // SRC_REMOTE indexes into it
+	uint32_t n_remotes;
+	json_t *by_id;                        // network id -> index in bc->bridges
+	bool counting;                        // first pass: only count
+};
+
+static void input_put(struct inputs_acc *a, uint16_t b, enum bridge_table_kind table, uint64_t k0,
+		      uint64_t k1, uint64_t data, uint32_t src) {
+	if (!a->counting)
+		a->v[a->start[b] + a->n[b]] = (struct bridge_input){k0, k1, data, table, src};
+	a->n[b]++;
+}
+
+static void inputs_put_ips(struct inputs_acc *a, uint16_t b, const struct rte_ether_addr *mac,
+			   uint8_t n4, const rte_be32_t *ip4, uint8_t n6,
+			   const uint8_t (*ip6)[16], uint32_t src) {
 	uint64_t m = 0;
-	void *prev;
 
-	memcpy(k.addr, addr, family == 4 ? 4 : 16);
 	memcpy(&m, mac, sizeof(*mac));
-	if (rte_hash_lookup_data(bc->ips, &k, &prev) >= 0 && (uintptr_t)prev != m)
-		return rules_error(ctx, path, "IP address already belongs to another MAC in the network");
-	if (rte_hash_add_key_data(bc->ips, &k, (void *)(uintptr_t)m) < 0)
-		return rules_error(ctx, path, "address table full");
-	return 0;
-}
-
-static int port_addresses_add(struct rules_ctx *ctx, struct bridge_cfg *bc,
-			      const struct bridge_port *p, const char *path) {
-	for (uint8_t j = 0; j < p->n_ip4; j++)
-		if (ip_add(ctx, bc, p->bd_id, 4, &p->ip4[j], &p->mac, path) < 0)
-			return -EINVAL;
-	for (uint8_t j = 0; j < p->n_ip6; j++)
-		if (ip_add(ctx, bc, p->bd_id, 6, p->ip6[j], &p->mac, path) < 0)
-			return -EINVAL;
-	return 0;
-}
-
-// Remote ports (owned and validated by the overlay section; read here for the MACs and IPs that
-// live behind VTEPs): static MAC entries pointing at the VTEP, and addresses for suppression.
-static int remotes_build(struct rules_ctx *ctx, struct bridge_cfg *bc) {
-	json_t *by_id = json_object(); // network id -> index in bc->bridges: one lookup per remote
-	size_t i;
-	json_t *o;
-	int ret = 0;
-
-	for (uint16_t b = 0; b < bc->n_bridges; b++)
-		json_object_set_new(by_id, bc->bridges[b].id, json_integer(b));
-	json_array_foreach(bc->remote_ports, i, o) {
-		const char *net = json_string_value(json_object_get(o, "network"));
-		const json_t *bi = net != NULL ? json_object_get(by_id, net) : NULL;
-		const struct bridge *b = bi != NULL ? &bc->bridges[json_integer_value(bi)] : NULL;
-		const char *vtep_s = json_string_value(json_object_get(o, "vtep"));
-		const char *mac_s = json_string_value(json_object_get(o, "mac"));
-		struct bridge_mac_key key;
-		uint8_t vtep[16], addr[16];
-		int family;
-		size_t j;
-		json_t *ip;
-		char path[48];
-
-		snprintf(path, sizeof(path), "remote_ports[%zu]", i);
-		if (b == NULL || vtep_s == NULL || mac_s == NULL || rules_parse_mac(mac_s, &key.mac) < 0 ||
-		    rules_parse_ip(vtep_s, &family, vtep) < 0 || family != 4)
-			continue; // the overlay section refuses it with its reason
-		key.bd_id = b->bd_id;
-		if (static_add(ctx, bc, &key, MAC_DATA(PKT_PORT_NONE, -1, *(rte_be32_t *)vtep), path) < 0) {
-			ret = -EINVAL;
-			break;
-		}
-		json_array_foreach(json_object_get(o, "ips"), j, ip) {
-			if (json_is_string(ip) && rules_parse_ip(json_string_value(ip), &family, addr) == 0 &&
-			    ip_add(ctx, bc, b->bd_id, family, addr, &key.mac, path) < 0) {
-				ret = -EINVAL;
-				break;
-			}
-		}
-		if (ret < 0)
-			break;
+	for (uint8_t j = 0; j < n4; j++)
+		input_put(a, b, BT_IP4, ip4[j], 0, m, src);
+	for (uint8_t j = 0; j < n6; j++) {
+		uint64_t k[2];
+		memcpy(k, ip6[j], 16);
+		input_put(a, b, BT_IP6, k[0], k[1], m, src);
 	}
-	json_decref(by_id);
+}
+
+static int bridge_index(const struct inputs_acc *a, const char *network) {
+	const json_t *v = json_object_get(a->by_id, network);
+
+	return v != NULL ? (int)json_integer_value(v) : -1;
+}
+
+static int remote_collect(struct rules_ctx *ctx, const struct rules_object *o, void *arg) {
+	struct inputs_acc *a = arg;
+
+	RTE_SET_USED(ctx);
+	a->remotes[a->n_remotes++] = o;
+	return 0;
+}
+
+static int remote_count(struct rules_ctx *ctx, const struct rules_object *o, void *arg) {
+	RTE_SET_USED(ctx);
+	RTE_SET_USED(o);
+	(*(uint32_t *)arg)++;
+	return 0;
+}
+
+// One pass over every entry of every network (a->counting: count them only).
+static void inputs_gather(struct inputs_acc *a, const struct bridge_cfg *bc) {
+	for (uint16_t i = 0; i < bc->n_ports; i++) {
+		const struct bridge_port *p = &bc->ports[i];
+		int b = bridge_index(a, p->network);
+		struct bridge_mac_key k = {p->bd_id, p->mac};
+		uint64_t k0;
+
+		memcpy(&k0, &k, sizeof(k0));
+		input_put(a, (uint16_t)b, BT_MAC, k0, 0, MAC_DATA(p->port_id, -1, 0), SRC_PORT | i);
+		inputs_put_ips(a, (uint16_t)b, &p->mac, p->n_ip4, p->ip4, p->n_ip6, p->ip6,
+			       SRC_PORT | i);
+	}
+	for (uint16_t i = 0; i < bc->n_static; i++) {
+		const struct bridge_static *st = &bc->statics[i];
+		const struct bridge *br = bridge_lookup(bc, st->key.bd_id);
+		int b = bridge_index(a, br->id);
+		uint64_t k0;
+
+		memcpy(&k0, &st->key, sizeof(k0));
+		input_put(a, (uint16_t)b, BT_MAC, k0, 0, st->data, SRC_STATIC | i);
+	}
+	for (uint32_t i = 0; i < a->n_remotes; i++) {
+		const struct rules_object *o = a->remotes[i];
+		int b = bridge_index(a, o->network);
+		struct bridge_mac_key k;
+		uint64_t k0;
+
+		if (b < 0)
+			continue; // refused by the reference check already
+		k = (struct bridge_mac_key){bc->bridges[b].bd_id, o->mac};
+		memcpy(&k0, &k, sizeof(k0));
+		input_put(a, (uint16_t)b, BT_MAC, k0, 0, MAC_DATA(PKT_PORT_NONE, -1, o->vtep),
+			  SRC_REMOTE | i);
+		inputs_put_ips(a, (uint16_t)b, &o->mac, o->n_ip4, o->ip4, o->n_ip6, o->ip6,
+			       SRC_REMOTE | i);
+	}
+}
+
+static void input_path(const struct inputs_acc *a, uint32_t src, char *path, size_t size) {
+	switch (src & ~((1u << 30) - 1)) {
+	case SRC_PORT:
+		snprintf(path, size, "ports[%u]", SRC_INDEX(src));
+		break;
+	case SRC_STATIC:
+		snprintf(path, size, "static_macs[%u]", SRC_INDEX(src));
+		break;
+	default:
+		snprintf(path, size, "%s", a->remotes[SRC_INDEX(src)]->path);
+		break;
+	}
+}
+
+// New tables for network `b` from its entries, or an error naming the entry that conflicts.
+static int tables_new(struct rules_ctx *ctx, const struct inputs_acc *a, struct bridge *b,
+		      uint16_t bi) {
+	const struct bridge_input *in = &a->v[a->start[bi]];
+	uint32_t n = a->n[bi], n_kind[3] = {0};
+	struct bridge_tables *t = calloc(1, sizeof(*t));
+	struct vsw_table **tab;
+	char path[64];
+
+	for (uint32_t i = 0; i < n; i++)
+		n_kind[in[i].table]++;
+	if (t == NULL || (t->inputs = malloc((n + 1) * sizeof(*in))) == NULL ||
+	    (t->macs = vsw_table_create(n_kind[BT_MAC])) == NULL ||
+	    (t->ip4 = vsw_table_create(n_kind[BT_IP4])) == NULL ||
+	    (t->ip6 = vsw_table_create(n_kind[BT_IP6])) == NULL) {
+		if (t != NULL)
+			t->refs = 1;
+		bridge_tables_put(t);
+		return rules_error(ctx, b->id, "out of memory for its MAC table");
+	}
+	memcpy(t->inputs, in, n * sizeof(*in));
+	t->n_inputs = n;
+	bridge_tables_use(b, t); // b owns it from here, also on error
+	for (uint32_t i = 0; i < n; i++) {
+		tab = in[i].table == BT_MAC ? &t->macs : in[i].table == BT_IP4 ? &t->ip4 : &t->ip6;
+		if (vsw_table_add(*tab, in[i].k0, in[i].k1, in[i].data) == 0)
+			continue;
+		input_path(a, in[i].src, path, sizeof(path));
+		return rules_error(ctx, path, in[i].table == BT_MAC
+					      ? "MAC already lives behind another port or VTEP "
+						"in network %s"
+					      : "IP address already belongs to another MAC in "
+						"network %s",
+				   b->id);
+	}
+	return 0;
+}
+
+static int tables_build(struct rules_ctx *ctx, struct bridge_cfg *bc) {
+	const struct bridge_cfg *old = bridge_cfg_get(dp_config_current());
+	struct inputs_acc a = {.by_id = json_object(), .counting = true};
+	uint32_t n_remotes = 0, total = 0;
+	int ret = -ENOMEM;
+
+	rules_object_foreach(ctx, "remote_port", remote_count, &n_remotes);
+	a.remotes = calloc(n_remotes + 1, sizeof(*a.remotes));
+	a.start = calloc(bc->n_bridges + 1u, sizeof(*a.start));
+	a.n = calloc(bc->n_bridges + 1u, sizeof(*a.n));
+	if (a.by_id == NULL || a.remotes == NULL || a.start == NULL || a.n == NULL)
+		goto out;
+	for (uint16_t b = 0; b < bc->n_bridges; b++)
+		json_object_set_new(a.by_id, bc->bridges[b].id, json_integer(b));
+	rules_object_foreach(ctx, "remote_port", remote_collect, &a);
+	inputs_gather(&a, bc);
+	for (uint16_t b = 0; b < bc->n_bridges; b++) {
+		a.start[b] = total;
+		total += a.n[b];
+		a.n[b] = 0;
+	}
+	if ((a.v = malloc((total + 1) * sizeof(*a.v))) == NULL)
+		goto out;
+	a.counting = false;
+	inputs_gather(&a, bc);
+	ret = 0;
+	for (uint16_t b = 0; b < bc->n_bridges && ret == 0; b++) {
+		struct bridge *br = &bc->bridges[b];
+		const struct bridge *prev = bridge_find(old, br->id);
+
+		if (prev != NULL && prev->bd_id == br->bd_id &&
+		    inputs_equal(prev->tables, &a.v[a.start[b]], a.n[b]))
+			bridge_tables_use(br, prev->tables);
+		else
+			ret = tables_new(ctx, &a, br, b);
+	}
+out:
+	if (ret == -ENOMEM)
+		rules_error(ctx, "networks", "out of memory for the MAC tables");
+	json_decref(a.by_id);
+	free(a.remotes);
+	free(a.start);
+	free(a.n);
+	free(a.v);
 	return ret;
 }
 
 static int bridge_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
 	struct bridge_cfg *bc = data;
 
-	if (tables_create(bc) < 0)
+	bc->vni_bd = table_create("vni", bc->n_bridges * 2, sizeof(uint32_t));
+	if (bc->vni_bd == NULL)
 		return -ENOMEM;
 	for (uint16_t i = 0; i < bc->n_bridges; i++) {
 		int id = bd_id_assign(bc->bridges[i].id);
@@ -491,29 +645,20 @@ static int bridge_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data
 		struct bridge_port *p = &bc->ports[i];
 		struct bridge *b = (struct bridge *)bridge_find(bc, p->network);
 		const struct dp_port *dp = dp_config_port_lookup(cfg, p->name);
-		char path[48];
 
-		snprintf(path, sizeof(path), "ports[%u]", i);
 		p->port_id = dp->port_id;
 		p->bd_id = b->bd_id;
 		bc->port[p->port_id] = p;
 		b->ports[b->n_ports++] = p->port_id;
-		if (static_add(ctx, bc, &(struct bridge_mac_key){p->bd_id, p->mac},
-			       MAC_DATA(p->port_id, -1, 0), path) < 0 ||
-		    port_addresses_add(ctx, bc, p, path) < 0)
-			return -EINVAL;
 	}
 	for (uint16_t i = 0; i < bc->n_static; i++) {
 		struct bridge_static *st = &bc->statics[i];
 		const struct dp_port *dp = dp_config_port_lookup(cfg, st->port);
-		char path[48];
 
-		snprintf(path, sizeof(path), "static_macs[%u]", i);
 		st->key.bd_id = bc->port[dp->port_id]->bd_id;
-		if (static_add(ctx, bc, &st->key, MAC_DATA(dp->port_id, -1, 0), path) < 0)
-			return -EINVAL;
+		st->data = MAC_DATA(dp->port_id, -1, 0);
 	}
-	return remotes_build(ctx, bc);
+	return tables_build(ctx, bc);
 }
 
 // Forget the bd_id of networks that the new snapshot lacks, once their learned MACs are gone.

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 // vswitch logs under "vnet.vswitch" (registered in vswitch_ctl.c).
 extern int vswitch_logtype;
@@ -17,6 +18,7 @@ extern int vswitch_logtype;
 
 #include "dataplane/config.h"
 #include "dataplane/pkt.h"
+#include "vswitch/vsw_table.h"
 
 #define BRIDGE_MAX 4096      // networks per vnetd; bd_id is 0..BRIDGE_MAX-1
 #define BRIDGE_PORT_IPS_MAX 16
@@ -36,6 +38,12 @@ struct bridge {
 	uint32_t mac_aging_s;
 	uint16_t n_ports;
 	uint16_t ports[RTE_MAX_ETHPORTS]; // DPDK port ids: the flood list
+	// The network's static tables (vsw_table.h), shared with the previous snapshot when nothing
+	// they are built from changed (bridge.c, tables_build).
+	const struct vsw_table *macs;     // bridge_mac_key (as k0) -> MAC_DATA: ports, static, remote
+	const struct vsw_table *ip4;      // IPv4 address (k0) -> MAC (as uint64_t), for suppression
+	const struct vsw_table *ip6;      // IPv6 address (k0, k1) -> MAC
+	struct bridge_tables *tables;     // their owner (refcounted; control thread)
 };
 
 struct bridge_port {
@@ -80,27 +88,17 @@ static inline int bridge_mac_key_cmp(const void *a, const void *b, size_t len) {
 	return x != y;
 }
 
-// The key of the address table that ARP and ND suppression answer from.
-struct bridge_ip_key {
-	uint16_t bd_id;
-	uint8_t family;   // 4 or 6
-	uint8_t pad;
-	uint8_t addr[16]; // IPv4 in the first 4 bytes
-};
-
 struct bridge_cfg {
 	struct bridge *bd[BRIDGE_MAX];                  // by bd_id, NULL if unused
 	struct bridge_port *port[RTE_MAX_ETHPORTS];     // by DPDK port id, NULL if not a vNIC
 	uint16_t n_bridges, n_ports, n_static;
 	struct bridge *bridges;                         // n_bridges, document order
 	struct bridge_port *ports;                      // n_ports, document order
-	struct rte_hash *static_macs;                   // bridge_mac_key -> MAC_DATA (port MACs too)
 	struct rte_hash *vni_bd;                        // uint32_t vni -> bd_id
-	struct rte_hash *ips;                           // bridge_ip_key -> MAC (as uint64_t)
-	json_t *remote_ports;                           // the document's, read by build
 	struct bridge_static {                          // static_macs, until build resolves ports
 		char port[DP_NAME_SIZE];
 		struct bridge_mac_key key;
+		uint64_t data;                          // MAC_DATA, set by build
 	} *statics;
 };
 
@@ -111,9 +109,9 @@ static inline const struct bridge_cfg *bridge_cfg_get(const struct dp_config *cf
 	return cfg != NULL ? cfg->section[bridge_cfg_index] : NULL;
 }
 
-// Any thread. The generation of the vswitch section's data in `cfg`: it moves only when the
-// vswitch tables are rebuilt (networks, ports, static or remote MACs changed), not when another
-// section changes. Caches of the static MAC table key on it.
+// Any thread. The generation of the vswitch section's data in `cfg`: it moves when networks,
+// ports, static or remote MACs change, not when another section changes. (Caches of a network's
+// static MAC table key on the table's own version, which moves only with that network.)
 static inline uint64_t bridge_cfg_generation(const struct dp_config *cfg) {
 	return cfg->section_generation[bridge_cfg_index];
 }
@@ -132,11 +130,30 @@ static inline const struct bridge_port *bridge_port_lookup(const struct bridge_c
 // Data path. The data (MAC_DATA) of static MAC `key`, or 0 if it is not static.
 static inline uint64_t bridge_static_lookup(const struct bridge_cfg *bc,
 					    const struct bridge_mac_key *key) {
-	void *data;
+	const struct bridge *b = bridge_lookup(bc, key->bd_id);
+	uint64_t k;
 
-	if (rte_hash_lookup_data(bc->static_macs, key, &data) < 0)
+	if (b == NULL)
 		return 0;
-	return (uintptr_t)data;
+	memcpy(&k, key, sizeof(k));
+	return vsw_table_lookup(b->macs, k, 0);
+}
+
+// Data path. The MAC the rules give address `addr` (4 or 16 bytes, by `family`) in network
+// `bd_id`, or false.
+static inline bool bridge_ip_lookup(const struct bridge_cfg *bc, uint16_t bd_id, int family,
+				    const void *addr, struct rte_ether_addr *mac) {
+	const struct bridge *b = bridge_lookup(bc, bd_id);
+	uint64_t k[2] = {0, 0}, m;
+
+	if (b == NULL)
+		return false;
+	memcpy(k, addr, family == 4 ? 4 : 16);
+	m = vsw_table_lookup(family == 4 ? b->ip4 : b->ip6, k[0], k[1]);
+	if (m == 0)
+		return false;
+	memcpy(mac, &m, sizeof(*mac));
+	return true;
 }
 
 // Data path. The bridge domain of VXLAN network `vni`, or PKT_BD_NONE.

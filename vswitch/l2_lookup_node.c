@@ -46,9 +46,10 @@ enum l2_lookup_how {
 // second it was written, so a move or an aging is seen at most one second late.
 #define L2_SRC_CACHE_SIZE 1024
 
-// The same worker also remembers static MAC entries it found, tagged with the generation of the
-// vswitch section whose table it found them in (bridge_cfg_generation): static entries change only
-// with new vswitch data, so an entry of the current generation is exact.
+// The same worker also remembers static MAC entries it found, tagged with the version of the
+// network's table it found them in (vsw_table.h): a table never changes once built, and a network
+// gets a table of a new version only when its own entries change, so an entry of the version the
+// network has now is exact.
 #define L2_DST_CACHE_SIZE 2048
 
 struct l2_src_cache {
@@ -59,7 +60,7 @@ struct l2_src_cache {
 	} e[L2_SRC_CACHE_SIZE];
 	struct {
 		uint64_t key;
-		uint64_t generation;
+		uint64_t generation; // the vsw_table version
 		uint64_t data;  // MAC_DATA
 	} dst[L2_DST_CACHE_SIZE];
 };
@@ -128,38 +129,42 @@ static_assert(L2_LOOKUP_CHUNK <= RTE_HASH_LOOKUP_BULK_MAX, "one static bulk look
 static_assert(L2_FDB_KEYS_MAX <= 2 * RTE_HASH_LOOKUP_BULK_MAX, "two learned bulk calls at most");
 static_assert(L2_LOOKUP_CHUNK <= 0x8000, "idx[] keeps the source flag in bit 15");
 
-// Data path. The static table's answers for dst[idx[0..n)], from the worker's cache where it
-// has them (same generation), else from one bulk lookup whose hits are then cached.
-// n <= L2_LOOKUP_CHUNK, so k <= n fits one bulk call.
+// Data path. The static tables' answers for dst[0..n), from the worker's cache where it has them
+// (an entry found in the same version of the network's table), else from the network's table:
+// every missing key's slot is prefetched first, then looked up. n <= L2_LOOKUP_CHUNK.
 static void l2_static_resolve(const struct bridge_cfg *bc, struct l2_src_cache *cache,
-			      uint64_t gen, const struct bridge_mac_key *dst, uint16_t n,
+			      const struct bridge_mac_key *dst, uint16_t n,
 			      struct l2_lookup_res *res) {
-	const void *keys[L2_LOOKUP_CHUNK];
-	void *data[L2_LOOKUP_CHUNK];
-	uint16_t idx[L2_LOOKUP_CHUNK], slot[L2_LOOKUP_CHUNK], k = 0;
-	uint64_t hits = 0;
+	const struct vsw_table *tab[L2_LOOKUP_CHUNK];
+	uint32_t hash[L2_LOOKUP_CHUNK];
+	uint16_t idx[L2_LOOKUP_CHUNK], k = 0;
 
 	RTE_ASSERT(n <= L2_LOOKUP_CHUNK);
 	for (uint16_t i = 0; i < n; i++) {
 		uint64_t key = l2_key_u64(&dst[i]);
-		uint16_t c = (uint16_t)(rte_hash_crc_8byte(key, 0) & (L2_DST_CACHE_SIZE - 1));
-		if (cache != NULL && cache->dst[c].key == key && cache->dst[c].generation == gen) {
+		uint32_t h = vsw_table_hash(key, 0);
+		uint16_t c = (uint16_t)(h & (L2_DST_CACHE_SIZE - 1));
+		const struct vsw_table *t = bc->bd[dst[i].bd_id]->macs;
+
+		if (cache != NULL && cache->dst[c].key == key && cache->dst[c].generation == t->version) {
 			res[i].dst_static = cache->dst[c].data;
 			continue;
 		}
-		keys[k] = &dst[i], idx[k] = i, slot[k++] = c;
+		vsw_table_prefetch(t, h);
+		tab[k] = t, hash[k] = h, idx[k++] = i;
 	}
-	if (k == 0)
-		return;
-	rte_hash_lookup_bulk_data(bc->static_macs, keys, k, &hits, data);
 	for (uint16_t j = 0; j < k; j++) {
-		if (!(hits & (1ULL << j)))
+		uint64_t key = l2_key_u64(&dst[idx[j]]);
+		uint64_t d = vsw_table_lookup_h(tab[j], key, 0, hash[j]);
+		uint16_t c = (uint16_t)(hash[j] & (L2_DST_CACHE_SIZE - 1));
+
+		if (d == 0)
 			continue;
-		res[idx[j]].dst_static = (uintptr_t)data[j];
+		res[idx[j]].dst_static = d;
 		if (cache != NULL) {
-			cache->dst[slot[j]].key = l2_key_u64(&dst[idx[j]]);
-			cache->dst[slot[j]].generation = gen;
-			cache->dst[slot[j]].data = (uintptr_t)data[j];
+			cache->dst[c].key = key;
+			cache->dst[c].generation = tab[j]->version;
+			cache->dst[c].data = d;
 		}
 	}
 }
@@ -180,7 +185,7 @@ static void l2_fdb_bulk(const void **keys, uint16_t k, void **data) {
 
 // Data path. Fill res[0..n) for pkts[0..n) (n <= L2_LOOKUP_CHUNK).
 static void l2_lookup_resolve(const struct bridge_cfg *bc, struct l2_src_cache *cache,
-			      uint64_t gen, uint32_t now, struct rte_mbuf **pkts, uint16_t n,
+			      uint32_t now, struct rte_mbuf **pkts, uint16_t n,
 			      struct l2_lookup_res *res) {
 	struct bridge_mac_key dst[L2_LOOKUP_CHUNK], src[L2_LOOKUP_CHUNK];
 	// Up to two keys per packet: its destination (unknown to the static table) and its source
@@ -197,7 +202,7 @@ static void l2_lookup_resolve(const struct bridge_cfg *bc, struct l2_src_cache *
 		src[i] = (struct bridge_mac_key){.bd_id = bd_id, .mac = eth->src_addr};
 		res[i] = (struct l2_lookup_res){0};
 	}
-	l2_static_resolve(bc, cache, gen, dst, n, res);
+	l2_static_resolve(bc, cache, dst, n, res);
 	for (uint16_t i = 0; i < n; i++) {
 		if (res[i].dst_static == 0 && rte_is_unicast_ether_addr(&dst[i].mac))
 			keys[k] = &dst[i], idx[k++] = i;
@@ -313,8 +318,7 @@ static void l2_lookup_prepare(struct dp_lcore *lc, struct rte_node *node, void *
 	struct l2_lookup_run *run = arg;
 
 	RTE_SET_USED(node);
-	l2_lookup_resolve(run->bc, run->cache, bridge_cfg_generation(lc->cfg), lc->now_sec, pkts, n,
-			  run->res);
+	l2_lookup_resolve(run->bc, run->cache, lc->now_sec, pkts, n, run->res);
 }
 
 static rte_edge_t l2_lookup_burst_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,

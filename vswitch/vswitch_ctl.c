@@ -133,10 +133,6 @@ static void method_show_macs(struct ctl_call *call) {
 	const char *network = json_string_value(json_object_get(call->params, "network"));
 	struct macs_walk w = {.bc = bridge_cfg_get(dp_config_current()), .list = json_array(),
 			      .now = dp_uptime_sec()};
-	const void *key;
-	void *data;
-	uint32_t iter = 0;
-
 	if (json_object_get(call->params, "network") != NULL && network == NULL) {
 		json_decref(w.list);
 		ctl_error(call, CTL_ERR_INVALID_PARAMS, "network: must be a network id (a string)");
@@ -147,13 +143,21 @@ static void method_show_macs(struct ctl_call *call) {
 		ctl_error(call, CTL_ERR_INVALID_PARAMS, "network: no network \"%s\"", network);
 		return;
 	}
-	while (w.bc != NULL && rte_hash_iterate(w.bc->static_macs, &key, &data, &iter) >= 0) {
-		const struct bridge_mac_key *k = key;
-		uint64_t d = (uintptr_t)data;
-		const struct bridge_port *p = bridge_port_lookup(w.bc, MAC_DATA_PORT(d));
-		bool own = p != NULL && rte_is_same_ether_addr(&p->mac, &k->mac);
-		mac_json(&w, k, d, MAC_DATA_VTEP(d) ? "remote" : own ? "port" : "static",
-			 json_null());
+	for (uint16_t b = 0; w.bc != NULL && b < w.bc->n_bridges; b++) {
+		const struct vsw_slot *s;
+		uint32_t iter = 0;
+
+		while ((s = vsw_table_next(w.bc->bridges[b].macs, &iter)) != NULL) {
+			struct bridge_mac_key k;
+			const struct bridge_port *p = bridge_port_lookup(w.bc, MAC_DATA_PORT(s->data));
+			bool own;
+
+			memcpy(&k, &s->k0, sizeof(k));
+			own = p != NULL && rte_is_same_ether_addr(&p->mac, &k.mac);
+			mac_json(&w, &k, s->data,
+				 MAC_DATA_VTEP(s->data) ? "remote" : own ? "port" : "static",
+				 json_null());
+		}
 	}
 	if (w.bc != NULL)
 		fdb_walk(learned_cb, &w);

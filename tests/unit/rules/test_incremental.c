@@ -286,6 +286,75 @@ static void held_snapshot_outlives_its_replacement(void **state) {
 	assert_non_null(dp_config_port_lookup(dp_config_current(), "a"));
 }
 
+// Each network's static tables (MACs, addresses) are its own: a change in one network builds new
+// tables for it and keeps the other networks' (the same pointers, hence the same versions that
+// the workers' caches key on), whatever else the vswitch section rebuilt.
+static void network_tables_rebuilt_only_where_they_changed(void **state) {
+	struct harness *h = *state;
+	const struct bridge_cfg *bc;
+	const struct vsw_table *blue, *red, *red_ip4;
+	struct rte_ether_addr mac;
+	uint8_t ip[4] = {10, 0, 0, 31};
+
+	assert_int_equal(harness_apply(h, base_doc), 0);
+	bc = bridge_cfg_get(dp_config_current());
+	blue = bridge_find(bc, "blue")->macs;
+	red = bridge_find(bc, "red")->macs;
+	red_ip4 = bridge_find(bc, "red")->ip4;
+	// A port in red: red's tables are new, blue's are shared.
+	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"add\", \"kind\": \"port\","
+					  " \"object\": {\"id\": \"c\", \"network\": \"red\","
+					  " \"device\": \"net_null52,no-rx=1\","
+					  " \"mac\": \"02:00:00:00:01:0c\", \"ips\": [\"10.0.0.12\"]}}]}"),
+			 0);
+	bc = bridge_cfg_get(dp_config_current());
+	assert_ptr_equal(bridge_find(bc, "blue")->macs, blue);
+	assert_ptr_not_equal(bridge_find(bc, "red")->macs, red);
+	assert_ptr_not_equal(bridge_find(bc, "red")->ip4, red_ip4);
+	assert_true(bridge_find(bc, "red")->macs->version > blue->version);
+	assert_int_equal(MAC_DATA_PORT(static_mac("red", "02:00:00:00:01:0c")), harness_port("c"));
+	assert_int_equal(MAC_DATA_PORT(static_mac("red", "02:00:00:00:01:0b")), harness_port("b"));
+	// A remote port in red: blue's still shared; blue's remote MAC and address still answer.
+	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"add\", \"kind\": "
+					  "\"remote_port\", \"object\": {\"network\": \"red\","
+					  " \"mac\": \"02:00:00:00:03:02\", \"vtep\": \"192.0.2.13\","
+					  " \"ips\": [\"10.0.0.32\", \"fd00::32\"]}}]}"),
+			 0);
+	bc = bridge_cfg_get(dp_config_current());
+	assert_ptr_equal(bridge_find(bc, "blue")->macs, blue);
+	assert_int_equal(MAC_DATA_VTEP(static_mac("red", "02:00:00:00:03:02")),
+			 RTE_BE32(0xc000020d));
+	assert_true(bridge_ip_lookup(bc, bridge_find(bc, "blue")->bd_id, 4, ip, &mac));
+	assert_int_equal(mac.addr_bytes[5], 0x01);
+	ip[3] = 32;
+	assert_true(bridge_ip_lookup(bc, bridge_find(bc, "red")->bd_id, 4, ip, &mac));
+	assert_false(bridge_ip_lookup(bc, bridge_find(bc, "blue")->bd_id, 4, ip, &mac));
+}
+
+// A MAC that two entries of one network claim (a remote port with a local port's MAC) is refused
+// with the entry that conflicts; in another network the same MAC is fine.
+static void conflicting_mac_in_a_network_is_refused(void **state) {
+	struct harness *h = *state;
+	char err[256];
+	uint64_t gen;
+	json_t *txn;
+
+	assert_int_equal(harness_apply(h, base_doc), 0);
+	gen = bridge_cfg_generation(dp_config_current());
+	txn = json_loads("{\"ops\": [{\"op\": \"add\", \"kind\": \"remote_port\", \"object\":"
+			 " {\"network\": \"blue\", \"mac\": \"02:00:00:00:01:0a\","
+			 " \"vtep\": \"192.0.2.13\"}}]}", 0, NULL);
+	assert_int_not_equal(rules_apply(txn, &(uint64_t){0}, err, sizeof(err)), 0);
+	json_decref(txn);
+	assert_non_null(strstr(err, "remote_ports[1]"));
+	assert_non_null(strstr(err, "MAC already lives behind another port or VTEP in network blue"));
+	assert_true(bridge_cfg_generation(dp_config_current()) == gen);
+	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"add\", \"kind\": "
+					  "\"remote_port\", \"object\": {\"network\": \"red\","
+					  " \"mac\": \"02:00:00:00:01:0a\", \"vtep\": \"192.0.2.13\"}}]}"),
+			 0);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
@@ -296,6 +365,8 @@ int main(void) {
 		T(router_of_another_tenant_is_refused),
 		T(tenant_ids_are_stable),
 		T(held_snapshot_outlives_its_replacement),
+		T(network_tables_rebuilt_only_where_they_changed),
+		T(conflicting_mac_in_a_network_is_refused),
 #undef T
 	};
 	char err[256];

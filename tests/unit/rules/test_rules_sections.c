@@ -385,6 +385,8 @@ static const struct refused refused_cases[] = {
 	 "remote_ports[0].ips[1]", "'10.1.0.300' is not an IPv4 or IPv6 address"},
 	{"rp_ip_multicast", "remote_ports", "[{" RP ", 'ips': ['ff02::1'], 'vtep': '192.0.2.12'}]",
 	 "remote_ports[0].ips[0]", "'ff02::1' is not a unicast address"},
+	{"rp_too_many_ips", "remote_ports", "[{" RP ", 'ips': ['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4', '10.1.0.5', '10.1.0.6', '10.1.0.7', '10.1.0.8', '10.1.0.9', '10.1.0.10', '10.1.0.11', '10.1.0.12', '10.1.0.13', '10.1.0.14', '10.1.0.15', '10.1.0.16', '10.1.0.17'], 'vtep': '192.0.2.12'}]",
+	 "remote_ports[0].ips[16]", "at most 16 IPv4 and 16 IPv6 addresses"},
 	{"rp_no_vtep", "remote_ports", "[{" RP "}]", "remote_ports[0]",
 	 "missing required key 'vtep'"},
 	{"rp_vtep_ipv6", "remote_ports", "[{" RP ", 'vtep': '2001:db8::12'}]",

@@ -69,7 +69,7 @@ static int setup(void **state) {
 static rte_edge_t l2_lookup_one(struct harness *h, struct rte_mbuf *m) {
 	struct l2_lookup_res res;
 
-	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), NULL, 0, 0, &m, 1, &res);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), NULL, 0, &m, 1, &res);
 	return l2_lookup_decide(h->lc, NULL, m, &res);
 }
 
@@ -339,7 +339,7 @@ static void full_chunk_of_unknown_destinations_with_learning(void **state) {
 				pkts[i] = (pktbuf_destroy(pkts[i]), from_trunk(src, MAC_X));
 			assert_int_equal(port_security_decide(h->lc, pkts[i]), PORT_SECURITY_L2);
 		}
-		l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), NULL, 0, 0, pkts, n, res);
+		l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), NULL, 0, pkts, n, res);
 		for (uint16_t i = 0; i < n; i++) {
 			assert_true(res[i].src_learns);
 			assert_int_equal(res[i].dst_static, 0);
@@ -370,21 +370,21 @@ static void source_cache_confirms_for_one_second(void **state) {
 	h->lc->now_sec = 7;
 	m = from_trunk("02:00:00:00:03:05", MAC_A);
 	assert_true(passes(port_security_decide(h->lc, m)));
-	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 1, 7, &m, 1, &res);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 7, &m, 1, &res);
 	assert_true(res.src_learns);
 	assert_false(res.src_cached); // first sight this second: looked up, then cached
 	assert_int_equal(MAC_DATA_PORT(res.src), harness_port("rt"));
 	l2_lookup_decide(h->lc, &cache, m, &res);
-	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 1, 7, &m, 1, &res);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 7, &m, 1, &res);
 	assert_true(res.src_cached);
 	assert_int_equal(l2_lookup_decide(h->lc, &cache, m, &res), L2_LOOKUP_OUTPUT);
 	assert_int_equal(harness_events_pending(h), 0);
 	// The next second, the cache no longer vouches for it: the table is asked again.
-	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 1, 8, &m, 1, &res);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 8, &m, 1, &res);
 	assert_false(res.src_cached);
 	// From another port, the cached entry does not match: the move is posted.
 	pkt_meta(m)->in_port = harness_port("ra");
-	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 1, 7, &m, 1, &res);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 7, &m, 1, &res);
 	assert_false(res.src_cached);
 	pktbuf_destroy(m);
 }
@@ -400,7 +400,7 @@ static void static_cache_follows_the_generation(void **state) {
 	m = PKT_IP(.in_port = harness_port("ra"), .src_mac = MAC_A, .dst_mac = "02:00:00:00:02:01",
 		   .src_ip = "10.0.0.10", .dst_ip = "10.0.0.50");
 	assert_true(passes(port_security_decide(h->lc, m)));
-	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, gen, 0, &m, 1, &res);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 0, &m, 1, &res);
 	assert_int_equal(MAC_DATA_PORT(res.dst_static), harness_port("rt"));
 	// The static MAC goes away in a new generation: the cached answer must not be used.
 	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"remove\", \"kind\": \"static_mac\","
@@ -408,8 +408,7 @@ static void static_cache_follows_the_generation(void **state) {
 					  "\"02:00:00:00:02:01\"}}]}"),
 			 0);
 	assert_true(bridge_cfg_generation(dp_config_current()) > gen);
-	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, bridge_cfg_generation(h->lc->cfg), 0,
-			  &m, 1, &res);
+	l2_lookup_resolve(bridge_cfg_get(h->lc->cfg), &cache, 0, &m, 1, &res);
 	assert_int_equal(res.dst_static, 0);
 	pktbuf_destroy(m);
 }
