@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <rte_ethdev.h>
 
+#include "dataplane/port.h"
+
 #define DP_WORKERS_MAX 16
 #define DP_SECTIONS_MAX 8
 #define DP_NAME_SIZE 64
@@ -31,12 +33,12 @@ struct dp_config {
 	uint64_t revision;    // "revision" of the rules document it was built from
 	json_t *doc;          // that document (control thread only; workers never read it)
 	uint16_t n_ports;
-	struct dp_port ports[RTE_MAX_ETHPORTS];                 // dense, in document order
-	const struct dp_port *by_port_id[RTE_MAX_ETHPORTS];     // NULL if not in this snapshot
+	struct dp_port ports[DP_PORTS_MAX];                 // dense, in document order
+	const struct dp_port *by_port_id[DP_PORTS_MAX];     // NULL if not in this snapshot
 	struct {
 		uint16_t n_rx;
-		uint16_t rx_port[RTE_MAX_ETHPORTS];
-		uint8_t rx_edge[RTE_MAX_ETHPORTS]; // port_rx edge of rx_port[i]; 0 for vNICs
+		uint16_t rx_port[DP_PORTS_MAX];
+		uint8_t rx_edge[DP_PORTS_MAX]; // port_rx edge of rx_port[i]; 0 for vNICs
 	} workers[DP_WORKERS_MAX];
 	void *section[DP_SECTIONS_MAX];  // feature data, indexed by rules_section.index
 	// Per section: the generation of its data, bumped only when that section's data is rebuilt
@@ -60,7 +62,7 @@ const struct dp_port *dp_config_port_lookup(const struct dp_config *cfg, const c
 // Any thread. The port with DPDK id `port_id` in `cfg`, or NULL.
 static inline const struct dp_port *dp_config_port_get(const struct dp_config *cfg,
 						       uint16_t port_id) {
-	return port_id < RTE_MAX_ETHPORTS ? cfg->by_port_id[port_id] : NULL;
+	return port_id < DP_PORTS_MAX ? cfg->by_port_id[port_id] : NULL;
 }
 
 // Control thread. Make `next` current (setting its generation) and wait for a grace period.

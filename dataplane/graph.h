@@ -173,7 +173,7 @@ static inline struct rte_mbuf *dp_pkt_copy(struct dp_lcore *lc, rte_node_t node_
 	struct pkt_meta *meta = pkt_meta(m);
 	enum dp_drop_reason reason = DROP_FLOOD_COPY_LIMIT;
 	struct rte_mbuf *c = NULL;
-	uint16_t in = meta->in_port < RTE_MAX_ETHPORTS ? meta->in_port : 0;
+	uint16_t in = meta->in_port < DP_PORTS_MAX ? meta->in_port : 0;
 
 	if (likely(lc->copies_walk < DP_COPIES_PER_WALK)) {
 		lc->copies_walk++;

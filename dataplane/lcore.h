@@ -11,6 +11,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/drop.h"
+#include "dataplane/port.h"
 
 struct dp_config;
 
@@ -39,8 +40,8 @@ struct dp_port_counters {
 #define TRACE_DATA_MAX 48
 
 struct dp_counters {
-	struct dp_port_counters port[RTE_MAX_ETHPORTS];
-	uint64_t drops[RTE_MAX_ETHPORTS][DROP__COUNT]; // [input port][reason]
+	struct dp_port_counters port[DP_PORTS_MAX];
+	uint64_t drops[DP_PORTS_MAX][DROP__COUNT]; // [input port][reason]
 	uint64_t events_lost; // worker -> control events that found the ring full
 	uint64_t trace_lost;  // trace records that found the ring full
 	uint64_t walks, idle_walks, sleeps;

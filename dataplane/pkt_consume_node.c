@@ -19,7 +19,7 @@ static uint16_t pkt_consume_process(struct rte_graph *graph, struct rte_node *no
 
 		if (unlikely(meta->flags & PKT_F_TRACED))
 			trace_add(lc, m, node->id, RTE_EDGE_ID_INVALID, TRACE_F_TERMINAL);
-		if (!(meta->flags & PKT_F_DRY_RUN) && meta->in_port < RTE_MAX_ETHPORTS)
+		if (!(meta->flags & PKT_F_DRY_RUN) && meta->in_port < DP_PORTS_MAX)
 			lc->counters.port[meta->in_port].consumed++;
 	}
 	rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, n);

@@ -16,7 +16,7 @@ static uint16_t pkt_drop_process(struct rte_graph *graph, struct rte_node *node,
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = objs[i];
 		struct pkt_meta *meta = pkt_meta(m);
-		uint16_t port = meta->in_port < RTE_MAX_ETHPORTS ? meta->in_port : 0;
+		uint16_t port = meta->in_port < DP_PORTS_MAX ? meta->in_port : 0;
 		uint16_t reason = meta->drop_reason < DROP__COUNT ? meta->drop_reason : DROP_NONE;
 
 		if (unlikely(meta->flags & (PKT_F_TRACED | PKT_F_DRY_RUN))) {

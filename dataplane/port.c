@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// DPDK ports and the packet pool. Control thread only: ports are attached before the snapshot
-// that uses them is published, and detached only after a snapshot without them is published.
+// vnet ports (port.h): the id space, the backend registry, the "ethdev" backend and the packet
+// pool. Control thread only: ports are attached before the snapshot that uses them is published,
+// and detached only after a snapshot without them is published.
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,22 @@
 
 static struct dp_port_params params;
 static struct rte_mempool *pool;
+
+struct dp_port_dev dp_port_devs[DP_PORTS_MAX];
+
+#define BACKENDS_MAX 8
+static const struct dp_port_ops *backends[BACKENDS_MAX];
+static int n_backends;
+
+void dp_port_backend_register(const struct dp_port_ops *ops) {
+	if (n_backends >= BACKENDS_MAX)
+		rte_panic("more than %d port backends\n", BACKENDS_MAX);
+	backends[n_backends++] = ops;
+}
+
+const struct dp_port_params *dp_port_params(void) {
+	return &params;
+}
 
 struct rte_mempool *dp_pktmbuf_pool(void) {
 	return pool;
@@ -84,9 +101,11 @@ static int port_setup(uint16_t port_id, char *err, size_t err_size) {
 	return 0;
 }
 
-int dp_port_attach(const char *devargs, uint16_t *port_id, char *err, size_t err_size) {
+static int ethdev_attach(struct dp_port_dev *d, const char *devargs, char *err,
+			 size_t err_size) {
 	char name[RTE_DEV_NAME_MAX_LEN];
 	size_t len = strcspn(devargs, ",");
+	uint16_t eth_id;
 	int ret;
 
 	if (len == 0 || len >= sizeof(name)) {
@@ -96,9 +115,16 @@ int dp_port_attach(const char *devargs, uint16_t *port_id, char *err, size_t err
 	}
 	memcpy(name, devargs, len);
 	name[len] = '\0';
-	if (rte_eth_dev_get_port_by_name(name, port_id) == 0) {
+	if (rte_eth_dev_get_port_by_name(name, &eth_id) == 0) {
 		snprintf(err, err_size, "device %s already exists", name);
 		return -EEXIST;
+	}
+	if (rte_eth_dev_count_total() >= DP_ETHDEVS_MAX) {
+		snprintf(err, err_size,
+			 "device %s: DPDK holds at most %d ethdevs (RTE_MAX_ETHPORTS); VMs and "
+			 "containers take the \"vhost:\" and \"veth:\" backends, which need none",
+			 name, DP_ETHDEVS_MAX);
+		return -ENOSPC;
 	}
 	ret = rte_dev_probe(devargs);
 	if (ret < 0) {
@@ -108,43 +134,121 @@ int dp_port_attach(const char *devargs, uint16_t *port_id, char *err, size_t err
 			 devargs, rte_strerror(-ret));
 		return ret;
 	}
-	ret = rte_eth_dev_get_port_by_name(name, port_id);
+	ret = rte_eth_dev_get_port_by_name(name, &eth_id);
 	if (ret < 0) {
 		snprintf(err, err_size, "device \"%s\" probed but no ethdev named %s", devargs,
 			 name);
 		rte_eal_hotplug_remove("vdev", name); // best effort
 		return -ENODEV;
 	}
-	ret = port_setup(*port_id, err, err_size);
+	d->eth_id = eth_id;
+	d->n_rxq = 1;
+	ret = port_setup(eth_id, err, err_size);
 	if (ret < 0) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "%s", err);
 		snprintf(err, err_size, "device %s: %s", name, msg);
-		dp_port_detach(*port_id);
+		d->ops->detach(d);
+		return ret;
+	}
+	return 0;
+}
+
+static void ethdev_detach(struct dp_port_dev *d) {
+	struct rte_eth_dev_info info;
+	struct rte_device *dev = NULL;
+
+	if (rte_eth_dev_info_get(d->eth_id, &info) == 0)
+		dev = info.device;
+	rte_eth_dev_stop(d->eth_id);
+	rte_eth_dev_close(d->eth_id);
+	if (dev != NULL)
+		rte_dev_remove(dev);
+}
+
+static void ethdev_link(const struct dp_port_dev *d, struct dp_port_link *l) {
+	struct rte_eth_link link = {0};
+	uint16_t mtu = 0;
+
+	rte_eth_link_get_nowait(d->eth_id, &link);
+	rte_eth_dev_get_mtu(d->eth_id, &mtu);
+	l->up = link.link_status == RTE_ETH_LINK_UP;
+	l->speed_mbps = link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN ? link.link_speed : 0;
+	l->mtu = mtu;
+	snprintf(l->detail, sizeof(l->detail), "DPDK port %u", d->eth_id);
+}
+
+const struct dp_port_ops dp_port_ethdev_ops = {
+	.name = "ethdev",
+	.attach = ethdev_attach,
+	.detach = ethdev_detach,
+	.link = ethdev_link,
+};
+
+static const struct dp_port_ops *backend_of(const char *device, const char **spec) {
+	for (int i = 0; i < n_backends; i++) {
+		size_t len = strlen(backends[i]->prefix);
+		if (strncmp(device, backends[i]->prefix, len) == 0) {
+			*spec = device + len;
+			return backends[i];
+		}
+	}
+	*spec = device;
+	return &dp_port_ethdev_ops;
+}
+
+int dp_port_attach(const char *device, uint16_t *port_id, char *err, size_t err_size) {
+	const char *spec;
+	const struct dp_port_ops *ops = backend_of(device, &spec);
+	struct dp_port_dev *d = NULL;
+	uint16_t id;
+	int ret;
+
+	for (id = 0; id < DP_PORTS_MAX; id++) {
+		if (dp_port_devs[id].ops == NULL) {
+			d = &dp_port_devs[id];
+			break;
+		}
+	}
+	if (d == NULL) {
+		snprintf(err, err_size, "device \"%s\": vnetd has %d ports already", device,
+			 DP_PORTS_MAX);
+		return -ENOSPC;
+	}
+	*d = (struct dp_port_dev){.ops = ops};
+	ret = ops->attach(d, spec, err, err_size);
+	if (ret < 0) {
+		*d = (struct dp_port_dev){0};
 		return ret;
 	}
 	// The id may be a removed port's: its counters are not this port's.
-	dp_port_counters_reset(*port_id);
-	LOG(INFO, "port attached device=%s port_id=%u", devargs, *port_id);
+	dp_port_counters_reset(id);
+	*port_id = id;
+	LOG(INFO, "port attached device=%s port_id=%u backend=%s", device, id, ops->name);
 	return 0;
 }
 
 void dp_port_detach(uint16_t port_id) {
-	struct rte_eth_dev_info info;
-	struct rte_device *dev = NULL;
+	struct dp_port_dev *d = port_id < DP_PORTS_MAX ? &dp_port_devs[port_id] : NULL;
 
-	if (rte_eth_dev_info_get(port_id, &info) == 0)
-		dev = info.device;
-	rte_eth_dev_stop(port_id);
-	rte_eth_dev_close(port_id);
-	if (dev != NULL)
-		rte_dev_remove(dev);
+	if (d == NULL || d->ops == NULL)
+		return;
+	d->ops->detach(d);
+	*d = (struct dp_port_dev){0};
 	LOG(INFO, "port detached port_id=%u", port_id);
 }
 
-void dp_ports_fini(void) {
-	uint16_t port_id;
+void dp_port_link_get(uint16_t port_id, struct dp_port_link *l) {
+	const struct dp_port_dev *d = port_id < DP_PORTS_MAX ? &dp_port_devs[port_id] : NULL;
 
-	RTE_ETH_FOREACH_DEV(port_id)
-		dp_port_detach(port_id);
+	*l = (struct dp_port_link){0};
+	if (d == NULL || d->ops == NULL)
+		return;
+	snprintf(l->backend, sizeof(l->backend), "%s", d->ops->name);
+	d->ops->link(d, l);
+}
+
+void dp_ports_fini(void) {
+	for (uint16_t id = 0; id < DP_PORTS_MAX; id++)
+		dp_port_detach(id);
 }

@@ -1,12 +1,31 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// DPDK ports: probe a device from its devargs, configure one RX queue and one TX queue per
-// worker, start it; stop and remove it. The packet mempool. Control thread only.
+// vnet ports: a port is a vnet object with a backend, not necessarily a DPDK ethdev. Every port
+// (a vNIC of the rules document or a feature's system port such as the underlay) has a vnet port
+// id, 0..DP_PORTS_MAX-1, that every table, counter and packet's metadata uses; the backend behind
+// it moves packets through the same rx/tx contract:
+//   - "ethdev": anything DPDK drives (NICs, net_tap, net_pcap, net_null, ...): devargs as given;
+//   - further backends register a device prefix ("vhost:", "veth:"), see dp_port_backend_register.
+// The device forms are documented in docs/rules-schema.md ("Port devices").
+//
+// Thread-safety: attach, detach and backend registration run on the control thread; a port is
+// attached before the snapshot that uses it is published and detached only after a snapshot
+// without it is published and a grace period has passed. rx/tx run on the worker that owns the
+// queue (one worker per RX queue; TX queue = worker index).
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
+#include <rte_ethdev.h>
 #include <rte_mempool.h>
+
+// vnet ports per vnetd (vNICs and system ports). Bounds every per-port array of the engine.
+#define DP_PORTS_MAX 1024
+// Ports that DPDK's ethdev layer can hold at once (Debian's build: 32); the "ethdev" backend's
+// own bound. VMs and containers use backends that need no ethdev.
+#define DP_ETHDEVS_MAX RTE_MAX_ETHPORTS
 
 struct dp_port_params {
 	unsigned int n_workers;
@@ -15,19 +34,84 @@ struct dp_port_params {
 	uint16_t tx_desc;
 };
 
+// What `show ports` says of a port's device.
+struct dp_port_link {
+	bool up;
+	uint32_t speed_mbps;   // 0: unknown
+	uint16_t mtu;          // 0: unknown
+	char backend[16];      // "ethdev", "vhost", ...
+	char detail[128];      // backend's own words ("client /run/vnet/vm1.sock, 2 queues")
+};
+
+struct dp_port_dev;
+
+// A backend. rx/tx: data path, on the worker that owns queue `q`; the rest: control thread.
+struct dp_port_ops {
+	const char *name;      // "vhost"
+	const char *prefix;    // the device prefix that selects it: "vhost:" (NULL: ethdev)
+	// Return packets received (at most n) / taken for sending (the caller drops the rest).
+	uint16_t (*rx)(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
+	uint16_t (*tx)(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
+	// Open the device described by `spec` (the device string without the prefix) into d
+	// (n_rxq, priv, ...). 0, or a negative errno with a message in `err`.
+	int (*attach)(struct dp_port_dev *d, const char *spec, char *err, size_t err_size);
+	void (*detach)(struct dp_port_dev *d);
+	void (*link)(const struct dp_port_dev *d, struct dp_port_link *l);
+};
+
+// A port's device. dp_port_devs[id] for vnet port id `id`; ops is NULL for a free id.
+struct dp_port_dev {
+	const struct dp_port_ops *ops;
+	uint16_t eth_id;       // ethdev backend: the DPDK port id
+	uint16_t n_rxq;        // RX queues the backend offers (at least 1)
+	bool link_down;        // data path hint kept by the backend: frames to it are dropped
+	void *priv;            // backend's state
+};
+
+extern struct dp_port_dev dp_port_devs[DP_PORTS_MAX];
+extern const struct dp_port_ops dp_port_ethdev_ops;
+
 // Control thread, at start-up. Create the packet pools.
 int dp_ports_init(const struct dp_port_params *p);
 
 // Control thread. Stop and remove every attached port.
 void dp_ports_fini(void);
 
-// Control thread. Probe `devargs`, configure and start the port. Returns 0 and sets *port_id, or a
-// negative errno with a message in `err` naming the device and the call that failed.
-int dp_port_attach(const char *devargs, uint16_t *port_id, char *err, size_t err_size);
+// Control thread, at start-up (RTE_INIT is fine). Register a backend for devices that start with
+// ops->prefix.
+void dp_port_backend_register(const struct dp_port_ops *ops);
 
-// Control thread. Stop, close and remove a port that no published snapshot uses any more.
+// Control thread. Open `device` with its backend and give it a free vnet port id. Returns 0 and
+// sets *port_id, or a negative errno with a message in `err` naming the device and what failed.
+int dp_port_attach(const char *device, uint16_t *port_id, char *err, size_t err_size);
+
+// Control thread. Close a port that no published snapshot uses any more and free its id.
 void dp_port_detach(uint16_t port_id);
+
+// Control thread. What the port's device says of itself now.
+void dp_port_link_get(uint16_t port_id, struct dp_port_link *l);
+
+// Control thread. The parameters vnetd started with (workers, descriptors) for backends.
+const struct dp_port_params *dp_port_params(void);
 
 // Any thread. The packet pool (metadata in its private area), and the pool for flood copies.
 struct rte_mempool *dp_pktmbuf_pool(void);
 struct rte_mempool *dp_clone_pool(void);
+
+// Data path. Receive up to n packets from queue q of port `id`.
+static inline uint16_t dp_port_rx(uint16_t id, uint16_t q, struct rte_mbuf **pkts, uint16_t n) {
+	struct dp_port_dev *d = &dp_port_devs[id];
+
+	if (likely(d->ops == &dp_port_ethdev_ops))
+		return rte_eth_rx_burst(d->eth_id, q, pkts, n);
+	return d->ops->rx(d, q, pkts, n);
+}
+
+// Data path. Send pkts[0..n) on port `id` through TX queue q; returns how many it took.
+static inline uint16_t dp_port_tx(uint16_t id, uint16_t q, struct rte_mbuf **pkts, uint16_t n) {
+	struct dp_port_dev *d = &dp_port_devs[id];
+
+	if (likely(d->ops == &dp_port_ethdev_ops))
+		return rte_eth_tx_burst(d->eth_id, q, pkts, n);
+	return d->ops->tx(d, q, pkts, n);
+}

@@ -34,7 +34,7 @@ static uint16_t port_rx_injected(struct rte_graph *graph, struct rte_node *node,
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_port *p = dp_config_port_get(lc->cfg, pkt_meta(in[i])->in_port);
 		if (pkt_meta(in[i])->flags & PKT_F_CTL_TX) {
-			if (pkt_meta(in[i])->in_port < RTE_MAX_ETHPORTS)
+			if (pkt_meta(in[i])->in_port < DP_PORTS_MAX)
 				lc->counters.port[pkt_meta(in[i])->in_port].injected++;
 			rte_node_enqueue_x1(graph, node, PORT_RX_TX, in[i]);
 			continue;
@@ -54,7 +54,7 @@ static uint16_t port_rx_injected(struct rte_graph *graph, struct rte_node *node,
 static uint16_t port_rx_system(struct rte_graph *graph, struct rte_node *node, uint16_t port_id,
 			       rte_edge_t edge, struct dp_port_counters *pc) {
 	struct rte_mbuf *pkts[PORT_RX_PER_PORT];
-	uint16_t n = rte_eth_rx_burst(port_id, 0, pkts, PORT_RX_PER_PORT);
+	uint16_t n = dp_port_rx(port_id, 0, pkts, PORT_RX_PER_PORT);
 
 	for (uint16_t j = 0; j < n; j++) {
 		pkt_meta_reset(pkt_meta(pkts[j]), port_id);
@@ -90,7 +90,7 @@ static uint16_t port_rx_process(struct rte_graph *graph, struct rte_node *node, 
 		}
 		if (room == 0)
 			break;
-		n = rte_eth_rx_burst(port_id, 0, &pkts[count], room);
+		n = dp_port_rx(port_id, 0, &pkts[count], room);
 		for (uint16_t j = count; j < count + n; j++) {
 			pkt_meta_reset(pkt_meta(pkts[j]), port_id);
 			pc->rx_bytes += rte_pktmbuf_pkt_len(pkts[j]);

@@ -19,7 +19,7 @@ enum port_tx_edge {
 static inline uint16_t port_in(struct rte_mbuf *m) {
 	uint16_t in = pkt_meta(m)->in_port;
 
-	return in < RTE_MAX_ETHPORTS ? in : 0;
+	return in < DP_PORTS_MAX ? in : 0;
 }
 
 static void port_tx_run(struct rte_graph *graph, struct rte_node *node, struct dp_lcore *lc,
@@ -53,7 +53,7 @@ static void port_tx_run(struct rte_graph *graph, struct rte_node *node, struct d
 		run++;
 	}
 	lc->counters.port[run_in].sent += run;
-	sent = rte_eth_tx_burst(port_id, (uint16_t)lc->worker, pkts, n);
+	sent = dp_port_tx(port_id, (uint16_t)lc->worker, pkts, n);
 	if (unlikely(sent < n)) {
 		for (uint16_t i = sent; i < n; i++) {
 			bytes -= rte_pktmbuf_pkt_len(pkts[i]);

@@ -138,9 +138,9 @@ int rules_port_want(struct rules_ctx *ctx, const char *name, const char *devargs
 			return rules_error(ctx, path, "device \"%.*s\" is already used by %s",
 					   (int)lb, b, ctx->ports[i].path);
 	}
-	if (ctx->n_ports >= RTE_MAX_ETHPORTS)
+	if (ctx->n_ports >= DP_PORTS_MAX)
 		return rules_error(ctx, path, "too many ports (at most %d per vnetd)",
-				   RTE_MAX_ETHPORTS);
+				   DP_PORTS_MAX);
 	w = &ctx->ports[ctx->n_ports++];
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	snprintf(w->device, sizeof(w->device), "%s", devargs);
@@ -487,7 +487,7 @@ static int revision_check(struct rules_ctx *ctx, const json_t *doc) {
 static int ports_attach(struct rules_ctx *ctx, const struct dp_config *old, struct dp_config *cfg) {
 	unsigned int n_workers = dp_workers_count() ? dp_workers_count() : 1;
 	unsigned int load[DP_WORKERS_MAX] = {0};
-	bool fresh[RTE_MAX_ETHPORTS] = {false};
+	bool fresh[DP_PORTS_MAX] = {false};
 	int ret = 0;
 	uint16_t i;
 
@@ -496,9 +496,9 @@ static int ports_attach(struct rules_ctx *ctx, const struct dp_config *old, stru
 		const struct dp_port *prev = old ? dp_config_port_lookup(old, w->name) : NULL;
 		struct dp_port *p = &cfg->ports[i];
 
-		if (i + n_system_ports >= RTE_MAX_ETHPORTS) {
+		if (i + n_system_ports >= DP_PORTS_MAX) {
 			ret = rules_error(ctx, w->path, "too many ports (at most %d per vnetd)",
-					  RTE_MAX_ETHPORTS - n_system_ports);
+					  DP_PORTS_MAX - n_system_ports);
 			break;
 		}
 		for (uint16_t s = 0; s < n_system_ports && ret == 0; s++)

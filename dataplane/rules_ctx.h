@@ -38,7 +38,7 @@ struct rules_ctx {
 	json_t *defined;  // "kind/id" -> path of the definition
 	json_t *refs;     // [[kind, id, path], ...]
 	uint16_t n_ports;
-	struct rules_port_want ports[RTE_MAX_ETHPORTS];
+	struct rules_port_want ports[DP_PORTS_MAX];
 	void *data[DP_SECTIONS_MAX];           // fresh parses' data
 	json_t *record[DP_SECTIONS_MAX];       // what each fresh parse declared (see above)
 	struct rules_section_state *reused[DP_SECTIONS_MAX]; // borrowed from the current snapshot

@@ -68,12 +68,12 @@ static uint64_t relaxed(const uint64_t *p) {
 
 static json_t *port_json(const struct dp_config *cfg, const struct dp_port *p) {
 	struct dp_port_counters c = dp_port_counters_sum(p->port_id);
-	struct rte_eth_link link = {0};
+	struct dp_port_link link;
 	json_t *o;
 
-	rte_eth_link_get_nowait(p->port_id, &link);
+	dp_port_link_get(p->port_id, &link);
 	o = json_pack("{sssisssisbsIsIsIsIsI}", "name", p->name, "port_id", p->port_id, "device",
-		      p->device, "worker", p->worker, "link_up", link.link_status == RTE_ETH_LINK_UP,
+		      p->device, "worker", p->worker, "link_up", link.up,
 		      "rx_pkts", (json_int_t)c.rx_pkts, "rx_bytes", (json_int_t)c.rx_bytes,
 		      "tx_pkts", (json_int_t)c.tx_pkts, "tx_bytes", (json_int_t)c.tx_bytes, "drops",
 		      (json_int_t)c.drops);
@@ -82,6 +82,9 @@ static json_t *port_json(const struct dp_config *cfg, const struct dp_port *p) {
 	json_object_set_new(o, "copies", json_integer((json_int_t)c.copies));
 	json_object_set_new(o, "sent", json_integer((json_int_t)c.sent));
 	json_object_set_new(o, "system", json_boolean(p->system));
+	json_object_set_new(o, "backend", json_string(link.backend));
+	json_object_set_new(o, "backend_detail", json_string(link.detail));
+	json_object_set_new(o, "mtu", link.mtu ? json_integer(link.mtu) : json_null());
 	for (int i = 0; i < n_port_info; i++)
 		port_info[i](cfg, p, o);
 	return o;
@@ -191,7 +194,7 @@ static void method_drops(struct ctl_call *call) {
 	for (int r = 1; r < DROP__COUNT; r++) {
 		json_t *ports = json_object();
 		uint64_t count = 0;
-		for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		for (uint16_t p = 0; p < DP_PORTS_MAX; p++) {
 			uint64_t n = dp_drops_sum(p, (unsigned int)r);
 			char buf[16];
 			if (n > 0)

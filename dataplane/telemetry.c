@@ -174,7 +174,7 @@ static int tel_drops(const struct dp_config *cfg, const char *params, struct rte
 	for (unsigned int r = 1; r < DROP__COUNT; r++) {
 		uint64_t n = 0;
 
-		for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++)
+		for (uint16_t p = 0; p < DP_PORTS_MAX; p++)
 			if (only == NULL || only->port_id == p)
 				n += dp_drops_sum(p, r);
 		rte_tel_data_add_dict_u64(d, dp_drop_names[r], n);

@@ -54,7 +54,7 @@ static uint64_t relaxed(const uint64_t *p) {
 struct dp_port_counters dp_port_counters_sum(uint16_t port_id) {
 	struct dp_port_counters sum = {0};
 
-	for (unsigned int w = 0; w < wparams.n_workers && port_id < RTE_MAX_ETHPORTS; w++) {
+	for (unsigned int w = 0; w < wparams.n_workers && port_id < DP_PORTS_MAX; w++) {
 		const struct dp_port_counters *c;
 
 		if (workers[w] == NULL)
@@ -76,14 +76,14 @@ struct dp_port_counters dp_port_counters_sum(uint16_t port_id) {
 uint64_t dp_drops_sum(uint16_t port_id, unsigned int reason) {
 	uint64_t n = 0;
 
-	for (unsigned int w = 0; w < wparams.n_workers && port_id < RTE_MAX_ETHPORTS; w++)
+	for (unsigned int w = 0; w < wparams.n_workers && port_id < DP_PORTS_MAX; w++)
 		if (workers[w] != NULL && reason < DROP__COUNT)
 			n += relaxed(&workers[w]->counters.drops[port_id][reason]);
 	return n;
 }
 
 void dp_port_counters_reset(uint16_t port_id) {
-	if (port_id >= RTE_MAX_ETHPORTS)
+	if (port_id >= DP_PORTS_MAX)
 		return;
 	for (unsigned int w = 0; w < wparams.n_workers; w++) {
 		struct dp_counters *c = &workers[w]->counters;

@@ -167,8 +167,14 @@ int underlay_init(void) {
 		LOG(ERR, "underlay: %s", err);
 		return ret;
 	}
+	if (dp_port_devs[underlay.port_id].ops != &dp_port_ethdev_ops) {
+		LOG(ERR, "underlay: device \"%s\" must be a DPDK device (devargs), not a vNIC "
+		    "backend", underlay.device);
+		dp_port_detach(underlay.port_id);
+		return -EINVAL;
+	}
 	if (!underlay.mac_set)
-		rte_eth_macaddr_get(underlay.port_id, &underlay.mac);
+		rte_eth_macaddr_get(dp_port_devs[underlay.port_id].eth_id, &underlay.mac);
 	ret = dp_system_port_add("underlay", underlay.device, underlay.port_id, (uint8_t)edge);
 	if (ret < 0)
 		return ret;

@@ -48,6 +48,8 @@ static int ports_print(const struct cli *cli, const json_t *res) {
 	static const struct table_column cols[] = {
 		{ "NAME", "name", NULL, false },       { "NETWORK", "network", NULL, false },
 		{ "MAC", "mac", NULL, false },         { "LINK", "link_up", cell_link, false },
+		{ "MTU", "mtu", NULL, true },          { "BACKEND", "backend", NULL, false },
+		{ "WORKER", "worker", NULL, true },
 		{ "RX-PKTS", "rx_pkts", NULL, true },  { "TX-PKTS", "tx_pkts", NULL, true },
 		{ "COPIES", "copies", NULL, true },    { "DROPS", "drops", NULL, true },
 		{ "DEVICE", "device", NULL, false },
@@ -59,7 +61,7 @@ static struct cli_cmd show_ports_cmd = {
 	.module = "dataplane",
 	.name = "show ports",
 	.synopsis = "[--json]",
-	.help = "ports with their network, link state and counters",
+	.help = "ports with their network, link state, MTU, backend, worker and counters",
 	.method = "show.ports",
 	.print = ports_print,
 };

@@ -37,7 +37,7 @@ struct bridge {
 	uint32_t mac_limit;         // learned MACs at most
 	uint32_t mac_aging_s;
 	uint16_t n_ports;
-	uint16_t ports[RTE_MAX_ETHPORTS]; // DPDK port ids: the flood list
+	uint16_t ports[DP_PORTS_MAX]; // DPDK port ids: the flood list
 	// The network's static tables (vsw_table.h), shared with the previous snapshot when nothing
 	// they are built from changed (bridge.c, tables_build).
 	const struct vsw_table *macs;     // bridge_mac_key (as k0) -> MAC_DATA: ports, static, remote
@@ -90,7 +90,7 @@ static inline int bridge_mac_key_cmp(const void *a, const void *b, size_t len) {
 
 struct bridge_cfg {
 	struct bridge *bd[BRIDGE_MAX];                  // by bd_id, NULL if unused
-	struct bridge_port *port[RTE_MAX_ETHPORTS];     // by DPDK port id, NULL if not a vNIC
+	struct bridge_port *port[DP_PORTS_MAX];     // by DPDK port id, NULL if not a vNIC
 	uint16_t n_bridges, n_ports, n_static;
 	struct bridge *bridges;                         // n_bridges, document order
 	struct bridge_port *ports;                      // n_ports, document order
@@ -124,7 +124,7 @@ static inline const struct bridge *bridge_lookup(const struct bridge_cfg *bc, ui
 // Data path. The port with DPDK id `port_id`, or NULL if it is no vNIC.
 static inline const struct bridge_port *bridge_port_lookup(const struct bridge_cfg *bc,
 							   uint16_t port_id) {
-	return port_id < RTE_MAX_ETHPORTS ? bc->port[port_id] : NULL;
+	return port_id < DP_PORTS_MAX ? bc->port[port_id] : NULL;
 }
 
 // Data path. The data (MAC_DATA) of static MAC `key`, or 0 if it is not static.

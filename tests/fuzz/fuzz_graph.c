@@ -50,7 +50,7 @@ static void setup(void) {
 	for (size_t i = 0; i < RTE_DIM(names); i++)
 		ports[i] = harness_port(names[i]);
 	ports[5] = ports[6] = underlay.port_id;
-	ports[7] = RTE_MAX_ETHPORTS - 1; // a port id that no snapshot has (none attached)
+	ports[7] = DP_PORTS_MAX - 1; // a port id that no snapshot has (none attached)
 	pool_base = harness_pool_in_use();
 }
 

@@ -44,7 +44,7 @@ static uint16_t ut_rx_process(struct rte_graph *graph, struct rte_node *node, vo
 		pkt_meta_reset(meta, in);
 		meta->flags = flags;
 		meta->trace_id = trace_id;
-		if (!(flags & PKT_F_DRY_RUN) && in < RTE_MAX_ETHPORTS) {
+		if (!(flags & PKT_F_DRY_RUN) && in < DP_PORTS_MAX) {
 			lc->counters.port[in].rx_pkts++;
 			lc->counters.port[in].rx_bytes += rte_pktmbuf_pkt_len(m);
 		}
@@ -137,7 +137,7 @@ struct rte_mbuf *harness_mbuf_from(struct rte_mbuf *pb) {
 }
 
 bool harness_counters_close(struct harness *h, char *err, size_t err_size) {
-	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+	for (uint16_t p = 0; p < DP_PORTS_MAX; p++) {
 		const struct dp_port_counters *c = &h->lc->counters.port[p];
 		uint64_t in = c->rx_pkts + c->injected + c->copies;
 		uint64_t out = c->sent + c->drops + c->consumed;

@@ -466,8 +466,8 @@ static int setup(void **state) {
 struct state_snapshot {
 	uint64_t generation, revision;
 	json_t *doc;
-	char ports[RTE_MAX_ETHPORTS][64];
-	uint16_t port_ids[RTE_MAX_ETHPORTS], n_ports, n_devices;
+	char ports[DP_PORTS_MAX][64];
+	uint16_t port_ids[DP_PORTS_MAX], n_ports, n_devices;
 };
 
 static void snapshot_take(struct state_snapshot *s) {
