@@ -32,8 +32,8 @@ struct dp_port_counters {
 // Flood copies one worker may make in one graph walk, whatever the traffic: a broadcast storm
 // costs a bounded amount of memory and time per walk, and no node's stream can outgrow what
 // rte_graph allows (a uint16_t: it panics at 65535). Copies beyond it are dropped with
-// DROP_FLOOD_COPY_LIMIT. Every node's input per walk is at most the packets polled (see
-// port_rx: RTE_GRAPH_BURST_SIZE, plus PORT_RX_PER_PORT per system port) plus this many.
+// DROP_FLOOD_COPY_LIMIT. Every node's input per walk is at most the packets polled (port_rx:
+// PORT_RX_BUDGET = RTE_GRAPH_BURST_SIZE from all sources together) plus this many.
 #define DP_COPIES_PER_WALK 4096
 
 // Bytes of a node's own data in a trace record (trace.h).
@@ -46,6 +46,15 @@ struct dp_counters {
 	uint64_t trace_lost;  // trace records that found the ring full
 	uint64_t walks, idle_walks, sleeps;
 	uint64_t rx_total; // packets that entered the graph (ports and injection)
+};
+
+// port_rx's deficit round robin over this worker's sources (port_rx_node.c): deficit[i] of
+// source i (the worker's rx_port[i], then the injection ring), and the source the next walk
+// starts with. Indexed by position in the snapshot's list: after a change of the list a source
+// may inherit another's deficit once, which is bounded by a quantum.
+struct dp_rx_sched {
+	uint16_t next;
+	uint16_t deficit[DP_PORTS_MAX + 1];
 };
 
 struct dp_lcore {
@@ -65,6 +74,7 @@ struct dp_lcore {
 		uint16_t n_copies;
 		uint8_t data[TRACE_DATA_MAX] __rte_aligned(8);
 	} trace_note;
+	struct dp_rx_sched rx_sched;
 	struct dp_counters counters;
 } __rte_cache_aligned;
 

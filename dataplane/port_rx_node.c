@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// port_rx: the source node of every worker graph. Polls RX queue 0 of each port that the current
-// snapshot gives this worker, and the worker's injection ring (synthetic trace packets), resets
-// the metadata and hands the burst to parse. A burst node: it fills the next node's stream
-// directly rather than deciding packet by packet.
+// port_rx: the source node of every worker graph. Polls the RX queues that the current snapshot
+// gives this worker (vNICs, system ports such as the underlay) and the worker's injection ring
+// (synthetic trace packets, frames the control thread sends), resets the metadata and hands vNIC
+// packets to parse, a system port's to its own edge. A burst node: it fills the next node's
+// stream directly rather than deciding packet by packet.
+//
+// Fair polling (docs/design-decisions.md, "Fair polling"): the sources are served deficit round
+// robin within one budget of PORT_RX_BUDGET packets per walk. Each source's turn gives it up to
+// PORT_RX_QUANTUM packets; a source that has fewer ends its turn (its deficit is forgotten, as DRR
+// does for an empty queue); a turn cut short by the budget resumes at the next walk, which starts
+// where this one stopped. System ports and the injection ring are sources like the others, inside
+// the budget: with 16 busy vNICs on a worker, the underlay and a trace still get their turn.
 
 #include <rte_ethdev.h>
 #include <rte_graph_worker.h>
@@ -20,15 +28,26 @@ enum port_rx_edge {
 	PORT_RX__COUNT // features add edges after these for their system ports
 };
 
-#define PORT_RX_PER_PORT 64 // packets per port per walk: amortizes per-burst costs
+// Packets one walk takes from all sources together: the parse stream's size, and the bound of
+// every node's input per walk (with DP_COPIES_PER_WALK for flood copies).
+#define PORT_RX_BUDGET RTE_GRAPH_BURST_SIZE
+// Packets one source may take in one turn: large enough to amortize a poll, small enough that
+// 8 busy sources share a walk.
+#define PORT_RX_QUANTUM 32
+// Rounds over the sources in one walk at most (a lone busy port fills the budget in 8).
+#define PORT_RX_ROUNDS_MAX 8
+static_assert(PORT_RX_QUANTUM <= PORT_RX_BUDGET, "a turn fits a walk");
+static_assert(PORT_RX_QUANTUM <= 32, "the injection ring is drained in turns of at most 32");
 
-// Packets from the control thread: synthetic trace packets (appended to the parse stream at
-// pkts[count..]) and frames to send as they are (straight to port_tx). Returns the new count.
+// Packets from the control thread, at most `want` (<= PORT_RX_QUANTUM): synthetic trace packets
+// (appended to the parse stream at pkts[count..]) and frames to send as they are (straight to
+// port_tx). Adds to *count; returns how many it took from the ring.
 static uint16_t port_rx_injected(struct rte_graph *graph, struct rte_node *node,
-				 struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t count) {
-	struct rte_mbuf *in[32]; // bound: the dequeue below asks for at most 32
-	uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(
-		lc->inject, (void **)in, RTE_MIN(32, RTE_GRAPH_BURST_SIZE - count), NULL);
+				 struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t *count,
+				 uint16_t want) {
+	struct rte_mbuf *in[PORT_RX_QUANTUM]; // bound: want <= PORT_RX_QUANTUM
+	uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(lc->inject, (void **)in,
+							  RTE_MIN(want, PORT_RX_QUANTUM), NULL);
 
 	// Metadata was set by the control thread (in_port, out_port, flags, trace id).
 	for (uint16_t i = 0; i < n; i++) {
@@ -45,16 +64,16 @@ static uint16_t port_rx_injected(struct rte_graph *graph, struct rte_node *node,
 			continue;
 		}
 		trace_add(lc, in[i], node->id, PORT_RX_PARSE, 0);
-		pkts[count++] = in[i];
+		pkts[(*count)++] = in[i];
 	}
-	return count;
+	return n;
 }
 
-// A burst from a system port (the underlay) goes to its own edge, not to parse.
+// Up to `want` packets (<= PORT_RX_QUANTUM) from a system port (the underlay), to its own edge.
 static uint16_t port_rx_system(struct rte_graph *graph, struct rte_node *node, uint16_t port_id,
-			       rte_edge_t edge, struct dp_port_counters *pc) {
-	struct rte_mbuf *pkts[PORT_RX_PER_PORT];
-	uint16_t n = dp_port_rx(port_id, 0, pkts, PORT_RX_PER_PORT);
+			       rte_edge_t edge, struct dp_port_counters *pc, uint16_t want) {
+	struct rte_mbuf *pkts[PORT_RX_QUANTUM]; // bound: want <= PORT_RX_QUANTUM
+	uint16_t n = dp_port_rx(port_id, 0, pkts, RTE_MIN(want, PORT_RX_QUANTUM));
 
 	for (uint16_t j = 0; j < n; j++) {
 		pkt_meta_reset(pkt_meta(pkts[j]), port_id);
@@ -66,44 +85,76 @@ static uint16_t port_rx_system(struct rte_graph *graph, struct rte_node *node, u
 	return n;
 }
 
+// Up to `want` packets from source `i` of this worker (its rx_port[i], or the injection ring for
+// i == n_rx). vNIC packets go to pkts[*count..].
+static inline uint16_t port_rx_source(struct rte_graph *graph, struct rte_node *node,
+				      struct dp_lcore *lc, uint16_t i, struct rte_mbuf **pkts,
+				      uint16_t *count, uint16_t want) {
+	const struct dp_config *cfg = lc->cfg;
+	uint16_t port_id, n;
+	struct dp_port_counters *pc;
+	uint8_t edge;
+
+	if (i == cfg->workers[lc->worker].n_rx)
+		return rte_ring_count(lc->inject) == 0
+			       ? 0 : port_rx_injected(graph, node, lc, pkts, count, want);
+	port_id = cfg->workers[lc->worker].rx_port[i];
+	edge = cfg->workers[lc->worker].rx_edge[i];
+	pc = &lc->counters.port[port_id];
+	if (unlikely(edge != 0))
+		return port_rx_system(graph, node, port_id, edge, pc, want);
+	n = dp_port_rx(port_id, 0, &pkts[*count], want);
+	for (uint16_t j = *count; j < *count + n; j++) {
+		pkt_meta_reset(pkt_meta(pkts[j]), port_id);
+		pc->rx_bytes += rte_pktmbuf_pkt_len(pkts[j]);
+	}
+	pc->rx_pkts += n;
+	*count += n;
+	return n;
+}
+
 static uint16_t port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 				uint16_t n_objs) {
 	struct dp_lcore *lc = dp_lcore_get();
 	const struct dp_config *cfg = lc->cfg;
+	struct dp_rx_sched *rs = &lc->rx_sched;
+	uint16_t count = 0, room = PORT_RX_BUDGET, n_src, i, rounds = 0, idle = 0;
 	struct rte_mbuf **pkts;
-	uint16_t count = 0, system = 0;
 
+	RTE_SET_USED(objs);
+	RTE_SET_USED(n_objs);
 	if (unlikely(cfg == NULL))
 		return 0;
+	n_src = cfg->workers[lc->worker].n_rx + 1; // the ports, then the injection ring
 	pkts = (struct rte_mbuf **)rte_node_next_stream_get(graph, node, PORT_RX_PARSE,
-							     RTE_GRAPH_BURST_SIZE);
-	for (uint16_t i = 0; i < cfg->workers[lc->worker].n_rx; i++) {
-		uint16_t port_id = cfg->workers[lc->worker].rx_port[i];
-		uint16_t room = RTE_MIN(RTE_GRAPH_BURST_SIZE - count, PORT_RX_PER_PORT);
-		struct dp_port_counters *pc = &lc->counters.port[port_id];
-		uint8_t edge = cfg->workers[lc->worker].rx_edge[i];
-		uint16_t n;
+							     PORT_RX_BUDGET);
+	i = rs->next < n_src ? rs->next : 0;
+	// Until the budget is spent, every source found idle in a row, or the rounds are done.
+	while (room > 0 && idle < n_src) {
+		uint16_t want, got;
 
-		if (unlikely(edge != 0)) {
-			system += port_rx_system(graph, node, port_id, edge, pc);
-			continue;
+		if (rs->deficit[i] == 0) // a new turn
+			rs->deficit[i] = PORT_RX_QUANTUM;
+		want = RTE_MIN(rs->deficit[i], room);
+		got = port_rx_source(graph, node, lc, i, pkts, &count, want);
+		room -= got;
+		rs->deficit[i] -= got;
+		idle = got == 0 ? idle + 1 : 0;
+		if (got < want)
+			rs->deficit[i] = 0; // empty: the turn ends and its deficit is forgotten
+		else if (rs->deficit[i] > 0)
+			break; // the budget cut the turn: it resumes here at the next walk
+		if (++i == n_src) {
+			i = 0;
+			if (++rounds == PORT_RX_ROUNDS_MAX)
+				break;
 		}
-		if (room == 0)
-			break;
-		n = dp_port_rx(port_id, 0, &pkts[count], room);
-		for (uint16_t j = count; j < count + n; j++) {
-			pkt_meta_reset(pkt_meta(pkts[j]), port_id);
-			pc->rx_bytes += rte_pktmbuf_pkt_len(pkts[j]);
-		}
-		pc->rx_pkts += n;
-		count += n;
 	}
-	if (unlikely(rte_ring_count(lc->inject) > 0) && count < RTE_GRAPH_BURST_SIZE)
-		count = port_rx_injected(graph, node, lc, pkts, count);
-	lc->counters.rx_total += count + system;
+	rs->next = i;
+	lc->counters.rx_total += PORT_RX_BUDGET - room;
 	if (count > 0)
 		rte_node_next_stream_put(graph, node, PORT_RX_PARSE, count);
-	return count + system;
+	return PORT_RX_BUDGET - room;
 }
 
 static struct rte_node_register port_rx_node = {
