@@ -16,7 +16,10 @@
 #include "dataplane/log.h"
 #include "dataplane/pkt.h"
 #include "dataplane/port.h"
+#include "dataplane/stats.h"
 #include "dataplane/worker.h"
+
+static void ethdev_links_refresh(void);
 
 static struct dp_port_params params;
 static struct rte_mempool *pool;
@@ -47,6 +50,7 @@ struct rte_mempool *dp_clone_pool(void) {
 
 int dp_ports_init(const struct dp_port_params *p) {
 	params = *p;
+	dp_periodic_register("ports.link", ethdev_links_refresh, 250);
 	pool = rte_pktmbuf_pool_create("vnet_pkts", p->n_mbufs, 256, PKT_PRIV_SIZE,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (pool == NULL) {
@@ -164,6 +168,22 @@ static void ethdev_detach(struct dp_port_dev *d) {
 	rte_eth_dev_close(d->eth_id);
 	if (dev != NULL)
 		rte_dev_remove(dev);
+}
+
+// Control thread, every 250 ms: each ethdev's link state into link_down, which port_tx reads to
+// tell a frame refused by a device whose link is down from one refused by a full queue. A
+// backend of its own keeps link_down itself.
+static void ethdev_links_refresh(void) {
+	for (uint16_t id = 0; id < DP_PORTS_MAX; id++) {
+		struct dp_port_dev *d = &dp_port_devs[id];
+		struct rte_eth_link link = {0};
+
+		if (d->ops != &dp_port_ethdev_ops)
+			continue;
+		if (rte_eth_link_get_nowait(d->eth_id, &link) == 0)
+			__atomic_store_n(&d->link_down, link.link_status == RTE_ETH_LINK_DOWN,
+					 __ATOMIC_RELAXED);
+	}
 }
 
 static void ethdev_link(const struct dp_port_dev *d, struct dp_port_link *l) {

@@ -55,10 +55,13 @@ static void port_tx_run(struct rte_graph *graph, struct rte_node *node, struct d
 	lc->counters.port[run_in].sent += run;
 	sent = dp_port_tx(port_id, (uint16_t)lc->worker, pkts, n);
 	if (unlikely(sent < n)) {
+		// The backend keeps link_down (port.h): a device that is gone is not a full queue.
+		uint16_t reason = dp_port_devs[port_id].link_down ? DROP_LINK_DOWN : DROP_TX_FULL;
+
 		for (uint16_t i = sent; i < n; i++) {
 			bytes -= rte_pktmbuf_pkt_len(pkts[i]);
 			lc->counters.port[port_in(pkts[i])].sent--;
-			pkt_meta(pkts[i])->drop_reason = DROP_TX_FULL;
+			pkt_meta(pkts[i])->drop_reason = reason;
 		}
 		rte_node_enqueue(graph, node, PORT_TX_DROP, (void **)&pkts[sent], n - sent);
 	}
