@@ -4,8 +4,13 @@
 // and detached only after a snapshot without them is published.
 
 #include <errno.h>
+#include <net/if.h>
+#include <net/if_arp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -20,6 +25,8 @@
 #include "dataplane/worker.h"
 
 static void ethdev_links_refresh(void);
+static int tap_kernel_mac_set(uint16_t eth_id, const struct rte_ether_addr *mac, char *err,
+			      size_t err_size);
 
 static struct dp_port_params params;
 static struct rte_mempool *pool;
@@ -105,8 +112,8 @@ static int port_setup(uint16_t port_id, char *err, size_t err_size) {
 	return 0;
 }
 
-static int ethdev_attach(struct dp_port_dev *d, const char *devargs, char *err,
-			 size_t err_size) {
+static int ethdev_attach(struct dp_port_dev *d, const char *devargs,
+			 const struct dp_port_spec *spec, char *err, size_t err_size) {
 	char name[RTE_DEV_NAME_MAX_LEN];
 	size_t len = strcspn(devargs, ",");
 	uint16_t eth_id;
@@ -148,6 +155,8 @@ static int ethdev_attach(struct dp_port_dev *d, const char *devargs, char *err,
 	d->eth_id = eth_id;
 	d->n_rxq = 1;
 	ret = port_setup(eth_id, err, err_size);
+	if (ret == 0) // after the start, which brings the kernel side up with its own MAC
+		ret = tap_kernel_mac_set(eth_id, &spec->mac, err, err_size);
 	if (ret < 0) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "%s", err);
@@ -156,6 +165,36 @@ static int ethdev_attach(struct dp_port_dev *d, const char *devargs, char *err,
 		return ret;
 	}
 	return 0;
+}
+
+// A TAP vNIC's kernel side (the container's interface) gets the port's MAC before the container
+// sees it: net_tap gives it a random one, and every frame from it would be a spoof_mac drop.
+static int tap_kernel_mac_set(uint16_t eth_id, const struct rte_ether_addr *mac, char *err,
+			      size_t err_size) {
+	struct rte_eth_dev_info info;
+	struct ifreq ifr = {0};
+	int fd, ret = 0;
+
+	if (rte_eth_dev_info_get(eth_id, &info) < 0 || strcmp(info.driver_name, "net_tap") != 0 ||
+	    rte_is_zero_ether_addr(mac))
+		return 0;
+	if (info.if_index == 0 || if_indextoname(info.if_index, ifr.ifr_name) == NULL) {
+		snprintf(err, err_size, "cannot find the kernel interface of the TAP device");
+		return -ENODEV;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, err_size, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0) {
+		ret = -errno;
+		snprintf(err, err_size, "setting the MAC of %s: %s", ifr.ifr_name, strerror(errno));
+	}
+	close(fd);
+	return ret;
 }
 
 static void ethdev_detach(struct dp_port_dev *d) {
@@ -217,9 +256,10 @@ static const struct dp_port_ops *backend_of(const char *device, const char **spe
 	return &dp_port_ethdev_ops;
 }
 
-int dp_port_attach(const char *device, uint16_t *port_id, char *err, size_t err_size) {
-	const char *spec;
-	const struct dp_port_ops *ops = backend_of(device, &spec);
+int dp_port_attach(const struct dp_port_spec *spec, uint16_t *port_id, char *err,
+		   size_t err_size) {
+	const char *device = spec->device, *args;
+	const struct dp_port_ops *ops = backend_of(device, &args);
 	struct dp_port_dev *d = NULL;
 	uint16_t id;
 	int ret;
@@ -236,7 +276,7 @@ int dp_port_attach(const char *device, uint16_t *port_id, char *err, size_t err_
 		return -ENOSPC;
 	}
 	*d = (struct dp_port_dev){.ops = ops};
-	ret = ops->attach(d, spec, err, err_size);
+	ret = ops->attach(d, args, spec, err, err_size);
 	if (ret < 0) {
 		*d = (struct dp_port_dev){0};
 		return ret;

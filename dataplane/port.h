@@ -45,6 +45,13 @@ struct dp_port_link {
 
 struct dp_port_dev;
 
+// What a port's device is opened with.
+struct dp_port_spec {
+	const char *device;         // "net_tap0,iface=x", "vhost:...", ...
+	struct rte_ether_addr mac;  // the port's MAC (zero: none, e.g. a system port)
+	uint16_t mtu;               // the L3 MTU of the port's network (0: the device's default)
+};
+
 // A backend. rx/tx: data path, on the worker that owns queue `q`; the rest: control thread.
 struct dp_port_ops {
 	const char *name;      // "vhost"
@@ -52,9 +59,10 @@ struct dp_port_ops {
 	// Return packets received (at most n) / taken for sending (the caller drops the rest).
 	uint16_t (*rx)(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
 	uint16_t (*tx)(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
-	// Open the device described by `spec` (the device string without the prefix) into d
-	// (n_rxq, priv, ...). 0, or a negative errno with a message in `err`.
-	int (*attach)(struct dp_port_dev *d, const char *spec, char *err, size_t err_size);
+	// Open the device `args` (spec->device without the prefix) into d (n_rxq, priv, ...).
+	// 0, or a negative errno with a message in `err`.
+	int (*attach)(struct dp_port_dev *d, const char *args, const struct dp_port_spec *spec,
+		      char *err, size_t err_size);
 	void (*detach)(struct dp_port_dev *d);
 	void (*link)(const struct dp_port_dev *d, struct dp_port_link *l);
 };
@@ -81,9 +89,11 @@ void dp_ports_fini(void);
 // ops->prefix.
 void dp_port_backend_register(const struct dp_port_ops *ops);
 
-// Control thread. Open `device` with its backend and give it a free vnet port id. Returns 0 and
-// sets *port_id, or a negative errno with a message in `err` naming the device and what failed.
-int dp_port_attach(const char *device, uint16_t *port_id, char *err, size_t err_size);
+// Control thread. Open spec->device with its backend and give it a free vnet port id. Returns 0
+// and sets *port_id, or a negative errno with a message in `err` naming the device and what
+// failed.
+int dp_port_attach(const struct dp_port_spec *spec, uint16_t *port_id, char *err,
+		   size_t err_size);
 
 // Control thread. Close a port that no published snapshot uses any more and free its id.
 void dp_port_detach(uint16_t port_id);

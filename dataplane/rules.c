@@ -125,7 +125,8 @@ static int refs_check(struct rules_ctx *ctx) {
 }
 
 int rules_port_want(struct rules_ctx *ctx, const char *name, const char *devargs,
-		    const char *path) {
+		    const struct rte_ether_addr *mac, uint16_t mtu, const char *path) {
+	char mac_text[RTE_ETHER_ADDR_FMT_SIZE] = "";
 	struct rules_port_want *w;
 
 	if (strlen(devargs) == 0 || strlen(devargs) >= DP_DEVARGS_SIZE)
@@ -145,7 +146,14 @@ int rules_port_want(struct rules_ctx *ctx, const char *name, const char *devargs
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	snprintf(w->device, sizeof(w->device), "%s", devargs);
 	snprintf(w->path, sizeof(w->path), "%s", path);
-	record_add(ctx, "ports", name, devargs, path);
+	w->mac = mac != NULL ? *mac : (struct rte_ether_addr){0};
+	w->mtu = mtu;
+	if (mac != NULL)
+		rte_ether_format_addr(mac_text, sizeof(mac_text), mac);
+	if (ctx->section >= 0 && ctx->record[ctx->section] != NULL)
+		json_array_append_new(json_object_get(ctx->record[ctx->section], "ports"),
+				      json_pack("[sssssi]", name, devargs, path, mac_text, "mtu",
+						(int)mtu));
 	return 0;
 }
 
@@ -240,8 +248,13 @@ static int section_replay(struct rules_ctx *ctx, const struct rules_section_stat
 			    json_string_value(json_array_get(e, 1)),
 			    json_string_value(json_array_get(e, 2)));
 	json_array_foreach(json_object_get(st->record, "ports"), i, e) {
+		struct rte_ether_addr mac;
+		const char *mac_text = json_string_value(json_array_get(e, 3));
+		bool has_mac = mac_text != NULL && rules_parse_mac(mac_text, &mac) == 0;
+
 		if (rules_port_want(ctx, json_string_value(json_array_get(e, 0)),
-				    json_string_value(json_array_get(e, 1)),
+				    json_string_value(json_array_get(e, 1)), has_mac ? &mac : NULL,
+				    (uint16_t)json_integer_value(json_array_get(e, 5)),
 				    json_string_value(json_array_get(e, 2))) < 0)
 			return -EINVAL;
 	}
@@ -520,7 +533,9 @@ static int ports_attach(struct rules_ctx *ctx, const struct dp_config *old, stru
 			load[p->worker]++;
 		} else {
 			char err[512];
-			ret = dp_port_attach(w->device, &p->port_id, err, sizeof(err));
+			struct dp_port_spec spec = {.device = w->device, .mac = w->mac,
+						    .mtu = w->mtu};
+			ret = dp_port_attach(&spec, &p->port_id, err, sizeof(err));
 			if (ret < 0) {
 				rules_error(ctx, w->path, "%s", err);
 				break;

@@ -136,10 +136,12 @@ int rules_object_foreach(struct rules_ctx *ctx, const char *kind,
 			 int (*fn)(struct rules_ctx *ctx, const struct rules_object *obj, void *arg),
 			 void *arg);
 
-// Ask the engine to attach port `name` with DPDK `devargs` for the new snapshot. Returns 0 or
-// -EINVAL (duplicate name or device, too many ports).
+// Ask the engine to attach port `name` with device `devargs` (dataplane/port.h: DPDK devargs or
+// a backend's prefix) for the new snapshot; `mac` (NULL: none) and `mtu` (0: the device's) are
+// what the backend sets on the device. Returns 0 or -EINVAL (duplicate name or device, too many
+// ports).
 int rules_port_want(struct rules_ctx *ctx, const char *name, const char *devargs,
-		    const char *path);
+		    const struct rte_ether_addr *mac, uint16_t mtu, const char *path);
 
 // Parsers for addresses, shared by every section. Each returns 0 or -EINVAL (no error recorded).
 struct rte_ether_addr;

@@ -10,6 +10,8 @@ struct rules_port_want {
 	char name[DP_NAME_SIZE];
 	char device[DP_DEVARGS_SIZE];
 	char path[96];
+	struct rte_ether_addr mac;  // the port's MAC, for backends that set it on the device
+	uint16_t mtu;               // its network's MTU (0: the device's own)
 };
 
 // The objects a section shared (rules_object_add), in the order it added them.

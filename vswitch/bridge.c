@@ -148,7 +148,7 @@ static int port_ips_parse(struct rules_ctx *ctx, const json_t *ips, const char *
 }
 
 static int port_parse(struct rules_ctx *ctx, const json_t *o, const char *path,
-		      struct bridge_port *p) {
+		      const json_t *mtus, struct bridge_port *p) {
 	static const char *const keys[] = {"id", "network", "kind", "device", "mac", "ips",
 					   "port_security", "security_groups", "description", NULL};
 	const char *id = NULL, *network = NULL, *kind = "other", *device = NULL, *mac = NULL;
@@ -179,7 +179,8 @@ static int port_parse(struct rules_ctx *ctx, const json_t *o, const char *path,
 		return rules_error(ctx, fp, "\"%.64s\" is not a unicast MAC address", mac);
 	}
 	if (port_ips_parse(ctx, ips, path, p) < 0 || rules_define(ctx, "port", id, path) < 0 ||
-	    rules_port_want(ctx, id, device, path) < 0)
+	    rules_port_want(ctx, id, device, &p->mac,
+			    (uint16_t)json_integer_value(json_object_get(mtus, network)), path) < 0)
 		return -EINVAL;
 	rules_refer(ctx, "network", network, path);
 	json_array_foreach(sgs, i, v) {
@@ -208,24 +209,36 @@ static int ports_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_c
 	size_t i;
 	json_t *o;
 
+	json_t *mtus = json_object(); // network id -> its MTU, for the ports' devices
+	int ret = 0;
+
 	bc->ports = calloc(json_array_size(arr) + 1, sizeof(*bc->ports));
-	if (bc->ports == NULL)
+	if (bc->ports == NULL || mtus == NULL) {
+		json_decref(mtus);
 		return -ENOMEM;
+	}
+	for (uint16_t b = 0; b < bc->n_bridges; b++)
+		json_object_set_new(mtus, bc->bridges[b].id, json_integer(bc->bridges[b].mtu));
 	json_array_foreach(arr, i, o) {
 		char path[48];
 		snprintf(path, sizeof(path), "ports[%zu]", i);
-		if (port_parse(ctx, o, path, &bc->ports[i]) < 0)
-			return -EINVAL;
-		for (size_t j = 0; j < i; j++)
+		if (port_parse(ctx, o, path, mtus, &bc->ports[i]) < 0) {
+			ret = -EINVAL;
+			break;
+		}
+		for (size_t j = 0; j < i && ret == 0; j++)
 			if (strcmp(bc->ports[j].network, bc->ports[i].network) == 0 &&
 			    rte_is_same_ether_addr(&bc->ports[j].mac, &bc->ports[i].mac))
-				return rules_error(ctx, strcat(path, ".mac"),
-						   "%s is already used by port %s in network %s",
-						   json_string_value(json_object_get(o, "mac")),
-						   bc->ports[j].name, bc->ports[i].network);
+				ret = rules_error(ctx, strcat(path, ".mac"),
+						  "%s is already used by port %s in network %s",
+						  json_string_value(json_object_get(o, "mac")),
+						  bc->ports[j].name, bc->ports[i].network);
+		if (ret < 0)
+			break;
 		bc->n_ports++;
 	}
-	return 0;
+	json_decref(mtus);
+	return ret;
 }
 
 

@@ -328,12 +328,16 @@ netns_add() {
 }
 
 # netns_container NS IFACE MAC IPV4/PLEN [IPV6/PLEN]: create netns NS, move the (TAP) interface
-# IFACE into it (waiting up to 5 s for IFACE to appear), give it MAC before bringing it up, and
+# IFACE into it (waiting up to 5 s for IFACE to appear; it must already have MAC, which vnetd gives
+# a TAP vNIC), and give it
 # the addresses. Without IPV6 the interface has IPv6 disabled (no ND/MLD noise); with it, no
 # duplicate address detection and no router solicitations.
 netns_container() {
 	local ns=$1 ifc=$2 mac=$3 ip4=$4 ip6=${5:-}
 	wait_for "interface $ifc" 5 ip link show dev "$ifc" || fail "no interface $ifc"
+	# vnetd gives a TAP vNIC the port's MAC when it creates it (dataplane/port.c).
+	[[ $(cat "/sys/class/net/$ifc/address") == "${mac,,}" ]] ||
+		fail "$ifc has MAC $(cat "/sys/class/net/$ifc/address"), not its port's $mac"
 	netns_add "$ns"
 	ip link set dev "$ifc" down
 	ip link set dev "$ifc" netns "$ns" || fail "cannot move $ifc into $ns"
@@ -342,7 +346,6 @@ netns_container() {
 		sysctl -qw net.ipv6.conf.$ifc.accept_dad=0
 		sysctl -qw net.ipv6.conf.$ifc.router_solicitations=0
 		sysctl -qw net.ipv6.conf.$ifc.accept_ra=0
-		ip link set dev $ifc address $mac
 		ip addr add $ip4 dev $ifc
 		if [ -n '$ip6' ]; then ip -6 addr add $ip6 dev $ifc nodad; fi
 		ip link set dev $ifc up
