@@ -15,7 +15,7 @@
 	X(MBUF_EXHAUSTED, "no mbuf left to copy a flooded packet")                                 \
 	X(FLOOD_COPY_LIMIT, "flood copies beyond the per-walk limit (4096): broadcast storm control") \
 	/* parse */                                                                                \
-	X(HDR_SEGMENTED, "headers do not fit in the first buffer segment")                         \
+	X(HDR_SEGMENTED, "headers do not fit in the first buffer segment, even gathered (512 bytes)") \
 	X(ETH_TRUNCATED, "frame shorter than an Ethernet header")                                  \
 	X(VLAN_TRUNCATED, "802.1Q tag truncated")                                                  \
 	X(VLAN_TAGGED, "802.1Q tagged frame on an access port")                                    \

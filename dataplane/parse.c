@@ -353,3 +353,32 @@ enum dp_drop_reason pkt_parse(struct rte_mbuf *m) {
 		return DROP_NONE;
 	}
 }
+
+bool pkt_pullup(struct rte_mbuf *m, uint32_t want) {
+	uint16_t before = m->data_len;
+
+	if (RTE_MBUF_CLONED(m) || RTE_MBUF_HAS_EXTBUF(m) || rte_mbuf_refcnt_read(m) > 1)
+		return false;
+	want = RTE_MIN(want, m->pkt_len);
+	while (m->data_len < want && m->next != NULL) {
+		struct rte_mbuf *s = m->next;
+		uint32_t n = RTE_MIN(RTE_MIN(want - m->data_len, (uint32_t)s->data_len),
+				     (uint32_t)rte_pktmbuf_tailroom(m));
+
+		if (n == 0 && s->data_len > 0)
+			break; // no room left in the first segment
+		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len), rte_pktmbuf_mtod(s, uint8_t *),
+		       n);
+		m->data_len = (uint16_t)(m->data_len + n);
+		s->data_off = (uint16_t)(s->data_off + n);
+		s->data_len = (uint16_t)(s->data_len - n);
+		if (s->data_len == 0) { // unlink and free the emptied segment
+			m->next = s->next;
+			m->nb_segs--;
+			s->next = NULL;
+			s->nb_segs = 1;
+			rte_pktmbuf_free_seg(s);
+		}
+	}
+	return m->data_len > before;
+}

@@ -4,6 +4,9 @@
 // node trusts the offsets it leaves in pkt_meta.
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <rte_mbuf.h>
 
 #include "dataplane/drop.h"
@@ -16,3 +19,14 @@
 // packet l4_proto is always set (for IPv6, the first header after the extension headers that
 // are walked); l4_off is 0 for a later fragment and otherwise points after the IP headers.
 enum dp_drop_reason pkt_parse(struct rte_mbuf *m);
+
+// Bytes of headers that pkt_pullup() gathers into the first segment at most: Ethernet with a tag,
+// IPv6 with a few extension headers, TCP with options.
+#define PKT_PULLUP_MAX 512
+
+// Data path. Move bytes from the following segments into the first one (within its tailroom)
+// until it holds min(want, pkt_len) bytes; segments left empty are freed. A frame whose first
+// buffer is shared (a clone, refcnt > 1) or external is left as it is. Returns whether the first
+// segment grew. For frames whose headers straddle segments (a guest's mergeable buffers, a
+// device's scatter): the parse node pulls up and parses again instead of dropping.
+bool pkt_pullup(struct rte_mbuf *m, uint32_t want);

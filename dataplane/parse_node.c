@@ -42,6 +42,10 @@ static rte_edge_t parse_decide(struct dp_lcore *lc, struct rte_mbuf *m) {
 	enum dp_drop_reason reason = pkt_parse(m);
 	const struct pkt_meta *meta = pkt_meta(m);
 
+	// Headers across segments: gather them into the first and parse again.
+	if (unlikely(reason == DROP_HDR_SEGMENTED) && pkt_pullup(m, PKT_PULLUP_MAX))
+		reason = pkt_parse(m);
+
 	TRACE_NOTE(lc, m,
 		   ((struct parse_trace){meta->l3, meta->l4, meta->l4_proto, meta->vlan_tci,
 					 meta->l3_off, meta->l4_off, meta->l3_len}));

@@ -354,6 +354,35 @@ static void ip6_udp_prefixes_drop(void **state) {
 	}
 }
 
+// pkt_pullup: headers split across two segments are gathered into the first, which then parses;
+// the second keeps the rest of the frame (it is not emptied here: these mbufs have no pool).
+static void pullup_gathers_split_headers(void **state) {
+	uint8_t pkt[128];
+	size_t len = build_ip4_tcp(pkt);
+
+	for (size_t cut = 1; cut < 54; cut++) {
+		struct rte_mbuf *m = pktbuf_create(pkt, cut, 0);
+		struct rte_mbuf *s = pktbuf_create(pkt + cut, len - cut, 0);
+
+		m->next = s;
+		m->nb_segs = 2;
+		m->pkt_len = (uint32_t)len;
+		assert_int_equal(pkt_parse(m), DROP_HDR_SEGMENTED);
+		// Not all of it: the second segment must keep bytes (it cannot be freed here).
+		assert_true(pkt_pullup(m, 54));
+		assert_int_equal(m->data_len, 54);
+		assert_int_equal(s->data_len, len - 54);
+		assert_int_equal(m->nb_segs, 2);
+		assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), pkt, 54);
+		assert_memory_equal(rte_pktmbuf_mtod(s, uint8_t *), pkt + 54, len - 54);
+		assert_int_equal(pkt_parse(m), DROP_NONE);
+		assert_int_equal(pkt_meta(m)->l4, PKT_L4_TCP);
+		pktbuf_destroy(s);
+		pktbuf_destroy(m);
+	}
+	(void)state;
+}
+
 static void header_across_segments(void **state) {
 	uint8_t pkt[128];
 	size_t len = build_ip4_tcp(pkt);
@@ -715,6 +744,7 @@ int main(int argc, char **argv) {
 		cmocka_unit_test(ip4_padding_is_ignored),
 		cmocka_unit_test(ip6_udp_prefixes_drop),
 		cmocka_unit_test(header_across_segments),
+		cmocka_unit_test(pullup_gathers_split_headers),
 		cmocka_unit_test(ip6_ext_chain_bound),
 		cmocka_unit_test(ip6_ah_length),
 		cmocka_unit_test(vlan_tag_recorded),
