@@ -147,6 +147,11 @@ cleanup() {
 		ip link del "$ifc" 2>/dev/null
 	done
 	SYS_IFACES=()
+	# DPDK processes the test started (testpmd "VMs") and killed leave their runtime directory
+	# and, with hugepages, their page files: every EAL prefix of a run starts with its tag.
+	if [[ -n $SYS_TAG ]]; then
+		rm -rf -- /var/run/dpdk/"$SYS_TAG"-* /dev/hugepages/"$SYS_TAG"-* 2>/dev/null
+	fi
 	if [[ -n $SYS_TMP && -d $SYS_TMP ]]; then
 		rm -rf -- "$SYS_TMP"
 	fi
