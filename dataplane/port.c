@@ -67,7 +67,10 @@ int dp_ports_init(const struct dp_port_params *p) {
 	return 0;
 }
 
-static int port_setup(uint16_t port_id, char *err, size_t err_size) {
+// One TX queue per worker where the device has them; otherwise as many as it has (at least one,
+// e.g. net_tap without the kernel's multiq qdisc), shared by the workers under a lock.
+static int port_setup(struct dp_port_dev *d, char *err, size_t err_size) {
+	uint16_t port_id = d->eth_id, n_txq;
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
 	int ret;
@@ -77,23 +80,28 @@ static int port_setup(uint16_t port_id, char *err, size_t err_size) {
 		snprintf(err, err_size, "rte_eth_dev_info_get: %s", rte_strerror(-ret));
 		return ret;
 	}
-	if (info.max_tx_queues < params.n_workers) {
-		snprintf(err, err_size, "device has %u TX queues, vnetd needs one per worker (%u)",
-			 info.max_tx_queues, params.n_workers);
-		return -ENOTSUP;
+	n_txq = (uint16_t)RTE_MIN(params.n_workers, RTE_MAX(info.max_tx_queues, 1u));
+	ret = rte_eth_dev_configure(port_id, 1, n_txq, &conf);
+	if (ret < 0 && n_txq > 1) {
+		LOG(NOTICE, "port %u: %u TX queues refused (%s): one, shared by the workers",
+		    port_id, n_txq, rte_strerror(-ret));
+		n_txq = 1;
+		ret = rte_eth_dev_configure(port_id, 1, n_txq, &conf);
 	}
-	ret = rte_eth_dev_configure(port_id, 1, (uint16_t)params.n_workers, &conf);
 	if (ret < 0) {
 		snprintf(err, err_size, "rte_eth_dev_configure: %s", rte_strerror(-ret));
 		return ret;
 	}
+	d->n_txq = n_txq;
+	d->tx_shared = n_txq < params.n_workers;
+	rte_spinlock_init(&d->tx_lock);
 	ret = rte_eth_rx_queue_setup(port_id, 0, params.rx_desc, rte_eth_dev_socket_id(port_id),
 				     NULL, pool);
 	if (ret < 0) {
 		snprintf(err, err_size, "rte_eth_rx_queue_setup: %s", rte_strerror(-ret));
 		return ret;
 	}
-	for (uint16_t q = 0; q < params.n_workers; q++) {
+	for (uint16_t q = 0; q < n_txq; q++) {
 		ret = rte_eth_tx_queue_setup(port_id, q, params.tx_desc,
 					     rte_eth_dev_socket_id(port_id), NULL);
 		if (ret < 0) {
@@ -154,7 +162,7 @@ static int ethdev_attach(struct dp_port_dev *d, const char *devargs,
 	}
 	d->eth_id = eth_id;
 	d->n_rxq = 1;
-	ret = port_setup(eth_id, err, err_size);
+	ret = port_setup(d, err, err_size);
 	if (ret == 0) // after the start, which brings the kernel side up with its own MAC
 		ret = tap_kernel_mac_set(eth_id, &spec->mac, err, err_size);
 	if (ret < 0) {

@@ -20,6 +20,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
+#include <rte_spinlock.h>
 
 // vnet ports per vnetd (vNICs and system ports). Bounds every per-port array of the engine.
 #define DP_PORTS_MAX 1024
@@ -72,7 +73,10 @@ struct dp_port_dev {
 	const struct dp_port_ops *ops;
 	uint16_t eth_id;       // ethdev backend: the DPDK port id
 	uint16_t n_rxq;        // RX queues the backend offers (at least 1)
+	uint16_t n_txq;        // ethdev: TX queues (one per worker, or fewer if the device has fewer)
+	bool tx_shared;        // ethdev: fewer TX queues than workers: tx_lock serializes them
 	bool link_down;        // data path hint kept by the backend: frames to it are dropped
+	rte_spinlock_t tx_lock;
 	void *priv;            // backend's state
 };
 
@@ -121,7 +125,16 @@ static inline uint16_t dp_port_rx(uint16_t id, uint16_t q, struct rte_mbuf **pkt
 static inline uint16_t dp_port_tx(uint16_t id, uint16_t q, struct rte_mbuf **pkts, uint16_t n) {
 	struct dp_port_dev *d = &dp_port_devs[id];
 
-	if (likely(d->ops == &dp_port_ethdev_ops))
-		return rte_eth_tx_burst(d->eth_id, q, pkts, n);
+	uint16_t sent;
+
+	if (likely(d->ops == &dp_port_ethdev_ops)) {
+		if (likely(!d->tx_shared))
+			return rte_eth_tx_burst(d->eth_id, q, pkts, n);
+		// A device with fewer TX queues than workers (docs/design-decisions.md, "Ports").
+		rte_spinlock_lock(&d->tx_lock);
+		sent = rte_eth_tx_burst(d->eth_id, (uint16_t)(q % d->n_txq), pkts, n);
+		rte_spinlock_unlock(&d->tx_lock);
+		return sent;
+	}
 	return d->ops->tx(d, q, pkts, n);
 }

@@ -246,7 +246,8 @@ vnetd_config() {
 EOF
 }
 
-# vnetd_start NAME CONFIG: start vnetd in the background (log in $SYS_TMP/vnetd-NAME.log) and
+# vnetd_start NAME CONFIG: start vnetd in the background (with SYS_WORKERS=N set, its "-l"
+# lcores replaced by N workers), (log in $SYS_TMP/vnetd-NAME.log) and
 # wait up to 20 s until `vnetctl status` answers. On failure prints the log and exits. When EAL
 # found no free hugepages (other tests on the machine took them meanwhile), reserves more and
 # tries again, at most 3 times. Also tries again when DPDK's af_packet driver could not join its
@@ -254,6 +255,20 @@ EOF
 # "hosts" started in a row on one machine can collide (a new process gets a new pid).
 vnetd_start() {
 	local name=$1 config=$2 sock attempt
+	if [[ ${SYS_WORKERS:-1} != 1 ]]; then # the same test with several workers (meson: *_2w)
+		"$PY" - "$config" "$SYS_WORKERS" <<'PY' || fail "vnetd_start: cannot set $SYS_WORKERS workers in $config"
+import json, sys
+path, n = sys.argv[1], int(sys.argv[2])
+cfg = json.load(open(path))
+eal = cfg.get("eal_args", [])
+if "-l" not in eal:
+    sys.exit(0)  # done already (a restart of the same vnetd)
+i = eal.index("-l")
+# The main lcore on CPU 0, workers alternating on CPUs 1 and 0 (a 2-core machine).
+eal[i:i + 2] = ["--lcores", "0@0," + ",".join(f"{w + 1}@{(w + 1) % 2}" for w in range(n))]
+json.dump(cfg, open(path, "w"))
+PY
+	fi
 	sock=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("socket", "/run/vnet/vnetd.sock"))' "$config") ||
 		fail "vnetd_start: cannot read socket from $config"
 	SYS_VNETD_SOCK[$name]=$sock

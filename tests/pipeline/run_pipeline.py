@@ -354,20 +354,24 @@ class Vnetd:
             port = dict(p)
             port.setdefault("kind", "container")
             port["device"] = (f"net_pcap{i},rx_pcap={os.path.join(self.tmp, rx)},"
-                              f"tx_pcap={self.out_path(p['id'])}")
+                              + self.tx_args(p["id"]))
             ports.append(port)
         rules = {"revision": 1, "networks": topo["networks"], "ports": ports}
         for key in ("static_macs", "remote_ports"):
             if topo.get(key):
                 rules[key] = topo[key]
-        eal = ["-l", "0,1", "-m", "256", "--file-prefix", self.prefix, "--no-pci",
-               "--no-telemetry"]
+        eal = ["-m", "256", "--file-prefix", self.prefix, "--no-pci", "--no-telemetry"]
+        # The main lcore on CPU 0, the workers on CPU 1, the second (if any) on CPU 0 too: what a
+        # 2-core machine has; workers sleep when idle.
+        eal += (["-l", "0,1"] if self.args.workers == 1
+                else ["--lcores", "0@0," + ",".join(f"{w + 1}@{(w + 1) % 2}"
+                                                   for w in range(self.args.workers))])
         cfg = {"eal_args": eal, "socket": self.sock, "idle_sleep_max_us": 100, "rules": rules}
         if "underlay" in topo:
             rx = "in.pcap" if self.case["in_port"] == UNDERLAY else "empty.pcap"
             cfg["underlay"] = dict(topo["underlay"], device=(
                 f"net_pcap{len(ports)},rx_pcap={os.path.join(self.tmp, rx)},"
-                f"tx_pcap={self.out_path(UNDERLAY)}"))
+                + self.tx_args(UNDERLAY)))
         if no_huge:
             # EAL refuses --in-memory with --no-huge; --no-shconf leaves no runtime files.
             eal += ["--no-huge", "--no-shconf"]
@@ -377,8 +381,21 @@ class Vnetd:
             json.dump(cfg, f, indent=2)
         return path
 
-    def out_path(self, port):
-        return os.path.join(self.tmp, f"out_{port}.pcap")
+    def out_path(self, port, queue=0):
+        return os.path.join(self.tmp, f"out_{port}.pcap" if queue == 0
+                            else f"out_{port}.q{queue}.pcap")
+
+    def tx_args(self, port):
+        """One tx_pcap per worker: vnetd sends on TX queue w from worker w."""
+        return ",".join(f"tx_pcap={self.out_path(port, q)}" for q in range(self.args.workers))
+
+    def out_read(self, port):
+        """What came out of the port on every TX queue. Each case's packets enter on one port,
+        whose worker sends them all on its own queue, so concatenating keeps their order."""
+        frames = []
+        for q in range(self.args.workers):
+            frames += pcap_read(self.out_path(port, q))
+        return frames
 
     def start(self):
         """Start vnetd and wait until it answers. Hugepages are shared with whatever else runs
@@ -392,6 +409,7 @@ class Vnetd:
                                          start_new_session=True)
             if self.wait_up():
                 self.started = True
+                self.workers_check()
                 return
             if no_huge or "Cannot init memory" not in self.log_text():
                 raise RuntimeError(f"vnetd exited with status {self.proc.returncode} at start")
@@ -399,6 +417,19 @@ class Vnetd:
             self.log.write(b"--- pipeline: too few free hugepages, starting again with "
                            b"--no-huge ---\n")
             self.log.flush()
+
+    def workers_check(self):
+        """With several workers, the ports must be spread over all of them (else the run tests
+        nothing more than one worker does)."""
+        if self.args.workers == 1:
+            return
+        ok, ports = self.ctl("show", "ports")
+        if not ok:
+            raise RuntimeError(ports)
+        used = {p["worker"] for p in ports}
+        if len(ports) >= self.args.workers and len(used) != self.args.workers:
+            raise RuntimeError(f"ports on workers {sorted(used)} only, not on all "
+                               f"{self.args.workers}")
 
     def wait_up(self):
         """True once vnetd answers on its socket, False if it exits first."""
@@ -633,7 +664,7 @@ def counters_check(case, ports, drops, errors):
 def outputs_check(vd, case, errors):
     for port, exp in case["out"].items():
         try:
-            got = pcap_read(vd.out_path(port))
+            got = vd.out_read(port)
         except (OSError, CaseError) as e:
             errors.append(f"port {port}: output pcap unreadable: {e}")
             continue
@@ -712,6 +743,8 @@ def main():
     ap.add_argument("-k", "--filter", help="run only cases whose name matches this glob")
     ap.add_argument("--no-huge", action="store_true",
                     help="run vnetd without hugepages (the default when fewer than 256 MB free)")
+    ap.add_argument("--workers", type=int, choices=(1, 2), default=1,
+                    help="vnetd workers (2: ports spread over both, per-worker TX queues)")
     ap.add_argument("--keep", action="store_true", help="keep each case's temporary directory")
     ap.add_argument("-v", "--verbose", action="store_true", help="print vnetd's log always")
     ap.add_argument("--log-lines", type=int, default=60, help="vnetd log lines on failure")
