@@ -17,13 +17,16 @@
 #define DP_SECTIONS_MAX 8
 #define DP_NAME_SIZE 64
 #define DP_DEVARGS_SIZE 256
+#define DP_PORT_RXQ_MAX DP_WORKERS_MAX // RX queues of one port that vnetd polls
 
 // One attached DPDK port: a vNIC of the rules document.
 struct dp_port {
 	char name[DP_NAME_SIZE];       // rules id ("web-1")
 	char device[DP_DEVARGS_SIZE];  // devargs it was probed with ("net_tap0,iface=vnet-web-1")
-	uint16_t port_id;              // DPDK port id
-	uint16_t worker;               // worker that polls its RX queue 0
+	uint16_t port_id;              // vnet port id (dataplane/port.h)
+	uint16_t worker;               // worker that polls its RX queue 0 (and gets its injections)
+	uint16_t n_rxq;                // RX queues polled (the backend's, at most one per worker)
+	uint8_t rxq_worker[DP_PORT_RXQ_MAX]; // worker that polls each
 	uint8_t rx_edge;               // port_rx edge its packets take (0: parse, a vNIC)
 	bool system;                   // a feature's port (the underlay), not a rules document port
 };
@@ -37,7 +40,8 @@ struct dp_config {
 	const struct dp_port *by_port_id[DP_PORTS_MAX];     // NULL if not in this snapshot
 	struct {
 		uint16_t n_rx;
-		uint16_t rx_port[DP_PORTS_MAX];
+		uint16_t rx_port[DP_PORTS_MAX];  // a worker polls at most one queue of each port
+		uint16_t rx_queue[DP_PORTS_MAX];
 		uint8_t rx_edge[DP_PORTS_MAX]; // port_rx edge of rx_port[i]; 0 for vNICs
 	} workers[DP_WORKERS_MAX];
 	void *section[DP_SECTIONS_MAX];  // feature data, indexed by rules_section.index

@@ -71,9 +71,10 @@ static uint16_t port_rx_injected(struct rte_graph *graph, struct rte_node *node,
 
 // Up to `want` packets (<= PORT_RX_QUANTUM) from a system port (the underlay), to its own edge.
 static uint16_t port_rx_system(struct rte_graph *graph, struct rte_node *node, uint16_t port_id,
-			       rte_edge_t edge, struct dp_port_counters *pc, uint16_t want) {
+			       uint16_t queue, rte_edge_t edge, struct dp_port_counters *pc,
+			       uint16_t want) {
 	struct rte_mbuf *pkts[PORT_RX_QUANTUM]; // bound: want <= PORT_RX_QUANTUM
-	uint16_t n = dp_port_rx(port_id, 0, pkts, RTE_MIN(want, PORT_RX_QUANTUM));
+	uint16_t n = dp_port_rx(port_id, queue, pkts, RTE_MIN(want, PORT_RX_QUANTUM));
 
 	for (uint16_t j = 0; j < n; j++) {
 		pkt_meta_reset(pkt_meta(pkts[j]), port_id);
@@ -91,7 +92,7 @@ static inline uint16_t port_rx_source(struct rte_graph *graph, struct rte_node *
 				      struct dp_lcore *lc, uint16_t i, struct rte_mbuf **pkts,
 				      uint16_t *count, uint16_t want) {
 	const struct dp_config *cfg = lc->cfg;
-	uint16_t port_id, n;
+	uint16_t port_id, queue, n;
 	struct dp_port_counters *pc;
 	uint8_t edge;
 
@@ -99,11 +100,12 @@ static inline uint16_t port_rx_source(struct rte_graph *graph, struct rte_node *
 		return rte_ring_count(lc->inject) == 0
 			       ? 0 : port_rx_injected(graph, node, lc, pkts, count, want);
 	port_id = cfg->workers[lc->worker].rx_port[i];
+	queue = cfg->workers[lc->worker].rx_queue[i];
 	edge = cfg->workers[lc->worker].rx_edge[i];
 	pc = &lc->counters.port[port_id];
 	if (unlikely(edge != 0))
-		return port_rx_system(graph, node, port_id, edge, pc, want);
-	n = dp_port_rx(port_id, 0, &pkts[*count], want);
+		return port_rx_system(graph, node, port_id, queue, edge, pc, want);
+	n = dp_port_rx(port_id, queue, &pkts[*count], want);
 	for (uint16_t j = *count; j < *count + n; j++) {
 		pkt_meta_reset(pkt_meta(pkts[j]), port_id);
 		pc->rx_bytes += rte_pktmbuf_pkt_len(pkts[j]);

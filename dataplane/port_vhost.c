@@ -21,8 +21,9 @@
 // worker touches the vid once the callback returns. `lock` (a mutex) serializes the callbacks
 // against attach/detach on the table of ports; workers never take it.
 //
-// Queues: the port has one RX queue for vnetd's port_rx (its worker polls every guest TX ring in
-// turn); worker w sends on guest RX ring pair w when the guest enabled that many pairs. When it
+// Queues: the port has one RX queue per worker for vnetd's port_rx; RX queue q drains the guest
+// TX rings of pairs q, q + n_workers, ... in turn (a multiqueue guest sends on all the rings it
+// enabled); worker w sends on guest RX ring pair w when the guest enabled that many pairs. When it
 // enabled fewer pairs than vnetd has workers, workers share a ring under a spinlock (the one place
 // a worker waits: only with more workers than the guest has queues).
 
@@ -59,7 +60,7 @@ struct vhost_port {
 	uint8_t rx_enabled[VHOST_QP_MAX]; // guest TX ring of pair q enabled (vnetd dequeues)
 	uint8_t tx_enabled[VHOST_QP_MAX]; // guest RX ring of pair q enabled (vnetd enqueues)
 	uint16_t n_tx;                // enabled guest RX rings, counted from 0
-	uint16_t rx_next;             // the guest TX ring the next poll starts with
+	uint16_t rx_next[VHOST_QP_MAX]; // per RX queue: the guest TX ring its next poll starts with
 	rte_spinlock_t tx_lock[VHOST_QP_MAX];
 	uint64_t connects;            // devices that connected since attach
 };
@@ -150,25 +151,26 @@ static const struct rte_vhost_device_ops vhost_ops = {
 	.vring_state_changed = vhost_vring_state_changed,
 };
 
-// Data path. Guest TX rings, starting with the one after the last served, until n packets.
+// Data path. vnetd's RX queue q of the port drains the guest TX rings of pairs q, q + n_rxq, ...
+// (n_rxq: one per worker), starting with the one after the last served, until n packets.
 static uint16_t vhost_rx(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pkts, uint16_t n) {
 	struct vhost_port *vp = d->priv;
-	uint16_t got = 0, n_qp, start;
+	uint16_t got = 0, n_qp, n_mine, start, step = d->n_rxq;
 
-	RTE_SET_USED(q);
-	if (!__atomic_load_n(&vp->ready, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&vp->ready, __ATOMIC_ACQUIRE) || q >= step)
 		return 0;
 	n_qp = vp->n_qp;
-	start = vp->rx_next < n_qp ? vp->rx_next : 0;
-	for (uint16_t i = 0; i < n_qp && got < n; i++) {
-		uint16_t qp = (uint16_t)((start + i) % n_qp);
+	n_mine = (uint16_t)(n_qp > q ? (n_qp - q + step - 1) / step : 0);
+	start = vp->rx_next[q] < n_mine ? vp->rx_next[q] : 0;
+	for (uint16_t i = 0; i < n_mine && got < n; i++) {
+		uint16_t qp = (uint16_t)(q + ((start + i) % n_mine) * step);
 
 		if (!__atomic_load_n(&vp->rx_enabled[qp], __ATOMIC_ACQUIRE))
 			continue;
 		got += rte_vhost_dequeue_burst(vp->vid, (uint16_t)(qp * 2 + VHOST_GUEST_TX),
 					       dp_pktmbuf_pool(), &pkts[got], n - got);
 	}
-	vp->rx_next = (uint16_t)(start + 1);
+	vp->rx_next[q] = (uint16_t)(start + 1);
 	return got;
 }
 
@@ -231,7 +233,8 @@ static int vhost_attach(struct dp_port_dev *d, const char *args, const struct dp
 	for (int i = 0; i < VHOST_QP_MAX; i++)
 		rte_spinlock_init(&vp->tx_lock[i]);
 	d->priv = vp;
-	d->n_rxq = 1;
+	// One RX queue per worker: the guest's TX rings are spread over them (vhost_rx).
+	d->n_rxq = (uint16_t)RTE_MIN(RTE_MAX(dp_port_params()->n_workers, 1u), (unsigned int)VHOST_QP_MAX);
 	d->link_down = true;
 	pthread_mutex_lock(&lock);
 	by_port[vp->port_id] = vp;

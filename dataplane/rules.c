@@ -530,7 +530,10 @@ static int ports_attach(struct rules_ctx *ctx, const struct dp_config *old, stru
 		if (prev != NULL) {
 			p->port_id = prev->port_id;
 			p->worker = prev->worker;
-			load[p->worker]++;
+			p->n_rxq = prev->n_rxq;
+			memcpy(p->rxq_worker, prev->rxq_worker, sizeof(p->rxq_worker));
+			for (uint16_t q = 0; q < p->n_rxq; q++)
+				load[p->rxq_worker[q]]++;
 		} else {
 			char err[512];
 			struct dp_port_spec spec = {.device = w->device, .mac = w->mac,
@@ -553,22 +556,39 @@ static int ports_attach(struct rules_ctx *ctx, const struct dp_config *old, stru
 		return ret;
 	}
 	for (uint16_t s = 0; s < n_system_ports; s++) {
-		cfg->ports[cfg->n_ports++] = system_ports[s];
-		load[system_ports[s].worker]++;
+		struct dp_port *p = &cfg->ports[cfg->n_ports++];
+
+		*p = system_ports[s];
+		p->n_rxq = 1;
+		p->rxq_worker[0] = (uint8_t)p->worker;
+		load[p->worker]++;
 	}
 	for (i = 0; i < cfg->n_ports; i++) {
 		struct dp_port *p = &cfg->ports[i];
-		if (p->worker == UINT16_MAX) { // new port: the least loaded worker polls it
+		if (p->worker == UINT16_MAX) { // new port: its queues from the least loaded worker on
 			unsigned int best = 0;
 			for (unsigned int w = 1; w < n_workers; w++)
 				if (load[w] < load[best])
 					best = w;
-			p->worker = (uint16_t)best;
-			load[best]++;
+			// The backend offers at most one RX queue per worker (port.h).
+			unsigned int n_rxq = RTE_MAX(dp_port_devs[p->port_id].n_rxq, 1u);
+
+			p->n_rxq = (uint16_t)RTE_MIN(n_rxq, RTE_MIN(n_workers, (unsigned int)DP_PORT_RXQ_MAX));
+			for (uint16_t q = 0; q < p->n_rxq; q++) {
+				p->rxq_worker[q] = (uint8_t)((best + q) % n_workers);
+				load[p->rxq_worker[q]]++;
+			}
+			p->worker = p->rxq_worker[0];
 		}
 		cfg->by_port_id[p->port_id] = p;
-		cfg->workers[p->worker].rx_edge[cfg->workers[p->worker].n_rx] = p->rx_edge;
-		cfg->workers[p->worker].rx_port[cfg->workers[p->worker].n_rx++] = p->port_id;
+		for (uint16_t q = 0; q < p->n_rxq; q++) { // at most one queue per worker: bounded
+			unsigned int w = p->rxq_worker[q];
+			uint16_t k = cfg->workers[w].n_rx++;
+
+			cfg->workers[w].rx_edge[k] = p->rx_edge;
+			cfg->workers[w].rx_port[k] = p->port_id;
+			cfg->workers[w].rx_queue[k] = q;
+		}
 	}
 	return 0;
 }

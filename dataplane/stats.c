@@ -82,6 +82,10 @@ static json_t *port_json(const struct dp_config *cfg, const struct dp_port *p) {
 	json_object_set_new(o, "copies", json_integer((json_int_t)c.copies));
 	json_object_set_new(o, "sent", json_integer((json_int_t)c.sent));
 	json_object_set_new(o, "system", json_boolean(p->system));
+	json_t *rxq = json_array();
+	for (uint16_t q = 0; q < p->n_rxq; q++)
+		json_array_append_new(rxq, json_pack("{sisi}", "queue", q, "worker", p->rxq_worker[q]));
+	json_object_set_new(o, "rx_queues", rxq);
 	json_object_set_new(o, "backend", json_string(link.backend));
 	json_object_set_new(o, "backend_detail", json_string(link.detail));
 	json_object_set_new(o, "mtu", link.mtu ? json_integer(link.mtu) : json_null());

@@ -336,6 +336,7 @@ class Vnetd:
 
     def __init__(self, args, case, tmp, index):
         self.args, self.case, self.tmp = args, case, tmp
+        self.workers = getattr(args, "workers", 1)  # accounting_test.py has no --workers
         self.sock = os.path.join(tmp, "vnetd.sock")
         self.log_path = os.path.join(tmp, "vnetd.log")
         self.proc = None
@@ -363,9 +364,9 @@ class Vnetd:
         eal = ["-m", "256", "--file-prefix", self.prefix, "--no-pci", "--no-telemetry"]
         # The main lcore on CPU 0, the workers on CPU 1, the second (if any) on CPU 0 too: what a
         # 2-core machine has; workers sleep when idle.
-        eal += (["-l", "0,1"] if self.args.workers == 1
+        eal += (["-l", "0,1"] if self.workers == 1
                 else ["--lcores", "0@0," + ",".join(f"{w + 1}@{(w + 1) % 2}"
-                                                   for w in range(self.args.workers))])
+                                                   for w in range(self.workers))])
         cfg = {"eal_args": eal, "socket": self.sock, "idle_sleep_max_us": 100, "rules": rules}
         if "underlay" in topo:
             rx = "in.pcap" if self.case["in_port"] == UNDERLAY else "empty.pcap"
@@ -387,13 +388,13 @@ class Vnetd:
 
     def tx_args(self, port):
         """One tx_pcap per worker: vnetd sends on TX queue w from worker w."""
-        return ",".join(f"tx_pcap={self.out_path(port, q)}" for q in range(self.args.workers))
+        return ",".join(f"tx_pcap={self.out_path(port, q)}" for q in range(self.workers))
 
     def out_read(self, port):
         """What came out of the port on every TX queue. Each case's packets enter on one port,
         whose worker sends them all on its own queue, so concatenating keeps their order."""
         frames = []
-        for q in range(self.args.workers):
+        for q in range(self.workers):
             frames += pcap_read(self.out_path(port, q))
         return frames
 
@@ -421,15 +422,15 @@ class Vnetd:
     def workers_check(self):
         """With several workers, the ports must be spread over all of them (else the run tests
         nothing more than one worker does)."""
-        if self.args.workers == 1:
+        if self.workers == 1:
             return
         ok, ports = self.ctl("show", "ports")
         if not ok:
             raise RuntimeError(ports)
         used = {p["worker"] for p in ports}
-        if len(ports) >= self.args.workers and len(used) != self.args.workers:
+        if len(ports) >= self.workers and len(used) != self.workers:
             raise RuntimeError(f"ports on workers {sorted(used)} only, not on all "
-                               f"{self.args.workers}")
+                               f"{self.workers}")
 
     def wait_up(self):
         """True once vnetd answers on its socket, False if it exits first."""

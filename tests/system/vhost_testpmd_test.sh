@@ -13,6 +13,9 @@ source "$(dirname "$0")/../lib/sys.sh"
 sys_init vht
 TESTPMD=$(command -v dpdk-testpmd) || fail "dpdk-testpmd missing (package dpdk)"
 MAC_A=02:00:00:00:0a:01 MAC_B=02:00:00:00:0b:01
+# With two vnetd workers (SYS_WORKERS=2) the VMs have two queue pairs: each worker drains one of
+# the guest's TX rings and fills one of its RX rings.
+QUEUES=${SYS_WORKERS:-1}
 
 # vm NAME MODE [ARGS...]: a testpmd "VM" serving $SYS_TMP/NAME.sock (--no-huge: virtio_user
 # shares its memory by file descriptor; no hugepage files to clean up).
@@ -23,8 +26,9 @@ vm() {
 	rm -f "$SYS_TMP/$name.sock"
 	spawn "$SYS_TMP/vm-$name.log" "$TESTPMD" --no-pci --no-huge -m 256 --file-prefix "$SYS_TAG-vm$name" \
 		--lcores "0@0,1@0" --log-level "pmd.net.virtio.*:notice" \
-		--vdev "net_virtio_user0,path=$SYS_TMP/$name.sock,server=1,queues=1,mac=$mac" -- \
-		--forward-mode="$mode" --stats-period=1 --nb-cores=1 --total-num-mbufs=8192 "$@"
+		--vdev "net_virtio_user0,path=$SYS_TMP/$name.sock,server=1,queues=$QUEUES,mac=$mac" -- \
+		--forward-mode="$mode" --stats-period=1 --nb-cores=1 --total-num-mbufs=8192 \
+		--rxq="$QUEUES" --txq="$QUEUES" "$@"
 	eval "VM_${name^^}_PID=$SYS_LAST_PID"
 }
 vm a txonly --eth-peer=0,$MAC_B --txpkts=64
@@ -72,6 +76,12 @@ wait_for "vm-b sent 10,000 frames" 20 counter_at_least 10000 port_counter "$SOCK
 wait_for "VM b received" 20 vm_b_received 10000 || fail "VM b did not receive: $(tail -20 "$SYS_TMP/vm-b.log")"
 "$VNETCTL" -s "$SOCK" show ports
 port_is vm-a backend "'vhost'" || fail "vm-a is not on the vhost backend"
+if ((QUEUES == 2)); then
+	port_is vm-a rx_queues "[{'queue': 0, 'worker': 0}, {'queue': 1, 'worker': 1}]" ||
+		port_is vm-a rx_queues "[{'queue': 0, 'worker': 1}, {'queue': 1, 'worker': 0}]" ||
+		fail "vm-a's two RX queues are not on both workers"
+	grep -q "2 queue pairs" "${SYS_VNETD_LOG[v]}" || fail "the VMs did not connect with 2 queue pairs"
+fi
 pass "VM a -> vnetd -> VM b over vhost-user, port security on"
 
 vnetd_stop v || fail "vnetd did not stop cleanly"
