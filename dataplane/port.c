@@ -69,10 +69,17 @@ int dp_ports_init(const struct dp_port_params *p) {
 
 // One TX queue per worker where the device has them; otherwise as many as it has (at least one,
 // e.g. net_tap without the kernel's multiq qdisc), shared by the workers under a lock.
-static int port_setup(struct dp_port_dev *d, char *err, size_t err_size) {
+//
+// MTU: a port gets its network's MTU (spec->mtu; the underlay its own). Frames larger than an
+// mbuf's data room arrive as chains where the device can scatter and leave as chains where it
+// takes multi-segment frames. A device that cannot scatter (net_null, net_pcap) keeps receiving
+// at most one buffer per frame: vnetd says so in its log and `show ports` gives the device's MTU.
+static int port_setup(struct dp_port_dev *d, const struct dp_port_spec *spec, char *err,
+		      size_t err_size) {
 	uint16_t port_id = d->eth_id, n_txq;
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
+	uint32_t room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
 	int ret;
 
 	ret = rte_eth_dev_info_get(port_id, &info);
@@ -80,6 +87,30 @@ static int port_setup(struct dp_port_dev *d, char *err, size_t err_size) {
 		snprintf(err, err_size, "rte_eth_dev_info_get: %s", rte_strerror(-ret));
 		return ret;
 	}
+	if (spec->mtu != 0) {
+		// 18: Ethernet header and CRC, which DPDK counts in a frame's size.
+		if (spec->mtu > info.max_mtu || (uint32_t)spec->mtu + 18 > info.max_rx_pktlen) {
+			LOG(WARNING, "port %u (%s): MTU %u is more than the device takes (frames of "
+			    "%u bytes): it keeps MTU %u", port_id, info.driver_name, spec->mtu,
+			    info.max_rx_pktlen, RTE_ETHER_MTU);
+			goto mtu_done;
+		}
+		conf.rxmode.mtu = spec->mtu;
+		// 18: Ethernet header, one VLAN tag.
+		if ((uint32_t)spec->mtu + 18 > room) {
+			if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) {
+				conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+			} else {
+				LOG(WARNING, "port %u (%s): MTU %u needs more than one %u-byte buffer "
+				    "per frame and the device cannot scatter: it keeps MTU %u",
+				    port_id, info.driver_name, spec->mtu, room, RTE_ETHER_MTU);
+				conf.rxmode.mtu = 0;
+			}
+		}
+	}
+mtu_done:
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	n_txq = (uint16_t)RTE_MIN(params.n_workers, RTE_MAX(info.max_tx_queues, 1u));
 	ret = rte_eth_dev_configure(port_id, 1, n_txq, &conf);
 	if (ret < 0 && n_txq > 1) {
@@ -109,6 +140,13 @@ static int port_setup(struct dp_port_dev *d, char *err, size_t err_size) {
 				 rte_strerror(-ret));
 			return ret;
 		}
+	}
+	// The device's own MTU (net_tap: the kernel interface's, which the container sees).
+	if (conf.rxmode.mtu != 0 && (ret = rte_eth_dev_set_mtu(port_id, spec->mtu)) < 0 &&
+	    ret != -ENOTSUP) {
+		snprintf(err, err_size, "MTU %u: rte_eth_dev_set_mtu: %s", spec->mtu,
+			 rte_strerror(-ret));
+		return ret;
 	}
 	ret = rte_eth_dev_start(port_id);
 	if (ret < 0) {
@@ -162,7 +200,7 @@ static int ethdev_attach(struct dp_port_dev *d, const char *devargs,
 	}
 	d->eth_id = eth_id;
 	d->n_rxq = 1;
-	ret = port_setup(d, err, err_size);
+	ret = port_setup(d, spec, err, err_size);
 	if (ret == 0) // after the start, which brings the kernel side up with its own MAC
 		ret = tap_kernel_mac_set(eth_id, &spec->mac, err, err_size);
 	if (ret < 0) {

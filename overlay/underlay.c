@@ -162,8 +162,8 @@ int underlay_init(void) {
 	edge = dp_port_rx_edge_add("underlay_input");
 	if (edge < 0)
 		return edge;
-	ret = dp_port_attach(&(struct dp_port_spec){.device = underlay.device}, &underlay.port_id,
-			     err, sizeof(err));
+	ret = dp_port_attach(&(struct dp_port_spec){.device = underlay.device, .mtu = underlay.mtu},
+			     &underlay.port_id, err, sizeof(err));
 	if (ret < 0) {
 		LOG(ERR, "underlay: %s", err);
 		return ret;
