@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libjansson-dev
       libcmocka-dev libpcap-dev libnuma-dev python3 python3-scapy iproute2 iputils-ping
-      tcpdump tshark socat netcat-openbsd procps ethtool clang libclang-rt-14-dev)
+      tcpdump tshark socat netcat-openbsd procps ethtool clang libclang-rt-14-dev
+      libnl-3-dev libnl-route-3-dev libbpf-dev libxdp-dev
+      qemu-system-x86 busybox-static linux-image-amd64 cpio)
 
 missing=()
 for p in "${PKGS[@]}"; do
