@@ -11,6 +11,7 @@
 	X(PORT_DOWN, "output port is not in the current configuration or not started")             \
 	X(TX_FULL, "output queue full: the device did not take the packet")                        \
 	X(LINK_DOWN, "output port's link is down (VM not connected, container gone)")              \
+	X(VNIC_RX_TRUNCATED, "frame longer than the vNIC's receive buffer (GSO left on, MTU)")       \
 	X(UNCLAIMED, "no feature takes frames at this point (nothing attached: see graph.h)")           \
 	X(MBUF_EXHAUSTED, "no mbuf left to copy a flooded packet")                                 \
 	X(FLOOD_COPY_LIMIT, "flood copies beyond the per-walk limit (4096): broadcast storm control") \

@@ -255,19 +255,18 @@ static void ethdev_detach(struct dp_port_dev *d) {
 		rte_dev_remove(dev);
 }
 
-// Control thread, every 250 ms: each ethdev's link state into link_down, which port_tx reads to
-// tell a frame refused by a device whose link is down from one refused by a full queue. A
-// backend of its own keeps link_down itself.
+// Control thread, every 250 ms: each port's link state (as its backend sees it) into link_down,
+// which port_tx reads to tell a frame refused by a device whose link is down from one refused by
+// a full queue. (The vhost backend also sets it at once when a VM connects or goes.)
 static void ethdev_links_refresh(void) {
 	for (uint16_t id = 0; id < DP_PORTS_MAX; id++) {
 		struct dp_port_dev *d = &dp_port_devs[id];
-		struct rte_eth_link link = {0};
+		struct dp_port_link l = {0};
 
-		if (d->ops != &dp_port_ethdev_ops)
+		if (d->ops == NULL)
 			continue;
-		if (rte_eth_link_get_nowait(d->eth_id, &link) == 0)
-			__atomic_store_n(&d->link_down, link.link_status == RTE_ETH_LINK_DOWN,
-					 __ATOMIC_RELAXED);
+		d->ops->link(d, &l);
+		__atomic_store_n(&d->link_down, !l.up, __ATOMIC_RELAXED);
 	}
 }
 
@@ -354,7 +353,15 @@ void dp_port_link_get(uint16_t port_id, struct dp_port_link *l) {
 	d->ops->link(d, l);
 }
 
+static bool stopping;
+
+bool dp_ports_stopping(void) {
+	return stopping;
+}
+
 void dp_ports_fini(void) {
+	stopping = true;
 	for (uint16_t id = 0; id < DP_PORTS_MAX; id++)
 		dp_port_detach(id);
+	stopping = false;
 }

@@ -102,6 +102,14 @@ int dp_port_attach(const struct dp_port_spec *spec, uint16_t *port_id, char *err
 // Control thread. Close a port that no published snapshot uses any more and free its id.
 void dp_port_detach(uint16_t port_id);
 
+// Control thread. Whether dp_ports_fini() is running (vnetd stops): backends keep what must
+// outlive vnetd (a veth pair it created) instead of removing it.
+bool dp_ports_stopping(void);
+
+// Data path, from a backend's rx on a worker. Count a frame the device received but could not
+// hand over (`reason`, a drop reason): it is received and dropped, so the port's counters close.
+void dp_port_rx_drop(uint16_t port_id, uint16_t reason, uint32_t bytes);
+
 // Control thread. What the port's device says of itself now.
 void dp_port_link_get(uint16_t port_id, struct dp_port_link *l);
 

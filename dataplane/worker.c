@@ -82,6 +82,19 @@ uint64_t dp_drops_sum(uint16_t port_id, unsigned int reason) {
 	return n;
 }
 
+void dp_port_rx_drop(uint16_t port_id, uint16_t reason, uint32_t bytes) {
+	struct dp_lcore *lc = dp_lcore_get();
+	struct dp_port_counters *pc;
+
+	if (lc == NULL || port_id >= DP_PORTS_MAX || reason >= DROP__COUNT)
+		return;
+	pc = &lc->counters.port[port_id];
+	pc->rx_pkts++;
+	pc->rx_bytes += bytes;
+	pc->drops++;
+	lc->counters.drops[port_id][reason]++;
+}
+
 void dp_port_counters_reset(uint16_t port_id) {
 	if (port_id >= DP_PORTS_MAX)
 		return;
