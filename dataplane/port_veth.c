@@ -8,7 +8,9 @@
 //   veth:HOST,netns=NS[,peer=NAME]   the same, and if HOST does not exist vnetd creates the pair:
 //                                    the peer (NAME, default eth0) is born in namespace NS (a name
 //                                    under /run/netns or a path such as /proc/PID/ns/net) with the
-//                                    port's MAC and its network's MTU, offloads off, both ends up.
+//                                    port's MAC and its network's MTU, offloads off; vnetd's end
+//                                    up, the peer down until the container's side configures it
+//                                    (the link is down until then).
 // With netns=, the pair is vnetd's: it deletes it when the port is removed from the rules, never
 // when vnetd stops (a restarted vnetd finds it, adopts it, and the container keeps its interface).
 // Without, the pair is its creator's: vnetd never deletes it.

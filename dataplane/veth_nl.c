@@ -135,10 +135,11 @@ static int link_up(struct nl_sock *sk, const char *ifname) {
 	return ret < 0 ? -EIO : 0;
 }
 
-// In the namespace `nsfd` (this thread only, then back): offloads off and up on the peer.
+// In the namespace `nsfd` (this thread only, then back): offloads off on the peer. It stays down:
+// bringing it up is for whoever configures the container (addresses, routes, IPv6), so that it
+// sends nothing before it is ready.
 static int peer_finish(int nsfd, const char *peer, char *err, size_t err_size) {
 	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), ret = 0, fd;
-	struct nl_sock *sk = NULL;
 
 	if (self < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
 		ret = -errno;
@@ -154,14 +155,6 @@ static int peer_finish(int nsfd, const char *peer, char *err, size_t err_size) {
 	}
 	if (ret < 0)
 		snprintf(err, err_size, "offloads of %s: %s", peer, strerror(-ret));
-	sk = nl_socket_alloc();
-	if (ret >= 0 && (sk == NULL || nl_connect(sk, NETLINK_ROUTE) < 0 ||
-			 (ret = link_up(sk, peer)) < 0)) {
-		ret = ret < 0 ? ret : -EIO;
-		snprintf(err, err_size, "cannot bring %s up in the container's namespace", peer);
-	}
-	if (sk != NULL)
-		nl_socket_free(sk);
 	if (setns(self, CLONE_NEWNET) < 0) // cannot fail back to a namespace we were in
 		abort();
 	close(self);

@@ -16,7 +16,8 @@ int veth_ifindex(const char *ifname);
 
 // Create veth `host` (vnetd's namespace) and its peer `peer` in the namespace `netns` (a path:
 // /run/netns/NAME, /proc/PID/ns/net), the peer with `mac` and both with `mtu`; offloads off on
-// both ends; both up. 0, or a negative errno with a message in `err`.
+// both ends; the host end up, the peer left down for the container's configuration. 0, or a
+// negative errno with a message in `err`.
 int veth_create(const char *host, const char *peer, const char *netns,
 		const struct rte_ether_addr *mac, uint16_t mtu, char *err, size_t err_size);
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,18 @@ static void runtime_dir_remove(const char *dir) {
 	rmdir(dir);
 }
 
+// Every veth vNIC holds two sockets and every vhost-user one a socket and its guest's memory
+// files: a soft limit of 1,024 descriptors would end a host at a few hundred vNICs. Take what the
+// hard limit allows.
+static void nofile_raise(void) {
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv) {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -224,6 +237,7 @@ int main(int argc, char **argv) {
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	nofile_raise();
 	if (rte_eal_init(vc.eal_argc, vc.eal_argv) < 0) {
 		fprintf(stderr, "vnetd: eal_args: rte_eal_init failed: %s\n",
 			rte_strerror(rte_errno));

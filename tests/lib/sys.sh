@@ -293,7 +293,7 @@ sys_vnetd_try() {
 	"$VNETD" -c "$config" >"$logf" 2>&1 &
 	pid=$!
 	SYS_VNETD_PID[$name]=$pid
-	deadline=$((SECONDS + 20))
+	deadline=$((SECONDS + ${SYS_VNETD_START_S:-20}))
 	until "$VNETCTL" -s "$sock" status >/dev/null 2>&1; do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			rc=0
@@ -303,7 +303,7 @@ sys_vnetd_try() {
 			return 1
 		fi
 		if ((SECONDS >= deadline)); then
-			log "vnetd $name not answering on $sock after 20 s"
+			log "vnetd $name not answering on $sock after ${SYS_VNETD_START_S:-20} s"
 			vnetd_stop "$name"
 			return 1
 		fi

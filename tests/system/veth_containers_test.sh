@@ -37,7 +37,8 @@ for i in $(seq 1 $N); do
 	in_ns "$ns" ethtool -k eth0 | grep -q "^tx-checksumming: off" ||
 		fail "c$i's eth0 has checksum offload on: $(in_ns "$ns" ethtool -k eth0 | head -5)"
 	in_ns "$ns" sh -e -c "sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		ip addr add 10.0.0.1$i/24 dev eth0"
+		ip addr add 10.0.0.1$i/24 dev eth0
+		ip link set dev eth0 up"
 done
 pass "vnetd created $N veth pairs: each container's end has its port's MAC, MTU 9000, offloads off"
 
