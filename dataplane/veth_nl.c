@@ -56,9 +56,9 @@ static int ethtool(int fd, const char *ifname, void *data) {
 }
 
 static int offloads_off(int fd, const char *ifname) {
-	struct {
+	union { // the header and the one count it asks for
 		struct ethtool_sset_info hdr;
-		uint32_t n;
+		uint8_t bytes[sizeof(struct ethtool_sset_info) + sizeof(uint32_t)];
 	} sset = {.hdr = {.cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES}};
 	struct ethtool_gstrings *names = NULL;
 	struct ethtool_gfeatures *gf = NULL;
@@ -69,7 +69,7 @@ static int offloads_off(int fd, const char *ifname) {
 	ret = ethtool(fd, ifname, &sset);
 	if (ret < 0 || sset.hdr.sset_mask == 0)
 		return ret < 0 ? ret : -EOPNOTSUPP;
-	n = sset.n;
+	n = sset.hdr.data[0];
 	blocks = (n + 31) / 32;
 	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
 	gf = calloc(1, sizeof(*gf) + blocks * sizeof(gf->features[0]));
