@@ -392,6 +392,10 @@ static int veth_attach(struct dp_port_dev *d, const char *args, const struct dp_
 		}
 		created = true;
 		ifindex = veth_ifindex(host);
+	} else if (veth_is_veth(host) != 1) {
+		// Never the host's own NIC or anything else: vnetd would read and write its traffic.
+		snprintf(err, err_size, "device \"veth:%s\": %s is not a veth", args, host);
+		return -EINVAL;
 	} else {
 		veth_offloads_off(host); // the peer's are its creator's (docs/rules-schema.md)
 	}

@@ -32,6 +32,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/virtio_net.h>
@@ -145,6 +146,15 @@ static int vhost_vring_state_changed(int vid, uint16_t vring, int enable) {
 	return 0;
 }
 
+// Remove `path` only if it is a socket: a rules document naming any other file (vhost:/etc/x,server)
+// must not make vnetd, which runs as root, delete it. librte_vhost then refuses to listen there.
+static void socket_unlink_stale(const char *path) {
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+}
+
 static const struct rte_vhost_device_ops vhost_ops = {
 	.new_device = vhost_new_device,
 	.destroy_device = vhost_destroy_device,
@@ -221,6 +231,19 @@ static int vhost_attach(struct dp_port_dev *d, const char *args, const struct dp
 			 args, opt);
 		return -EINVAL;
 	}
+	if (opt != NULL && strcmp(opt, "server") == 0) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		memcpy(path, args, len);
+		path[len] = '\0';
+		// librte_vhost removes the path when it gives a server socket up, whatever it is.
+		if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+			snprintf(err, err_size, "device \"vhost:%s\": %s exists and is not a socket",
+				 args, path);
+			return -EEXIST;
+		}
+	}
 	vp = rte_zmalloc("vhost_port", sizeof(*vp), RTE_CACHE_LINE_SIZE);
 	if (vp == NULL) {
 		snprintf(err, err_size, "device \"vhost:%s\": out of memory", args);
@@ -240,7 +263,7 @@ static int vhost_attach(struct dp_port_dev *d, const char *args, const struct dp
 	by_port[vp->port_id] = vp;
 	pthread_mutex_unlock(&lock);
 	if (vp->server)
-		unlink(vp->path); // a stale socket of an earlier vnetd
+		socket_unlink_stale(vp->path); // a stale socket of an earlier vnetd
 	// Compliant flags: dequeue sets RX offload flags as a NIC does, never TX ones that would
 	// make a later enqueue write a virtio-net header asking the guest to finish the frame.
 	flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS | (vp->server ? 0 : RTE_VHOST_USER_CLIENT);
@@ -276,7 +299,7 @@ static void vhost_detach(struct dp_port_dev *d) {
 	by_port[vp->port_id] = NULL;
 	pthread_mutex_unlock(&lock);
 	if (vp->server)
-		unlink(vp->path);
+		socket_unlink_stale(vp->path);
 	rte_free(vp);
 	d->priv = NULL;
 }

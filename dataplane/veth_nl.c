@@ -243,6 +243,25 @@ out:
 	return ret < 0 ? ret : 0;
 }
 
+int veth_is_veth(const char *ifname) {
+	struct nl_sock *sk = nl_socket_alloc();
+	struct rtnl_link *l = NULL;
+	int ret = -ENOMEM;
+
+	if (sk != NULL && nl_connect(sk, NETLINK_ROUTE) == 0) {
+		if (rtnl_link_get_kernel(sk, 0, ifname, &l) < 0) {
+			ret = -ENODEV;
+		} else {
+			const char *type = rtnl_link_get_type(l);
+			ret = type != NULL && strcmp(type, "veth") == 0;
+			rtnl_link_put(l);
+		}
+	}
+	if (sk != NULL)
+		nl_socket_free(sk);
+	return ret;
+}
+
 int veth_delete(const char *host) {
 	struct nl_sock *sk = nl_socket_alloc();
 	struct rtnl_link *l = rtnl_link_alloc();

@@ -21,6 +21,9 @@ int veth_ifindex(const char *ifname);
 int veth_create(const char *host, const char *peer, const char *netns,
 		const struct rte_ether_addr *mac, uint16_t mtu, char *err, size_t err_size);
 
+// Whether `ifname` is a veth: 1, 0, or a negative errno.
+int veth_is_veth(const char *ifname);
+
 // Delete veth `host` (and so its peer). 0 or a negative errno.
 int veth_delete(const char *host);
 

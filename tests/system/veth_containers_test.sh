@@ -91,6 +91,13 @@ wait_for "c4's veth removed" 5 sh -c "! ip link show $(sys_name h4) >/dev/null 2
 in_ns "$(sys_name c4)" ip link show eth0 >/dev/null 2>&1 && fail "c4 still has eth0"
 pass "removing a port removed the pair vnetd made"
 
+# Adopting something that is not a veth (the host's loopback here, its NIC in real life) would
+# make vnetd read and write the host's own traffic: refused.
+out=$("$VNETCTL" -s "$SOCK" apply - 2>&1 <<<'{"ops": [{"op": "add", "kind": "port", "object": {"id": "bad",
+  "network": "big", "device": "veth:lo", "mac": "02:00:00:00:01:99"}}]}') && fail "veth:lo was accepted"
+[[ $out == *"lo is not a veth"* ]] || fail "veth:lo refused with: $out"
+pass "a port cannot adopt an interface that is not a veth"
+
 ip netns del "$(sys_name c3)"
 wait_for "c3 link down" 5 sh -c "[ \"\$('$VNETCTL' -s '$SOCK' show ports --json | '$PY' -c '
 import json, sys; print({p[\"name\"]: p[\"link_up\"] for p in json.load(sys.stdin)}[\"c3\"])')\" = False ]" ||

@@ -92,6 +92,17 @@ wait_for "traffic after the restart" 20 counter_at_least 10000 port_counter "$SO
 	fail "no traffic after vnetd restarted"
 pass "vnetd restarted: the VMs' links came back (vnetd is the vhost-user client) and traffic flows"
 
+# A server-mode socket path that names an ordinary file: refused, and the file is left alone
+# (vnetd removes only stale sockets there).
+echo precious >"$SYS_TMP/precious"
+out=$("$VNETCTL" -s "$SOCK" apply - 2>&1 <<JSON) && fail "a vhost server on a regular file was accepted"
+{"ops": [{"op": "add", "kind": "port", "object": {"id": "bad", "network": "blue",
+  "device": "vhost:$SYS_TMP/precious,server", "mac": "02:00:00:00:0c:01"}}]}
+JSON
+[[ $(cat "$SYS_TMP/precious") == precious ]] || fail "vnetd removed or changed a regular file"
+[[ $out == *"exists and is not a socket"* ]] || fail "refused with: $out"
+pass "vhost:FILE,server on a regular file is refused and the file kept"
+
 kill "$VM_B_PID"
 wait_for "vm-b link down" 20 port_is vm-b link_up False || fail "vm-b still up after its VM went away"
 wait_for "link_down drops" 20 link_down_drops 100 ||
