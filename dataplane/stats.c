@@ -83,8 +83,19 @@ static json_t *port_json(const struct dp_config *cfg, const struct dp_port *p) {
 	json_object_set_new(o, "sent", json_integer((json_int_t)c.sent));
 	json_object_set_new(o, "system", json_boolean(p->system));
 	json_t *rxq = json_array();
-	for (uint16_t q = 0; q < p->n_rxq; q++)
-		json_array_append_new(rxq, json_pack("{sisi}", "queue", q, "worker", p->rxq_worker[q]));
+	for (uint16_t q = 0; q < p->n_rxq; q++) {
+		// A worker polls at most one queue of a port: its counters of the port are the queue's.
+		const struct dp_lcore *lc = dp_worker_get(p->rxq_worker[q]);
+		uint64_t pkts = 0, bytes = 0;
+
+		if (lc != NULL) {
+			pkts = relaxed(&lc->counters.port[p->port_id].rx_pkts);
+			bytes = relaxed(&lc->counters.port[p->port_id].rx_bytes);
+		}
+		json_array_append_new(rxq, json_pack("{sisisIsI}", "queue", q, "worker",
+						     p->rxq_worker[q], "rx_pkts", (json_int_t)pkts,
+						     "rx_bytes", (json_int_t)bytes));
+	}
 	json_object_set_new(o, "rx_queues", rxq);
 	json_object_set_new(o, "backend", json_string(link.backend));
 	json_object_set_new(o, "backend_detail", json_string(link.detail));
