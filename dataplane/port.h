@@ -57,6 +57,7 @@ struct dp_port_spec {
 struct dp_port_ops {
 	const char *name;      // "vhost"
 	const char *prefix;    // the device prefix that selects it: "vhost:" (NULL: ethdev)
+	bool parallel_fini;    // at shutdown, its ports may be detached from several threads at once
 	// Return packets received (at most n) / taken for sending (the caller drops the rest).
 	uint16_t (*rx)(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
 	uint16_t (*tx)(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pkts, uint16_t n);

@@ -457,6 +457,7 @@ static void veth_link(const struct dp_port_dev *d, struct dp_port_link *l) {
 static const struct dp_port_ops veth_port_ops = {
 	.name = "veth",
 	.prefix = "veth:",
+	.parallel_fini = true, // detach touches only its own port (and never deletes at shutdown)
 	.rx = veth_rx,
 	.tx = veth_tx,
 	.attach = veth_attach,
