@@ -163,8 +163,9 @@ static __rte_always_inline uint16_t dp_node_run_burst(struct rte_graph *graph,
 				 NULL, n_edges, __VA_ARGS__)
 
 // Data path. A copy of `m` (data and metadata, marked PKT_F_FLOODED) for one more target of a
-// flood made by node `node_id`, or NULL when it cannot be made: the walk's DP_COPIES_PER_WALK
-// are spent (DROP_FLOOD_COPY_LIMIT) or the pool is empty (DROP_MBUF_EXHAUSTED). Either way the
+// flood made by node `node_id`, or NULL when it cannot be made: the walk's DP_COPIES_PER_WALK, or
+// the DP_COPIES_PER_PORT_WALK of m's input port, are spent (DROP_FLOOD_COPY_LIMIT) or the pool is
+// empty (DROP_MBUF_EXHAUSTED). Either way the
 // copy is counted on the input port (`copies`, and a drop with its reason when it failed), and
 // a traced packet gets a terminal record for the copy that was not made, so that traces still
 // close.
@@ -175,8 +176,14 @@ static inline struct rte_mbuf *dp_pkt_copy(struct dp_lcore *lc, rte_node_t node_
 	struct rte_mbuf *c = NULL;
 	uint16_t in = meta->in_port < DP_PORTS_MAX ? meta->in_port : 0;
 
-	if (likely(lc->copies_walk < DP_COPIES_PER_WALK)) {
+	if (unlikely(lc->port_copies[in].walk != lc->walk_id)) {
+		lc->port_copies[in].walk = lc->walk_id;
+		lc->port_copies[in].copies = 0;
+	}
+	if (likely(lc->copies_walk < DP_COPIES_PER_WALK &&
+		   lc->port_copies[in].copies < DP_COPIES_PER_PORT_WALK)) {
 		lc->copies_walk++;
+		lc->port_copies[in].copies++;
 		reason = DROP_MBUF_EXHAUSTED;
 		c = rte_pktmbuf_copy(m, dp_pktmbuf_pool(), 0, UINT32_MAX);
 	}

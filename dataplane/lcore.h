@@ -35,6 +35,9 @@ struct dp_port_counters {
 // DROP_FLOOD_COPY_LIMIT. Every node's input per walk is at most the packets polled (port_rx:
 // PORT_RX_BUDGET = RTE_GRAPH_BURST_SIZE from all sources together) plus this many.
 #define DP_COPIES_PER_WALK 4096
+// ... and one input port at most this many of them: a port's broadcast storm leaves three
+// quarters of a walk's copies to the others (their ARP and neighbour solicitations).
+#define DP_COPIES_PER_PORT_WALK 1024
 
 // Bytes of a node's own data in a trace record (trace.h).
 #define TRACE_DATA_MAX 48
@@ -68,6 +71,11 @@ struct dp_lcore {
 	uint64_t now_tsc;                 // rte_rdtsc() at the start of the current walk
 	uint32_t now_sec;                 // seconds since start, at the start of the current walk
 	uint32_t copies_walk;             // flood copies made in the current walk (dp_pkt_copy)
+	uint32_t walk_id;                 // +1 per walk: port_copies[] entries of older walks are 0
+	struct {                          // flood copies per input port in walk `walk` (dp_pkt_copy)
+		uint32_t walk;
+		uint32_t copies;
+	} port_copies[DP_PORTS_MAX];
 	uint64_t cfg_generation;          // cfg->generation, for trace records
 	struct {                          // what a node noted for the packet it decides (trace.h)
 		uint8_t size;

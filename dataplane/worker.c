@@ -226,6 +226,7 @@ static int worker_main(void *arg) {
 		lc->cfg = dp_config_current();
 		lc->cfg_generation = lc->cfg != NULL ? lc->cfg->generation : 0;
 		lc->copies_walk = 0;
+		lc->walk_id++;
 		rte_graph_walk(lc->graph);
 		lc->counters.walks++;
 		// No pointer from this walk survives past here.

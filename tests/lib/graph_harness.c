@@ -106,6 +106,7 @@ void harness_graph_run(struct harness *h, struct rte_mbuf **pkts, uint32_t n) {
 	lc->cfg_generation = lc->cfg->generation;
 	lc->now_tsc = rte_rdtsc();
 	lc->copies_walk = 0;
+	lc->walk_id++;
 	ut_rx_input.pkts = pkts;
 	ut_rx_input.n = n;
 	rte_graph_walk(ut_graph);
