@@ -50,6 +50,8 @@
 // Rings of queue pair q: 2q is the guest's RX (vnetd enqueues), 2q+1 its TX (vnetd dequeues).
 #define VHOST_GUEST_RX 0
 #define VHOST_GUEST_TX 1
+// Packets librte_vhost moves per enqueue or dequeue call at most (its MAX_PKT_BURST).
+#define VHOST_BURST_MAX 32
 
 struct vhost_port {
 	char path[PATH_MAX];
@@ -177,8 +179,16 @@ static uint16_t vhost_rx(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pk
 
 		if (!__atomic_load_n(&vp->rx_enabled[qp], __ATOMIC_ACQUIRE))
 			continue;
-		got += rte_vhost_dequeue_burst(vp->vid, (uint16_t)(qp * 2 + VHOST_GUEST_TX),
-					       dp_pktmbuf_pool(), &pkts[got], n - got);
+		while (got < n) { // at most VHOST_BURST_MAX per call
+			uint16_t want = (uint16_t)RTE_MIN(n - got, VHOST_BURST_MAX);
+			uint16_t k = rte_vhost_dequeue_burst(vp->vid,
+							     (uint16_t)(qp * 2 + VHOST_GUEST_TX),
+							     dp_pktmbuf_pool(), &pkts[got], want);
+
+			got = (uint16_t)(got + k);
+			if (k < want)
+				break;
+		}
 	}
 	vp->rx_next[q] = (uint16_t)(start + 1);
 	return got;
@@ -200,7 +210,18 @@ static uint16_t vhost_tx(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pk
 	shared = dp_port_params()->n_workers > n_tx;
 	if (shared)
 		rte_spinlock_lock(&vp->tx_lock[qp]);
-	sent = rte_vhost_enqueue_burst(vp->vid, (uint16_t)(qp * 2 + VHOST_GUEST_RX), pkts, n);
+	// librte_vhost takes at most VHOST_BURST_MAX per call: the rest would be dropped as
+	// tx_full with room in the guest's ring. Fed in chunks until the ring is full.
+	sent = 0;
+	while (sent < n) {
+		uint16_t want = (uint16_t)RTE_MIN(n - sent, VHOST_BURST_MAX);
+		uint16_t k = rte_vhost_enqueue_burst(vp->vid, (uint16_t)(qp * 2 + VHOST_GUEST_RX),
+						     &pkts[sent], want);
+
+		sent = (uint16_t)(sent + k);
+		if (k < want)
+			break;
+	}
 	if (shared)
 		rte_spinlock_unlock(&vp->tx_lock[qp]);
 	rte_pktmbuf_free_bulk(pkts, sent);
