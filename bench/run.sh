@@ -6,12 +6,14 @@
 # usage: bench/run.sh [--reps N] [--warm S] [--window S] [--with-ovs] [SCENARIO...]
 #   SCENARIO: a file bench/scenarios/SCENARIO.sh (default: l2). Repetitions are interleaved (rep 1
 #   of every scenario, then rep 2, ...); with --with-ovs each vnet run is paired with the matching
-#   Open vSwitch run (../shared/bench/ovs_bench.sh), alternating which goes first.
+#   Open vSwitch run (../shared/bench/ovs_bench.sh, or the scenario's own script in bench/),
+#   alternating which goes first. walk-idle measures cycles per idle walk instead (walks.csv).
 # environment: VNETD, VNETCTL (binaries; default build/vnetd, build/vnetctl/vnetctl),
 #   PCAP_DIR, OVS_BENCH, RESULTS (default bench/results), TSC_MHZ (default: the kernel's TSC),
 #   BENCH_COMMIT (the commit to record; default: this tree's HEAD, -dirty if it has changes).
 # output: one line per measurement appended to $RESULTS/results.csv, per-node cycles to
-#   $RESULTS/nodes.csv, Open vSwitch's own CSV lines to $RESULTS/ovs_results.csv, and a summary.
+#   $RESULTS/nodes.csv, Open vSwitch's own CSV lines to $RESULTS/ovs_results.csv, idle-walk
+#   measurements to $RESULTS/walks.csv, and a summary.
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +21,7 @@ TOP=$(cd "$HERE/.." && pwd)
 SHARED=$(cd "$TOP/../shared/bench" 2>/dev/null && pwd)
 
 usage() {
-	sed -n '6,14p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '6,15p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 
@@ -84,9 +86,11 @@ mkdir -p "$RESULTS" || die "cannot create $RESULTS"
 CSV=$RESULTS/results.csv NODES=$RESULTS/nodes.csv
 [ -s "$CSV" ] || echo "scenario,rep,mpps,cycles_per_pkt,window_s,timestamp,git_commit,rx_mpps,tx_pkts,tsc_mhz,node_cycles_share,idle_walk_share,events_lost,cpu1_steal,other_dp_procs,worker_cpu_share,worker_preemptions,oncpu_cycles_per_pkt" > "$CSV"
 [ -s "$NODES" ] || echo "scenario,rep,timestamp,git_commit,node,calls,objs,cycles,cycles_per_obj,objs_per_call" > "$NODES"
+WALKS=$RESULTS/walks.csv
+[ -s "$WALKS" ] || echo "scenario,device,vnics,rep,cycles_per_walk,port_rx_cycles_per_call,port_rx_cycles_per_vnic,walks_per_s,window_s,timestamp,git_commit,tsc_mhz,walks,idle_walk_share,node_cycles_share,cpu1_steal,other_dp_procs,worker_cpu_share,worker_preemptions,oncpu_cycles_per_walk" > "$WALKS"
 
 TMPD=$(mktemp -d /tmp/vnetbench.XXXXXX) || die "mktemp failed"
-VNETD_PID="" PREFIX="" NAP_PID=""
+VNETD_PID="" PREFIX="" NAP_PID="" SCEN_STARTED="" SCEN_PIDS=""
 
 stop_vnetd() {
 	[ -n "$VNETD_PID" ] || return 0
@@ -102,10 +106,18 @@ stop_vnetd() {
 	rm -rf "/var/run/dpdk/$PREFIX" /dev/hugepages/"${PREFIX}"map_* 2>/dev/null
 	VNETD_PID=""
 }
+# stop_scen: stop what the scenario's scenario_start started (vm-to-vm: its VMs), once.
+stop_scen() {
+	[ -n "$SCEN_STARTED" ] || return 0
+	SCEN_STARTED=""
+	declare -F scenario_stop > /dev/null && scenario_stop
+	SCEN_PIDS=""
+}
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	[ -n "$NAP_PID" ] && kill "$NAP_PID" 2>/dev/null
 	stop_vnetd
+	stop_scen
 	rm -rf "$TMPD"
 }
 trap cleanup EXIT
@@ -126,7 +138,12 @@ worker_cpu() {
 	done
 	echo "$ticks $nv"
 }
-others() { pgrep -x 'vnetd|dpdk-testpmd|ovs-vswitchd|ovs-vswitchd-dp' 2>/dev/null | grep -cvx "${VNETD_PID:-0}"; }
+# Not counted: this measurement's vnetd and the scenario's own helpers (SCEN_PIDS: vm-to-vm's VMs).
+others() {
+	pgrep -x 'vnetd|dpdk-testpmd|ovs-vswitchd|ovs-vswitchd-dp' 2>/dev/null |
+		awk -v own="${VNETD_PID:-0} ${SCEN_PIDS:-}" 'BEGIN {n = split(own, a, " "); for (i = 1; i <= n; i++) o[a[i]] = 1}
+			!($1 in o) {c++} END {print c + 0}'
+}
 
 # ports_ready PORTS_JSON OUT_PORT...: every port up and packets leaving the output ports?
 ports_ready() {
@@ -138,19 +155,23 @@ sys.exit(0 if up and sum(ports[o]["tx_pkts"] for o in sys.argv[2:]) > 0 else 1)
 PY
 }
 
-# run_vnet SCENARIO REP: one measurement on a fresh vnetd; appends to $CSV and $NODES.
-run_vnet() {
-	local scen=$1 rep=$2 dir=$TMPD/$1.$2 ready=0 deadline=$((SECONDS + 30))
-	mkdir -p "$dir"
-	unset -f scenario_rules scenario_underlay
-	unset SCEN_DESC SCEN_PCAPS SCEN_OUT_PORTS SCEN_IN_PORTS SCEN_OVS SCEN_MBUFS
+# load_scenario NAME: source bench/scenarios/NAME.sh, forgetting what the previous one set.
+load_scenario() {
+	unset -f scenario_rules scenario_underlay scenario_start scenario_stop scenario_report
+	unset SCEN_DESC SCEN_PCAPS SCEN_OUT_PORTS SCEN_IN_PORTS SCEN_OVS SCEN_OVS_BENCH SCEN_MBUFS \
+		SCEN_MEASURE SCEN_VARIANTS SCEN_DEVICE
 	# shellcheck source=/dev/null
-	source "$HERE/scenarios/$scen.sh"
-	[ "$rep" = 1 ] && echo "$scen: ${SCEN_DESC:-}"
-	for p in $SCEN_PCAPS; do [ -r "$PCAP_DIR/$p" ] || die "$PCAP_DIR/$p: missing traffic file"; done
-	PREFIX=vnetb_${scen//[^a-zA-Z0-9]/_}_${rep}_$$
+	source "$HERE/scenarios/$1.sh"
+}
+
+# start_vnetd SCENARIO REP DIR [VARIANT]: the loaded scenario's rules (for VARIANT) and helpers
+# (scenario_start: vm-to-vm's VMs), then a fresh vnetd in the background.
+start_vnetd() {
+	local scen=$1 rep=$2 dir=$3 variant=${4:-}
+	PREFIX=vnetb_${scen//[^a-zA-Z0-9]/_}_${rep}${variant:+_$variant}_$$
 	SOCK=$dir/vnetd.sock
-	scenario_rules "$PCAP_DIR" > "$dir/rules.json" || die "$scen: scenario_rules failed"
+	export SCEN_DIR=$dir   # where a scenario puts its sockets (vhost:)
+	scenario_rules "$PCAP_DIR" "$variant" > "$dir/rules.json" || die "$scen: scenario_rules failed"
 	# A scenario with an underlay (VXLAN) prints vnetd's "underlay" object.
 	echo null > "$dir/underlay.json"
 	if declare -F scenario_underlay > /dev/null; then
@@ -168,8 +189,54 @@ if ul is not None:
     cfg["underlay"] = ul
 print(json.dumps(cfg))
 PY
+	if declare -F scenario_start > /dev/null; then
+		SCEN_STARTED=1
+		if ! scenario_start "$dir"; then
+			echo "run.sh: $scen rep $rep: scenario_start failed" >&2
+			stop_scen
+			return 1
+		fi
+	fi
 	"$VNETD" -c "$dir/vnetd.json" > "$dir/vnetd.log" 2>&1 &
 	VNETD_PID=$!
+}
+
+# measure_window SCENARIO REP DIR: the warm-up, then `show stats --json` and the noise indicators
+# at both ends of the window, into DIR; 1 (vnetd and the scenario stopped) if vnetd died or did
+# not answer.
+measure_window() {
+	local scen=$1 rep=$2 dir=$3 o0 o1
+	nap "$WARM"
+	o0=$(others)
+	declare -F scenario_report > /dev/null && scenario_report "$dir" start > /dev/null 2>&1
+	grep '^cpu1 ' /proc/stat > "$dir/stat0"
+	worker_cpu > "$dir/cpu0"
+	date +%s.%N > "$dir/t0"; ctl show stats --json > "$dir/s0.json"; date +%s.%N >> "$dir/t0"
+	nap "$WIN"
+	date +%s.%N > "$dir/t1"; ctl show stats --json > "$dir/s1.json"; date +%s.%N >> "$dir/t1"
+	grep '^cpu1 ' /proc/stat > "$dir/stat1"
+	worker_cpu > "$dir/cpu1"
+	o1=$(others)
+	echo $((o0 > o1 ? o0 : o1)) > "$dir/others"
+	: > "$dir/report.txt"
+	declare -F scenario_report > /dev/null && scenario_report "$dir" end > "$dir/report.txt" 2>&1
+	if ! kill -0 "$VNETD_PID" 2>/dev/null || [ ! -s "$dir/s0.json" ] || [ ! -s "$dir/s1.json" ]; then
+		echo "run.sh: $scen rep $rep: vnetd died or did not answer during the window; its log:" >&2
+		sed 's/^/  /' "$dir/vnetd.log" >&2
+		stop_vnetd
+		stop_scen
+		return 1
+	fi
+}
+
+# run_vnet SCENARIO REP: one measurement on a fresh vnetd; appends to $CSV and $NODES.
+run_vnet() {
+	local scen=$1 rep=$2 dir=$TMPD/$1.$2 ready=0 deadline=$((SECONDS + 30))
+	mkdir -p "$dir"
+	load_scenario "$scen"
+	[ "$rep" = 1 ] && echo "$scen: ${SCEN_DESC:-}"
+	for p in $SCEN_PCAPS; do [ -r "$PCAP_DIR/$p" ] || die "$PCAP_DIR/$p: missing traffic file"; done
+	start_vnetd "$scen" "$rep" "$dir" || return 1
 	# ready: every port up and packets leaving the output ports
 	while [ $SECONDS -lt $deadline ] && kill -0 "$VNETD_PID" 2>/dev/null; do
 		# shellcheck disable=SC2086  # one argument per output port
@@ -183,28 +250,15 @@ PY
 		echo "run.sh: $scen rep $rep: vnetd did not come up forwarding within 30 s; its log:" >&2
 		sed 's/^/  /' "$dir/vnetd.log" >&2
 		stop_vnetd
+		stop_scen
 		return 1
 	fi
-	nap "$WARM"
-	local o0 o1
-	o0=$(others)
-	grep '^cpu1 ' /proc/stat > "$dir/stat0"
-	worker_cpu > "$dir/cpu0"
-	date +%s.%N > "$dir/t0"; ctl show stats --json > "$dir/s0.json"; date +%s.%N >> "$dir/t0"
-	nap "$WIN"
-	date +%s.%N > "$dir/t1"; ctl show stats --json > "$dir/s1.json"; date +%s.%N >> "$dir/t1"
-	grep '^cpu1 ' /proc/stat > "$dir/stat1"
-	worker_cpu > "$dir/cpu1"
-	o1=$(others)
-	if ! kill -0 "$VNETD_PID" 2>/dev/null || [ ! -s "$dir/s0.json" ] || [ ! -s "$dir/s1.json" ]; then
-		echo "run.sh: $scen rep $rep: vnetd died or did not answer during the window; its log:" >&2
-		sed 's/^/  /' "$dir/vnetd.log" >&2
-		stop_vnetd
-		return 1
-	fi
+	measure_window "$scen" "$rep" "$dir" || return 1
 	stop_vnetd
-	"$PY" - "$dir" "$scen" "$rep" "$TSC_MHZ" "$COMMIT" "$CSV" "$NODES" "$((o0 > o1 ? o0 : o1))" \
-		"$SCEN_OUT_PORTS" "$SCEN_IN_PORTS" "$(getconf CLK_TCK)" <<'PY'
+	stop_scen
+	local ret=0
+	"$PY" - "$dir" "$scen" "$rep" "$TSC_MHZ" "$COMMIT" "$CSV" "$NODES" "$(cat "$dir/others")" \
+		"$SCEN_OUT_PORTS" "$SCEN_IN_PORTS" "$(getconf CLK_TCK)" <<'PY' || ret=1
 import json, sys, time
 d, scen, rep, tsc_mhz, commit, csv, nodes, others, outp, inp, hz = sys.argv[1:]
 tsc_hz = float(tsc_mhz) * 1e6
@@ -258,13 +312,91 @@ for name, calls, objs, cyc in sorted(rows, key=lambda r: -r[3]):
         print("    %-16s %8.1f cycles/obj %8.1f cycles/pkt-out %6.1f objs/call" % (
             name, cyc / objs, cyc / tx, objs / calls))
 PY
+	sed 's/^/    /' "$dir/report.txt"
+	return $ret
 }
 
-# run_ovs OVS_SCENARIO REP: one Open vSwitch-DPDK measurement by the shared harness.
+# run_walk SCENARIO REP N: the cost of an idle walk of vnetd's busy-polling worker with the
+# scenario's N idle vNICs (walk-idle): cycles per walk over the window (TSC x window / walks, and
+# on-CPU), port_rx's cycles per call from rte_graph's node statistics; appends to $WALKS.
+run_walk() {
+	local scen=$1 rep=$2 n=$3 dir=$TMPD/$1.$2.$3 ready=0 deadline=$((SECONDS + 60)) ret=0
+	mkdir -p "$dir"
+	load_scenario "$scen"
+	[ "$rep" = 1 ] && [ "$n" = "${SCEN_VARIANTS%% *}" ] && echo "$scen: ${SCEN_DESC:-}"
+	start_vnetd "$scen" "$rep" "$dir" "$n" || return 1
+	# ready: vnetd answers with all N ports and its worker walks
+	while [ $SECONDS -lt $deadline ] && kill -0 "$VNETD_PID" 2>/dev/null; do
+		if ctl show stats --json > "$dir/ready.json" 2>/dev/null &&
+			"$PY" -c 'import json, sys; s = json.load(open(sys.argv[1]))
+sys.exit(0 if len(s["ports"]) == int(sys.argv[2]) and s["workers"][0]["walks"] > 0 else 1)' "$dir/ready.json" "$n"; then
+			ready=1; break
+		fi
+		sleep 0.2
+	done
+	if [ $ready = 0 ]; then
+		echo "run.sh: $scen rep $rep ($n vNICs): vnetd did not come up walking within 60 s; its log:" >&2
+		tail -20 "$dir/vnetd.log" | sed 's/^/  /' >&2
+		stop_vnetd
+		stop_scen
+		return 1
+	fi
+	measure_window "$scen" "$rep" "$dir" || return 1
+	stop_vnetd
+	stop_scen
+	"$PY" - "$dir" "$scen" "${SCEN_DEVICE:-}" "$n" "$rep" "$TSC_MHZ" "$COMMIT" "$WALKS" \
+		"$(cat "$dir/others")" "$(getconf CLK_TCK)" <<'PY' || ret=1
+import json, sys, time
+d, scen, dev, n, rep, tsc_mhz, commit, csv, others, hz = sys.argv[1:]
+tsc_hz = float(tsc_mhz) * 1e6
+mid = lambda f: sum(float(x) for x in open(f).read().split()) / 2  # midpoint of the call
+dt = mid(d + "/t1") - mid(d + "/t0")
+s0, s1 = json.load(open(d + "/s0.json")), json.load(open(d + "/s1.json"))
+w0, w1 = s0["workers"][0], s1["workers"][0]
+walks = w1["walks"] - w0["walks"]
+if walks <= 0:
+    sys.exit("run.sh: %s rep %s (%s vNICs): the worker did not walk in the window" % (scen, rep, n))
+idle = (w1["idle_walks"] - w0["idle_walks"]) / walks
+n0 = {x["name"]: x for x in s0["nodes"]}
+node_cycles, rx_calls, rx_cycles = 0, 0, 0
+for x in s1["nodes"]:
+    a = n0.get(x["name"], {"calls": 0, "cycles": 0})
+    node_cycles += x["cycles"] - a["cycles"]
+    if x["name"] == "port_rx":
+        rx_calls, rx_cycles = x["calls"] - a["calls"], x["cycles"] - a["cycles"]
+cpw = tsc_hz * dt / walks                       # the wall-clock TSC cycles of one walk
+prx = rx_cycles / rx_calls if rx_calls else 0.0  # inside port_rx (polling the N vNICs + the injection ring)
+share = node_cycles / (tsc_hz * dt)
+a = [int(x) for x in open(d + "/stat0").read().split()[1:]]
+b = [int(x) for x in open(d + "/stat1").read().split()[1:]]
+delta = [y - x for x, y in zip(a, b)]
+steal = delta[7] / max(1, sum(delta[:8]))
+(k0, v0), (k1, v1) = ([int(x) for x in open(d + f).read().split()] for f in ("/cpu0", "/cpu1"))
+wshare, preempt = (k1 - k0) / int(hz) / dt, v1 - v0
+oncpu = tsc_hz * (k1 - k0) / int(hz) / walks  # TSC cycles the worker actually ran, per walk
+ts = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+with open(csv, "a") as f:
+    f.write("%s,%s,%s,%s,%.1f,%.1f,%.2f,%.0f,%.3f,%s,%s,%s,%d,%.4f,%.3f,%.3f,%s,%.3f,%d,%.1f\n" % (
+        scen, dev, n, rep, cpw, prx, prx / int(n), walks / dt, dt, ts, commit, tsc_mhz, walks,
+        idle, share, steal, others, wshare, preempt, oncpu))
+print("vnet %-12s rep %s: %4s idle %s vNICs: %8.1f cycles/walk  port_rx %8.1f cycles/call (%.1f per vNIC), "
+      "%.2f M walks/s  (window %.2f s, idle walks %.1f %%, in-node cycles %.0f %%, cpu1 steal %.1f %%, "
+      "other dataplanes running: %s, worker on CPU %.1f %% of the window, preempted %d times)" % (
+      scen, rep, n, dev, cpw, prx, prx / int(n), walks / dt / 1e6, dt, 100 * idle, 100 * share,
+      100 * steal, others, 100 * wshare, preempt))
+if wshare < 0.98:
+    print("    DISTURBED: the worker had core 1 for only %.0f %% of the window (other processes ran "
+          "there); on-CPU cycles/walk %.1f" % (100 * wshare, oncpu))
+PY
+	return $ret
+}
+
+# run_ovs OVS_SCENARIO REP [SCRIPT]: one Open vSwitch-DPDK measurement by the shared harness
+# (or by SCRIPT, a scenario's own: bench/ovs_vhost.sh, same arguments and output).
 run_ovs() {
-	local scen=$1 rep=$2 line busy
+	local scen=$1 rep=$2 script=${3:-$OVS_BENCH} line busy
 	busy=$(others)
-	line=$(RESULTS=$TMPD/ovs "$OVS_BENCH" "$scen" "$rep" "$WARM" "$WIN" | tail -1)
+	line=$(RESULTS=$TMPD/ovs PCAP_DIR=$PCAP_DIR OVS_BENCH=$OVS_BENCH "$script" "$scen" "$rep" "$WARM" "$WIN" | tail -1)
 	case $line in "$scen,$rep,"*) ;; *)
 		echo "run.sh: ovs $scen rep $rep failed (see $TMPD/ovs/raw/$scen/rep$rep/setup.log):" >&2
 		sed 's/^/  /' "$TMPD/ovs/raw/$scen/rep$rep/setup.log" >&2 2>/dev/null
@@ -289,7 +421,20 @@ if f[15] and float(f[15]) < 0.98:
 PY
 }
 
-OVS_FOR=()
+# Per scenario: what it measures (rate, or walks: idle walks for each of its variants) and, with
+# --with-ovs, its Open vSwitch counterpart and the script that runs it.
+MEASURE_FOR=() VARIANTS_FOR=() OVS_FOR=() OVS_SCRIPT_FOR=()
+for s in "${SCENS[@]}"; do
+	IFS='|' read -r m v o b < <(load_scenario "$s" > /dev/null
+		echo "${SCEN_MEASURE:-rate}|${SCEN_VARIANTS:-}|${SCEN_OVS:-}|${SCEN_OVS_BENCH:-}")
+	MEASURE_FOR+=("$m") VARIANTS_FOR+=("$v")
+	[ "$m" = walks ] && [ -z "$v" ] && die "scenario $s: SCEN_MEASURE=walks needs SCEN_VARIANTS"
+	[ $WITH_OVS = 1 ] || o=""
+	OVS_FOR+=("$o") OVS_SCRIPT_FOR+=("${b:+$HERE/$b}")
+	if [ -n "$o" ] && [ -n "$b" ] && [ ! -x "$HERE/$b" ]; then
+		die "$HERE/$b: scenario $s's Open vSwitch script is missing"
+	fi
+done
 if [ $WITH_OVS = 1 ]; then
 	[ -x "$OVS_BENCH" ] || die "$OVS_BENCH: the Open vSwitch harness is missing"
 	if [ ! -x "${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}" ]; then
@@ -297,35 +442,37 @@ if [ $WITH_OVS = 1 ]; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y openvswitch-switch-dpdk > "$TMPD/apt.log" 2>&1 ||
 			{ tail -20 "$TMPD/apt.log" >&2; die "apt-get install openvswitch-switch-dpdk failed"; }
 	fi
-	for s in "${SCENS[@]}"; do
-		# shellcheck source=/dev/null
-		OVS_FOR+=("$(unset SCEN_OVS; source "$HERE/scenarios/$s.sh"; echo "${SCEN_OVS:-}")")
-	done
 fi
 
 START=$(date +%s)
 RUN_CSV=$TMPD/run.csv   # this invocation's lines only, for the summary
 cp "$CSV" "$TMPD/before.csv"
+cp "$WALKS" "$TMPD/before_walks.csv"
 echo "vnet bench: ${SCENS[*]}, $REPS rep(s), warm-up $WARM s, window $WIN s, TSC $TSC_MHZ MHz," \
 	"commit $COMMIT$([ $WITH_OVS = 1 ] && echo ", with Open vSwitch")"
 fail=0
 for rep in $(seq 1 "$REPS"); do
 	for i in "${!SCENS[@]}"; do
-		s=${SCENS[$i]} o=${OVS_FOR[$i]:-}
-		if [ -n "$o" ] && [ $((rep % 2)) = 0 ]; then
-			run_ovs "$o" "$rep" || fail=1
+		s=${SCENS[$i]} o=${OVS_FOR[$i]:-} ob=${OVS_SCRIPT_FOR[$i]:-}
+		if [ "${MEASURE_FOR[$i]}" = walks ]; then
+			for n in ${VARIANTS_FOR[$i]}; do run_walk "$s" "$rep" "$n" || fail=1; done
+		elif [ -n "$o" ] && [ $((rep % 2)) = 0 ]; then
+			run_ovs "$o" "$rep" "$ob" || fail=1
 			run_vnet "$s" "$rep" || fail=1
 		else
 			run_vnet "$s" "$rep" || fail=1
-			[ -n "$o" ] && { run_ovs "$o" "$rep" || fail=1; }
+			[ -n "$o" ] && { run_ovs "$o" "$rep" "$ob" || fail=1; }
 		fi
 	done
 done
 tail -n +"$(($(wc -l < "$TMPD/before.csv") + 1))" "$CSV" > "$RUN_CSV"
+tail -n +"$(($(wc -l < "$TMPD/before_walks.csv") + 1))" "$WALKS" > "$TMPD/run_walks.csv"
 
-"$PY" - "$CSV" "$RUN_CSV" "$NODES" "$START" "${SCENS[*]}" "${OVS_FOR[*]:-}" <<'PY'
+# (the Open vSwitch scenarios as one word each, "-" for none, so that they pair with SCENS)
+"$PY" - "$CSV" "$RUN_CSV" "$NODES" "$START" "${SCENS[*]}" "$(for o in "${OVS_FOR[@]}"; do printf '%s ' "${o:--}"; done)" \
+	"$WALKS" "$TMPD/run_walks.csv" <<'PY'
 import csv, statistics, sys, time
-all_csv, run_csv, nodes_csv, start, scens, ovs = sys.argv[1:]
+all_csv, run_csv, nodes_csv, start, scens, ovs, all_walks, run_walks = sys.argv[1:]
 header = open(all_csv).readline().strip().split(",")
 rows = [dict(zip(header, l.strip().split(","))) for l in open(run_csv) if l.strip()]
 by = {}
@@ -333,16 +480,17 @@ for r in rows:
     by.setdefault(r["scenario"], []).append(r)
 num = lambda rs, k: [float(r[k]) for r in rs if r.get(k)]
 span = lambda v, f: (f + " [" + f + "-" + f + "]") % (statistics.median(v), min(v), max(v)) if v else "-"
-print("\n%-16s %4s  %-24s  %-24s  %-16s  %s" % ("scenario", "runs", "Mpps median [min-max]",
-      "cycles/pkt median [min-max]", "core-1 share", "on-CPU cycles/pkt"))
+if rows:
+    print("\n%-16s %4s  %-24s  %-24s  %-16s  %s" % ("scenario", "runs", "Mpps median [min-max]",
+          "cycles/pkt median [min-max]", "core-1 share", "on-CPU cycles/pkt"))
 med = {}
 for name, rs in by.items():
     med[name] = statistics.median(num(rs, "mpps"))
     print("%-16s %4d  %-24s  %-24s  %-16s  %s" % (name, len(rs), span(num(rs, "mpps"), "%.3f"),
           span(num(rs, "cycles_per_pkt"), "%.1f"), span(num(rs, "worker_cpu_share"), "%.2f"),
           span(num(rs, "oncpu_cycles_per_pkt"), "%.1f")))
-for s, o in zip(scens.split(), ovs.split() or [""] * len(scens.split())):
-    if o and s in med and "ovs:" + o in med:
+for s, o in zip(scens.split(), ovs.split()):
+    if o != "-" and s in med and "ovs:" + o in med:
         print("vnet %s / Open vSwitch %s, Mpps medians of this run: %.2fx" % (s, o, med[s] / med["ovs:" + o]))
 if any(float(r.get("worker_cpu_share") or 1) < 0.98 for r in rows):
     print("note: in some runs the worker (or Open vSwitch's PMD) had core 1 less than 98 % of the window: "
@@ -357,5 +505,22 @@ if per:
     print("\nper-node cycles/obj (median over runs; rte_graph stats, the window's delta)")
     for (s, n), v in sorted(per.items(), key=lambda kv: (kv[0][0], -statistics.median(kv[1]))):
         print("  %-12s %-16s %7.1f" % (s, n, statistics.median(v)))
+# idle walks (walk-idle): per scenario, device and number of idle vNICs
+wh = open(all_walks).readline().strip().split(",")
+walks = {}
+for l in open(run_walks):
+    if l.strip():
+        r = dict(zip(wh, l.strip().split(",")))
+        walks.setdefault((r["scenario"], r["device"], int(r["vnics"])), []).append(r)
+if walks:
+    print("\n%-12s %-6s %5s %4s  %-26s  %-26s  %-12s  %-16s  %s" % ("scenario", "device", "vNICs", "runs",
+          "cycles/walk median [min-max]", "port_rx cycles/call", "per vNIC", "core-1 share",
+          "on-CPU cycles/walk"))
+    for (s, dev, n), rs in sorted(walks.items()):
+        prx = num(rs, "port_rx_cycles_per_call")
+        print("%-12s %-6s %5d %4d  %-26s  %-26s  %-12s  %-16s  %s" % (s, dev, n, len(rs),
+              span(num(rs, "cycles_per_walk"), "%.1f"), span(prx, "%.1f"),
+              "%.1f" % (statistics.median(prx) / n), span(num(rs, "worker_cpu_share"), "%.2f"),
+              span(num(rs, "oncpu_cycles_per_walk"), "%.1f")))
 PY
 exit $fail
