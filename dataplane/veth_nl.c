@@ -278,30 +278,35 @@ int veth_delete(const char *host) {
 	return ret;
 }
 
+// One socket for the link queries of every port (the control thread asks each port's link every
+// 250 ms: a socket per query made 8,000 system calls a second at 1,024 vNICs). Opened in vnetd's
+// namespace on first use and kept.
+static int query_fd(void) {
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = ioctl_fd();
+	return fd;
+}
+
 int veth_link_up(const char *ifname) {
 	struct ifreq ifr = {0};
-	int fd = ioctl_fd(), ret;
+	int fd = query_fd();
 
 	if (fd < 0)
 		return -errno;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ret = ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ? -errno
-						 : (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) ==
-							   (IFF_UP | IFF_RUNNING);
-	close(fd);
-	return ret;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return -errno;
+	return (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
 }
 
 uint16_t veth_mtu(const char *ifname) {
 	struct ifreq ifr = {0};
-	int fd = ioctl_fd();
-	uint16_t mtu = 0;
+	int fd = query_fd();
 
 	if (fd < 0)
 		return 0;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0)
-		mtu = (uint16_t)ifr.ifr_mtu;
-	close(fd);
-	return mtu;
+	return ioctl(fd, SIOCGIFMTU, &ifr) == 0 ? (uint16_t)ifr.ifr_mtu : 0;
 }
