@@ -487,6 +487,25 @@ counter_at_least() {
 	((v >= $1))
 }
 
+# tcp_transfer SERVER_NS SERVER_IP CLIENT_NS BYTES: SERVER_NS serves BYTES random bytes over HTTP
+# on SERVER_IP:8080, CLIENT_NS fetches them; fails unless the SHA-256 matches.
+tcp_transfer() {
+	local sns=$1 sip=$2 cns=$3 bytes=$4 www want got
+	www=$(mktemp -d "$SYS_TMP/www.XXXXXX")
+	head -c "$bytes" /dev/urandom >"$www/blob"
+	want=$(sha256sum "$www/blob" | cut -d' ' -f1)
+	spawn "$www.log" ip netns exec "$sns" "$PY" -m http.server --bind "$sip" --directory "$www" 8080
+	wait_for "http server in $sns listening" 10 sh -c "ip netns exec $sns ss -Hltn | grep -q $sip:8080" ||
+		fail "http server in $sns did not start: $(cat "$www.log")"
+	got=$(timeout 30 ip netns exec "$cns" "$PY" -c '
+import hashlib, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=20) as r:
+    print(hashlib.sha256(r.read()).hexdigest())' "http://$sip:8080/blob") ||
+		fail "TCP transfer $sns -> $cns failed"
+	[[ $got == "$want" ]] || fail "TCP transfer $sns -> $cns corrupted: sha256 $got, want $want"
+	kill "$SYS_LAST_PID" 2>/dev/null || true
+}
+
 # ping_ok NS ADDR [COUNT]: COUNT (default 1) pings from NS to ADDR, each answered within 1 s.
 ping_ok() {
 	local ns=$1 addr=$2 count=${3:-1}

@@ -52,19 +52,7 @@ ping_ok "$NS_B" fd00::a 3 || fail "IPv6 ping b -> a"
 pass "IPv6 ping both ways"
 
 # TCP: b serves 1 MiB of random bytes over HTTP, a fetches it and compares the SHA-256.
-mkdir "$SYS_TMP/www"
-head -c 1048576 /dev/urandom >"$SYS_TMP/www/blob"
-want=$(sha256sum "$SYS_TMP/www/blob" | cut -d' ' -f1)
-spawn "$SYS_TMP/http.log" ip netns exec "$NS_B" "$PY" -m http.server --bind 10.0.0.11 \
-	--directory "$SYS_TMP/www" 8080
-wait_for "http server in b listening" 10 sh -c "ip netns exec $NS_B ss -Hltn | grep -q 10.0.0.11:8080" ||
-	fail "http server in b did not start: $(cat "$SYS_TMP/http.log")"
-got=$(timeout 20 ip netns exec "$NS_A" "$PY" -c '
-import hashlib, urllib.request
-with urllib.request.urlopen("http://10.0.0.11:8080/blob", timeout=10) as r:
-    print(hashlib.sha256(r.read()).hexdigest())
-') || fail "TCP transfer b -> a failed"
-[[ $got == "$want" ]] || fail "TCP transfer corrupted: sha256 $got, want $want"
+tcp_transfer "$NS_B" 10.0.0.11 "$NS_A" 1048576
 pass "TCP transfer of 1 MiB, checksum matches"
 
 # The MAC table has both ports' MACs, as type port.

@@ -51,18 +51,7 @@ for i in $(seq 1 $N); do
 done
 pass "every container pings its neighbour, with 9,000-byte packets too"
 
-mkdir "$SYS_TMP/www"
-head -c 4194304 /dev/urandom >"$SYS_TMP/www/blob"
-want=$(sha256sum "$SYS_TMP/www/blob" | cut -d' ' -f1)
-spawn "$SYS_TMP/http.log" ip netns exec "$(sys_name c2)" "$PY" -m http.server --bind 10.0.0.12 \
-	--directory "$SYS_TMP/www" 8080
-wait_for "http server in c2" 10 sh -c "ip netns exec $(sys_name c2) ss -Hltn | grep -q 10.0.0.12:8080" ||
-	fail "http server did not start: $(cat "$SYS_TMP/http.log")"
-got=$(timeout 30 ip netns exec "$(sys_name c1)" "$PY" -c '
-import hashlib, urllib.request
-with urllib.request.urlopen("http://10.0.0.12:8080/blob", timeout=20) as r:
-    print(hashlib.sha256(r.read()).hexdigest())') || fail "TCP transfer c2 -> c1 failed"
-[[ $got == "$want" ]] || fail "TCP transfer corrupted: sha256 $got, want $want"
+tcp_transfer "$(sys_name c2)" 10.0.0.12 "$(sys_name c1)" 4194304
 pass "4 MiB by TCP at MTU 9000, checksum matches"
 
 for i in $(seq 1 $N); do
