@@ -37,6 +37,7 @@ enum pkt_l4 {
 #define PKT_F_FLOODED (1u << 5)  // a copy made by a flood node (dp_pkt_copy)
 #define PKT_F_TUNNEL (1u << 6)   // arrived encapsulated: `vni` and `vtep` say from where
 #define PKT_F_CTL_TX (1u << 7)   // built by the control thread: port_rx sends it to port_tx as is
+#define PKT_F_ROUTED (1u << 8)   // routed into its current network: never learned from
 
 struct pkt_meta {
 	uint16_t in_port;      // DPDK port id the packet arrived on

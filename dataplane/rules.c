@@ -210,8 +210,30 @@ static void ctx_fini(struct rules_ctx *ctx) {
 	json_decref(ctx->obj_index);
 }
 
+// Whether the top-level values x and y (either may be NULL) are the same for a reader of only
+// the member fields `fields` ("id,mac") of each element: same length, and each element's fields
+// equal (absent in both is equal).
+static bool projection_equal(const json_t *x, const json_t *y, const char *fields) {
+	char buf[128], *save = NULL;
+
+	if (json_array_size(x) != json_array_size(y))
+		return false;
+	for (size_t i = 0; i < json_array_size(x); i++) {
+		const json_t *a = json_array_get(x, i), *b = json_array_get(y, i);
+
+		snprintf(buf, sizeof(buf), "%s", fields);
+		for (char *f = strtok_r(buf, ",", &save); f != NULL; f = strtok_r(NULL, ",", &save)) {
+			const json_t *va = json_object_get(a, f), *vb = json_object_get(b, f);
+			if ((va == NULL) != (vb == NULL) || (va != NULL && !json_equal(va, vb)))
+				return false;
+		}
+	}
+	return true;
+}
+
 // Whether section `sec` sees the same document in `prev` and `doc`: every top-level key it owns
-// or reads is equal in both (absent and [] are the same).
+// or reads is equal in both (absent and [] are the same). A read "key[f1,f2]" compares only
+// those fields of each element of the array `key`.
 static bool section_unchanged(const struct rules_section *sec, const json_t *prev,
 			      const json_t *doc) {
 	const char *keys[RTE_DIM(sec->arrays) + RTE_DIM(sec->reads)];
@@ -222,9 +244,22 @@ static bool section_unchanged(const struct rules_section *sec, const json_t *pre
 	for (size_t r = 0; r < RTE_DIM(sec->reads) && sec->reads[r] != NULL; r++)
 		keys[n++] = sec->reads[r];
 	for (size_t k = 0; k < n; k++) {
-		const json_t *x = json_object_get(prev, keys[k]), *y = json_object_get(doc, keys[k]);
+		const char *br = strchr(keys[k], '[');
+		char key[64];
+		const json_t *x, *y;
+
+		snprintf(key, sizeof(key), "%.*s", br != NULL ? (int)(br - keys[k]) : 63, keys[k]);
+		x = json_object_get(prev, key);
+		y = json_object_get(doc, key);
 		if (json_array_size(x) == 0 && json_array_size(y) == 0 && (x == NULL || y == NULL))
 			continue;
+		if (br != NULL) {
+			char fields[128];
+			snprintf(fields, sizeof(fields), "%.*s", (int)strcspn(br + 1, "]"), br + 1);
+			if (!projection_equal(x, y, fields))
+				return false;
+			continue;
+		}
 		if (x == NULL || y == NULL || !json_equal(x, y))
 			return false;
 	}

@@ -30,7 +30,9 @@ struct rules_section {
 	struct rules_array arrays[6];      // the top-level arrays it owns (terminated by .key NULL)
 	// Other top-level keys whose content its parse or build reads (NULL-terminated): vswitch
 	// reads "remote_ports" (the overlay's) for its MAC table. The section is rebuilt when one of
-	// its arrays or of these keys changes; otherwise its data is reused as it is.
+	// its arrays or of these keys changes; otherwise its data is reused as it is. "key[f1,f2]"
+	// reads only members f1 and f2 of each element of array `key` (vswitch reads
+	// "routers[id,mac]": a route change does not rebuild it).
 	const char *reads[4];
 	// Control thread. Validate the owned parts of `doc` and build this section's data. Report each
 	// problem with rules_error(); return 0 or a negative errno. Must have no side effects beyond

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The "routers" part of the rules document (docs/rules-schema.md): one router per tenant VRF, its
-// MAC and its static routes. Validated with every transaction and kept as parsed values in the
-// snapshot; not yet enforced: routing (VRFs, LPM, ARP/ND, the distributed gateway) is a later
-// issue, and until it lands no node reads this data. Control thread only.
+// The "routers" part of the rules document (docs/rules-schema.md) and the routing tables built
+// from it and from the networks' subnets: one VRF per router, its connected routes (the subnets of
+// its networks), its static routes, and the FIBs (vrouter.h). Built whole with every transaction
+// that changes "routers" or "networks" (a new FIB per snapshot: workers keep reading the old one
+// until the grace period ends); reused as it is otherwise. Control thread only.
 
 #include <errno.h>
 #include <stdarg.h>
@@ -13,40 +14,26 @@
 #include <rte_common.h>
 #include <rte_ether.h>
 
-#include "dataplane/rules.h"
+#include <rte_errno.h>
+#include <rte_fib6.h>
+#include <rte_rib6.h>
 
-#define VRF_ROUTERS_MAX 1024
-#define VRF_ROUTES_MAX 1024
+#include "dataplane/rules.h"
+#include "vrouter/vrouter.h"
+#include "vswitch/bridge.h"
+
+static_assert(RTE_DIM(((struct vr_cfg *)0)->vrf_of_bd) == BRIDGE_MAX, "one VRF per bridge domain");
+
+#define VRF_ROUTERS_MAX VR_ROUTERS_MAX
+#define VRF_ROUTES_MAX VR_ROUTES_MAX
 #define VRF_DESCRIPTION_LEN_MAX 255
 #define VRF_PATH_SIZE 128
 
-// One static route, as parsed.
-struct route_spec {
-	uint8_t prefix[16];  // network order, 4 or 16 bytes used
-	uint8_t nexthop[16]; // zero for a blackhole route
-	uint8_t family;      // 4 or 6
-	uint8_t prefix_len;
-	bool blackhole;
-	uint16_t index; // position in the router's "routes"
-};
+#define route_spec vr_route_spec
+#define vrf_spec vr_vrf
+#define vrf_rules vr_cfg
 
-// One router, as parsed. Strings point into the document's "routers" array, which the section's
-// data holds a reference to: the data can outlive the snapshot (and document) it was parsed for
-// when later transactions reuse it.
-struct vrf_spec {
-	const char *id;
-	const char *tenant;
-	struct rte_ether_addr mac;
-	uint16_t n_routes;
-	struct route_spec *routes; // document order
-};
-
-// The section's data: every router of the document, in document order.
-struct vrf_rules {
-	json_t *src; // the "routers" array the strings point into (a reference)
-	uint16_t n_routers;
-	struct vrf_spec routers[];
-};
+int vr_cfg_index;
 
 // Format a path ("routers[2].routes[0].prefix") into `buf` (VRF_PATH_SIZE bytes).
 static __rte_format_printf(2, 3) const char *vrf_path(char *buf, const char *fmt, ...) {
@@ -63,9 +50,15 @@ static void vrf_rules_free(void *data) {
 
 	if (rules == NULL)
 		return;
-	for (uint16_t i = 0; i < rules->n_routers; i++)
-		free(rules->routers[i].routes);
-	json_decref(rules->src);
+	for (uint16_t i = 0; rules->vrfs != NULL && i < rules->n_vrfs; i++)
+		free(rules->vrfs[i].routes);
+	rte_fib6_free(rules->fib4);
+	rte_fib6_free(rules->fib6);
+	json_decref(rules->src_routers);
+	json_decref(rules->src_networks);
+	free(rules->vrfs);
+	free(rules->nets);
+	free(rules->nh);
 	free(rules);
 }
 
@@ -110,6 +103,9 @@ static int route_parse(struct rules_ctx *ctx, const json_t *obj, const char *par
 	if (rules_parse_cidr(prefix, &family, r->prefix, &r->prefix_len) < 0)
 		return rules_cidr_error(ctx, vrf_path(field, "%s.prefix", path), prefix);
 	r->family = (uint8_t)family;
+	if (family == 6 && r->prefix_len > VR_IP6_PREFIX_MAX)
+		return rules_error(ctx, vrf_path(field, "%s.prefix", path),
+				   "\"%s\": IPv6 routes are at most /%d", prefix, VR_IP6_PREFIX_MAX);
 
 	if (r->blackhole && nexthop != NULL)
 		return rules_error(ctx, path,
@@ -229,7 +225,186 @@ static int vrf_parse(struct rules_ctx *ctx, const json_t *obj, size_t i, struct 
 	return routes_parse(ctx, routes, path, vrf);
 }
 
-// Control thread. Validate "routers"; *data is a struct vrf_rules, or NULL when there is none.
+// Networks that name a router: their id, VNI, MTU and subnets (vswitch validates them; what is
+// malformed here is skipped, vswitch refuses the document for it).
+static int nets_parse(struct rules_ctx *ctx, const json_t *doc, struct vr_cfg *vc) {
+	const json_t *networks = json_object_get(doc, "networks"), *o;
+	size_t i;
+
+	vc->src_networks = json_incref((json_t *)networks);
+	vc->nets = calloc(json_array_size(networks) + 1, sizeof(*vc->nets));
+	if (vc->nets == NULL)
+		return -ENOMEM;
+	json_array_foreach(networks, i, o) {
+		const char *id = json_string_value(json_object_get(o, "id"));
+		const char *router = json_string_value(json_object_get(o, "router"));
+		json_int_t mtu = json_integer_value(json_object_get(o, "mtu"));
+		uint16_t vrf;
+
+		RTE_SET_USED(ctx);
+		if (id == NULL || router == NULL || (vrf = vr_vrf_find(vc, router)) == VR_VRF_NONE)
+			continue;
+		vc->nets[vc->n_nets++] = (struct vr_net){
+			.id = id, .doc_index = (uint32_t)i, .vrf = vrf, .bd_id = VR_BD_NONE,
+			.vni = (uint32_t)json_integer_value(json_object_get(o, "vni")),
+			.mtu = (uint16_t)(mtu > 0 ? mtu : 1500),
+			.mac = vc->vrfs[vrf].mac,
+		};
+		vc->vrfs[vrf].n_nets++;
+	}
+	return 0;
+}
+
+static int nh_add(struct vr_cfg *vc, const struct vr_nh *nh, size_t cap) {
+	if (vc->n_nh >= cap)
+		return -ENOSPC;
+	vc->nh[vc->n_nh++] = *nh;
+	return 0;
+}
+
+// The connected next hop of every subnet of every routed network, then the static routes' (each
+// gateway resolved to the connected subnet that holds it, the longest).
+static int nh_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
+	size_t cap = 1, i; // [0], then a subnet or a route each, at most VR_NH_MAX
+
+	for (uint32_t n = 0; n < vc->n_nets; n++)
+		cap += BRIDGE_SUBNETS_MAX;
+	for (uint16_t r = 0; r < vc->n_vrfs; r++)
+		cap += vc->vrfs[r].n_routes;
+	if (cap > VR_NH_MAX)
+		cap = VR_NH_MAX;
+	vc->nh = calloc(cap, sizeof(*vc->nh));
+	if (vc->nh == NULL)
+		return -ENOMEM;
+	vc->n_nh = 1; // [0]: no route
+	for (uint32_t n = 0; n < vc->n_nets; n++) {
+		const struct vr_net *net = &vc->nets[n];
+		const json_t *o = json_array_get(vc->src_networks, net->doc_index), *subnets, *sn;
+
+		subnets = json_object_get(o, "subnets");
+		if (json_array_size(subnets) > BRIDGE_SUBNETS_MAX)
+			continue; // vswitch refuses it
+		json_array_foreach(subnets, i, sn) {
+			const char *cidr = json_string_value(json_object_get(sn, "cidr"));
+			const char *gw = json_string_value(json_object_get(sn, "gateway"));
+			struct vr_nh nh = {.type = VR_NH_CONNECTED, .vrf = net->vrf,
+					   .bd_id = VR_BD_NONE, .mtu = net->mtu, .vni = net->vni,
+					   .net = (int32_t)n, .route = (int32_t)i};
+			int family, gwf;
+			char path[VRF_PATH_SIZE];
+
+			if (cidr == NULL || rules_parse_cidr(cidr, &family, nh.prefix, &nh.prefix_len) < 0)
+				continue; // vswitch reports it
+			nh.family = (uint8_t)family;
+			if (family == 6 && nh.prefix_len > VR_IP6_PREFIX_MAX)
+				return rules_error(ctx, vrf_path(path, "networks[%u].subnets[%zu].cidr",
+							    net->doc_index, i),
+						   "\"%s\": a routed IPv6 subnet is at most /%d", cidr,
+						   VR_IP6_PREFIX_MAX);
+			nh.has_gw = gw != NULL && rules_parse_ip(gw, &gwf, nh.gw) == 0 && gwf == family;
+			if (nh_add(vc, &nh, cap) < 0)
+				return rules_error(ctx, "networks", "more than %d routes", VR_NH_MAX);
+		}
+	}
+	for (uint16_t r = 0; r < vc->n_vrfs; r++) {
+		const struct vr_vrf *v = &vc->vrfs[r];
+
+		for (uint16_t k = 0; k < v->n_routes; k++) {
+			const struct vr_route_spec *rs = &v->routes[k];
+			struct vr_nh nh = {.type = rs->blackhole ? VR_NH_BLACKHOLE : VR_NH_GATEWAY,
+					   .family = rs->family, .vrf = r, .bd_id = VR_BD_NONE,
+					   .net = -1, .prefix_len = rs->prefix_len, .route = rs->index};
+			uint8_t best = 0;
+
+			memcpy(nh.prefix, rs->prefix, 16);
+			memcpy(nh.addr, rs->nexthop, 16);
+			for (uint32_t c = 1; !rs->blackhole && c < vc->n_nh; c++) {
+				const struct vr_nh *cn = &vc->nh[c];
+				if (cn->type == VR_NH_CONNECTED && cn->vrf == r &&
+				    cn->family == rs->family && cn->prefix_len >= best &&
+				    vr_prefix_match(cn->family, cn->prefix, cn->prefix_len, rs->nexthop)) {
+					best = cn->prefix_len;
+					nh.net = cn->net;
+					nh.mtu = cn->mtu;
+					nh.vni = cn->vni;
+				}
+			}
+			if (nh_add(vc, &nh, cap) < 0)
+				return rules_error(ctx, "routers", "more than %d routes", VR_NH_MAX);
+		}
+	}
+	return 0;
+}
+
+static struct rte_fib6 *fib_new(uint32_t n_routes, char *name, size_t size) {
+	static uint32_t seq;
+	struct rte_fib6_conf conf = {
+		.type = RTE_FIB6_TRIE,
+		.default_nh = 0,
+		.max_routes = (int)n_routes + 16,
+		// A route of key length 16 + L takes at most one 256-entry group per byte past the
+		// first three (L <= 128): bounded by 14 per route, and by what one route of each
+		// length can share; 3 per route covers IPv4 up to /32 and typical IPv6.
+		.trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = RTE_MIN(3 * n_routes + 64, 1u << 20)},
+	};
+
+	snprintf(name, size, "vr_fib_%u", seq++);
+	return rte_fib6_create(name, SOCKET_ID_ANY, &conf);
+}
+
+// Build both FIBs from the next hops (route i's next hop is i).
+static int fibs_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
+	uint32_t n4 = 0, n6 = 0;
+	char name[32];
+
+	for (uint32_t i = 1; i < vc->n_nh; i++)
+		*(vc->nh[i].family == 4 ? &n4 : &n6) += 1;
+	if (n4 > 0 && (vc->fib4 = fib_new(n4, name, sizeof(name))) == NULL)
+		return rules_error(ctx, "routers", "cannot create the IPv4 FIB: %s",
+				   rte_strerror(rte_errno));
+	if (n6 > 0 && (vc->fib6 = fib_new(n6, name, sizeof(name))) == NULL)
+		return rules_error(ctx, "routers", "cannot create the IPv6 FIB: %s",
+				   rte_strerror(rte_errno));
+	for (uint32_t i = 1; i < vc->n_nh; i++) {
+		const struct vr_nh *nh = &vc->nh[i];
+		uint8_t key[16];
+		int ret;
+
+		vr_key(nh->vrf, nh->family, nh->prefix, key);
+		ret = rte_fib6_add(nh->family == 4 ? vc->fib4 : vc->fib6, key,
+				   vr_key_depth(nh->prefix_len), i);
+		if (ret < 0)
+			return rules_error(ctx, "routers", "cannot add a route to the FIB: %s",
+					   rte_strerror(-ret));
+	}
+	return 0;
+}
+
+uint16_t vr_vrf_find(const struct vr_cfg *vc, const char *id) {
+	for (uint16_t i = 0; vc != NULL && i < vc->n_vrfs; i++)
+		if (strcmp(vc->vrfs[i].id, id) == 0)
+			return i;
+	return VR_VRF_NONE;
+}
+
+uint32_t vr_route_lookup(const struct vr_cfg *vc, uint16_t vrf, int family, const uint8_t *addr,
+			 uint8_t *len) {
+	struct rte_fib6 *fib = family == 4 ? vc->fib4 : vc->fib6;
+	uint8_t key[1][16];
+	uint64_t nh = 0;
+
+	*len = 0;
+	if (fib == NULL)
+		return 0;
+	vr_key(vrf, family, addr, key[0]);
+	rte_fib6_lookup_bulk(fib, key, &nh, 1);
+	if (nh != 0 && nh < vc->n_nh)
+		*len = vc->nh[nh].prefix_len;
+	return nh < vc->n_nh ? (uint32_t)nh : 0;
+}
+
+// Control thread. Validate "routers"; build the VRFs, their next hops and FIBs. *data is a
+// struct vr_cfg, or NULL when there is no router.
 static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data) {
 	const json_t *routers, *obj;
 	struct vrf_rules *rules;
@@ -243,18 +418,22 @@ static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data
 	if (json_array_size(routers) > VRF_ROUTERS_MAX)
 		return rules_error(ctx, "routers", "%zu routers, at most %d",
 				   json_array_size(routers), VRF_ROUTERS_MAX);
-	rules = calloc(1, sizeof(*rules) + json_array_size(routers) * sizeof(rules->routers[0]));
-	if (rules == NULL)
+	rules = calloc(1, sizeof(*rules));
+	if (rules == NULL || (rules->vrfs = calloc(json_array_size(routers),
+						     sizeof(*rules->vrfs))) == NULL) {
+		free(rules);
 		return -ENOMEM;
-	rules->src = json_incref((json_t *)routers);
+	}
+	memset(rules->vrf_of_bd, 0xff, sizeof(rules->vrf_of_bd));
+	rules->src_routers = json_incref((json_t *)routers);
 	json_array_foreach(routers, i, obj) {
-		rules->n_routers++; // counted first: its routes are freed even if it fails
+		rules->n_vrfs++; // counted first: its routes are freed even if it fails
 		struct rules_object ro = {.kind = "router"};
-		ret = vrf_parse(ctx, obj, i, &rules->routers[i]);
+		ret = vrf_parse(ctx, obj, i, &rules->vrfs[i]);
 		if (ret == 0) { // shared with the other sections (rules.h)
-			snprintf(ro.id, sizeof(ro.id), "%s", rules->routers[i].id);
-			snprintf(ro.tenant, sizeof(ro.tenant), "%s", rules->routers[i].tenant);
-			ro.mac = rules->routers[i].mac;
+			snprintf(ro.id, sizeof(ro.id), "%s", rules->vrfs[i].id);
+			snprintf(ro.tenant, sizeof(ro.tenant), "%s", rules->vrfs[i].tenant);
+			ro.mac = rules->vrfs[i].mac;
 			snprintf(ro.path, sizeof(ro.path), "routers[%zu]", i);
 			ret = rules_object_add(ctx, &ro);
 		}
@@ -263,8 +442,38 @@ static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data
 			return ret;
 		}
 	}
+	ret = nets_parse(ctx, doc, rules);
+	if (ret == 0)
+		ret = nh_build(ctx, rules);
+	if (ret < 0) {
+		vrf_rules_free(rules);
+		return ret;
+	}
 	*data = rules;
 	return 0;
+}
+
+// The networks' bridge domains (vswitch's: stable for the life of a network, whichever section
+// builds first). This data is rebuilt whenever "networks" changes, so they stay right while it
+// is reused.
+static int vrf_rules_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
+	struct vr_cfg *vc = data;
+
+	RTE_SET_USED(cfg);
+	if (vc == NULL)
+		return 0;
+	for (uint32_t n = 0; n < vc->n_nets; n++) {
+		int bd = bridge_bd_id(vc->nets[n].id);
+		if (bd < 0)
+			return rules_error(ctx, "networks", "no free bridge domain id");
+		vc->nets[n].bd_id = (uint16_t)bd;
+		vc->vrf_of_bd[bd] = vc->nets[n].vrf;
+	}
+	// The FIBs need EAL: built here, not in parse (which also validates documents offline).
+	for (uint32_t i = 1; i < vc->n_nh; i++)
+		if (vc->nh[i].net >= 0)
+			vc->nh[i].bd_id = vc->nets[vc->nh[i].net].bd_id;
+	return fibs_build(ctx, vc);
 }
 
 // A network's router must be of the network's tenant: a router joins the networks of one tenant
@@ -290,11 +499,15 @@ static int vrf_rules_check(struct rules_ctx *ctx, const void *data) {
 static struct rules_section vrf_section = {
 	.name = "vrouter",
 	.arrays = {{.key = "routers", .kind = "router", .id_fields = {"id"}}},
+	// The networks' subnets are the routers' connected routes.
+	.reads = {"networks"},
 	.parse = vrf_rules_parse,
+	.build = vrf_rules_build,
 	.check = vrf_rules_check,
 	.free = vrf_rules_free,
 };
 
 RTE_INIT(vrf_rules_register) {
 	rules_section_register(&vrf_section);
+	vr_cfg_index = vrf_section.index;
 }

@@ -29,8 +29,8 @@ enum arp_nd_responder_edge {
 
 // The MAC the rules give `addr` in network `bd_id`, or false.
 static bool arp_nd_lookup(const struct bridge_cfg *bc, uint16_t bd_id, int family,
-			  const void *addr, struct rte_ether_addr *mac) {
-	return bridge_ip_lookup(bc, bd_id, family, addr, mac);
+			  const void *addr, struct rte_ether_addr *mac, bool *is_router) {
+	return bridge_ip_lookup_ext(bc, bd_id, family, addr, mac, is_router);
 }
 
 // What the responder records for a request it answered: the address answered for.
@@ -50,7 +50,7 @@ static rte_edge_t arp_reply(struct dp_lcore *lc, const struct bridge_cfg *bc, st
 	rte_be32_t tip = a->arp_tip;
 
 	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) || a->arp_sip == tip ||
-	    !arp_nd_lookup(bc, meta->bd_id, 4, &tip, &owner) ||
+	    !arp_nd_lookup(bc, meta->bd_id, 4, &tip, &owner, NULL) ||
 	    rte_is_same_ether_addr(&owner, &a->arp_sha))
 		return ARP_ND_L2;
 	eth->dst_addr = eth->src_addr;
@@ -80,10 +80,11 @@ static rte_edge_t nd_reply(struct dp_lcore *lc, const struct bridge_cfg *bc, str
 	struct rte_ether_addr owner;
 	rte_be32_t flags;
 	rte_be16_t cksum;
+	bool is_router = false;
 
 	if (icmp[0] != ND_NS || meta->l4_off != meta->l3_off + sizeof(*ip6) ||
 	    memcmp(ip6->src_addr, unspecified, 16) == 0 ||
-	    !arp_nd_lookup(bc, meta->bd_id, 6, icmp + 8, &owner) ||
+	    !arp_nd_lookup(bc, meta->bd_id, 6, icmp + 8, &owner, &is_router) ||
 	    rte_is_same_ether_addr(&owner, &eth->src_addr) ||
 	    frame_len > rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m) || m->nb_segs != 1)
 		return ARP_ND_L2;
@@ -95,7 +96,8 @@ static rte_edge_t nd_reply(struct dp_lcore *lc, const struct bridge_cfg *bc, str
 	ip6->payload_len = rte_cpu_to_be_16(ND_NA_LEN);
 	icmp[0] = ND_NA;
 	icmp[1] = 0;
-	flags = RTE_BE32(0x60000000); // solicited, override
+	// solicited, override; router for a gateway of the network's router (RFC 4861 4.4)
+	flags = is_router ? RTE_BE32(0xe0000000) : RTE_BE32(0x60000000);
 	memcpy(icmp + 4, &flags, sizeof(flags));
 	icmp[24] = ND_OPT_TARGET_LLADDR;
 	icmp[25] = 1;

@@ -23,7 +23,7 @@ static json_t *bd_ids;       // network id -> bd_id, for every network of the cu
 static uint32_t n_static_tables;
 
 static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, const json_t *vteps,
-				const char *path);
+				const char *path, struct bridge *b);
 static void bridge_port_ll_init(struct bridge_port *p);
 struct bridge_tables;
 static void bridge_tables_put(struct bridge_tables *t);
@@ -85,7 +85,8 @@ static int network_parse(struct rules_ctx *ctx, const json_t *o, const char *pat
 			     .mac_limit = (uint32_t)limit, .mac_aging_s = (uint32_t)aging};
 	snprintf(b->id, sizeof(b->id), "%s", id);
 	snprintf(b->tenant, sizeof(b->tenant), "%s", tenant);
-	if (bridge_subnets_parse(ctx, subnets, vteps, path) < 0)
+	snprintf(b->router, sizeof(b->router), "%s", router ?: "");
+	if (bridge_subnets_parse(ctx, subnets, vteps, path, b) < 0)
 		return -EINVAL;
 	// Shared with the other sections (rules.h); the engine gives the tenant its id.
 	struct rules_object no = {.kind = "network", .vni = b->vni};
@@ -242,13 +243,20 @@ static int ports_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_c
 }
 
 
-// Subnets and flood VTEPs are validated now and enforced by vrouter/overlay later.
+// Subnets (their gateways go into the network's address tables: answered with the router's MAC;
+// vrouter routes their prefixes) and flood VTEPs (the overlay's).
 static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, const json_t *vteps,
-				const char *path) {
+				const char *path, struct bridge *b) {
 	static const char *const keys[] = {"cidr", "gateway", NULL};
 	size_t i;
 	json_t *v;
 
+	if (json_array_size(subnets) > BRIDGE_SUBNETS_MAX) {
+		char sp[96];
+		snprintf(sp, sizeof(sp), "%s.subnets", path);
+		return rules_error(ctx, sp, "%zu subnets, at most %d", json_array_size(subnets),
+				   BRIDGE_SUBNETS_MAX);
+	}
 	json_array_foreach(subnets, i, v) {
 		char sp[96];
 		const char *cidr = NULL, *gw = NULL;
@@ -268,6 +276,10 @@ static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, co
 		if (gw != NULL && (rules_parse_ip(gw, &gw_family, addr) < 0 || gw_family != family))
 			return rules_error(ctx, sp, "gateway \"%s\" is not an IPv%d address", gw,
 					   family);
+		if (gw != NULL && family == 4)
+			memcpy(&b->gw4[b->n_gw4++], addr, 4);
+		else if (gw != NULL)
+			memcpy(b->gw6[b->n_gw6++], addr, 16);
 	}
 	json_array_foreach(vteps, i, v) {
 		char sp[96];
@@ -357,7 +369,7 @@ static int bridge_parse(struct rules_ctx *ctx, const json_t *doc, void **data) {
 }
 
 // A stable bd_id for network `id`: the one it had, or the lowest free one.
-static int bd_id_assign(const char *id) {
+int bridge_bd_id(const char *id) {
 	static uint8_t used[BRIDGE_MAX];
 	json_t *v;
 	const char *key;
@@ -410,6 +422,7 @@ struct bridge_input {
 #define SRC_PORT (0u << 30)
 #define SRC_STATIC (1u << 30)
 #define SRC_REMOTE (2u << 30)
+#define SRC_ROUTER (3u << 30) // a network's router MAC and gateways: index of the network
 #define SRC_INDEX(s) ((s) & ((1u << 30) - 1))
 
 struct bridge_tables {
@@ -522,6 +535,24 @@ static void inputs_gather(struct inputs_acc *a, const struct bridge_cfg *bc) {
 		memcpy(&k0, &st->key, sizeof(k0));
 		input_put(a, (uint16_t)b, BT_MAC, k0, 0, st->data, SRC_STATIC | i);
 	}
+	for (uint16_t b = 0; b < bc->n_bridges; b++) {
+		const struct bridge *br = &bc->bridges[b];
+		struct bridge_mac_key k = {br->bd_id, br->router_mac};
+		uint64_t k0, m = 0;
+
+		if (br->router[0] == '\0')
+			continue;
+		memcpy(&k0, &k, sizeof(k0));
+		input_put(a, b, BT_MAC, k0, 0, MAC_DATA(BRIDGE_PORT_ROUTER, -1, 0), SRC_ROUTER | b);
+		memcpy(&m, &br->router_mac, sizeof(br->router_mac));
+		for (uint8_t j = 0; j < br->n_gw4; j++)
+			input_put(a, b, BT_IP4, br->gw4[j], 0, m | BRIDGE_IP_ROUTER, SRC_ROUTER | b);
+		for (uint8_t j = 0; j < br->n_gw6; j++) {
+			uint64_t g[2];
+			memcpy(g, br->gw6[j], 16);
+			input_put(a, b, BT_IP6, g[0], g[1], m | BRIDGE_IP_ROUTER, SRC_ROUTER | b);
+		}
+	}
 	for (uint32_t i = 0; i < a->n_remotes; i++) {
 		const struct rules_object *o = a->remotes[i];
 		int b = bridge_index(a, o->network);
@@ -546,6 +577,9 @@ static void input_path(const struct inputs_acc *a, uint32_t src, char *path, siz
 		break;
 	case SRC_STATIC:
 		snprintf(path, size, "static_macs[%u]", SRC_INDEX(src));
+		break;
+	case SRC_ROUTER:
+		snprintf(path, size, "networks[%u].router", SRC_INDEX(src));
 		break;
 	default:
 		snprintf(path, size, "%s", a->remotes[SRC_INDEX(src)]->path);
@@ -645,12 +679,20 @@ static int bridge_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data
 	if (bc->vni_bd == NULL)
 		return -ENOMEM;
 	for (uint16_t i = 0; i < bc->n_bridges; i++) {
-		int id = bd_id_assign(bc->bridges[i].id);
+		int id = bridge_bd_id(bc->bridges[i].id);
 		uint32_t vni = bc->bridges[i].vni;
 		if (id < 0)
 			return rules_error(ctx, "networks", "no free bridge domain id");
 		bc->bridges[i].bd_id = (uint16_t)id;
 		bc->bd[id] = &bc->bridges[i];
+		if (bc->bridges[i].router[0] != '\0') { // its MAC: the gateways' (vrouter's object)
+			const struct rules_object *r =
+				rules_object_find(ctx, "router", bc->bridges[i].router);
+			if (r == NULL)
+				return rules_error(ctx, "networks", "router %s is unknown",
+						   bc->bridges[i].router);
+			bc->bridges[i].router_mac = r->mac;
+		}
 		if (rte_hash_add_key_data(bc->vni_bd, &vni, (void *)(uintptr_t)id) < 0)
 			return -ENOMEM;
 	}
@@ -696,7 +738,9 @@ static struct rules_section bridge_section = {
 		{.key = "ports", .kind = "port", .id_fields = {"id"}},
 		{.key = "static_macs", .kind = "static_mac", .id_fields = {"network", "mac"}},
 	},
-	.reads = {"remote_ports"}, // their MACs and IPs go into the static MAC and address tables
+	// Remote ports' MACs and IPs go into the static MAC and address tables, and so do the
+	// routers' MACs (the gateways of their networks).
+	.reads = {"remote_ports", "routers[id,mac]"},
 	.parse = bridge_parse,
 	.build = bridge_build,
 	.free = bridge_cfg_free,

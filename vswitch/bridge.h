@@ -23,6 +23,15 @@ extern int vswitch_logtype;
 #define BRIDGE_MAX 4096      // networks per vnetd; bd_id is 0..BRIDGE_MAX-1
 #define BRIDGE_PORT_IPS_MAX 16
 #define BRIDGE_STATIC_MAX 65536
+#define BRIDGE_SUBNETS_MAX 16 // subnets per network (the schema's limit)
+
+// The port of a static MAC entry that is the network's router (its gateway MAC): l2_lookup hands
+// frames addressed to it to routing (the attach point `l3_input`) instead of a port.
+#define BRIDGE_PORT_ROUTER (PKT_PORT_NONE - 1)
+// Set in the data of an address table entry (ip4/ip6) that is a gateway of the network's router:
+// neighbour advertisements for it carry the router flag (RFC 4861 section 4.4).
+#define BRIDGE_IP_ROUTER (1ULL << 63)
+#define BRIDGE_IP_MAC_MASK ((1ULL << 48) - 1)
 
 struct bridge {
 	char id[DP_NAME_SIZE];
@@ -31,6 +40,11 @@ struct bridge {
 	uint32_t vni;
 	uint16_t mtu;               // largest L3 packet
 	uint16_t bd_id;             // stable for the life of the network (learned MACs refer to it)
+	char router[DP_NAME_SIZE];  // the network's router, "" if none
+	struct rte_ether_addr router_mac; // its MAC (set by build), the gateways' MAC
+	uint8_t n_gw4, n_gw6;       // the subnets' gateways: answered with router_mac
+	rte_be32_t gw4[BRIDGE_SUBNETS_MAX];
+	uint8_t gw6[BRIDGE_SUBNETS_MAX][16];
 	bool mac_learning;
 	bool vxlan_learning;        // learn inner source MACs behind their source VTEP
 	uint16_t n_flood_vteps;     // VTEPs that get a copy of floods (the overlay sends them)
@@ -140,9 +154,11 @@ static inline uint64_t bridge_static_lookup(const struct bridge_cfg *bc,
 }
 
 // Data path. The MAC the rules give address `addr` (4 or 16 bytes, by `family`) in network
-// `bd_id`, or false.
-static inline bool bridge_ip_lookup(const struct bridge_cfg *bc, uint16_t bd_id, int family,
-				    const void *addr, struct rte_ether_addr *mac) {
+// `bd_id`, or false; *is_router (if not NULL) tells whether it is a gateway of the network's
+// router.
+static inline bool bridge_ip_lookup_ext(const struct bridge_cfg *bc, uint16_t bd_id, int family,
+					const void *addr, struct rte_ether_addr *mac,
+					bool *is_router) {
 	const struct bridge *b = bridge_lookup(bc, bd_id);
 	uint64_t k[2] = {0, 0}, m;
 
@@ -152,8 +168,16 @@ static inline bool bridge_ip_lookup(const struct bridge_cfg *bc, uint16_t bd_id,
 	m = vsw_table_lookup(family == 4 ? b->ip4 : b->ip6, k[0], k[1]);
 	if (m == 0)
 		return false;
+	if (is_router != NULL)
+		*is_router = (m & BRIDGE_IP_ROUTER) != 0;
+	m &= BRIDGE_IP_MAC_MASK;
 	memcpy(mac, &m, sizeof(*mac));
 	return true;
+}
+
+static inline bool bridge_ip_lookup(const struct bridge_cfg *bc, uint16_t bd_id, int family,
+				    const void *addr, struct rte_ether_addr *mac) {
+	return bridge_ip_lookup_ext(bc, bd_id, family, addr, mac, NULL);
 }
 
 // Data path. The bridge domain of VXLAN network `vni`, or PKT_BD_NONE.
@@ -164,6 +188,11 @@ static inline uint16_t bridge_vni_lookup(const struct bridge_cfg *bc, uint32_t v
 		return UINT16_MAX;
 	return (uint16_t)(uintptr_t)data;
 }
+
+// Control thread, while a transaction builds. The bridge domain of network `id`: the one it has
+// (stable for the life of the network), or a free one it keeps from now on. -ENOSPC if none is
+// free. Sections that key data on bridge domains (vrouter) use it in their build, in any order.
+int bridge_bd_id(const char *id);
 
 // Control thread. The network named `id` in `bc`, or NULL.
 const struct bridge *bridge_find(const struct bridge_cfg *bc, const char *id);

@@ -29,6 +29,7 @@ enum l2_lookup_edge {
 	L2_LOOKUP_OUTPUT,
 	L2_LOOKUP_FLOOD,
 	L2_LOOKUP_REMOTE,
+	L2_LOOKUP_L3,
 	L2_LOOKUP__COUNT
 };
 
@@ -38,6 +39,7 @@ enum l2_lookup_how {
 	L2_HOW_LEARNED,
 	L2_HOW_FLOOD_UNKNOWN,
 	L2_HOW_REMOTE, // aux[1]: the VTEP
+	L2_HOW_ROUTER,
 };
 
 // A per-worker cache of the source MACs whose learned entry this worker confirmed in the current
@@ -92,7 +94,7 @@ static bool l2_may_learn(const struct bridge *b, const struct bridge_port *p, st
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct pkt_meta *meta = pkt_meta(m);
 
-	if (meta->flags & PKT_F_DRY_RUN)
+	if (meta->flags & (PKT_F_DRY_RUN | PKT_F_ROUTED))
 		return false;
 	if (meta->flags & PKT_F_TUNNEL)
 		return b->vxlan_learning;
@@ -285,6 +287,14 @@ static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct l2_src_cache *cac
 			return L2_LOOKUP_FLOOD;
 		}
 	}
+	if (unlikely(MAC_DATA_PORT(d) == BRIDGE_PORT_ROUTER)) {
+		// The network's gateway MAC: routing takes it, from a vNIC or a VTEP alike. A frame
+		// routed into this network for the router's own MAC would loop.
+		if (unlikely(meta->flags & PKT_F_ROUTED))
+			return dp_drop(m, DROP_L3_LOOP);
+		l2_note(lc, m, r, L2_HOW_ROUTER, 0);
+		return L2_LOOKUP_L3;
+	}
 	if (MAC_DATA_VTEP(d) != 0) {
 		// Split horizon: what came from a VTEP never goes back to one.
 		if (unlikely(meta->flags & PKT_F_TUNNEL))
@@ -293,7 +303,9 @@ static rte_edge_t l2_lookup_decide(struct dp_lcore *lc, struct l2_src_cache *cac
 		l2_note(lc, m, r, L2_HOW_REMOTE, meta->vtep);
 		return L2_LOOKUP_REMOTE;
 	}
-	if (unlikely(MAC_DATA_PORT(d) == meta->in_port))
+	// A routed frame may go back out of its input port (an echo reply from the gateway, a
+	// route whose next hop sits behind the sender's port); a switched one may not.
+	if (unlikely(MAC_DATA_PORT(d) == meta->in_port) && !(meta->flags & PKT_F_ROUTED))
 		return dp_drop(m, DROP_L2_HAIRPIN);
 	meta->out_port = MAC_DATA_PORT(d);
 	return L2_LOOKUP_OUTPUT;
@@ -335,6 +347,7 @@ static const char *const l2_how_text[] = {
 	[L2_HOW_LEARNED] = "destination MAC learned",
 	[L2_HOW_FLOOD_UNKNOWN] = "destination MAC unknown: flood",
 	[L2_HOW_REMOTE] = "destination MAC behind VTEP",
+	[L2_HOW_ROUTER] = "destination MAC is the network's router: routed",
 };
 
 static const char *const l2_how_name[] = {
@@ -343,6 +356,7 @@ static const char *const l2_how_name[] = {
 	[L2_HOW_LEARNED] = "learned",
 	[L2_HOW_FLOOD_UNKNOWN] = "flood_unknown",
 	[L2_HOW_REMOTE] = "remote",
+	[L2_HOW_ROUTER] = "router",
 };
 
 static void l2_lookup_format(const struct trace_record *r, char *buf, size_t size) {
@@ -391,8 +405,11 @@ DP_NODE_DEFINE_BURST_EXT(l2_lookup, struct l2_lookup_run, l2_lookup_run_init, l2
 			 l2_lookup_burst_decide, l2_lookup_init, l2_lookup_fini, L2_LOOKUP__COUNT,
 			 [L2_LOOKUP_OUTPUT] = "port_tx",
 			 [L2_LOOKUP_FLOOD] = "l2_flood",
-			 [L2_LOOKUP_REMOTE] = DP_UNCLAIMED_NODE);
+			 [L2_LOOKUP_REMOTE] = DP_UNCLAIMED_NODE,
+			 [L2_LOOKUP_L3] = DP_UNCLAIMED_NODE);
 // A frame for a MAC behind a VTEP leaves through whatever carries the network between hosts; one
 // for a local vNIC may pass steps inserted before port_tx.
 DP_ATTACH_POINT("tunnel_output", "l2_lookup", L2_LOOKUP_REMOTE)
 DP_ATTACH_POINT("vnic_output", "l2_lookup", L2_LOOKUP_OUTPUT)
+// A frame for the network's router MAC (its gateway) goes to routing (vrouter: ip_route).
+DP_ATTACH_POINT("l3_input", "l2_lookup", L2_LOOKUP_L3)

@@ -177,6 +177,10 @@ static int vswitch_init(void) {
 	ret = dp_node_attach("tunnel_l2_input", "tunnel_input");
 	if (ret < 0 && ret != -ENOENT)
 		return ret;
+	// Routed packets (when routing is built in) are delivered in their egress network by MAC.
+	ret = dp_node_attach("l3_output", "l2_lookup");
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
 	vswitch_learn_event = dp_event_handler_register("vswitch.learn", on_learn);
 	dp_periodic_register("vswitch.age", on_age, 1000);
 	dp_port_info_register(port_info);

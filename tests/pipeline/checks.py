@@ -160,10 +160,11 @@ def echo_reply_out(out, request, ttl=None):
     return problems
 
 
-def na_out(out, eth_src, eth_dst, target, dst_ip, tlla):
+def na_out(out, eth_src, eth_dst, target, dst_ip, tlla, router=False):
     """A solicited neighbour advertisement (RFC 4861 section 4.4) for `target` to `dst_ip`:
     IPv6 source `target`, hop limit 255, ICMPv6 type 136 code 0 with a valid checksum, S set,
-    R clear, and a target link-layer address option with `tlla`."""
+    R set when `router` (a router's gateway address), and a target link-layer address option
+    with `tlla`."""
     problems = []
     if len(out) < _ETH + 40 + 24:
         return [f"{len(out)} bytes: shorter than a neighbour advertisement"]
@@ -183,7 +184,7 @@ def na_out(out, eth_src, eth_dst, target, dst_ip, tlla):
     _want(problems, "ICMPv6 checksum valid", hex(_csum(pseudo + msg)), "0x0")
     flags = msg[4]
     _want(problems, "NA flags R (router), S (solicited)", (bool(flags & 0x80), bool(flags & 0x40)),
-          (False, True))
+          (router, True))
     _want(problems, "NA target", _ip6(msg[8:24]), str(ipaddress.IPv6Address(target)))
     opts, lla = msg[24:], None
     while len(opts) >= 8 and opts[1]:

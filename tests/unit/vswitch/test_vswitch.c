@@ -413,17 +413,24 @@ static void static_cache_follows_the_generation(void **state) {
 	pktbuf_destroy(m);
 }
 
-// A transaction that changes another section (a router) keeps the vswitch data and its
+// A transaction that changes another section (a router's routes) keeps the vswitch data and its
 // generation: the worker's static MAC cache stays valid (not flushed by a new snapshot).
 static void static_cache_survives_other_sections(void **state) {
 	struct harness *h = *state;
-	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
-	uint64_t gen = bridge_cfg_generation(dp_config_current());
-	uint64_t snapshot = dp_config_current()->generation;
+	const struct bridge_cfg *bc;
+	uint64_t gen, snapshot;
 
 	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"add\", \"kind\": \"router\","
 					  " \"object\": {\"id\": \"r9\", \"tenant\": \"red\","
 					  " \"mac\": \"02:00:00:00:00:09\"}}]}"),
+			 0);
+	bc = bridge_cfg_get(dp_config_current());
+	gen = bridge_cfg_generation(dp_config_current());
+	snapshot = dp_config_current()->generation;
+	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"replace\", \"kind\": \"router\","
+					  " \"object\": {\"id\": \"r9\", \"tenant\": \"red\","
+					  " \"mac\": \"02:00:00:00:00:09\", \"routes\": [{\"prefix\":"
+					  " \"0.0.0.0/0\", \"blackhole\": true}]}}]}"),
 			 0);
 	assert_true(dp_config_current()->generation == snapshot + 1);
 	assert_true(bridge_cfg_generation(h->lc->cfg) == gen);

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// vrouter: tenant routers (VRFs) of the rules document, their FIBs and next hops. The section's
+// data (struct vr_cfg) is part of the configuration snapshot: built by the control thread from
+// "routers" and the networks' subnets, immutable once published, read by workers (ip_route) and
+// by the control thread (show routes).
+//
+// One FIB per address family holds every VRF's routes: an rte_fib6 trie whose 128-bit key is the
+// VRF index (16 bits) followed by the address, so that any number of routers share one table of
+// fixed size (a DIR-24-8 table per VRF would cost 32 MB or more each). IPv4 routes of length L
+// are keys of length 16 + L; IPv6 keys keep the first 112 bits of the address, so IPv6 routes
+// are at most /112 (longer ones are refused). Next hops are 2-byte indexes into `nh`.
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <rte_ether.h>
+#include <rte_fib6.h>
+
+#include "dataplane/config.h"
+
+extern int vrouter_logtype;
+
+#define VR_ROUTERS_MAX 1024   // routers per document (the schema's limit)
+#define VR_ROUTES_MAX 1024    // static routes per router (the schema's limit)
+#define VR_NH_MAX 32767       // next hops per snapshot: rte_fib6 trie 2-byte entries keep 15 bits
+#define VR_VRF_NONE UINT16_MAX
+#define VR_BD_NONE UINT16_MAX
+#define VR_IP6_PREFIX_MAX 112 // IPv6 routes and subnets: the key keeps 112 bits of the address
+#define VR_KEY_VRF_BITS 16
+
+enum vr_nh_type {
+	VR_NH_NONE = 0,   // index 0: no route (the FIBs' default)
+	VR_NH_CONNECTED,  // a subnet of one of the router's networks: the destination is the neighbour
+	VR_NH_GATEWAY,    // a static route's next hop, in a connected subnet
+	VR_NH_BLACKHOLE,  // a static route that drops
+};
+
+// One next hop. Every route has its own (so that a trace names the route that matched).
+struct vr_nh {
+	uint8_t type;                 // enum vr_nh_type
+	uint8_t family;               // 4 or 6
+	uint16_t vrf;                 // index in vr_cfg.vrfs
+	uint16_t bd_id;               // egress network (set by build), VR_BD_NONE if unresolved
+	uint16_t mtu;                 // its MTU
+	uint32_t vni;                 // its VNI
+	int32_t net;                  // its index in vr_cfg.nets, -1 if unresolved
+	uint8_t addr[16];             // VR_NH_GATEWAY: the next hop's address
+	uint8_t gw[16];               // VR_NH_CONNECTED: the subnet's gateway (answered locally)
+	bool has_gw;
+	uint8_t prefix[16];           // the route's prefix, as written
+	uint8_t prefix_len;
+	int32_t route;                // VR_NH_GATEWAY/BLACKHOLE: index in the router's routes;
+				      // VR_NH_CONNECTED: index in the network's subnets
+};
+
+// A routed network (one with a router), as vrouter sees it.
+struct vr_net {
+	const char *id;               // points into the document's "networks" (held by vr_cfg)
+	uint32_t doc_index;           // networks[doc_index]
+	uint16_t vrf;
+	uint16_t bd_id;               // set by build
+	uint32_t vni;
+	uint16_t mtu;
+	struct rte_ether_addr mac;    // the router's MAC
+};
+
+struct vr_vrf {
+	const char *id;
+	const char *tenant;
+	struct rte_ether_addr mac;
+	uint16_t n_routes;
+	struct vr_route_spec *routes; // document order
+	uint32_t n_nets;              // networks attached to it
+	uint64_t n_nh;                // next hops (routes) installed for it
+};
+
+struct vr_route_spec {
+	uint8_t prefix[16];
+	uint8_t nexthop[16];
+	uint8_t family;
+	uint8_t prefix_len;
+	bool blackhole;
+	uint16_t index;
+};
+
+struct vr_cfg {
+	json_t *src_routers;          // the "routers" and "networks" arrays strings point into
+	json_t *src_networks;
+	uint16_t n_vrfs;
+	struct vr_vrf *vrfs;
+	uint32_t n_nets;
+	struct vr_net *nets;
+	uint32_t n_nh;
+	struct vr_nh *nh;             // [0] is VR_NH_NONE
+	struct rte_fib6 *fib4, *fib6; // NULL when no route of that family exists
+	uint16_t vrf_of_bd[4096];     // bridge domain -> VRF (set by build), VR_VRF_NONE if none
+};
+
+extern int vr_cfg_index; // cfg->section[] slot of the vrouter section
+
+// Any thread. The vrouter section of `cfg`, or NULL (no router in the document).
+static inline const struct vr_cfg *vr_cfg_get(const struct dp_config *cfg) {
+	return cfg != NULL ? cfg->section[vr_cfg_index] : NULL;
+}
+
+// Any thread. The FIB key of `addr` (4 or 16 bytes, by `family`) in VRF `vrf`, and the key length
+// of a prefix of `len` bits.
+static inline void vr_key(uint16_t vrf, int family, const void *addr, uint8_t key[16]) {
+	memset(key, 0, 16);
+	key[0] = (uint8_t)(vrf >> 8);
+	key[1] = (uint8_t)vrf;
+	memcpy(key + 2, addr, family == 4 ? 4 : 14);
+}
+
+static inline uint8_t vr_key_depth(uint8_t len) {
+	return (uint8_t)(VR_KEY_VRF_BITS + len);
+}
+
+// Any thread. Whether `addr` is in prefix/len (4 or 16 bytes by family).
+static inline bool vr_prefix_match(int family, const uint8_t *prefix, uint8_t len,
+				   const uint8_t *addr) {
+	uint8_t full = len / 8, rest = len % 8;
+
+	(void)family;
+	if (memcmp(prefix, addr, full) != 0)
+		return false;
+	return rest == 0 || ((prefix[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+// Control thread. The next hop that `addr` takes in router `vrf` of `vc` (0: none), and the
+// matched prefix's length in *len.
+uint32_t vr_route_lookup(const struct vr_cfg *vc, uint16_t vrf, int family, const uint8_t *addr,
+			 uint8_t *len);
+
+// Control thread. The index of router `id` in `vc`, or VR_VRF_NONE.
+uint16_t vr_vrf_find(const struct vr_cfg *vc, const char *id);

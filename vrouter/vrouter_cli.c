@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// vnetctl commands of routing: show routes. Linked into vnetctl (not vnetd) from the vrouter_cli
+// library; registered like every module's commands (vnetctl/vnetctl.h). They print the result of
+// vrouter_ctl.c's method show.routes.
+
+#include "vnetctl/output.h"
+#include "vnetctl/vnetctl.h"
+
+static int routes_params(struct cli *cli, json_t **params) {
+	const char *router = cli_opt_value(cli, "router");
+	const char *prefix = cli_opt_value(cli, "prefix");
+	const char *lookup = cli_opt_value(cli, "lookup");
+
+	if (lookup != NULL && router == NULL)
+		return cli_usage_error(cli, "--lookup needs --router");
+	if (lookup != NULL && prefix != NULL)
+		return cli_usage_error(cli, "--lookup and --prefix exclude each other");
+	*params = json_object();
+	if (router != NULL)
+		json_object_set_new(*params, "router", json_string(router));
+	if (prefix != NULL)
+		json_object_set_new(*params, "prefix", json_string(prefix));
+	if (lookup != NULL)
+		json_object_set_new(*params, "lookup", json_string(lookup));
+	return CLI_OK;
+}
+
+static int routes_print(const struct cli *cli, const json_t *res) {
+	static const struct table_column cols[] = {
+		{ "ROUTER", "router", NULL, false },   { "PREFIX", "prefix", NULL, false },
+		{ "TYPE", "type", NULL, false },       { "NEXTHOP", "nexthop", NULL, false },
+		{ "GATEWAY", "gateway", NULL, false }, { "NETWORK", "network", NULL, false },
+		{ "FLAGS", "flags", NULL, false },
+	};
+	static const struct table_column lookup_cols[] = {
+		{ "ADDRESS", "address", NULL, false }, { "ROUTER", "router", NULL, false },
+		{ "ROUTE", "prefix", NULL, false },    { "TYPE", "type", NULL, false },
+		{ "NETWORK", "network", NULL, false }, { "NEIGHBOUR", "neighbour", NULL, false },
+		{ "MAC", "neighbour_mac", NULL, false },
+	};
+
+	if (json_is_object(res) && json_object_get(res, "route") != NULL) {
+		printf("%s: no route in router %s\n",
+		       json_string_value(json_object_get(res, "address")),
+		       json_string_value(json_object_get(res, "router")));
+		return CLI_OK;
+	}
+	if (json_is_object(res)) {
+		json_t *one = json_pack("[O]", res);
+		int ret = table_result_print(cli, one, lookup_cols, ARRAY_SIZE(lookup_cols), "");
+		if (json_is_true(json_object_get(res, "local")))
+			printf("(the router's own address: answered by vnetd)\n");
+		json_decref(one);
+		return ret;
+	}
+	return table_result_print(cli, res, cols, ARRAY_SIZE(cols), "no routes");
+}
+
+static struct cli_cmd show_routes_cmd = {
+	.module = "vrouter",
+	.name = "show routes",
+	.synopsis = "[--router ID] [--prefix P | --lookup ADDR] [--json]",
+	.help = "routes of the tenant routers (connected and static), or the route an address takes",
+	.opts = (const struct cli_opt[]){
+		{ "router", "ID", "only router ID" },
+		{ "prefix", "P", "only routes equal to or inside prefix P" },
+		{ "lookup", "ADDR", "the route ADDR takes in --router, and its neighbour's MAC" },
+		{ NULL },
+	},
+	.method = "show.routes",
+	.params = routes_params,
+	.print = routes_print,
+};
+VNETCTL_COMMAND_REGISTER(show_routes_cmd);
