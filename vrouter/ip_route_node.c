@@ -24,7 +24,11 @@
 #include <rte_ip.h>
 #include <rte_rib6.h>
 
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
 #include "dataplane/graph.h"
+#include "vrouter/icmp_error.h"
 #include "vrouter/vrouter.h"
 #include "vswitch/bridge.h"
 
@@ -73,19 +77,44 @@ static inline void icmp_csum_replace(uint8_t *l4, rte_be16_t old, rte_be16_t new
 	memcpy(l4 + 2, &sum, 2);
 }
 
-// Per chunk: each packet's next hop (0: none), looked up in bulk.
+// ICMP errors are rate-limited per worker: at most ICMP_HOST_RATE a second in all (bursts of
+// ICMP_HOST_BURST), and ICMP_SRC_RATE a second to any one source (bursts of ICMP_SRC_BURST; the
+// sources share ICMP_SRC_BUCKETS buckets by hash), so that no tenant can make vnetd an
+// amplifier. An error over either limit is not sent, and counted as a drop `icmp_ratelimited`
+// of a packet the router made (a copy, in the input port's accounting).
+#define ICMP_HOST_RATE 1000
+#define ICMP_HOST_BURST 100
+#define ICMP_SRC_RATE 10
+#define ICMP_SRC_BURST 10
+#define ICMP_SRC_BUCKETS 1024
+
+struct ip_route_state {
+	struct vr_bucket host;
+	struct vr_bucket src[ICMP_SRC_BUCKETS];
+};
+
+struct ip_route_ctx {
+	struct ip_route_state *state;
+};
+
+// Per stream; per chunk: each packet's next hop (0: none), looked up in bulk.
 struct ip_route_run {
+	struct rte_graph *graph;
+	struct rte_node *node;
 	const struct vr_cfg *vc;
 	const struct bridge_cfg *bc;
+	struct ip_route_state *state;
+	uint64_t hz;
 	uint64_t nh[DP_CHUNK];     // the next hop of packet i of the chunk
 };
 
 static void ip_route_run_init(struct dp_lcore *lc, struct rte_node *node, void *arg) {
 	struct ip_route_run *run = arg;
 
-	RTE_SET_USED(node);
 	run->vc = vr_cfg_get(lc->cfg);
 	run->bc = bridge_cfg_get(lc->cfg);
+	run->state = ((struct ip_route_ctx *)node->ctx)->state;
+	run->hz = rte_get_tsc_hz();
 }
 
 // Data path. Keys of the chunk's IPv4 and IPv6 packets into two arrays (at most DP_CHUNK each),
@@ -205,6 +234,91 @@ static rte_edge_t ip_route_echo(struct dp_lcore *lc, struct rte_mbuf *m, struct 
 	return IP_ROUTE_OUT;
 }
 
+// ICMP types and codes for a drop, per family: {v4 type, v4 code, v6 type, v6 code}.
+struct icmp_kind {
+	uint8_t t4, c4, t6, c6;
+};
+static const struct icmp_kind icmp_no_route = {VR_ICMP4_UNREACH, VR_ICMP4_UNREACH_NET,
+					       VR_ICMP6_UNREACH, VR_ICMP6_UNREACH_NO_ROUTE};
+static const struct icmp_kind icmp_blackhole = {VR_ICMP4_UNREACH, VR_ICMP4_UNREACH_ADMIN,
+						VR_ICMP6_UNREACH, VR_ICMP6_UNREACH_ADMIN};
+static const struct icmp_kind icmp_host = {VR_ICMP4_UNREACH, VR_ICMP4_UNREACH_HOST,
+					   VR_ICMP6_UNREACH, VR_ICMP6_UNREACH_ADDR};
+static const struct icmp_kind icmp_ttl = {VR_ICMP4_TIME_EXCEEDED, 0, VR_ICMP6_TIME_EXCEEDED, 0};
+static const struct icmp_kind icmp_big = {VR_ICMP4_UNREACH, VR_ICMP4_UNREACH_FRAG_NEEDED,
+					  VR_ICMP6_TOO_BIG, 0};
+static const struct icmp_kind icmp_port = {VR_ICMP4_UNREACH, VR_ICMP4_UNREACH_PORT,
+					   VR_ICMP6_UNREACH, VR_ICMP6_UNREACH_PORT};
+
+// Data path. Count a packet the router made (an ICMP error) on m's input port, dropped for
+// `reason` if not DROP_NONE. Synthetic traces count nothing.
+static void ip_route_count_made(struct dp_lcore *lc, const struct pkt_meta *meta,
+				enum dp_drop_reason reason) {
+	uint16_t in = meta->in_port < DP_PORTS_MAX ? meta->in_port : 0;
+
+	if (meta->flags & PKT_F_DRY_RUN)
+		return;
+	lc->counters.port[in].copies++;
+	if (reason != DROP_NONE) {
+		lc->counters.port[in].drops++;
+		lc->counters.drops[in][reason]++;
+	}
+}
+
+// Data path. Send the ICMP error `k` about `m` (which the caller drops with `reason`) back
+// into m's network, from its gateway, within the rate limits; then drop m with `reason`.
+static rte_edge_t ip_route_icmp(struct dp_lcore *lc, struct ip_route_run *run, struct rte_mbuf *m,
+				const struct icmp_kind *k, uint16_t mtu,
+				enum dp_drop_reason reason) {
+	struct pkt_meta *meta = pkt_meta(m), *em;
+	const struct vr_cfg *vc = run->vc;
+	const struct vr_net *net = &vc->nets[vc->net_of_bd[meta->bd_id]];
+	bool v4 = meta->l3 == PKT_L3_IP4;
+	const uint8_t *src = v4 ? (net->has_gw4 ? net->gw4 : NULL) : (net->has_gw6 ? net->gw6 : NULL);
+	struct rte_mbuf *e;
+
+	if (src == NULL || !vr_icmp_error_allowed(m, meta))
+		return dp_drop(m, reason);
+	if (!(meta->flags & PKT_F_DRY_RUN)) {
+		const uint8_t *sa = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+							    meta->l3_off + (v4 ? 12 : 8));
+		uint32_t h = v4 ? rte_hash_crc_4byte(*(const uint32_t *)sa, 0)
+				: rte_hash_crc(sa, 16, 0);
+		if (!vr_bucket_take(&run->state->src[h & (ICMP_SRC_BUCKETS - 1)], lc->now_tsc,
+				    run->hz, ICMP_SRC_RATE, ICMP_SRC_BURST) ||
+		    !vr_bucket_take(&run->state->host, lc->now_tsc, run->hz, ICMP_HOST_RATE,
+				    ICMP_HOST_BURST)) {
+			ip_route_count_made(lc, meta, DROP_ICMP_RATELIMITED);
+			return dp_drop(m, reason);
+		}
+	}
+	e = rte_pktmbuf_alloc(dp_pktmbuf_pool());
+	if (unlikely(e == NULL)) {
+		ip_route_count_made(lc, meta, DROP_MBUF_EXHAUSTED);
+		return dp_drop(m, reason);
+	}
+	if (vr_icmp_error_build(e, m, meta, v4 ? k->t4 : k->t6, v4 ? k->c4 : k->c6, mtu, &net->mac,
+				src) < 0) {
+		rte_pktmbuf_free(e);
+		return dp_drop(m, reason);
+	}
+	em = pkt_meta(e);
+	*em = *meta;
+	em->flags = (uint16_t)((meta->flags & (PKT_F_TRACED | PKT_F_DRY_RUN)) | PKT_F_ROUTED);
+	em->l3_off = RTE_ETHER_HDR_LEN;
+	em->l4_off = (uint16_t)(RTE_ETHER_HDR_LEN + (v4 ? sizeof(struct rte_ipv4_hdr)
+						       : sizeof(struct rte_ipv6_hdr)));
+	em->l3_len = (uint16_t)(rte_pktmbuf_pkt_len(e) - RTE_ETHER_HDR_LEN);
+	em->l4 = v4 ? PKT_L4_ICMP : PKT_L4_ICMP6;
+	em->l4_proto = v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	em->out_port = PKT_PORT_NONE;
+	em->drop_reason = DROP_NONE;
+	ip_route_count_made(lc, meta, DROP_NONE);
+	trace_note_copies(lc, m, 1);
+	rte_node_enqueue_x1(run->graph, run->node, IP_ROUTE_OUT, e);
+	return dp_drop(m, reason);
+}
+
 static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,
 				  struct rte_mbuf *m, uint16_t i) {
 	struct ip_route_run *run = arg;
@@ -233,13 +347,16 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 	}
 	if (unlikely(run->nh[i] == 0 || run->nh[i] >= vc->n_nh)) {
 		ip_route_note(lc, m, vc, vrf, NULL, VR_NH_NONE, NULL, VR_BD_NONE);
-		return dp_drop(m, DROP_NO_ROUTE);
+		return ip_route_icmp(lc, run, m, &icmp_no_route, 0, DROP_NO_ROUTE);
 	}
 	nh = &vc->nh[run->nh[i]];
 	switch (nh->type) {
 	case VR_NH_CONNECTED:
-		if (unlikely(nh->has_gw && memcmp(dst, nh->gw, family == 4 ? 4 : 16) == 0))
+		if (unlikely(nh->has_gw && memcmp(dst, nh->gw, family == 4 ? 4 : 16) == 0)) {
+			if (meta->l4 == PKT_L4_UDP)
+				return ip_route_icmp(lc, run, m, &icmp_port, 0, DROP_L3_TO_ROUTER);
 			return ip_route_echo(lc, m, meta, vc, vrf, nh);
+		}
 		neigh = dst;
 		break;
 	case VR_NH_GATEWAY:
@@ -247,22 +364,22 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 		break;
 	default:
 		ip_route_note(lc, m, vc, vrf, nh, nh->type, NULL, VR_BD_NONE);
-		return dp_drop(m, DROP_ROUTE_BLACKHOLE);
+		return ip_route_icmp(lc, run, m, &icmp_blackhole, 0, DROP_ROUTE_BLACKHOLE);
 	}
 	ip_route_note(lc, m, vc, vrf, nh, nh->type, neigh, nh->bd_id);
 	if (unlikely(nh->bd_id == VR_BD_NONE))
-		return dp_drop(m, DROP_NEXTHOP_UNREACHABLE);
-	if (unlikely(meta->l3_len > nh->mtu))
-		return dp_drop(m, DROP_FRAG_NEEDED);
-	if (unlikely(!bridge_ip_lookup(run->bc, nh->bd_id, family, neigh, &mac)))
-		return dp_drop(m, DROP_NEIGHBOUR_UNKNOWN);
+		return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEXTHOP_UNREACHABLE);
 	if (family == 4) {
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 								  meta->l3_off);
 		rte_be16_t old, new, sum;
 
 		if (unlikely(ip->time_to_live <= 1))
-			return dp_drop(m, DROP_TTL_EXCEEDED);
+			return ip_route_icmp(lc, run, m, &icmp_ttl, 0, DROP_TTL_EXCEEDED);
+		if (unlikely(meta->l3_len > nh->mtu))
+			return ip_route_icmp(lc, run, m, &icmp_big, nh->mtu, DROP_FRAG_NEEDED);
+		if (unlikely(!bridge_ip_lookup(run->bc, nh->bd_id, family, neigh, &mac)))
+			return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEIGHBOUR_UNKNOWN);
 		memcpy(&old, &ip->time_to_live, 2); // TTL and protocol: one 16-bit word
 		ip->time_to_live--;
 		memcpy(&new, &ip->time_to_live, 2);
@@ -274,7 +391,11 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 								  meta->l3_off);
 
 		if (unlikely(ip->hop_limits <= 1))
-			return dp_drop(m, DROP_TTL_EXCEEDED);
+			return ip_route_icmp(lc, run, m, &icmp_ttl, 0, DROP_TTL_EXCEEDED);
+		if (unlikely(meta->l3_len > nh->mtu))
+			return ip_route_icmp(lc, run, m, &icmp_big, nh->mtu, DROP_FRAG_NEEDED);
+		if (unlikely(!bridge_ip_lookup(run->bc, nh->bd_id, family, neigh, &mac)))
+			return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEIGHBOUR_UNKNOWN);
 		ip->hop_limits--;
 	}
 	eth->src_addr = vc->nets[nh->net].mac;
@@ -346,9 +467,45 @@ static json_t *ip_route_fields(const struct trace_record *r) {
 }
 TRACE_FORMATTER(ip_route, ip_route_format, ip_route_fields)
 
-DP_NODE_DEFINE_BURST(ip_route, struct ip_route_run, ip_route_run_init, ip_route_prepare,
-		     ip_route_decide, IP_ROUTE__COUNT,
-		     [IP_ROUTE_OUT] = DP_UNCLAIMED_NODE);
+// Control thread, at graph creation: the worker's ICMP rate-limit state.
+static int ip_route_init(const struct rte_graph *graph, struct rte_node *node) {
+	struct ip_route_ctx *ctx = (struct ip_route_ctx *)node->ctx;
+
+	RTE_BUILD_BUG_ON(sizeof(struct ip_route_ctx) > RTE_NODE_CTX_SZ);
+	ctx->state = rte_zmalloc_socket("ip_route_state", sizeof(*ctx->state), RTE_CACHE_LINE_SIZE,
+					graph->socket);
+	return ctx->state != NULL ? 0 : -ENOMEM;
+}
+
+static void ip_route_fini(const struct rte_graph *graph, struct rte_node *node) {
+	RTE_SET_USED(graph);
+	rte_free(((struct ip_route_ctx *)node->ctx)->state);
+}
+
+// The burst loop of DP_NODE_DEFINE_BURST, with the graph at hand: ICMP errors are packets the
+// node makes and enqueues itself.
+static uint16_t ip_route_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+				 uint16_t n) {
+	struct ip_route_run run;
+
+	run.graph = graph;
+	run.node = node;
+	return dp_node_run_burst(graph, node, objs, n, &run, ip_route_run_init, ip_route_prepare,
+				 ip_route_decide);
+}
+
+static struct rte_node_register ip_route_node = {
+	.name = "ip_route",
+	.process = ip_route_process,
+	.init = ip_route_init,
+	.fini = ip_route_fini,
+	.nb_edges = IP_ROUTE__COUNT,
+	.next_nodes = {
+		[IP_ROUTE_DROP] = DP_DROP_NODE,
+		[IP_ROUTE_OUT] = DP_UNCLAIMED_NODE,
+	},
+};
+RTE_NODE_REGISTER(ip_route_node);
 // Routed packets are delivered in their egress network by whatever switches it (vswitch:
 // l2_lookup).
 DP_ATTACH_POINT("l3_output", "ip_route", IP_ROUTE_OUT)

@@ -65,6 +65,8 @@ struct vr_net {
 	uint32_t vni;
 	uint16_t mtu;
 	struct rte_ether_addr mac;    // the router's MAC
+	bool has_gw4, has_gw6;        // its first gateway of each family: the source of the ICMP
+	uint8_t gw4[4], gw6[16];      // errors that the router sends into this network
 };
 
 struct vr_vrf {
@@ -97,6 +99,7 @@ struct vr_cfg {
 	struct vr_nh *nh;             // [0] is VR_NH_NONE
 	struct rte_fib6 *fib4, *fib6; // NULL when no route of that family exists
 	uint16_t vrf_of_bd[4096];     // bridge domain -> VRF (set by build), VR_VRF_NONE if none
+	uint16_t net_of_bd[4096];     // bridge domain -> index in nets (set by build)
 };
 
 extern int vr_cfg_index; // cfg->section[] slot of the vrouter section

@@ -13,4 +13,5 @@
 	X(NEIGHBOUR_UNKNOWN, "next hop address known to no port of the egress network")            \
 	X(TTL_EXCEEDED, "IPv4 TTL or IPv6 hop limit would reach 0")                                \
 	X(FRAG_NEEDED, "packet larger than the egress network's MTU")                              \
-	X(L3_TO_ROUTER, "packet for a router address that is not an echo request")
+	X(L3_TO_ROUTER, "packet for a router address that is not an echo request")                 \
+	X(ICMP_RATELIMITED, "ICMP error not sent: over the per-host or per-source rate limit")

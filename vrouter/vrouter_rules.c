@@ -278,7 +278,7 @@ static int nh_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
 		return -ENOMEM;
 	vc->n_nh = 1; // [0]: no route
 	for (uint32_t n = 0; n < vc->n_nets; n++) {
-		const struct vr_net *net = &vc->nets[n];
+		struct vr_net *net = &vc->nets[n];
 		const json_t *o = json_array_get(vc->src_networks, net->doc_index), *subnets, *sn;
 
 		subnets = json_object_get(o, "subnets");
@@ -302,6 +302,13 @@ static int nh_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
 						   "\"%s\": a routed IPv6 subnet is at most /%d", cidr,
 						   VR_IP6_PREFIX_MAX);
 			nh.has_gw = gw != NULL && rules_parse_ip(gw, &gwf, nh.gw) == 0 && gwf == family;
+			if (nh.has_gw && family == 4 && !vc->nets[n].has_gw4) {
+				vc->nets[n].has_gw4 = true;
+				memcpy(vc->nets[n].gw4, nh.gw, 4);
+			} else if (nh.has_gw && family == 6 && !vc->nets[n].has_gw6) {
+				vc->nets[n].has_gw6 = true;
+				memcpy(vc->nets[n].gw6, nh.gw, 16);
+			}
 			if (nh_add(vc, &nh, cap) < 0)
 				return rules_error(ctx, "networks", "more than %d routes", VR_NH_MAX);
 		}
@@ -468,6 +475,7 @@ static int vrf_rules_build(struct rules_ctx *ctx, struct dp_config *cfg, void *d
 			return rules_error(ctx, "networks", "no free bridge domain id");
 		vc->nets[n].bd_id = (uint16_t)bd;
 		vc->vrf_of_bd[bd] = vc->nets[n].vrf;
+		vc->net_of_bd[bd] = (uint16_t)n;
 	}
 	// The FIBs need EAL: built here, not in parse (which also validates documents offline).
 	for (uint32_t i = 1; i < vc->n_nh; i++)

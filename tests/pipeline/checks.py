@@ -8,7 +8,7 @@
 import ipaddress
 import struct
 
-__all__ = ["vxlan_frame", "vxlan_out", "arp_out", "echo_reply_out", "na_out"]
+__all__ = ["vxlan_frame", "vxlan_out", "arp_out", "echo_reply_out", "na_out", "icmp_error_out"]
 
 _ETH, _IP4, _UDP, _VXLAN = 14, 20, 8, 8
 
@@ -192,4 +192,42 @@ def na_out(out, eth_src, eth_dst, target, dst_ip, tlla, router=False):
             lla = _mac(opts[2:8])
         opts = opts[opts[1] * 8:]
     _want(problems, "target link-layer address option", lla, tlla)
+    return problems
+
+
+def icmp_error_out(out, request, eth_src, src_ip, icmp_type, icmp_code, mtu=None):
+    """The ICMP (IPv4 request) or ICMPv6 (IPv6 request) error a router sends about the frame
+    `request`: to the request's source MAC and address, from `eth_src` and `src_ip`, TTL / hop
+    limit 64, the type and code, a valid checksum, the MTU field (`mtu`, or zero) and the quote:
+    the request's IP header and 8 bytes (IPv4) or as much of it as fits in 1,280 bytes (IPv6)."""
+    problems = []
+    _want(problems, "destination MAC (the request's source)", _mac(out[0:6]), _mac(request[6:12]))
+    _want(problems, "source MAC (the router's)", _mac(out[6:12]), eth_src)
+    if request[12:14].hex() == "0800":
+        ihl = (request[_ETH] & 0xF) * 4
+        rq_tot = struct.unpack("!H", request[_ETH + 2:_ETH + 4])[0]
+        tot = _ip4_hdr(out, problems, src_ip, _ip4(request[_ETH + 12:_ETH + 16]), 1, 64)
+        icmp = out[_ETH + _IP4:_ETH + tot]
+        quote = request[_ETH:_ETH + min(rq_tot, ihl + 8)]
+        _want(problems, "ICMP type/code", (icmp[0], icmp[1]), (icmp_type, icmp_code))
+        _want(problems, "ICMP checksum valid", hex(_csum(icmp)), "0x0")
+        _want(problems, "ICMP next-hop MTU field", struct.unpack("!I", icmp[4:8])[0], mtu or 0)
+        _want(problems, "quote (the request's IP header and 8 bytes)", icmp[8:].hex(), quote.hex())
+        return problems
+    _want(problems, "ethertype", out[12:14].hex(), "86dd")
+    plen, nh, hlim = struct.unpack("!HBB", out[_ETH + 4:_ETH + 8])
+    src, dst = out[_ETH + 8:_ETH + 24], out[_ETH + 24:_ETH + 40]
+    _want(problems, "IPv6 next header", nh, 58)
+    _want(problems, "IPv6 hop limit", hlim, 64)
+    _want(problems, "IPv6 source (the gateway)", _ip6(src), str(ipaddress.IPv6Address(src_ip)))
+    _want(problems, "IPv6 destination (the request's source)", _ip6(dst), _ip6(request[_ETH + 8:_ETH + 24]))
+    msg = out[_ETH + 40:_ETH + 40 + plen]
+    _want(problems, "IPv6 payload length (to the end of the frame)", plen, len(out) - _ETH - 40)
+    pseudo = src + dst + struct.pack("!IxxxB", len(msg), 58)
+    _want(problems, "ICMPv6 checksum valid", hex(_csum(pseudo + msg)), "0x0")
+    _want(problems, "ICMPv6 type/code", (msg[0], msg[1]), (icmp_type, icmp_code))
+    _want(problems, "ICMPv6 MTU field", struct.unpack("!I", msg[4:8])[0], mtu or 0)
+    rq_plen = struct.unpack("!H", request[_ETH + 4:_ETH + 6])[0]
+    quote = request[_ETH:_ETH + min(40 + rq_plen, 1280 - 48)]
+    _want(problems, "quote (the request, up to 1,280 bytes in all)", msg[8:].hex(), quote.hex())
     return problems

@@ -247,8 +247,13 @@ def packets_expand(case, samples, topology):
             checks = out_checks(item, where, env)
         for (name, data, reason), out in zip(frames, outs):
             to, drop = item.get("to"), item.get("drop", reason)
-            if (to is None) == (drop is None):
-                raise CaseError(f"{where} {name}: give exactly one of to (ports) or drop")
+            # Both: the packet is dropped for `drop` and vnetd sends a packet of its own about it
+            # (an ICMP error) out of `to` (give out_check or out_scapy for it).
+            if to is None and drop is None:
+                raise CaseError(f"{where} {name}: give to (ports), drop, or both")
+            if to is not None and drop is not None and not (checks or "out_scapy" in item
+                                                            or "out_hex" in item):
+                raise CaseError(f"{where} {name}: to with drop needs out_check or out_scapy")
             if to is not None and (not isinstance(to, list) or not to):
                 raise CaseError(f"{where}: to must be a non-empty list of port ids")
             result.append({"name": name, "data": data, "to": to or [], "drop": drop,
