@@ -50,7 +50,8 @@ struct ip_route_trace {
 	uint8_t type;     // enum vr_nh_type, or IP_ROUTE_T_* below
 	uint8_t family;
 	uint8_t prefix_len;
-	uint8_t pad;
+	uint8_t path;     // ECMP: the path chosen (of n_paths)
+	uint8_t n_paths;
 	uint8_t prefix[16];
 	uint8_t neigh[16];
 };
@@ -164,8 +165,9 @@ static void ip_route_prepare(struct dp_lcore *lc, struct rte_node *node, void *a
 // the snapshot's life).
 static void ip_route_note(struct dp_lcore *lc, struct rte_mbuf *m, const struct vr_cfg *vc,
 			  uint16_t vrf, const struct vr_nh *nh, uint8_t type, const void *neigh,
-			  uint16_t bd_id) {
-	struct ip_route_trace t = {.vrf = vrf, .bd_id = bd_id, .type = type};
+			  uint16_t bd_id, uint8_t path) {
+	struct ip_route_trace t = {.vrf = vrf, .bd_id = bd_id, .type = type, .path = path,
+				   .n_paths = nh != NULL ? nh->n_paths : 0};
 
 	if (likely(!(pkt_meta(m)->flags & PKT_F_TRACED)))
 		return;
@@ -227,10 +229,10 @@ static rte_edge_t ip_route_echo(struct dp_lcore *lc, struct rte_mbuf *m, struct 
 		ip->hop_limits = IP_ROUTE_REPLY_TTL;
 	}
 	eth->dst_addr = eth->src_addr;
-	eth->src_addr = vc->nets[nh->net].mac;
+	eth->src_addr = vc->nets[nh->via.net].mac;
 	meta->flags = (uint16_t)((meta->flags & ~PKT_F_TUNNEL) | PKT_F_ROUTED);
 	meta->vrf_id = vrf;
-	ip_route_note(lc, m, vc, vrf, nh, IP_ROUTE_T_ECHO, NULL, meta->bd_id);
+	ip_route_note(lc, m, vc, vrf, nh, IP_ROUTE_T_ECHO, NULL, meta->bd_id, 0);
 	return IP_ROUTE_OUT;
 }
 
@@ -319,6 +321,49 @@ static rte_edge_t ip_route_icmp(struct dp_lcore *lc, struct ip_route_run *run, s
 	return dp_drop(m, reason);
 }
 
+// Data path. A hash of m's flow: addresses, protocol and (TCP/UDP, not a later fragment) ports.
+static uint32_t ip_route_flow_hash(const struct rte_mbuf *m, const struct pkt_meta *meta,
+				   int family) {
+	const uint8_t *a = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+						   meta->l3_off + (family == 4 ? 12 : 8));
+	uint32_t h = rte_hash_crc(a, family == 4 ? 8 : 32, meta->l4_proto);
+
+	if ((meta->l4 == PKT_L4_TCP || meta->l4 == PKT_L4_UDP) &&
+	    !(meta->flags & PKT_F_IP_LATER_FRAG))
+		h = rte_hash_crc_4byte(*rte_pktmbuf_mtod_offset(m, const uint32_t *, meta->l4_off), h);
+	return h;
+}
+
+// Data path. The path of ECMP next hop `nh` for m's flow: the one its hash picks; when that
+// one's neighbour is not known (an appliance gone from the rules), the flow is hashed again
+// (up to 2 * n_paths times, then the first known path in order), so that the flows of a path
+// that went away spread over the others while the others' flows stay where they are.
+// *resolved: a known neighbour was found (its MAC in *mac); *chosen: the path's index.
+static const struct vr_path *ip_route_ecmp(const struct ip_route_run *run,
+					   const struct rte_mbuf *m, const struct pkt_meta *meta,
+					   const struct vr_nh *nh, int family,
+					   struct rte_ether_addr *mac, bool *resolved,
+					   uint8_t *chosen) {
+	const struct vr_path *paths = &run->vc->paths[nh->paths];
+	uint32_t h = ip_route_flow_hash(m, meta, family);
+	uint8_t first = (uint8_t)(h % nh->n_paths);
+
+	for (uint32_t k = 0; k < 3u * nh->n_paths; k++) {
+		uint8_t q = k < 2u * nh->n_paths ? (uint8_t)(h % nh->n_paths)
+						 : (uint8_t)(k % nh->n_paths); // the scan
+		if (paths[q].bd_id != VR_BD_NONE &&
+		    bridge_ip_lookup(run->bc, paths[q].bd_id, family, paths[q].addr, mac)) {
+			*resolved = true;
+			*chosen = q;
+			return &paths[q];
+		}
+		h = rte_hash_crc_4byte(h, k + 1);
+	}
+	*resolved = false;
+	*chosen = first;
+	return &paths[first];
+}
+
 static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,
 				  struct rte_mbuf *m, uint16_t i) {
 	struct ip_route_run *run = arg;
@@ -328,8 +373,11 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 	uint16_t vrf = vc != NULL && meta->bd_id < BRIDGE_MAX ? vc->vrf_of_bd[meta->bd_id]
 							      : VR_VRF_NONE;
 	const struct vr_nh *nh;
+	const struct vr_path *p;
 	struct rte_ether_addr mac;
 	const uint8_t *dst, *neigh;
+	bool resolved = false;
+	uint8_t chosen = 0;
 	int family;
 
 	RTE_SET_USED(node);
@@ -346,7 +394,7 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 		return dp_drop(m, DROP_L3_NOT_IP);
 	}
 	if (unlikely(run->nh[i] == 0 || run->nh[i] >= vc->n_nh)) {
-		ip_route_note(lc, m, vc, vrf, NULL, VR_NH_NONE, NULL, VR_BD_NONE);
+		ip_route_note(lc, m, vc, vrf, NULL, VR_NH_NONE, NULL, VR_BD_NONE, 0);
 		return ip_route_icmp(lc, run, m, &icmp_no_route, 0, DROP_NO_ROUTE);
 	}
 	nh = &vc->nh[run->nh[i]];
@@ -358,16 +406,26 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 			return ip_route_echo(lc, m, meta, vc, vrf, nh);
 		}
 		neigh = dst;
+		p = &nh->via;
 		break;
 	case VR_NH_GATEWAY:
-		neigh = nh->addr;
+		if (nh->n_paths > 1) {
+			p = ip_route_ecmp(run, m, meta, nh, family, &mac, &resolved, &chosen);
+		} else {
+			p = &nh->via;
+			resolved = p->bd_id != VR_BD_NONE &&
+				   bridge_ip_lookup(run->bc, p->bd_id, family, p->addr, &mac);
+		}
+		neigh = p->addr;
 		break;
 	default:
-		ip_route_note(lc, m, vc, vrf, nh, nh->type, NULL, VR_BD_NONE);
+		ip_route_note(lc, m, vc, vrf, nh, nh->type, NULL, VR_BD_NONE, 0);
 		return ip_route_icmp(lc, run, m, &icmp_blackhole, 0, DROP_ROUTE_BLACKHOLE);
 	}
-	ip_route_note(lc, m, vc, vrf, nh, nh->type, neigh, nh->bd_id);
-	if (unlikely(nh->bd_id == VR_BD_NONE))
+	if (nh->type == VR_NH_CONNECTED)
+		resolved = bridge_ip_lookup(run->bc, p->bd_id, family, neigh, &mac);
+	ip_route_note(lc, m, vc, vrf, nh, nh->type, neigh, p->bd_id, chosen);
+	if (unlikely(p->bd_id == VR_BD_NONE))
 		return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEXTHOP_UNREACHABLE);
 	if (family == 4) {
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
@@ -376,9 +434,9 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 
 		if (unlikely(ip->time_to_live <= 1))
 			return ip_route_icmp(lc, run, m, &icmp_ttl, 0, DROP_TTL_EXCEEDED);
-		if (unlikely(meta->l3_len > nh->mtu))
-			return ip_route_icmp(lc, run, m, &icmp_big, nh->mtu, DROP_FRAG_NEEDED);
-		if (unlikely(!bridge_ip_lookup(run->bc, nh->bd_id, family, neigh, &mac)))
+		if (unlikely(meta->l3_len > p->mtu))
+			return ip_route_icmp(lc, run, m, &icmp_big, p->mtu, DROP_FRAG_NEEDED);
+		if (unlikely(!resolved))
 			return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEIGHBOUR_UNKNOWN);
 		memcpy(&old, &ip->time_to_live, 2); // TTL and protocol: one 16-bit word
 		ip->time_to_live--;
@@ -392,16 +450,16 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 
 		if (unlikely(ip->hop_limits <= 1))
 			return ip_route_icmp(lc, run, m, &icmp_ttl, 0, DROP_TTL_EXCEEDED);
-		if (unlikely(meta->l3_len > nh->mtu))
-			return ip_route_icmp(lc, run, m, &icmp_big, nh->mtu, DROP_FRAG_NEEDED);
-		if (unlikely(!bridge_ip_lookup(run->bc, nh->bd_id, family, neigh, &mac)))
+		if (unlikely(meta->l3_len > p->mtu))
+			return ip_route_icmp(lc, run, m, &icmp_big, p->mtu, DROP_FRAG_NEEDED);
+		if (unlikely(!resolved))
 			return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEIGHBOUR_UNKNOWN);
 		ip->hop_limits--;
 	}
-	eth->src_addr = vc->nets[nh->net].mac;
+	eth->src_addr = vc->nets[p->net].mac;
 	eth->dst_addr = mac;
-	meta->bd_id = nh->bd_id;
-	meta->vni = nh->vni;
+	meta->bd_id = p->bd_id;
+	meta->vni = p->vni;
 	meta->vrf_id = vrf;
 	meta->out_port = PKT_PORT_NONE;
 	meta->flags = (uint16_t)((meta->flags & ~PKT_F_TUNNEL) | PKT_F_ROUTED);
@@ -432,6 +490,9 @@ static void ip_route_format(const struct trace_record *r, char *buf, size_t size
 		snprintf(buf, size, "vrf %u: no route", t->vrf);
 	else if (t->type == VR_NH_BLACKHOLE)
 		snprintf(buf, size, "vrf %u: %s/%u blackhole", t->vrf, p, t->prefix_len);
+	else if (t->type < RTE_DIM(nh_type_text) && t->n_paths > 1)
+		snprintf(buf, size, "vrf %u: %s/%u via %s in bd %u (ECMP: path %u of %u, by flow hash)",
+			 t->vrf, p, t->prefix_len, n, t->bd_id, t->path + 1, t->n_paths);
 	else if (t->type < RTE_DIM(nh_type_text))
 		snprintf(buf, size, "vrf %u: %s/%u %s, neighbour %s in bd %u", t->vrf, p,
 			 t->prefix_len, nh_type_text[t->type], n, t->bd_id);
@@ -462,6 +523,10 @@ static json_t *ip_route_fields(const struct trace_record *r) {
 	if (t->type == VR_NH_CONNECTED || t->type == VR_NH_GATEWAY) {
 		json_object_set_new(o, "neighbour", json_string(inet_ntop(af, t->neigh, n, sizeof(n))));
 		json_object_set_new(o, "bd", json_integer(t->bd_id));
+	}
+	if (t->n_paths > 1) {
+		json_object_set_new(o, "ecmp_path", json_integer(t->path));
+		json_object_set_new(o, "ecmp_paths", json_integer(t->n_paths));
 	}
 	return o;
 }

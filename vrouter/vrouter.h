@@ -38,16 +38,25 @@ enum vr_nh_type {
 	VR_NH_BLACKHOLE,  // a static route that drops
 };
 
+#define VR_ECMP_MAX 16 // next hops of one route
+
+// Where a route leads: a neighbour address (static routes) in an egress network.
+struct vr_path {
+	uint8_t addr[16];             // VR_NH_GATEWAY: the next hop's address
+	int32_t net;                  // the egress network's index in vr_cfg.nets, -1 if unresolved
+	uint16_t bd_id;               // its bridge domain (set by build), VR_BD_NONE if unresolved
+	uint16_t mtu;                 // its MTU
+	uint32_t vni;                 // its VNI
+};
+
 // One next hop. Every route has its own (so that a trace names the route that matched).
 struct vr_nh {
 	uint8_t type;                 // enum vr_nh_type
 	uint8_t family;               // 4 or 6
 	uint16_t vrf;                 // index in vr_cfg.vrfs
-	uint16_t bd_id;               // egress network (set by build), VR_BD_NONE if unresolved
-	uint16_t mtu;                 // its MTU
-	uint32_t vni;                 // its VNI
-	int32_t net;                  // its index in vr_cfg.nets, -1 if unresolved
-	uint8_t addr[16];             // VR_NH_GATEWAY: the next hop's address
+	uint8_t n_paths;              // 1, or up to VR_ECMP_MAX (ECMP); 0 for a blackhole
+	uint32_t paths;               // n_paths > 1: the paths are vr_cfg.paths[paths..+n_paths)
+	struct vr_path via;           // the (first) path
 	uint8_t gw[16];               // VR_NH_CONNECTED: the subnet's gateway (answered locally)
 	bool has_gw;
 	uint8_t prefix[16];           // the route's prefix, as written
@@ -81,7 +90,8 @@ struct vr_vrf {
 
 struct vr_route_spec {
 	uint8_t prefix[16];
-	uint8_t nexthop[16];
+	uint8_t n_nexthops;           // 1 ("nexthop"), or 2..VR_ECMP_MAX ("nexthops"); 0: blackhole
+	uint8_t nexthops[VR_ECMP_MAX][16];
 	uint8_t family;
 	uint8_t prefix_len;
 	bool blackhole;
@@ -97,6 +107,8 @@ struct vr_cfg {
 	struct vr_net *nets;
 	uint32_t n_nh;
 	struct vr_nh *nh;             // [0] is VR_NH_NONE
+	uint32_t n_paths;
+	struct vr_path *paths;        // ECMP routes' paths
 	struct rte_fib6 *fib4, *fib6; // NULL when no route of that family exists
 	uint16_t vrf_of_bd[4096];     // bridge domain -> VRF (set by build), VR_VRF_NONE if none
 	uint16_t net_of_bd[4096];     // bridge domain -> index in nets (set by build)

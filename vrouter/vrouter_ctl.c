@@ -41,13 +41,24 @@ static json_t *nh_json(const struct vr_cfg *vc, const struct vr_nh *nh) {
 	prefix_text(nh->family, nh->prefix, nh->prefix_len, p, sizeof(p));
 	o = json_pack("{sssssss[]}", "router", vc->vrfs[nh->vrf].id, "prefix", p, "type",
 		      nh_type_name[nh->type], "flags");
-	if (nh->type == VR_NH_GATEWAY)
-		json_object_set_new(o, "nexthop", json_string(inet_ntop(af, nh->addr, ip, sizeof(ip))));
+	if (nh->type == VR_NH_GATEWAY && nh->n_paths > 1) {
+		json_t *l = json_array();
+		char all[VR_ECMP_MAX * (INET6_ADDRSTRLEN + 1)] = "";
+		for (uint8_t k = 0; k < nh->n_paths; k++) {
+			inet_ntop(af, vc->paths[nh->paths + k].addr, ip, sizeof(ip));
+			json_array_append_new(l, json_string(ip));
+			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", k ? "," : "", ip);
+		}
+		json_object_set_new(o, "nexthops", l);
+		json_object_set_new(o, "nexthop", json_string(all));
+	} else if (nh->type == VR_NH_GATEWAY) {
+		json_object_set_new(o, "nexthop", json_string(inet_ntop(af, nh->via.addr, ip, sizeof(ip))));
+	}
 	if (nh->type == VR_NH_CONNECTED && nh->has_gw)
 		json_object_set_new(o, "gateway", json_string(inet_ntop(af, nh->gw, ip, sizeof(ip))));
-	if (nh->net >= 0)
-		json_object_set_new(o, "network", json_string(vc->nets[nh->net].id));
-	if (nh->type == VR_NH_GATEWAY && nh->net < 0)
+	if (nh->via.net >= 0)
+		json_object_set_new(o, "network", json_string(vc->nets[nh->via.net].id));
+	if (nh->type == VR_NH_GATEWAY && nh->via.net < 0)
 		json_array_append_new(json_object_get(o, "flags"), json_string("unreachable"));
 	return o;
 }
@@ -78,14 +89,14 @@ static void show_lookup(struct ctl_call *call, const struct vr_cfg *vc, uint16_t
 	nh = &vc->nh[i];
 	o = nh_json(vc, nh);
 	json_object_set_new(o, "address", json_string(addr));
-	neigh = nh->type == VR_NH_GATEWAY ? nh->addr : a;
+	neigh = nh->type == VR_NH_GATEWAY ? nh->via.addr : a;
 	if (nh->type == VR_NH_CONNECTED && nh->has_gw && memcmp(a, nh->gw, family == 4 ? 4 : 16) == 0)
 		json_object_set_new(o, "local", json_true());
-	else if ((nh->type == VR_NH_CONNECTED || nh->type == VR_NH_GATEWAY) && nh->net >= 0) {
+	else if ((nh->type == VR_NH_CONNECTED || nh->type == VR_NH_GATEWAY) && nh->via.net >= 0) {
 		char ip[INET6_ADDRSTRLEN];
 		inet_ntop(family == 4 ? AF_INET : AF_INET6, neigh, ip, sizeof(ip));
 		json_object_set_new(o, "neighbour", json_string(ip));
-		if (bc != NULL && bridge_ip_lookup(bc, nh->bd_id, family, neigh, &mac)) {
+		if (bc != NULL && bridge_ip_lookup(bc, nh->via.bd_id, family, neigh, &mac)) {
 			rte_ether_format_addr(buf, sizeof(buf), &mac);
 			json_object_set_new(o, "neighbour_mac", json_string(buf));
 		} else {

@@ -59,32 +59,39 @@ static void vrf_rules_free(void *data) {
 	free(rules->vrfs);
 	free(rules->nets);
 	free(rules->nh);
+	free(rules->paths);
 	free(rules);
 }
 
-// Parse "nexthop" of a route whose prefix is already in `r`.
+// Parse next hop `s` (the k-th) of a route whose prefix is already in `r`.
 static int nexthop_parse(struct rules_ctx *ctx, const char *path, const char *s,
-			 struct route_spec *r) {
+			 struct route_spec *r, uint8_t k) {
 	static const uint8_t zero[16];
+	uint8_t *a = r->nexthops[k];
 	int family;
 
-	if (rules_parse_ip(s, &family, r->nexthop) < 0)
-		return rules_error(ctx, path, "\"%s\" is not an IPv4 or IPv6 address", s);
+	if (s == NULL || rules_parse_ip(s, &family, a) < 0)
+		return rules_error(ctx, path, "\"%s\" is not an IPv4 or IPv6 address", s ?: "");
 	if (family != r->family)
 		return rules_error(ctx, path, "\"%s\" is IPv%d but the prefix is IPv%d", s, family,
 				   r->family);
 	// 0.0.0.0/8, multicast, reserved and broadcast; ::, multicast.
-	if ((family == 4 && (r->nexthop[0] == 0 || r->nexthop[0] >= 224)) ||
-	    (family == 6 && (r->nexthop[0] == 0xff || memcmp(r->nexthop, zero, 16) == 0)))
+	if ((family == 4 && (a[0] == 0 || a[0] >= 224)) ||
+	    (family == 6 && (a[0] == 0xff || memcmp(a, zero, 16) == 0)))
 		return rules_error(ctx, path, "\"%s\" is not a unicast address", s);
+	for (uint8_t j = 0; j < k; j++)
+		if (memcmp(r->nexthops[j], a, 16) == 0)
+			return rules_error(ctx, path, "\"%s\" is listed twice", s);
 	return 0;
 }
 
 // Parse routes[i] of the router at `parent` into `r`.
 static int route_parse(struct rules_ctx *ctx, const json_t *obj, const char *parent, size_t i,
 		       struct route_spec *r) {
-	static const char *const keys[] = {"prefix", "nexthop", "blackhole", NULL};
+	static const char *const keys[] = {"prefix", "nexthop", "nexthops", "blackhole", NULL};
 	const char *prefix = NULL, *nexthop = NULL;
+	const json_t *nexthops = NULL, *v;
+	size_t j;
 	char path[VRF_PATH_SIZE], field[VRF_PATH_SIZE];
 	int family, ret;
 
@@ -95,6 +102,8 @@ static int route_parse(struct rules_ctx *ctx, const json_t *obj, const char *par
 		ret = rules_get_string(ctx, obj, path, "prefix", true, &prefix);
 	if (ret == 0)
 		ret = rules_get_string(ctx, obj, path, "nexthop", false, &nexthop);
+	if (ret == 0)
+		ret = rules_get_array(ctx, obj, path, "nexthops", false, &nexthops);
 	if (ret == 0)
 		ret = rules_get_bool(ctx, obj, path, "blackhole", false, &r->blackhole);
 	if (ret < 0)
@@ -107,15 +116,31 @@ static int route_parse(struct rules_ctx *ctx, const json_t *obj, const char *par
 		return rules_error(ctx, vrf_path(field, "%s.prefix", path),
 				   "\"%s\": IPv6 routes are at most /%d", prefix, VR_IP6_PREFIX_MAX);
 
-	if (r->blackhole && nexthop != NULL)
+	if ((r->blackhole ? 1 : 0) + (nexthop != NULL ? 1 : 0) + (nexthops != NULL ? 1 : 0) > 1)
 		return rules_error(ctx, path,
-				   "has both \"nexthop\" and \"blackhole\": true; "
-				   "a route has exactly one");
-	if (!r->blackhole && nexthop == NULL)
-		return rules_error(ctx, path, "missing \"nexthop\" (or \"blackhole\": true)");
+				   "has more than one of \"nexthop\", \"nexthops\" and "
+				   "\"blackhole\": true; a route has exactly one");
+	if (!r->blackhole && nexthop == NULL && nexthops == NULL)
+		return rules_error(ctx, path,
+				   "missing \"nexthop\" (or \"nexthops\", or \"blackhole\": true)");
 	if (r->blackhole)
 		return 0;
-	return nexthop_parse(ctx, vrf_path(field, "%s.nexthop", path), nexthop, r);
+	if (nexthop != NULL) {
+		r->n_nexthops = 1;
+		return nexthop_parse(ctx, vrf_path(field, "%s.nexthop", path), nexthop, r, 0);
+	}
+	if (json_array_size(nexthops) < 2 || json_array_size(nexthops) > VR_ECMP_MAX)
+		return rules_error(ctx, vrf_path(field, "%s.nexthops", path),
+				   "%zu next hops: ECMP takes 2 to %d (one: use \"nexthop\")",
+				   json_array_size(nexthops), VR_ECMP_MAX);
+	json_array_foreach(nexthops, j, v) {
+		ret = nexthop_parse(ctx, vrf_path(field, "%s.nexthops[%zu]", path, j),
+				    json_string_value(v), r, (uint8_t)j);
+		if (ret < 0)
+			return ret;
+		r->n_nexthops++;
+	}
+	return 0;
 }
 
 static int route_spec_cmp(const void *a, const void *b) {
@@ -262,6 +287,26 @@ static int nh_add(struct vr_cfg *vc, const struct vr_nh *nh, size_t cap) {
 	return 0;
 }
 
+// The egress of next hop `addr` of a route of VRF `vrf`: the connected subnet that holds it (the
+// longest), or none (net -1: nexthop_unreachable).
+static void path_resolve(const struct vr_cfg *vc, uint16_t vrf, uint8_t family,
+			 const uint8_t *addr, struct vr_path *path) {
+	uint8_t best = 0;
+
+	memcpy(path->addr, addr, 16);
+	for (uint32_t c = 1; c < vc->n_nh; c++) {
+		const struct vr_nh *cn = &vc->nh[c];
+		if (cn->type == VR_NH_CONNECTED && cn->vrf == vrf && cn->family == family &&
+		    cn->prefix_len >= best &&
+		    vr_prefix_match(cn->family, cn->prefix, cn->prefix_len, addr)) {
+			best = cn->prefix_len;
+			path->net = cn->via.net;
+			path->mtu = cn->via.mtu;
+			path->vni = cn->via.vni;
+		}
+	}
+}
+
 // The connected next hop of every subnet of every routed network, then the static routes' (each
 // gateway resolved to the connected subnet that holds it, the longest).
 static int nh_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
@@ -269,12 +314,19 @@ static int nh_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
 
 	for (uint32_t n = 0; n < vc->n_nets; n++)
 		cap += BRIDGE_SUBNETS_MAX;
-	for (uint16_t r = 0; r < vc->n_vrfs; r++)
+	size_t n_paths = 0;
+
+	for (uint16_t r = 0; r < vc->n_vrfs; r++) {
 		cap += vc->vrfs[r].n_routes;
+		for (uint16_t k = 0; k < vc->vrfs[r].n_routes; k++)
+			if (vc->vrfs[r].routes[k].n_nexthops > 1)
+				n_paths += vc->vrfs[r].routes[k].n_nexthops;
+	}
 	if (cap > VR_NH_MAX)
 		cap = VR_NH_MAX;
 	vc->nh = calloc(cap, sizeof(*vc->nh));
-	if (vc->nh == NULL)
+	vc->paths = calloc(n_paths + 1, sizeof(*vc->paths));
+	if (vc->nh == NULL || vc->paths == NULL)
 		return -ENOMEM;
 	vc->n_nh = 1; // [0]: no route
 	for (uint32_t n = 0; n < vc->n_nets; n++) {
@@ -287,9 +339,10 @@ static int nh_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
 		json_array_foreach(subnets, i, sn) {
 			const char *cidr = json_string_value(json_object_get(sn, "cidr"));
 			const char *gw = json_string_value(json_object_get(sn, "gateway"));
-			struct vr_nh nh = {.type = VR_NH_CONNECTED, .vrf = net->vrf,
-					   .bd_id = VR_BD_NONE, .mtu = net->mtu, .vni = net->vni,
-					   .net = (int32_t)n, .route = (int32_t)i};
+			struct vr_nh nh = {.type = VR_NH_CONNECTED, .vrf = net->vrf, .n_paths = 1,
+					   .via = {.bd_id = VR_BD_NONE, .mtu = net->mtu,
+						   .vni = net->vni, .net = (int32_t)n},
+					   .route = (int32_t)i};
 			int family, gwf;
 			char path[VRF_PATH_SIZE];
 
@@ -319,22 +372,21 @@ static int nh_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
 		for (uint16_t k = 0; k < v->n_routes; k++) {
 			const struct vr_route_spec *rs = &v->routes[k];
 			struct vr_nh nh = {.type = rs->blackhole ? VR_NH_BLACKHOLE : VR_NH_GATEWAY,
-					   .family = rs->family, .vrf = r, .bd_id = VR_BD_NONE,
-					   .net = -1, .prefix_len = rs->prefix_len, .route = rs->index};
-			uint8_t best = 0;
+					   .family = rs->family, .vrf = r,
+					   .n_paths = rs->n_nexthops,
+					   .prefix_len = rs->prefix_len, .route = rs->index};
 
 			memcpy(nh.prefix, rs->prefix, 16);
-			memcpy(nh.addr, rs->nexthop, 16);
-			for (uint32_t c = 1; !rs->blackhole && c < vc->n_nh; c++) {
-				const struct vr_nh *cn = &vc->nh[c];
-				if (cn->type == VR_NH_CONNECTED && cn->vrf == r &&
-				    cn->family == rs->family && cn->prefix_len >= best &&
-				    vr_prefix_match(cn->family, cn->prefix, cn->prefix_len, rs->nexthop)) {
-					best = cn->prefix_len;
-					nh.net = cn->net;
-					nh.mtu = cn->mtu;
-					nh.vni = cn->vni;
-				}
+			if (rs->n_nexthops > 1)
+				nh.paths = vc->n_paths;
+			for (uint8_t q = 0; q < rs->n_nexthops; q++) {
+				struct vr_path path = {.net = -1, .bd_id = VR_BD_NONE};
+
+				path_resolve(vc, r, rs->family, rs->nexthops[q], &path);
+				if (q == 0)
+					nh.via = path;
+				if (rs->n_nexthops > 1)
+					vc->paths[vc->n_paths++] = path;
 			}
 			if (nh_add(vc, &nh, cap) < 0)
 				return rules_error(ctx, "routers", "more than %d routes", VR_NH_MAX);
@@ -479,8 +531,11 @@ static int vrf_rules_build(struct rules_ctx *ctx, struct dp_config *cfg, void *d
 	}
 	// The FIBs need EAL: built here, not in parse (which also validates documents offline).
 	for (uint32_t i = 1; i < vc->n_nh; i++)
-		if (vc->nh[i].net >= 0)
-			vc->nh[i].bd_id = vc->nets[vc->nh[i].net].bd_id;
+		if (vc->nh[i].via.net >= 0)
+			vc->nh[i].via.bd_id = vc->nets[vc->nh[i].via.net].bd_id;
+	for (uint32_t i = 0; i < vc->n_paths; i++)
+		if (vc->paths[i].net >= 0)
+			vc->paths[i].bd_id = vc->nets[vc->paths[i].net].bd_id;
 	return fibs_build(ctx, vc);
 }
 
