@@ -243,11 +243,25 @@ static int ports_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_c
 }
 
 
+// Whether `addr` is in subnet `sn`.
+static bool bridge_prefix_has(const struct bridge_subnet *sn, const uint8_t *addr) {
+	uint8_t full = sn->prefix_len / 8, rest = sn->prefix_len % 8;
+
+	if (memcmp(sn->prefix, addr, full) != 0)
+		return false;
+	return rest == 0 || ((sn->prefix[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
 // Subnets (their gateways go into the network's address tables: answered with the router's MAC;
 // vrouter routes their prefixes) and flood VTEPs (the overlay's).
 static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, const json_t *vteps,
 				const char *path, struct bridge *b) {
-	static const char *const keys[] = {"cidr", "gateway", NULL};
+	static const char *const keys[] = {"cidr", "gateway", "dns_servers", "dhcp", "ipv6_ra_mode",
+					   NULL};
+	static const char *const ra_modes[] = {[BRIDGE_RA_SLAAC] = "slaac",
+					       [BRIDGE_RA_DHCP6_STATELESS] = "dhcpv6-stateless",
+					       [BRIDGE_RA_DHCP6_STATEFUL] = "dhcpv6-stateful",
+					       [BRIDGE_RA_NONE] = "none"};
 	size_t i;
 	json_t *v;
 
@@ -258,28 +272,73 @@ static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, co
 				   BRIDGE_SUBNETS_MAX);
 	}
 	json_array_foreach(subnets, i, v) {
-		char sp[96];
-		const char *cidr = NULL, *gw = NULL;
-		uint8_t addr[16], plen;
+		char sp[96], fp[160];
+		const char *cidr = NULL, *gw = NULL, *ra = NULL;
+		const json_t *dns = NULL, *d;
+		struct bridge_subnet *sn = &b->subnets[i];
+		uint8_t addr[16];
 		int family, gw_family;
+		bool dhcp = true;
+		size_t j;
 
 		snprintf(sp, sizeof(sp), "%s.subnets[%zu]", path, i);
 		if (rules_check_keys(ctx, v, sp, keys) < 0 ||
 		    rules_get_string(ctx, v, sp, "cidr", true, &cidr) < 0 ||
-		    rules_get_string(ctx, v, sp, "gateway", false, &gw) < 0)
+		    rules_get_string(ctx, v, sp, "gateway", false, &gw) < 0 ||
+		    rules_get_array(ctx, v, sp, "dns_servers", false, &dns) < 0 ||
+		    rules_get_bool(ctx, v, sp, "dhcp", false, &dhcp) < 0 ||
+		    rules_get_string(ctx, v, sp, "ipv6_ra_mode", false, &ra) < 0)
 			return -EINVAL;
-		if (rules_parse_cidr(cidr, &family, addr, &plen) < 0) {
+		if (rules_parse_cidr(cidr, &family, sn->prefix, &sn->prefix_len) < 0) {
 			char cp[112];
 			snprintf(cp, sizeof(cp), "%s.cidr", sp);
 			return rules_cidr_error(ctx, cp, cidr);
 		}
+		sn->family = (uint8_t)family;
 		if (gw != NULL && (rules_parse_ip(gw, &gw_family, addr) < 0 || gw_family != family))
 			return rules_error(ctx, sp, "gateway \"%s\" is not an IPv%d address", gw,
 					   family);
+		if (gw != NULL && !bridge_prefix_has(sn, addr))
+			return rules_error(ctx, sp, "gateway \"%s\" is not in %s", gw, cidr);
+		if (gw != NULL) {
+			sn->has_gw = true;
+			memcpy(sn->gw, addr, 16);
+		}
 		if (gw != NULL && family == 4)
 			memcpy(&b->gw4[b->n_gw4++], addr, 4);
 		else if (gw != NULL)
 			memcpy(b->gw6[b->n_gw6++], addr, 16);
+		if (json_object_get(v, "dhcp") != NULL && family != 4)
+			return rules_error(ctx, strcat(strcpy(fp, sp), ".dhcp"),
+					   "is for IPv4 subnets (IPv6: ipv6_ra_mode)");
+		sn->dhcp = family == 4 && dhcp;
+		if (ra != NULL && family != 6)
+			return rules_error(ctx, strcat(strcpy(fp, sp), ".ipv6_ra_mode"),
+					   "is for IPv6 subnets");
+		sn->ra_mode = BRIDGE_RA_SLAAC;
+		if (ra != NULL) {
+			uint8_t k = 0;
+			while (k < RTE_DIM(ra_modes) && strcmp(ra, ra_modes[k]) != 0)
+				k++;
+			if (k == RTE_DIM(ra_modes))
+				return rules_error(ctx, strcat(strcpy(fp, sp), ".ipv6_ra_mode"),
+						   "\"%s\": slaac, dhcpv6-stateless, dhcpv6-stateful "
+						   "or none", ra);
+			sn->ra_mode = k;
+		}
+		if (json_array_size(dns) > BRIDGE_DNS_MAX)
+			return rules_error(ctx, strcat(strcpy(fp, sp), ".dns_servers"),
+					   "%zu servers, at most %d", json_array_size(dns),
+					   BRIDGE_DNS_MAX);
+		json_array_foreach(dns, j, d) {
+			int df;
+			snprintf(fp, sizeof(fp), "%s.dns_servers[%zu]", sp, j);
+			if (!json_is_string(d) ||
+			    rules_parse_ip(json_string_value(d), &df, sn->dns[j]) < 0 || df != family)
+				return rules_error(ctx, fp, "must be an IPv%d address", family);
+			sn->n_dns++;
+		}
+		b->n_subnets++;
 	}
 	json_array_foreach(vteps, i, v) {
 		char sp[96];
@@ -295,20 +354,24 @@ static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, co
 }
 
 // RFC 4291 section 2.5.1 / appendix A: fe80::/64 with the modified EUI-64 of the MAC.
-static void bridge_port_ll_init(struct bridge_port *p) {
-	const uint8_t *m = p->mac.addr_bytes;
+void bridge_ll_from_mac(const struct rte_ether_addr *mac, uint8_t ll[16]) {
+	const uint8_t *m = mac->addr_bytes;
 
-	memset(p->ip6_ll, 0, sizeof(p->ip6_ll));
-	p->ip6_ll[0] = 0xfe;
-	p->ip6_ll[1] = 0x80;
-	p->ip6_ll[8] = m[0] ^ 0x02;
-	p->ip6_ll[9] = m[1];
-	p->ip6_ll[10] = m[2];
-	p->ip6_ll[11] = 0xff;
-	p->ip6_ll[12] = 0xfe;
-	p->ip6_ll[13] = m[3];
-	p->ip6_ll[14] = m[4];
-	p->ip6_ll[15] = m[5];
+	memset(ll, 0, 16);
+	ll[0] = 0xfe;
+	ll[1] = 0x80;
+	ll[8] = m[0] ^ 0x02;
+	ll[9] = m[1];
+	ll[10] = m[2];
+	ll[11] = 0xff;
+	ll[12] = 0xfe;
+	ll[13] = m[3];
+	ll[14] = m[4];
+	ll[15] = m[5];
+}
+
+static void bridge_port_ll_init(struct bridge_port *p) {
+	bridge_ll_from_mac(&p->mac, p->ip6_ll);
 }
 
 static int statics_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_cfg *bc) {
@@ -547,9 +610,9 @@ static void inputs_gather(struct inputs_acc *a, const struct bridge_cfg *bc) {
 		memcpy(&m, &br->router_mac, sizeof(br->router_mac));
 		for (uint8_t j = 0; j < br->n_gw4; j++)
 			input_put(a, b, BT_IP4, br->gw4[j], 0, m | BRIDGE_IP_ROUTER, SRC_ROUTER | b);
-		for (uint8_t j = 0; j < br->n_gw6; j++) {
+		for (uint8_t j = 0; j <= br->n_gw6; j++) { // and its link-local address
 			uint64_t g[2];
-			memcpy(g, br->gw6[j], 16);
+			memcpy(g, j < br->n_gw6 ? br->gw6[j] : br->router_ll, 16);
 			input_put(a, b, BT_IP6, g[0], g[1], m | BRIDGE_IP_ROUTER, SRC_ROUTER | b);
 		}
 	}
@@ -692,6 +755,7 @@ static int bridge_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data
 				return rules_error(ctx, "networks", "router %s is unknown",
 						   bc->bridges[i].router);
 			bc->bridges[i].router_mac = r->mac;
+			bridge_ll_from_mac(&r->mac, bc->bridges[i].router_ll);
 		}
 		if (rte_hash_add_key_data(bc->vni_bd, &vni, (void *)(uintptr_t)id) < 0)
 			return -ENOMEM;

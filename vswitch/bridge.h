@@ -33,6 +33,28 @@ extern int vswitch_logtype;
 #define BRIDGE_IP_ROUTER (1ULL << 63)
 #define BRIDGE_IP_MAC_MASK ((1ULL << 48) - 1)
 
+#define BRIDGE_DNS_MAX 4 // DNS servers per subnet (DHCP option 6, RA option 25)
+
+enum bridge_ra_mode {
+	BRIDGE_RA_SLAAC = 0,      // prefix with A (autonomous): addresses by SLAAC (RFC 4862)
+	BRIDGE_RA_DHCP6_STATELESS, // A and O (other configuration by DHCPv6)
+	BRIDGE_RA_DHCP6_STATEFUL, // M and O, no A: addresses by a DHCPv6 server (not vnetd's)
+	BRIDGE_RA_NONE,           // no router advertisement for this prefix
+};
+
+// A subnet of a network: what the gateway, DHCP and router advertisements say about it.
+struct bridge_subnet {
+	uint8_t family;             // 4 or 6
+	uint8_t prefix_len;
+	uint8_t prefix[16];
+	bool has_gw;
+	uint8_t gw[16];
+	bool dhcp;                  // IPv4: vnetd answers DHCP for the network's ports in it
+	uint8_t ra_mode;            // IPv6: enum bridge_ra_mode
+	uint8_t n_dns;
+	uint8_t dns[BRIDGE_DNS_MAX][16];
+};
+
 struct bridge {
 	char id[DP_NAME_SIZE];
 	char tenant[DP_NAME_SIZE];
@@ -42,9 +64,12 @@ struct bridge {
 	uint16_t bd_id;             // stable for the life of the network (learned MACs refer to it)
 	char router[DP_NAME_SIZE];  // the network's router, "" if none
 	struct rte_ether_addr router_mac; // its MAC (set by build), the gateways' MAC
+	uint8_t router_ll[16];      // the router's link-local address (fe80::/64, EUI-64 of its MAC)
 	uint8_t n_gw4, n_gw6;       // the subnets' gateways: answered with router_mac
 	rte_be32_t gw4[BRIDGE_SUBNETS_MAX];
 	uint8_t gw6[BRIDGE_SUBNETS_MAX][16];
+	uint8_t n_subnets;
+	struct bridge_subnet subnets[BRIDGE_SUBNETS_MAX];
 	bool mac_learning;
 	bool vxlan_learning;        // learn inner source MACs behind their source VTEP
 	uint16_t n_flood_vteps;     // VTEPs that get a copy of floods (the overlay sends them)
@@ -193,6 +218,9 @@ static inline uint16_t bridge_vni_lookup(const struct bridge_cfg *bc, uint32_t v
 // (stable for the life of the network), or a free one it keeps from now on. -ENOSPC if none is
 // free. Sections that key data on bridge domains (vrouter) use it in their build, in any order.
 int bridge_bd_id(const char *id);
+
+// Any thread. The EUI-64 link-local address (fe80::/64, RFC 4291 2.5.1) of `mac`.
+void bridge_ll_from_mac(const struct rte_ether_addr *mac, uint8_t ll[16]);
 
 // Control thread. The network named `id` in `bc`, or NULL.
 const struct bridge *bridge_find(const struct bridge_cfg *bc, const char *id);

@@ -18,6 +18,7 @@ enum port_security_edge {
 	PORT_SECURITY_DROP = DP_EDGE_DROP,
 	PORT_SECURITY_L2,
 	PORT_SECURITY_ARP_ND, // ARP and neighbour solicitations (135): suppression may answer them
+	PORT_SECURITY_DHCP_RA, // DHCPv4 to the server port, router solicitations (133)
 	PORT_SECURITY__COUNT
 };
 
@@ -122,6 +123,14 @@ static inline bool port_security_is_solicitation(struct rte_mbuf *m, const struc
 	return meta->l4 == PKT_L4_ICMP6 && *rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off) == 135;
 }
 
+// DHCPv4 to the server port and router solicitations: vnetd may answer them (dhcp_ra_node.c).
+static inline bool port_security_is_dhcp_ra(struct rte_mbuf *m, const struct pkt_meta *meta) {
+	if (meta->l4 == PKT_L4_UDP && meta->l3 == PKT_L3_IP4)
+		return rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, meta->l4_off)->dst_port ==
+		       RTE_BE16(67);
+	return meta->l4 == PKT_L4_ICMP6 && *rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off) == 133;
+}
+
 // What port_security records for a traced packet.
 struct port_security_trace {
 	uint8_t on;          // the port has port security
@@ -154,6 +163,8 @@ static rte_edge_t port_security_decide(struct dp_lcore *lc, struct rte_mbuf *m) 
 	}
 	if (unlikely(port_security_is_solicitation(m, meta)))
 		return PORT_SECURITY_ARP_ND;
+	if (unlikely(port_security_is_dhcp_ra(m, meta)))
+		return PORT_SECURITY_DHCP_RA;
 	return PORT_SECURITY_L2;
 }
 
@@ -178,5 +189,6 @@ TRACE_FORMATTER(port_security, port_security_format, port_security_fields)
 
 DP_NODE_DEFINE(port_security, port_security_decide, PORT_SECURITY__COUNT,
 	[PORT_SECURITY_L2] = "l2_lookup",
-	[PORT_SECURITY_ARP_ND] = "arp_nd_responder");
+	[PORT_SECURITY_ARP_ND] = "arp_nd_responder",
+	[PORT_SECURITY_DHCP_RA] = "dhcp_ra_responder");
 DP_ATTACH_POINT("l2_input", "port_security", PORT_SECURITY_L2)

@@ -16,4 +16,5 @@
 	X(L2_FLOOD_NO_PORTS, "flooded frame has no other port in its network")                     \
 	X(MTU_EXCEEDED, "frame larger than the network MTU")                                       \
 	X(L2_TUNNEL_HAIRPIN, "frame from a VTEP addressed to a MAC behind a VTEP (split horizon)")   \
-	X(L3_LOOP, "routed frame addressed to the router MAC again (routing loop)")
+	X(L3_LOOP, "routed frame addressed to the router MAC again (routing loop)")                \
+	X(DHCP_MALFORMED, "DHCP client message malformed (BOOTP header, magic, type, chaddr)")

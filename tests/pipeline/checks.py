@@ -8,7 +8,8 @@
 import ipaddress
 import struct
 
-__all__ = ["vxlan_frame", "vxlan_out", "arp_out", "echo_reply_out", "na_out", "icmp_error_out"]
+__all__ = ["vxlan_frame", "vxlan_out", "arp_out", "echo_reply_out", "na_out", "icmp_error_out",
+           "dhcp_reply_out", "ra_out"]
 
 _ETH, _IP4, _UDP, _VXLAN = 14, 20, 8, 8
 
@@ -230,4 +231,104 @@ def icmp_error_out(out, request, eth_src, src_ip, icmp_type, icmp_code, mtu=None
     rq_plen = struct.unpack("!H", request[_ETH + 4:_ETH + 6])[0]
     quote = request[_ETH:_ETH + min(40 + rq_plen, 1280 - 48)]
     _want(problems, "quote (the request, up to 1,280 bytes in all)", msg[8:].hex(), quote.hex())
+    return problems
+
+
+def _dhcp_options(opts):
+    """{code: bytes} of DHCP options up to the end option."""
+    found, i = {}, 0
+    while i < len(opts) and opts[i] != 255:
+        if opts[i] == 0:
+            i += 1
+            continue
+        found[opts[i]] = opts[i + 2:i + 2 + opts[i + 1]]
+        i += 2 + opts[i + 1]
+    return found
+
+
+def dhcp_reply_out(out, request, eth_src, server, msg_type, yiaddr=None, mask=None, router=None,
+                   dns=None, mtu=None, broadcast=False):
+    """A DHCP reply (RFC 2131) of `msg_type` (2 offer, 5 ack, 6 nak) to the client of the frame
+    `request`: from `eth_src` and `server` (UDP 67 -> 68), to the broadcast addresses or the
+    client's MAC and `yiaddr`; BOOTREPLY with the request's xid, flags and chaddr, yiaddr, and the
+    options: message type, server identifier, and for offers and acks the lease (86400 s, T1,
+    T2), subnet mask, router (if given), DNS servers (if given) and interface MTU."""
+    problems = []
+    _want(problems, "destination MAC", _mac(out[0:6]),
+          "ff:ff:ff:ff:ff:ff" if broadcast else _mac(request[6:12]))
+    _want(problems, "source MAC (the server's)", _mac(out[6:12]), eth_src)
+    tot = _ip4_hdr(out, problems, server, "255.255.255.255" if broadcast else yiaddr, 17, 64)
+    udp = out[_ETH + _IP4:_ETH + tot]
+    sport, dport, ulen = struct.unpack("!HHH", udp[0:6])
+    _want(problems, "UDP ports", (sport, dport), (67, 68))
+    _want(problems, "UDP length", ulen, len(udp))
+    pseudo = out[_ETH + 12:_ETH + 20] + struct.pack("!xBH", 17, len(udp))
+    _want(problems, "UDP checksum valid", hex(_csum(pseudo + udp)), "0x0")
+    b, rq = udp[8:], request[_ETH + _IP4 + 8:]
+    _want(problems, "BOOTP op/htype/hlen", tuple(b[0:3]), (2, 1, 6))
+    _want(problems, "xid (the request's)", b[4:8].hex(), rq[4:8].hex())
+    _want(problems, "flags (the request's)", b[10:12].hex(), rq[10:12].hex())
+    _want(problems, "chaddr (the request's)", b[28:44].hex(), rq[28:44].hex())
+    _want(problems, "yiaddr", _ip4(b[16:20]), yiaddr if msg_type != 6 else "0.0.0.0")
+    _want(problems, "magic cookie", b[236:240].hex(), "63825363")
+    opts = _dhcp_options(b[240:])
+    _want(problems, "option 53 (message type)", opts.get(53), bytes([msg_type]))
+    _want(problems, "option 54 (server identifier)", _ip4(opts.get(54, b"\0" * 4)), server)
+    if msg_type != 6:
+        _want(problems, "option 51 (lease time)", opts.get(51), struct.pack("!I", 86400))
+        _want(problems, "option 58, 59 (T1, T2)", (opts.get(58), opts.get(59)),
+              (struct.pack("!I", 43200), struct.pack("!I", 75600)))
+        _want(problems, "option 1 (subnet mask)", _ip4(opts.get(1, b"\0" * 4)), mask)
+        _want(problems, "option 3 (router)", opts.get(3) and _ip4(opts[3]), router)
+        got_dns = opts.get(6)
+        _want(problems, "option 6 (DNS servers)",
+              got_dns and [_ip4(got_dns[i:i + 4]) for i in range(0, len(got_dns), 4)], dns)
+        _want(problems, "option 26 (interface MTU)", opts.get(26), mtu and struct.pack("!H", mtu))
+    _want(problems, "at least 300 bytes of BOOTP (RFC 1542)", len(b) >= 300, True)
+    return problems
+
+
+def ra_out(out, router_mac, dst_mac, dst_ip, mtu, prefixes, flags=0, dns=None):
+    """A router advertisement (RFC 4861 4.2) from the router's EUI-64 link-local address and
+    `router_mac` to `dst_mac`/`dst_ip`: hop limit 255, current hop limit 64, `flags` (M 0x80,
+    O 0x40), router lifetime 1800; options: source link-layer address, MTU, one prefix
+    information per (prefix, length, L/A flags) of `prefixes` with lifetimes 2592000/604800,
+    and the DNS servers `dns` (RFC 8106) if given."""
+    problems = []
+    m = bytes.fromhex(router_mac.replace(":", ""))
+    ll = "fe80::" + ipaddress.IPv6Address(
+        bytes(8) + bytes([m[0] ^ 2]) + m[1:3] + b"\xff\xfe" + m[3:6]).compressed.lstrip(":")
+    _want(problems, "destination MAC", _mac(out[0:6]), dst_mac)
+    _want(problems, "source MAC", _mac(out[6:12]), router_mac)
+    plen, nh, hlim = struct.unpack("!HBB", out[_ETH + 4:_ETH + 8])
+    src, dst = out[_ETH + 8:_ETH + 24], out[_ETH + 24:_ETH + 40]
+    _want(problems, "IPv6 next header / hop limit", (nh, hlim), (58, 255))
+    _want(problems, "IPv6 source (the router's link-local)", _ip6(src),
+          str(ipaddress.IPv6Address(ll)))
+    _want(problems, "IPv6 destination", _ip6(dst), str(ipaddress.IPv6Address(dst_ip)))
+    msg = out[_ETH + 40:_ETH + 40 + plen]
+    pseudo = src + dst + struct.pack("!IxxxB", len(msg), 58)
+    _want(problems, "ICMPv6 checksum valid", hex(_csum(pseudo + msg)), "0x0")
+    _want(problems, "type/code", (msg[0], msg[1]), (134, 0))
+    _want(problems, "cur hop limit, flags, router lifetime", struct.unpack("!BBH", msg[4:8]),
+          (64, flags, 1800))
+    got_prefixes, got_mtu, got_lla, got_dns = [], None, None, None
+    o = msg[16:]
+    while len(o) >= 8 and o[1]:
+        body = o[:o[1] * 8]
+        if o[0] == 1:
+            got_lla = _mac(body[2:8])
+        elif o[0] == 5:
+            got_mtu = struct.unpack("!I", body[4:8])[0]
+        elif o[0] == 3:
+            valid, pref = struct.unpack("!II", body[4:12])
+            got_prefixes.append((_ip6(body[16:32]), body[2], body[3], valid, pref))
+        elif o[0] == 25:
+            got_dns = [_ip6(body[i:i + 16]) for i in range(8, len(body), 16)]
+        o = o[o[1] * 8:]
+    _want(problems, "source link-layer option", got_lla, router_mac)
+    _want(problems, "MTU option", got_mtu, mtu)
+    _want(problems, "prefix options", got_prefixes,
+          [(str(ipaddress.IPv6Address(p)), n, f, 2592000, 604800) for p, n, f in prefixes])
+    _want(problems, "DNS option", got_dns, dns and [str(ipaddress.IPv6Address(d)) for d in dns])
     return problems

@@ -208,10 +208,10 @@ static const struct refused refused_cases[] = {
 	{"route_nexthop_and_blackhole", "routers",
 	 "[{" R1 ", 'routes': [{'prefix': '10.9.0.0/16', 'nexthop': '10.1.0.254',"
 	 "                      'blackhole': true}]}]",
-	 "routers[0].routes[0]", "has both 'nexthop' and 'blackhole': true"},
+	 "routers[0].routes[0]", "has more than one of 'nexthop', 'nexthops' and 'blackhole': true"},
 	{"route_no_nexthop", "routers",
 	 "[{" R1 ", 'routes': [{'prefix': '10.9.0.0/16', 'blackhole': false}]}]",
-	 "routers[0].routes[0]", "missing 'nexthop' (or 'blackhole': true)"},
+	 "routers[0].routes[0]", "missing 'nexthop' (or 'nexthops', or 'blackhole': true)"},
 	{"route_blackhole_not_bool", "routers",
 	 "[{" R1 ", 'routes': [{'prefix': '10.9.0.0/16', 'blackhole': 'yes'}]}]",
 	 "routers[0].routes[0].blackhole", "must be true or false"},

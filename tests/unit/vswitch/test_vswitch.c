@@ -88,7 +88,7 @@ static rte_edge_t l2_path(struct harness *h, struct rte_mbuf *m) {
 
 // port_security let it through (to l2_lookup, or to the ARP/ND responder first).
 static bool passes(rte_edge_t e) {
-	return e == PORT_SECURITY_L2 || e == PORT_SECURITY_ARP_ND;
+	return e == PORT_SECURITY_L2 || e == PORT_SECURITY_ARP_ND || e == PORT_SECURITY_DHCP_RA;
 }
 
 static void own_traffic_is_switched(void **state) {
