@@ -18,6 +18,10 @@ SYS_TAG=        # per-run prefix, e.g. "l2p4711"
 SYS_TMP=        # per-run temp dir, removed by cleanup (unless SYS_KEEP=1)
 SYS_KEEP=${SYS_KEEP:-0}
 SYS_FAILED=0    # count of failed `check`s (the demo's steps)
+# MiB of hugepage memory each vnetd reserves up front (EAL "-m" in vnetd_config). 64 for
+# switching; a test whose rules have routers sets 256 before vnetd_config (each family's FIB of
+# the tenant routers takes 32 MiB).
+SYS_VNETD_MB=${SYS_VNETD_MB:-64}
 SYS_T0=$SECONDS
 declare -a SYS_NETNS=()    # netns this run made
 declare -a SYS_IFACES=()   # interfaces this run made in the root netns
@@ -233,12 +237,12 @@ ensure_hugepages() {
 }
 
 # vnetd_config NAME RULES_JSON: print a vnetd configuration for an instance NAME of this run:
-# 2 lcores, no PCI, its own EAL file prefix, 64 MiB reserved up front (EAL takes more pages as it
-# needs them), socket $SYS_TMP/NAME.sock, the rules inline.
+# 2 lcores, no PCI, its own EAL file prefix, $SYS_VNETD_MB (default 64) MiB reserved up front
+# (EAL takes more pages as it needs them), socket $SYS_TMP/NAME.sock, the rules inline.
 vnetd_config() {
 	local name=$1 rules=$2
 	cat <<EOF
-{"eal_args": ["-l", "0,1", "--no-pci", "--file-prefix", "$SYS_TAG-$name", "-m", "64",
+{"eal_args": ["-l", "0,1", "--no-pci", "--file-prefix", "$SYS_TAG-$name", "-m", "$SYS_VNETD_MB",
               "--log-level", "lib.eal:notice"],
  "socket": "$SYS_TMP/$name.sock",
  "idle_sleep_max_us": 1000,
@@ -281,7 +285,7 @@ PY
 		fi
 		grep -Eq 'No free 2048 kB hugepages|Cannot get hugepage|Cannot init memory|Not enough memory' "${SYS_VNETD_LOG[$name]}" || break
 		log "vnetd $name: EAL found no free hugepages (attempt $attempt); reserving more"
-		ensure_hugepages 128
+		ensure_hugepages $((SYS_VNETD_MB > 128 ? SYS_VNETD_MB : 128))
 	done
 	cat "${SYS_VNETD_LOG[$name]}" >&2
 	fail "vnetd $name did not start"
@@ -488,19 +492,21 @@ counter_at_least() {
 }
 
 # tcp_transfer SERVER_NS SERVER_IP CLIENT_NS BYTES: SERVER_NS serves BYTES random bytes over HTTP
-# on SERVER_IP:8080, CLIENT_NS fetches them; fails unless the SHA-256 matches.
+# on SERVER_IP:8080 (IPv4 or IPv6), CLIENT_NS fetches them; fails unless the SHA-256 matches.
 tcp_transfer() {
-	local sns=$1 sip=$2 cns=$3 bytes=$4 www want got
+	local sns=$1 sip=$2 cns=$3 bytes=$4 www want got hostport
+	hostport=$sip:8080
+	[[ $sip == *:* ]] && hostport="[$sip]:8080" # IPv6, as ss and URLs write it
 	www=$(mktemp -d "$SYS_TMP/www.XXXXXX")
 	head -c "$bytes" /dev/urandom >"$www/blob"
 	want=$(sha256sum "$www/blob" | cut -d' ' -f1)
 	spawn "$www.log" ip netns exec "$sns" "$PY" -m http.server --bind "$sip" --directory "$www" 8080
-	wait_for "http server in $sns listening" 10 sh -c "ip netns exec $sns ss -Hltn | grep -q $sip:8080" ||
+	wait_for "http server in $sns listening" 10 sh -c "ip netns exec $sns ss -Hltn | grep -qF '$hostport'" ||
 		fail "http server in $sns did not start: $(cat "$www.log")"
 	got=$(timeout 30 ip netns exec "$cns" "$PY" -c '
 import hashlib, sys, urllib.request
 with urllib.request.urlopen(sys.argv[1], timeout=20) as r:
-    print(hashlib.sha256(r.read()).hexdigest())' "http://$sip:8080/blob") ||
+    print(hashlib.sha256(r.read()).hexdigest())' "http://$hostport/blob") ||
 		fail "TCP transfer $sns -> $cns failed"
 	[[ $got == "$want" ]] || fail "TCP transfer $sns -> $cns corrupted: sha256 $got, want $want"
 	kill "$SYS_LAST_PID" 2>/dev/null || true
@@ -510,6 +516,15 @@ with urllib.request.urlopen(sys.argv[1], timeout=20) as r:
 ping_ok() {
 	local ns=$1 addr=$2 count=${3:-1}
 	ip netns exec "$ns" ping -n -q -c "$count" -i 0.2 -W 1 "$addr" >/dev/null 2>&1
+}
+
+# ping_ttl NS ADDR: one ping from NS to ADDR (IPv4 or IPv6), answered within 2 s; prints the TTL
+# (hop limit) of the echo reply. Fails if unanswered.
+ping_ttl() {
+	local out
+	out=$(ip netns exec "$1" ping -n -c 1 -W 2 "$2" 2>&1) || return 1
+	[[ $out =~ ttl=([0-9]+) ]] || return 1
+	printf '%s\n' "${BASH_REMATCH[1]}"
 }
 
 # ping_fails NS ADDR: pings from NS to ADDR for 2 s (5 a second), none answered.
