@@ -25,6 +25,7 @@
 #include <rte_rib6.h>
 
 #include <rte_hash_crc.h>
+#include <rte_ip_frag.h>
 #include <rte_malloc.h>
 
 #include "dataplane/graph.h"
@@ -35,8 +36,13 @@
 enum ip_route_edge {
 	IP_ROUTE_DROP = DP_EDGE_DROP,
 	IP_ROUTE_OUT,
+	IP_ROUTE_CONSUMED, // a packet that left as fragments (each a copy)
 	IP_ROUTE__COUNT
 };
+
+// An IPv4 packet of at most 9,000 bytes over an MTU of at least 576 (the schema's limits) makes
+// at most 17 fragments: the bound of the fragment array.
+#define IP_ROUTE_FRAGS_MAX 32
 
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
@@ -364,6 +370,58 @@ static const struct vr_path *ip_route_ecmp(const struct ip_route_run *run,
 	return &paths[first];
 }
 
+// Data path. Fragment the routed IPv4 packet m (headers rewritten, no DF) for `mtu` (RFC 791;
+// rte_ipv4_fragment_packet: the fragments' headers are new mbufs, their data indirect mbufs on
+// m's), send each fragment on with m's metadata and Ethernet header, and consume m. A packet that
+// cannot be fragmented (the pool is empty) is dropped as frag_needed.
+static rte_edge_t ip_route_fragment(struct dp_lcore *lc, struct ip_route_run *run,
+				    struct rte_mbuf *m, uint16_t mtu) {
+	struct rte_mbuf *frags[IP_ROUTE_FRAGS_MAX];
+	struct pkt_meta *meta = pkt_meta(m);
+	struct rte_ether_hdr eth = *rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint16_t l3_off = meta->l3_off;
+	int32_t n;
+
+	rte_pktmbuf_adj(m, l3_off);
+	n = rte_ipv4_fragment_packet(m, frags, IP_ROUTE_FRAGS_MAX, mtu, dp_pktmbuf_pool(),
+				     dp_pktmbuf_pool());
+	rte_pktmbuf_prepend(m, l3_off); // m keeps its frame (a trace or a drop shows it whole)
+	if (unlikely(n <= 0))
+		return dp_drop(m, DROP_FRAG_NEEDED);
+	trace_note_copies(lc, m, (uint16_t)n);
+	for (int32_t i = 0; i < n; i++) {
+		struct rte_mbuf *f = frags[i];
+		struct rte_ether_hdr *fe =
+			(struct rte_ether_hdr *)rte_pktmbuf_prepend(f, RTE_ETHER_HDR_LEN);
+		struct rte_ipv4_hdr *fip;
+		struct pkt_meta *fm = pkt_meta(f);
+
+		if (unlikely(fe == NULL)) { // no headroom: cannot happen with a pool's mbuf
+			rte_pktmbuf_free(f);
+			ip_route_count_made(lc, meta, DROP_FRAG_NEEDED);
+			continue;
+		}
+		*fe = eth;
+		fip = (struct rte_ipv4_hdr *)(fe + 1);
+		fip->hdr_checksum = 0; // the library leaves it to the caller
+		fip->hdr_checksum = rte_ipv4_cksum(fip);
+		*fm = *meta;
+		fm->l3_off = RTE_ETHER_HDR_LEN;
+		fm->l3_len = rte_be_to_cpu_16(fip->total_length);
+		fm->flags |= PKT_F_IP_FRAG;
+		if (fip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) {
+			fm->flags |= PKT_F_IP_LATER_FRAG;
+			fm->l4 = PKT_L4_NONE;
+			fm->l4_off = 0;
+		} else {
+			fm->l4_off = (uint16_t)(meta->l4_off - l3_off + RTE_ETHER_HDR_LEN);
+		}
+		ip_route_count_made(lc, meta, DROP_NONE);
+		rte_node_enqueue_x1(run->graph, run->node, IP_ROUTE_OUT, f);
+	}
+	return IP_ROUTE_CONSUMED;
+}
+
 static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,
 				  struct rte_mbuf *m, uint16_t i) {
 	struct ip_route_run *run = arg;
@@ -376,7 +434,7 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 	const struct vr_path *p;
 	struct rte_ether_addr mac;
 	const uint8_t *dst, *neigh;
-	bool resolved = false;
+	bool resolved = false, fragment = false;
 	uint8_t chosen = 0;
 	int family;
 
@@ -434,8 +492,12 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 
 		if (unlikely(ip->time_to_live <= 1))
 			return ip_route_icmp(lc, run, m, &icmp_ttl, 0, DROP_TTL_EXCEEDED);
-		if (unlikely(meta->l3_len > p->mtu))
-			return ip_route_icmp(lc, run, m, &icmp_big, p->mtu, DROP_FRAG_NEEDED);
+		if (unlikely(meta->l3_len > p->mtu)) {
+			// DF: the sender learns the path MTU; otherwise the router fragments.
+			if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))
+				return ip_route_icmp(lc, run, m, &icmp_big, p->mtu, DROP_FRAG_NEEDED);
+			fragment = true;
+		}
 		if (unlikely(!resolved))
 			return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEIGHBOUR_UNKNOWN);
 		memcpy(&old, &ip->time_to_live, 2); // TTL and protocol: one 16-bit word
@@ -463,6 +525,8 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 	meta->vrf_id = vrf;
 	meta->out_port = PKT_PORT_NONE;
 	meta->flags = (uint16_t)((meta->flags & ~PKT_F_TUNNEL) | PKT_F_ROUTED);
+	if (unlikely(fragment))
+		return ip_route_fragment(lc, run, m, p->mtu);
 	return IP_ROUTE_OUT;
 }
 
@@ -568,6 +632,7 @@ static struct rte_node_register ip_route_node = {
 	.next_nodes = {
 		[IP_ROUTE_DROP] = DP_DROP_NODE,
 		[IP_ROUTE_OUT] = DP_UNCLAIMED_NODE,
+		[IP_ROUTE_CONSUMED] = "pkt_consume",
 	},
 };
 RTE_NODE_REGISTER(ip_route_node);
