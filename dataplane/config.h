@@ -94,6 +94,13 @@ int dp_system_port_add(const char *name, const char *device, uint16_t port_id, u
 // the packets of system ports. Returns the edge index (> 0) or -EINVAL.
 int dp_port_rx_edge_add(const char *node_name);
 
+// Control thread. Hand `m`, whose metadata the caller set (in_port: a port of the current
+// snapshot, whose worker takes it; bd_id, flags, offsets...), to the graph at port_rx's edge
+// `edge` (from dp_port_rx_edge_add): a feature's own packets (a held packet sent on, an ARP
+// request into a network). Counted as injected on in_port. Takes ownership of `m`. Returns 0,
+// -ENODEV (no such port, or no worker) or -ENOBUFS (ring full; freed).
+int dp_ctl_inject(struct rte_mbuf *m, uint8_t edge);
+
 // Control thread. Send `m` (a complete frame) out of `port_id` through the worker that polls it:
 // the packet is handed to that worker, which passes it to port_tx. Takes ownership of `m`.
 // Returns 0, -ENODEV (no such port in the current snapshot) or -ENOBUFS (ring full; freed).

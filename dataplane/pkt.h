@@ -38,6 +38,8 @@ enum pkt_l4 {
 #define PKT_F_TUNNEL (1u << 6)   // arrived encapsulated: `vni` and `vtep` say from where
 #define PKT_F_CTL_TX (1u << 7)   // built by the control thread: port_rx sends it to port_tx as is
 #define PKT_F_ROUTED (1u << 8)   // routed into its current network: never learned from
+#define PKT_F_CTL_INJECT (1u << 9) // handed by the control thread to port_rx's edge inject_edge
+#define PKT_F_NEIGH_RETRY (1u << 10) // held for a neighbour that did not answer: drop if unresolved
 
 struct pkt_meta {
 	uint16_t in_port;      // DPDK port id the packet arrived on
@@ -51,7 +53,7 @@ struct pkt_meta {
 	uint16_t l4_off;       // bytes from the frame start to the L4 header, 0 if none
 	uint16_t l3_len;       // bytes of L3 packet (IPv4 total length / IPv6 40 + payload length)
 	uint8_t l4_proto;      // IP protocol of the L4 header (after IPv6 extension headers)
-	uint8_t reserved0;
+	uint8_t inject_edge;   // with PKT_F_CTL_INJECT: the port_rx edge it enters the graph by
 	uint16_t vlan_tci;     // host order, valid with PKT_F_VLAN
 	uint32_t vni;          // the network's VXLAN id (set with bd_id, or from the VXLAN header)
 	rte_be32_t vtep;       // remote VTEP: destination to encapsulate to, or source decapsulated from

@@ -52,6 +52,15 @@ static uint16_t port_rx_injected(struct rte_graph *graph, struct rte_node *node,
 	// Metadata was set by the control thread (in_port, out_port, flags, trace id).
 	for (uint16_t i = 0; i < n; i++) {
 		const struct dp_port *p = dp_config_port_get(lc->cfg, pkt_meta(in[i])->in_port);
+		if (pkt_meta(in[i])->flags & PKT_F_CTL_INJECT) {
+			struct pkt_meta *meta = pkt_meta(in[i]);
+			if (meta->in_port < DP_PORTS_MAX && !(meta->flags & PKT_F_DRY_RUN))
+				lc->counters.port[meta->in_port].injected++;
+			meta->flags &= (uint16_t)~PKT_F_CTL_INJECT;
+			trace_add(lc, in[i], node->id, meta->inject_edge, 0);
+			rte_node_enqueue_x1(graph, node, meta->inject_edge, in[i]);
+			continue;
+		}
 		if (pkt_meta(in[i])->flags & PKT_F_CTL_TX) {
 			if (pkt_meta(in[i])->in_port < DP_PORTS_MAX)
 				lc->counters.port[pkt_meta(in[i])->in_port].injected++;
@@ -181,6 +190,25 @@ int dp_port_rx_edge_add(const char *node_name) {
 	if (n == RTE_EDGE_ID_INVALID || n > UINT8_MAX)
 		return -EINVAL;
 	return (int)n - 1;
+}
+
+int dp_ctl_inject(struct rte_mbuf *m, uint8_t edge) {
+	const struct dp_config *cfg = dp_config_current();
+	struct pkt_meta *meta = pkt_meta(m);
+	const struct dp_port *p = cfg ? dp_config_port_get(cfg, meta->in_port) : NULL;
+	struct dp_lcore *lc = p ? dp_worker_get(p->worker) : NULL;
+
+	if (lc == NULL || edge == 0) {
+		rte_pktmbuf_free(m);
+		return -ENODEV;
+	}
+	meta->flags |= PKT_F_CTL_INJECT;
+	meta->inject_edge = edge;
+	if (rte_ring_sp_enqueue(lc->inject, m) != 0) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	return 0;
 }
 
 int dp_ctl_tx(uint16_t port_id, struct rte_mbuf *m) {

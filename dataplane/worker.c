@@ -16,6 +16,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #define DP_LOG_TYPE dp_logtype_dataplane
 #include "dataplane/config.h"
@@ -109,6 +110,17 @@ void dp_port_counters_reset(uint16_t port_id) {
 
 uint32_t dp_uptime_sec(void) {
 	return (uint32_t)((rte_rdtsc() - start_tsc) / rte_get_tsc_hz());
+}
+
+const struct rte_ether_addr *dp_host_mac(void) {
+	static struct rte_ether_addr mac;
+
+	if (mac.addr_bytes[0] == 0) {
+		uint64_t r = rte_rand();
+		mac.addr_bytes[0] = 0x0e; // locally administered, unicast
+		memcpy(&mac.addr_bytes[1], &r, 5);
+	}
+	return &mac;
 }
 
 static int worker_alloc(unsigned int w) {

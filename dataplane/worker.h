@@ -53,3 +53,10 @@ void dp_port_counters_reset(uint16_t port_id);
 
 // Control thread. Seconds since vnetd started (the clock that age fields use).
 uint32_t dp_uptime_sec(void);
+
+// Any thread (the first call from the control thread). This vnetd's own MAC: 0e and 5 random
+// bytes (locally administered, unicast), drawn once per process. Features source frames of their
+// own from it where a shared MAC would let another host take the answer (vrouter's ARP and
+// neighbour solicitations for next hops).
+struct rte_ether_addr;
+const struct rte_ether_addr *dp_host_mac(void);

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 
 #include <jansson.h>
+#include <rte_arp.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_icmp.h>
@@ -29,7 +30,9 @@
 #include <rte_malloc.h>
 
 #include "dataplane/graph.h"
+#include "dataplane/worker.h"
 #include "vrouter/icmp_error.h"
+#include "vrouter/neigh.h"
 #include "vrouter/vrouter.h"
 #include "vswitch/bridge.h"
 
@@ -327,6 +330,55 @@ static rte_edge_t ip_route_icmp(struct dp_lcore *lc, struct ip_route_run *run, s
 	return dp_drop(m, reason);
 }
 
+// Data path. A frame to vnetd's own MAC: the answer to one of its neighbour requests (an ARP
+// reply, a neighbour advertisement), told to the control thread and consumed; anything else is
+// not for us.
+static rte_edge_t ip_route_answer(struct dp_lcore *lc, struct rte_mbuf *m, struct pkt_meta *meta) {
+	if (meta->l3 == PKT_L3_ARP) {
+		const struct rte_arp_hdr *arp =
+			rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, meta->l3_off);
+		if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REPLY))
+			return dp_drop(m, DROP_L3_NOT_IP);
+		if (!(meta->flags & PKT_F_DRY_RUN))
+			vr_neigh_event_post(lc, meta->bd_id, 4,
+					    (const uint8_t *)&arp->arp_data.arp_sip,
+					    &arp->arp_data.arp_sha);
+		return IP_ROUTE_CONSUMED;
+	}
+	if (meta->l4 == PKT_L4_ICMP6 && meta->l3_off + meta->l3_len >= meta->l4_off + 24u &&
+	    rte_pktmbuf_data_len(m) >= meta->l4_off + 24u) {
+		const uint8_t *na = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l4_off);
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (na[0] != 136)
+			return dp_drop(m, DROP_L3_TO_ROUTER);
+		// The target link-layer option, when there is one, is the sender's Ethernet source
+		// on a link like ours: take that (port security checked it on vNICs).
+		if (!(meta->flags & PKT_F_DRY_RUN))
+			vr_neigh_event_post(lc, meta->bd_id, 6, na + 8, &eth->src_addr);
+		return IP_ROUTE_CONSUMED;
+	}
+	return dp_drop(m, meta->l3 == PKT_L3_IP4 || meta->l3 == PKT_L3_IP6 ? DROP_L3_TO_ROUTER
+									   : DROP_L3_NOT_IP);
+}
+
+// Data path. The next hop of m is in neither the rules nor the learned table: hold a copy while
+// the control thread asks (the packet itself is consumed; the copy comes back to be routed), or,
+// after the next hop did not answer, drop it.
+static rte_edge_t ip_route_unresolved(struct dp_lcore *lc, struct ip_route_run *run,
+				      struct rte_mbuf *m, uint16_t bd_id, int family,
+				      const uint8_t *neigh) {
+	struct pkt_meta *meta = pkt_meta(m);
+
+	if (meta->flags & PKT_F_NEIGH_RETRY)
+		return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEIGHBOUR_UNRESOLVED);
+	if (meta->flags & PKT_F_DRY_RUN) // a synthetic trace asks nobody
+		return dp_drop(m, DROP_NEIGHBOUR_UNRESOLVED);
+	if (!vr_neigh_hold(m, bd_id, family, neigh))
+		return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEIGHBOUR_HOLD_FULL);
+	vr_neigh_event_post(lc, bd_id, family, neigh, NULL);
+	return IP_ROUTE_CONSUMED;
+}
+
 // Data path. A hash of m's flow: addresses, protocol and (TCP/UDP, not a later fragment) ports.
 static uint32_t ip_route_flow_hash(const struct rte_mbuf *m, const struct pkt_meta *meta,
 				   int family) {
@@ -358,7 +410,8 @@ static const struct vr_path *ip_route_ecmp(const struct ip_route_run *run,
 		uint8_t q = k < 2u * nh->n_paths ? (uint8_t)(h % nh->n_paths)
 						 : (uint8_t)(k % nh->n_paths); // the scan
 		if (paths[q].bd_id != VR_BD_NONE &&
-		    bridge_ip_lookup(run->bc, paths[q].bd_id, family, paths[q].addr, mac)) {
+		    (bridge_ip_lookup(run->bc, paths[q].bd_id, family, paths[q].addr, mac) ||
+		     vr_neigh_lookup(paths[q].bd_id, family, paths[q].addr, mac))) {
 			*resolved = true;
 			*chosen = q;
 			return &paths[q];
@@ -439,8 +492,13 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 	int family;
 
 	RTE_SET_USED(node);
+	// vnetd's own request for a next hop (neigh.c), built for its network: deliver it.
+	if (unlikely(meta->flags & PKT_F_ROUTED))
+		return IP_ROUTE_OUT;
 	if (unlikely(vrf == VR_VRF_NONE))
 		return dp_drop(m, DROP_L3_NO_ROUTER);
+	if (unlikely(rte_is_same_ether_addr(&eth->dst_addr, dp_host_mac())))
+		return ip_route_answer(lc, m, meta);
 	if (meta->l3 == PKT_L3_IP4) {
 		dst = (const uint8_t *)&rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 								meta->l3_off)->dst_addr;
@@ -498,8 +556,9 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 				return ip_route_icmp(lc, run, m, &icmp_big, p->mtu, DROP_FRAG_NEEDED);
 			fragment = true;
 		}
-		if (unlikely(!resolved))
-			return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEIGHBOUR_UNKNOWN);
+		if (unlikely(!resolved) &&
+		    !(resolved = vr_neigh_lookup(p->bd_id, family, neigh, &mac)))
+			return ip_route_unresolved(lc, run, m, p->bd_id, family, neigh);
 		memcpy(&old, &ip->time_to_live, 2); // TTL and protocol: one 16-bit word
 		ip->time_to_live--;
 		memcpy(&new, &ip->time_to_live, 2);
@@ -514,8 +573,9 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 			return ip_route_icmp(lc, run, m, &icmp_ttl, 0, DROP_TTL_EXCEEDED);
 		if (unlikely(meta->l3_len > p->mtu))
 			return ip_route_icmp(lc, run, m, &icmp_big, p->mtu, DROP_FRAG_NEEDED);
-		if (unlikely(!resolved))
-			return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEIGHBOUR_UNKNOWN);
+		if (unlikely(!resolved) &&
+		    !(resolved = vr_neigh_lookup(p->bd_id, family, neigh, &mac)))
+			return ip_route_unresolved(lc, run, m, p->bd_id, family, neigh);
 		ip->hop_limits--;
 	}
 	eth->src_addr = vc->nets[p->net].mac;

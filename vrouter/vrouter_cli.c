@@ -72,3 +72,32 @@ static struct cli_cmd show_routes_cmd = {
 	.print = routes_print,
 };
 VNETCTL_COMMAND_REGISTER(show_routes_cmd);
+
+static int neighbours_print(const struct cli *cli, const json_t *res) {
+	static const struct table_column cols[] = {
+		{ "NETWORK", "network", NULL, false }, { "ADDRESS", "address", NULL, false },
+		{ "MAC", "mac", NULL, false },         { "STATE", "state", NULL, false },
+		{ "AGE", "age_s", cell_seconds, true }, { "HELD", "held", NULL, true },
+	};
+	const json_t *st = json_object_get(res, "stats");
+	int ret = table_result_print(cli, json_object_get(res, "learned"), cols, ARRAY_SIZE(cols),
+				     "no next hop resolved by ARP / ND (the rules' addresses need none)");
+
+	if (st != NULL)
+		printf("requests sent %lld, answers %lld, packets held %lld, given up %lld\n",
+		       json_integer_value(json_object_get(st, "requests_sent")),
+		       json_integer_value(json_object_get(st, "answers")),
+		       json_integer_value(json_object_get(st, "held")),
+		       json_integer_value(json_object_get(st, "given_up")));
+	return ret;
+}
+
+static struct cli_cmd show_neighbours_cmd = {
+	.module = "vrouter",
+	.name = "show neighbours",
+	.synopsis = "[--json]",
+	.help = "next hops vnetd resolved itself by ARP / neighbour solicitation",
+	.method = "show.neighbours",
+	.print = neighbours_print,
+};
+VNETCTL_COMMAND_REGISTER(show_neighbours_cmd);

@@ -13,6 +13,7 @@
 #include "dataplane/ctl.h"
 #include "dataplane/feature.h"
 #include "dataplane/graph.h"
+#include "vrouter/neigh.h"
 #include "vrouter/vrouter.h"
 #include "vswitch/bridge.h"
 
@@ -168,11 +169,25 @@ static void method_show_routes(struct ctl_call *call) {
 	call->result = list;
 }
 
+// Every next hop vnetd knows: the rules' (the ports' and remote ports' addresses in routed
+// networks, as `rules`) and the ones it resolved itself (ARP / ND, with their state).
+static void method_show_neighbours(struct ctl_call *call) {
+	json_t *list = vr_neigh_json();
+
+	call->result = json_pack("{soso}", "learned", list, "stats", vr_neigh_stats_json());
+}
+
 static int vrouter_init(void) {
 	int ret = dp_node_attach("l3_input", "ip_route");
 
 	if (ret < 0)
 		return ret;
+	ret = vr_neigh_init();
+	if (ret < 0)
+		return ret;
+	ctl_method_register("show.neighbours",
+			    "next hops vnetd resolved by ARP / ND, with their state and counters",
+			    method_show_neighbours);
 	ctl_method_register("show.routes",
 			    "routes of every router; params {router, prefix} or {router, lookup}",
 			    method_show_routes);

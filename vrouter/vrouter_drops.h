@@ -10,7 +10,9 @@
 	X(NO_ROUTE, "no route to the destination in the router's VRF")                             \
 	X(ROUTE_BLACKHOLE, "the route that matched is a blackhole route")                          \
 	X(NEXTHOP_UNREACHABLE, "the route's next hop is in none of the router's subnets")          \
-	X(NEIGHBOUR_UNKNOWN, "next hop address known to no port of the egress network")            \
+	X(NEIGHBOUR_UNRESOLVED, "next hop did not answer ARP / neighbour solicitation (or more "   \
+	  "packets waited for it than are held)")                                                 \
+	X(NEIGHBOUR_HOLD_FULL, "next hop unknown and no room to hold the packet while vnetd asks")  \
 	X(TTL_EXCEEDED, "IPv4 TTL or IPv6 hop limit would reach 0")                                \
 	X(FRAG_NEEDED, "packet larger than the egress network's MTU")                              \
 	X(L3_TO_ROUTER, "packet for a router address that is not an echo request")                 \

@@ -15,6 +15,7 @@
 #define DP_LOG_TYPE vswitch_logtype
 #include "dataplane/log.h"
 #include "dataplane/rules.h"
+#include "dataplane/worker.h"
 #include "vswitch/bridge.h"
 #include "vswitch/fdb.h"
 
@@ -605,6 +606,10 @@ static void inputs_gather(struct inputs_acc *a, const struct bridge_cfg *bc) {
 
 		if (br->router[0] == '\0')
 			continue;
+		memcpy(&k0, &k, sizeof(k0));
+		input_put(a, b, BT_MAC, k0, 0, MAC_DATA(BRIDGE_PORT_ROUTER, -1, 0), SRC_ROUTER | b);
+		// vnetd's own MAC: answers to the router's neighbour requests come back to it.
+		k.mac = *dp_host_mac();
 		memcpy(&k0, &k, sizeof(k0));
 		input_put(a, b, BT_MAC, k0, 0, MAC_DATA(BRIDGE_PORT_ROUTER, -1, 0), SRC_ROUTER | b);
 		memcpy(&m, &br->router_mac, sizeof(br->router_mac));

@@ -9,7 +9,7 @@ import ipaddress
 import struct
 
 __all__ = ["vxlan_frame", "vxlan_out", "arp_out", "echo_reply_out", "na_out", "icmp_error_out",
-           "dhcp_reply_out", "ra_out"]
+           "dhcp_reply_out", "ra_out", "neigh_request_out"]
 
 _ETH, _IP4, _UDP, _VXLAN = 14, 20, 8, 8
 
@@ -331,4 +331,23 @@ def ra_out(out, router_mac, dst_mac, dst_ip, mtu, prefixes, flags=0, dns=None):
     _want(problems, "prefix options", got_prefixes,
           [(str(ipaddress.IPv6Address(p)), n, f, 2592000, 604800) for p, n, f in prefixes])
     _want(problems, "DNS option", got_dns, dns and [str(ipaddress.IPv6Address(d)) for d in dns])
+    return problems
+
+
+def neigh_request_out(out, target):
+    """vnetd's own request for next hop `target`: an ARP probe-style request (sender IP 0.0.0.0,
+    RFC 5227) for an IPv4 target, a neighbour solicitation to the solicited-node address for an
+    IPv6 one; from vnetd's MAC (0e:..., random per process), broadcast / multicast."""
+    problems = []
+    src = _mac(out[6:12])
+    _want(problems, "source MAC (vnetd's own: 0e:...)", src[:3], "0e:")
+    if ":" not in target:
+        problems += arp_out(out, 1, src, "ff:ff:ff:ff:ff:ff", src, "0.0.0.0", "00:00:00:00:00:00",
+                            target)
+        return problems
+    t = ipaddress.IPv6Address(target).packed
+    _want(problems, "destination MAC (solicited-node)", out[0:6].hex(), "3333ff" + t[13:].hex())
+    msg = out[_ETH + 40:]
+    _want(problems, "ICMPv6 type", msg[0], 135)
+    _want(problems, "NS target", _ip6(msg[8:24]), str(ipaddress.IPv6Address(target)))
     return problems

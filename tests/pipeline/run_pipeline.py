@@ -264,7 +264,7 @@ def packets_expand(case, samples, topology):
 def case_prepare(case, samples, default_topology):
     """Validate a case and compute what it expects: per port the frames out, per reason and
     port the drop counts."""
-    known = {"name", "description", "topology", "in_port", "input", "any_order", "bug"}
+    known = {"name", "description", "topology", "in_port", "input", "any_order", "bug", "quiet_s"}
     unknown = set(case) - known
     if unknown:
         raise CaseError(f"unknown keys {sorted(unknown)}")
@@ -293,6 +293,7 @@ def case_prepare(case, samples, default_topology):
             drops[pkt["drop"]][in_port] += 1
     return {"name": case["name"], "topology": topo, "in_port": in_port, "packets": packets,
             "out": out, "drops": drops, "any_order": bool(case.get("any_order")),
+            "quiet_s": float(case.get("quiet_s", QUIET_S)),
             "bug": case.get("bug")}
 
 
@@ -637,7 +638,7 @@ def wait_accounted(vd, case):
             return (*vd.counters(), None)
         if (rx, done) != last:
             last, last_change = (rx, done), now
-        elif rx == n_in and now - last_change > QUIET_S:
+        elif rx == n_in and now - last_change > case.get("quiet_s", QUIET_S):
             return ports, drops, None
         if vd.proc.poll() is not None:
             return ports, drops, f"vnetd exited with status {vd.proc.returncode} mid-case"
