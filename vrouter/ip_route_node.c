@@ -101,7 +101,43 @@ static inline void icmp_csum_replace(uint8_t *l4, rte_be16_t old, rte_be16_t new
 struct ip_route_state {
 	struct vr_bucket host;
 	struct vr_bucket src[ICMP_SRC_BUCKETS];
+	struct vr_vrf_counters vrf[VR_ROUTERS_MAX]; // by vrf_id
 };
+
+// Every worker's state, for the control thread's sums (set at graph creation).
+static struct ip_route_state *route_states[RTE_MAX_LCORE];
+static struct vr_vrf_counters counters_base[VR_ROUTERS_MAX];
+
+static void counters_add(struct vr_vrf_counters *sum, uint16_t vrf_id) {
+	for (unsigned int w = 0; w < RTE_DIM(route_states); w++) {
+		const struct vr_vrf_counters *c;
+		if (route_states[w] == NULL)
+			continue;
+		c = &route_states[w]->vrf[vrf_id];
+		sum->routed += __atomic_load_n(&c->routed, __ATOMIC_RELAXED);
+		sum->local += __atomic_load_n(&c->local, __ATOMIC_RELAXED);
+		sum->icmp_errors += __atomic_load_n(&c->icmp_errors, __ATOMIC_RELAXED);
+		sum->dropped += __atomic_load_n(&c->dropped, __ATOMIC_RELAXED);
+	}
+}
+
+void vr_counters_sum(uint16_t vrf_id, struct vr_vrf_counters *sum) {
+	*sum = (struct vr_vrf_counters){0};
+	if (vrf_id >= VR_ROUTERS_MAX)
+		return;
+	counters_add(sum, vrf_id);
+	sum->routed -= counters_base[vrf_id].routed;
+	sum->local -= counters_base[vrf_id].local;
+	sum->icmp_errors -= counters_base[vrf_id].icmp_errors;
+	sum->dropped -= counters_base[vrf_id].dropped;
+}
+
+void vr_counters_baseline(uint16_t vrf_id) {
+	if (vrf_id >= VR_ROUTERS_MAX)
+		return;
+	counters_base[vrf_id] = (struct vr_vrf_counters){0};
+	counters_add(&counters_base[vrf_id], vrf_id);
+}
 
 struct ip_route_ctx {
 	struct ip_route_state *state;
@@ -115,6 +151,7 @@ struct ip_route_run {
 	const struct bridge_cfg *bc;
 	struct ip_route_state *state;
 	uint64_t hz;
+	bool local;                // the packet decided last was answered by the router
 	uint64_t nh[DP_CHUNK];     // the next hop of packet i of the chunk
 };
 
@@ -325,6 +362,8 @@ static rte_edge_t ip_route_icmp(struct dp_lcore *lc, struct ip_route_run *run, s
 	em->out_port = PKT_PORT_NONE;
 	em->drop_reason = DROP_NONE;
 	ip_route_count_made(lc, meta, DROP_NONE);
+	if (!(meta->flags & PKT_F_DRY_RUN) && vc->vrf_of_bd[meta->bd_id] < VR_ROUTERS_MAX)
+		run->state->vrf[vc->vrf_of_bd[meta->bd_id]].icmp_errors++;
 	trace_note_copies(lc, m, 1);
 	rte_node_enqueue_x1(run->graph, run->node, IP_ROUTE_OUT, e);
 	return dp_drop(m, reason);
@@ -475,8 +514,8 @@ static rte_edge_t ip_route_fragment(struct dp_lcore *lc, struct ip_route_run *ru
 	return IP_ROUTE_CONSUMED;
 }
 
-static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,
-				  struct rte_mbuf *m, uint16_t i) {
+static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node, void *arg,
+				      struct rte_mbuf *m, uint16_t i) {
 	struct ip_route_run *run = arg;
 	const struct vr_cfg *vc = run->vc;
 	struct pkt_meta *meta = pkt_meta(m);
@@ -519,6 +558,7 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 		if (unlikely(nh->has_gw && memcmp(dst, nh->gw, family == 4 ? 4 : 16) == 0)) {
 			if (meta->l4 == PKT_L4_UDP)
 				return ip_route_icmp(lc, run, m, &icmp_port, 0, DROP_L3_TO_ROUTER);
+			run->local = true;
 			return ip_route_echo(lc, m, meta, vc, vrf, nh);
 		}
 		neigh = dst;
@@ -590,12 +630,47 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 	return IP_ROUTE_OUT;
 }
 
+// decide, and the router's counters: routed (one per packet sent on, fragments or not), local
+// (echo replies), dropped. Synthetic traces count nothing.
+static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,
+				  struct rte_mbuf *m, uint16_t i) {
+	struct ip_route_run *run = arg;
+	struct pkt_meta *meta = pkt_meta(m);
+	uint16_t vrf = run->vc != NULL && meta->bd_id < BRIDGE_MAX ? run->vc->vrf_of_bd[meta->bd_id]
+								   : VR_VRF_NONE;
+	bool own = (meta->flags & PKT_F_ROUTED) != 0; // vnetd's own neighbour request
+	rte_edge_t e;
+
+	run->local = false;
+	e = ip_route_decide_one(lc, node, arg, m, i);
+	if (unlikely(vrf >= VR_ROUTERS_MAX || own || (meta->flags & PKT_F_DRY_RUN)))
+		return e;
+	if (e == IP_ROUTE_DROP)
+		run->state->vrf[vrf].dropped++;
+	else if (e == IP_ROUTE_OUT && run->local)
+		run->state->vrf[vrf].local++;
+	else if (e == IP_ROUTE_OUT || (e == IP_ROUTE_CONSUMED && (meta->flags & PKT_F_ROUTED)))
+		run->state->vrf[vrf].routed++; // fragmented: CONSUMED after the rewrite (ROUTED set)
+	return e;
+}
+
 static const char *const nh_type_text[] = {
 	[VR_NH_NONE] = "no route",
 	[VR_NH_CONNECTED] = "connected",
 	[VR_NH_GATEWAY] = "via",
 	[VR_NH_BLACKHOLE] = "blackhole",
 };
+
+// The name of the router of vrf_id `vrf` in the current snapshot (traces are shown after the
+// fact: "?" if it is gone).
+static const char *vrf_name(uint16_t vrf) {
+	const struct vr_cfg *vc = vr_cfg_get(dp_config_current());
+
+	if (vc == NULL || vrf >= VR_ROUTERS_MAX || vc->vrf_pos[vrf] >= vc->n_vrfs ||
+	    vc->vrfs[vc->vrf_pos[vrf]].vrf_id != vrf)
+		return "?";
+	return vc->vrfs[vc->vrf_pos[vrf]].id;
+}
 
 static void ip_route_format(const struct trace_record *r, char *buf, size_t size) {
 	const struct ip_route_trace *t = TRACE_DATA(r, struct ip_route_trace);
@@ -608,17 +683,20 @@ static void ip_route_format(const struct trace_record *r, char *buf, size_t size
 	inet_ntop(af, t->prefix, p, sizeof(p));
 	inet_ntop(af, t->neigh, n, sizeof(n));
 	if (t->type == IP_ROUTE_T_ECHO)
-		snprintf(buf, size, "vrf %u: echo request to the gateway of %s/%u: replied", t->vrf,
+		snprintf(buf, size, "router %s: echo request to the gateway of %s/%u: replied", vrf_name(t->vrf),
 			 p, t->prefix_len);
 	else if (t->type == VR_NH_NONE)
-		snprintf(buf, size, "vrf %u: no route", t->vrf);
+		snprintf(buf, size, "router %s: no route", vrf_name(t->vrf));
 	else if (t->type == VR_NH_BLACKHOLE)
-		snprintf(buf, size, "vrf %u: %s/%u blackhole", t->vrf, p, t->prefix_len);
+		snprintf(buf, size, "router %s: %s/%u blackhole", vrf_name(t->vrf), p, t->prefix_len);
 	else if (t->type < RTE_DIM(nh_type_text) && t->n_paths > 1)
-		snprintf(buf, size, "vrf %u: %s/%u via %s in bd %u (ECMP: path %u of %u, by flow hash)",
-			 t->vrf, p, t->prefix_len, n, t->bd_id, t->path + 1, t->n_paths);
+		snprintf(buf, size, "router %s: %s/%u via %s in bd %u (ECMP: path %u of %u, by flow hash)",
+			 vrf_name(t->vrf), p, t->prefix_len, n, t->bd_id, t->path + 1, t->n_paths);
+	else if (t->type == VR_NH_GATEWAY)
+		snprintf(buf, size, "router %s: %s/%u via %s in bd %u", vrf_name(t->vrf), p,
+			 t->prefix_len, n, t->bd_id);
 	else if (t->type < RTE_DIM(nh_type_text))
-		snprintf(buf, size, "vrf %u: %s/%u %s, neighbour %s in bd %u", t->vrf, p,
+		snprintf(buf, size, "router %s: %s/%u %s, neighbour %s in bd %u", vrf_name(t->vrf), p,
 			 t->prefix_len, nh_type_text[t->type], n, t->bd_id);
 }
 
@@ -631,7 +709,7 @@ static json_t *ip_route_fields(const struct trace_record *r) {
 	if (t == NULL)
 		return NULL;
 	af = t->family == 4 ? AF_INET : AF_INET6;
-	o = json_pack("{si}", "vrf", t->vrf);
+	o = json_pack("{sssi}", "router", vrf_name(t->vrf), "vrf", t->vrf);
 	if (t->type == VR_NH_NONE) {
 		json_object_set_new(o, "route", json_null());
 		return o;
@@ -663,12 +741,24 @@ static int ip_route_init(const struct rte_graph *graph, struct rte_node *node) {
 	RTE_BUILD_BUG_ON(sizeof(struct ip_route_ctx) > RTE_NODE_CTX_SZ);
 	ctx->state = rte_zmalloc_socket("ip_route_state", sizeof(*ctx->state), RTE_CACHE_LINE_SIZE,
 					graph->socket);
-	return ctx->state != NULL ? 0 : -ENOMEM;
+	if (ctx->state == NULL)
+		return -ENOMEM;
+	for (unsigned int w = 0; w < RTE_DIM(route_states); w++)
+		if (route_states[w] == NULL) {
+			route_states[w] = ctx->state;
+			break;
+		}
+	return 0;
 }
 
 static void ip_route_fini(const struct rte_graph *graph, struct rte_node *node) {
+	struct ip_route_state *st = ((struct ip_route_ctx *)node->ctx)->state;
+
 	RTE_SET_USED(graph);
-	rte_free(((struct ip_route_ctx *)node->ctx)->state);
+	for (unsigned int w = 0; w < RTE_DIM(route_states); w++)
+		if (route_states[w] == st)
+			route_states[w] = NULL;
+	rte_free(st);
 }
 
 // The burst loop of DP_NODE_DEFINE_BURST, with the graph at hand: ICMP errors are packets the

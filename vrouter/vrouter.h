@@ -80,6 +80,7 @@ struct vr_net {
 
 struct vr_vrf {
 	const char *id;
+	uint16_t vrf_id;              // stable for the router's life (set by build): FIB keys, counters
 	const char *tenant;
 	struct rte_ether_addr mac;
 	uint16_t n_routes;
@@ -110,7 +111,9 @@ struct vr_cfg {
 	uint32_t n_paths;
 	struct vr_path *paths;        // ECMP routes' paths
 	struct rte_fib6 *fib4, *fib6; // NULL when no route of that family exists
-	uint16_t vrf_of_bd[4096];     // bridge domain -> VRF (set by build), VR_VRF_NONE if none
+	uint16_t vrf_of_bd[4096];     // bridge domain -> its router's vrf_id (set by build), or
+				      // VR_VRF_NONE
+	uint16_t vrf_pos[VR_ROUTERS_MAX]; // vrf_id -> index in vrfs (set by build)
 	uint16_t net_of_bd[4096];     // bridge domain -> index in nets (set by build)
 };
 
@@ -145,8 +148,23 @@ static inline bool vr_prefix_match(int family, const uint8_t *prefix, uint8_t le
 	return rest == 0 || ((prefix[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
-// Control thread. The next hop that `addr` takes in router `vrf` of `vc` (0: none), and the
-// matched prefix's length in *len.
+// Per worker, per router (vrf_id): what ip_route did. Read by the control thread (show routers)
+// without locks: counters only.
+struct vr_vrf_counters {
+	uint64_t routed;      // forwarded into an egress network (fragments: once)
+	uint64_t local;       // echo requests to a gateway answered
+	uint64_t icmp_errors; // ICMP errors sent
+	uint64_t dropped;     // dropped in routing (every reason)
+};
+
+// Control thread. Every worker's counters of router `vrf_id` added up, since the id was given to
+// its router.
+void vr_counters_sum(uint16_t vrf_id, struct vr_vrf_counters *sum);
+// Control thread. Start counting router `vrf_id` from zero (a new router got the id).
+void vr_counters_baseline(uint16_t vrf_id);
+
+// Control thread. The next hop that `addr` takes in router `vrf` (index in vrfs) of `vc` (0:
+// none), and the matched prefix's length in *len.
 uint32_t vr_route_lookup(const struct vr_cfg *vc, uint16_t vrf, int family, const uint8_t *addr,
 			 uint8_t *len);
 

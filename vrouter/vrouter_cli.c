@@ -101,3 +101,25 @@ static struct cli_cmd show_neighbours_cmd = {
 	.print = neighbours_print,
 };
 VNETCTL_COMMAND_REGISTER(show_neighbours_cmd);
+
+static int routers_print(const struct cli *cli, const json_t *res) {
+	static const struct table_column cols[] = {
+		{ "ID", "id", NULL, false },            { "TENANT", "tenant", NULL, false },
+		{ "MAC", "mac", NULL, false },          { "VRF", "vrf", NULL, true },
+		{ "NETWORKS", "networks", NULL, false }, { "CONNECTED", "connected", NULL, true },
+		{ "STATIC", "static", NULL, true },     { "ROUTED", "routed", NULL, true },
+		{ "LOCAL", "local", NULL, true },       { "ICMP-ERRORS", "icmp_errors", NULL, true },
+		{ "DROPPED", "dropped", NULL, true },
+	};
+	return table_result_print(cli, res, cols, ARRAY_SIZE(cols), "no routers");
+}
+
+static struct cli_cmd show_routers_cmd = {
+	.module = "vrouter",
+	.name = "show routers",
+	.synopsis = "[--json]",
+	.help = "tenant routers: VRF id, networks, routes, and what they routed, answered and dropped",
+	.method = "show.routers",
+	.print = routers_print,
+};
+VNETCTL_COMMAND_REGISTER(show_routers_cmd);

@@ -177,6 +177,35 @@ static void method_show_neighbours(struct ctl_call *call) {
 	call->result = json_pack("{soso}", "learned", list, "stats", vr_neigh_stats_json());
 }
 
+// Every router: its VRF id, networks, routes and counters (docs/routing.md).
+static void method_show_routers(struct ctl_call *call) {
+	const struct vr_cfg *vc = vr_cfg_get(dp_config_current());
+	json_t *list = json_array();
+
+	for (uint16_t r = 0; vc != NULL && r < vc->n_vrfs; r++) {
+		const struct vr_vrf *v = &vc->vrfs[r];
+		struct vr_vrf_counters c;
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+		json_t *nets = json_array();
+		uint32_t n_connected = 0;
+
+		for (uint32_t n = 0; n < vc->n_nets; n++)
+			if (vc->nets[n].vrf == r)
+				json_array_append_new(nets, json_string(vc->nets[n].id));
+		for (uint32_t i = 1; i < vc->n_nh; i++)
+			if (vc->nh[i].vrf == r && vc->nh[i].type == VR_NH_CONNECTED)
+				n_connected++;
+		vr_counters_sum(v->vrf_id, &c);
+		rte_ether_format_addr(mac, sizeof(mac), &v->mac);
+		json_array_append_new(
+			list, json_pack("{sssssssisosisisIsIsIsI}", "id", v->id, "tenant", v->tenant,
+					"mac", mac, "vrf", v->vrf_id, "networks", nets, "connected",
+					n_connected, "static", v->n_routes, "routed", c.routed, "local",
+					c.local, "icmp_errors", c.icmp_errors, "dropped", c.dropped));
+	}
+	call->result = list;
+}
+
 static int vrouter_init(void) {
 	int ret = dp_node_attach("l3_input", "ip_route");
 
@@ -185,6 +214,8 @@ static int vrouter_init(void) {
 	ret = vr_neigh_init();
 	if (ret < 0)
 		return ret;
+	ctl_method_register("show.routers", "tenant routers: VRF id, networks, routes, counters",
+			    method_show_routers);
 	ctl_method_register("show.neighbours",
 			    "next hops vnetd resolved by ARP / ND, with their state and counters",
 			    method_show_neighbours);

@@ -374,6 +374,7 @@ static int nh_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
 			struct vr_nh nh = {.type = rs->blackhole ? VR_NH_BLACKHOLE : VR_NH_GATEWAY,
 					   .family = rs->family, .vrf = r,
 					   .n_paths = rs->n_nexthops,
+					   .via = {.net = -1, .bd_id = VR_BD_NONE},
 					   .prefix_len = rs->prefix_len, .route = rs->index};
 
 			memcpy(nh.prefix, rs->prefix, 16);
@@ -429,7 +430,7 @@ static int fibs_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
 		uint8_t key[16];
 		int ret;
 
-		vr_key(nh->vrf, nh->family, nh->prefix, key);
+		vr_key(vc->vrfs[nh->vrf].vrf_id, nh->family, nh->prefix, key);
 		ret = rte_fib6_add(nh->family == 4 ? vc->fib4 : vc->fib6, key,
 				   vr_key_depth(nh->prefix_len), i);
 		if (ret < 0)
@@ -455,7 +456,7 @@ uint32_t vr_route_lookup(const struct vr_cfg *vc, uint16_t vrf, int family, cons
 	*len = 0;
 	if (fib == NULL)
 		return 0;
-	vr_key(vrf, family, addr, key[0]);
+	vr_key(vc->vrfs[vrf].vrf_id, family, addr, key[0]);
 	rte_fib6_lookup_bulk(fib, key, &nh, 1);
 	if (nh != 0 && nh < vc->n_nh)
 		*len = vc->nh[nh].prefix_len;
@@ -512,6 +513,44 @@ static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data
 	return 0;
 }
 
+// Stable VRF ids: a router keeps its id (its FIB keys and counters) for its life, across
+// transactions that reorder or change the routers. Control thread.
+static json_t *vrf_ids; // router id -> vrf_id, for every router of the current snapshot
+
+static int vrf_id_assign(const char *id) {
+	uint8_t used[VR_ROUTERS_MAX] = {0};
+	const char *key;
+	json_t *v;
+
+	if (vrf_ids == NULL && (vrf_ids = json_object()) == NULL)
+		return -ENOMEM;
+	if ((v = json_object_get(vrf_ids, id)) != NULL)
+		return (int)json_integer_value(v);
+	json_object_foreach(vrf_ids, key, v)
+		used[json_integer_value(v)] = 1;
+	for (int i = 0; i < VR_ROUTERS_MAX; i++)
+		if (!used[i]) {
+			json_object_set_new(vrf_ids, id, json_integer(i));
+			vr_counters_baseline(i);
+			return i;
+		}
+	return -ENOSPC;
+}
+
+// Forget the ids of routers the new snapshot lacks.
+static void vrf_rules_published(const struct dp_config *old, const struct dp_config *cfg) {
+	const struct vr_cfg *vc = vr_cfg_get(cfg);
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	RTE_SET_USED(old);
+	json_object_foreach_safe(vrf_ids, tmp, key, v) {
+		if (vr_vrf_find(vc, key) == VR_VRF_NONE)
+			json_object_del(vrf_ids, key);
+	}
+}
+
 // The networks' bridge domains (vswitch's: stable for the life of a network, whichever section
 // builds first). This data is rebuilt whenever "networks" changes, so they stay right while it
 // is reused.
@@ -521,12 +560,19 @@ static int vrf_rules_build(struct rules_ctx *ctx, struct dp_config *cfg, void *d
 	RTE_SET_USED(cfg);
 	if (vc == NULL)
 		return 0;
+	for (uint16_t r = 0; r < vc->n_vrfs; r++) {
+		int id = vrf_id_assign(vc->vrfs[r].id);
+		if (id < 0)
+			return rules_error(ctx, "routers", "no free VRF id");
+		vc->vrfs[r].vrf_id = (uint16_t)id;
+		vc->vrf_pos[id] = r;
+	}
 	for (uint32_t n = 0; n < vc->n_nets; n++) {
 		int bd = bridge_bd_id(vc->nets[n].id);
 		if (bd < 0)
 			return rules_error(ctx, "networks", "no free bridge domain id");
 		vc->nets[n].bd_id = (uint16_t)bd;
-		vc->vrf_of_bd[bd] = vc->nets[n].vrf;
+		vc->vrf_of_bd[bd] = vc->vrfs[vc->nets[n].vrf].vrf_id;
 		vc->net_of_bd[bd] = (uint16_t)n;
 	}
 	// The FIBs need EAL: built here, not in parse (which also validates documents offline).
@@ -568,6 +614,7 @@ static struct rules_section vrf_section = {
 	.build = vrf_rules_build,
 	.check = vrf_rules_check,
 	.free = vrf_rules_free,
+	.published = vrf_rules_published,
 };
 
 RTE_INIT(vrf_rules_register) {
