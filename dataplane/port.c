@@ -277,9 +277,13 @@ static void ethdev_link(const struct dp_port_dev *d, struct dp_port_link *l) {
 
 	rte_eth_link_get_nowait(d->eth_id, &link);
 	rte_eth_dev_get_mtu(d->eth_id, &mtu);
+	struct rte_eth_stats st = {0};
+
 	l->up = link.link_status == RTE_ETH_LINK_UP;
 	l->speed_mbps = link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN ? link.link_speed : 0;
 	l->mtu = mtu;
+	if (l->want_stats && rte_eth_stats_get(d->eth_id, &st) == 0)
+		l->rx_missed = st.imissed + st.rx_nombuf;
 	snprintf(l->detail, sizeof(l->detail), "DPDK port %u", d->eth_id);
 }
 
@@ -347,7 +351,7 @@ void dp_port_detach(uint16_t port_id) {
 void dp_port_link_get(uint16_t port_id, struct dp_port_link *l) {
 	const struct dp_port_dev *d = port_id < DP_PORTS_MAX ? &dp_port_devs[port_id] : NULL;
 
-	*l = (struct dp_port_link){0};
+	*l = (struct dp_port_link){.want_stats = true};
 	if (d == NULL || d->ops == NULL)
 		return;
 	snprintf(l->backend, sizeof(l->backend), "%s", d->ops->name);

@@ -37,9 +37,12 @@ struct dp_port_params {
 
 // What `show ports` says of a port's device.
 struct dp_port_link {
+	bool want_stats;       // in: fill rx_missed too (shows; the periodic link check does not)
 	bool up;
 	uint32_t speed_mbps;   // 0: unknown
 	uint16_t mtu;          // 0: unknown
+	uint64_t rx_missed;    // frames the device dropped before vnetd took them (its RX ring was
+			       // full, no buffer): never rx_pkts, so outside the accounting
 	char backend[16];      // "ethdev", "vhost", ...
 	char detail[128];      // backend's own words ("client /run/vnet/vm1.sock, 2 queues")
 };

@@ -77,6 +77,8 @@ struct veth_port {
 	struct veth_ring rx, tx;
 	uint64_t csum_fixed;   // partial checksums completed
 	uint64_t kick_errors;  // TX kicks the kernel refused (other than "try again")
+	uint64_t rx_missed;    // frames the kernel dropped with the RX ring full (tp_drops, summed:
+			       // reading PACKET_STATISTICS resets it); control thread only
 };
 
 // ---- data path ----------------------------------------------------------------------------------
@@ -444,10 +446,15 @@ static void veth_detach(struct dp_port_dev *d) {
 }
 
 static void veth_link(const struct dp_port_dev *d, struct dp_port_link *l) {
-	const struct veth_port *vp = d->priv;
+	struct veth_port *vp = d->priv;
+	struct tpacket_stats st;
+	socklen_t len = sizeof(st);
 
 	l->up = veth_link_up(vp->host) == 1;
 	l->mtu = veth_mtu(vp->host);
+	if (l->want_stats && getsockopt(vp->rx_fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+		vp->rx_missed += st.tp_drops;
+	l->rx_missed = vp->rx_missed;
 	snprintf(l->detail, sizeof(l->detail),
 		 "veth %s (%s), rings %u+%u x %u B, %lu checksums completed, %lu kick errors",
 		 vp->host, vp->created ? "created" : "adopted", vp->rx.frames, vp->tx.frames,

@@ -160,21 +160,28 @@ static int drops_print(const struct cli *cli, const json_t *res) {
 		{ "DESCRIPTION", "description", NULL, false },
 	};
 	const json_t *reasons = json_object_get(res, "reasons");
+	const json_t *missed = json_object_get(res, "rx_missed");
 	bool all = cli_opt_is_set(cli, "all");
 	json_int_t total;
 	json_t *rows;
+	const char *port;
+	const json_t *n;
 
 	if (!json_is_array(reasons))
 		return out_bad_answer(cli, "an object with a reasons array");
 	total = drops_total(res, reasons);
 	if (total == 0 && !all) {
 		printf("no drops\n");
-		return CLI_OK;
+	} else {
+		rows = drops_rows(reasons, all);
+		table_print(rows, cols, ARRAY_SIZE(cols), "no drop reasons");
+		printf("total %" JSON_INTEGER_FORMAT "\n", total);
+		json_decref(rows);
 	}
-	rows = drops_rows(reasons, all);
-	table_print(rows, cols, ARRAY_SIZE(cols), "no drop reasons");
-	printf("total %" JSON_INTEGER_FORMAT "\n", total);
-	json_decref(rows);
+	// Before vnetd: the device's RX ring was full (the worker was late).
+	json_object_foreach((json_t *)missed, port, n)
+		printf("missed by port %s before vnetd (its receive ring was full): %" JSON_INTEGER_FORMAT
+		       "\n", port, json_integer_value(n));
 	return CLI_OK;
 }
 
