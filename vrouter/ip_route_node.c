@@ -217,16 +217,26 @@ static void ip_route_note(struct dp_lcore *lc, struct rte_mbuf *m, const struct 
 
 	if (likely(!(pkt_meta(m)->flags & PKT_F_TRACED)))
 		return;
-	if (nh != NULL) {
-		t.family = nh->family;
-		t.prefix_len = nh->prefix_len;
-		memcpy(t.prefix, nh->prefix, 16);
-	} else {
-		t.family = pkt_meta(m)->l3 == PKT_L3_IP4 ? 4 : 6;
+	t.family = pkt_meta(m)->l3 == PKT_L3_IP4 ? 4 : 6;
+	if (nh != NULL) { // the route that matched: the FIB's RIB knows its prefix
+		struct rte_fib6 *fib = t.family == 4 ? vc->fib4 : vc->fib6;
+		const struct pkt_meta *meta = pkt_meta(m);
+		const uint8_t *dst = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+							     meta->l3_off + (t.family == 4 ? 16 : 24));
+		uint8_t key[16], depth = 0;
+		struct rte_rib6_node *node;
+
+		vr_key(vrf, t.family, dst, key);
+		node = fib != NULL ? rte_rib6_lookup(rte_fib6_get_rib(fib), key) : NULL;
+		if (node != NULL) {
+			rte_rib6_get_ip(node, key);
+			rte_rib6_get_depth(node, &depth);
+			memcpy(t.prefix, key + 2, t.family == 4 ? 4 : 14);
+			t.prefix_len = (uint8_t)(depth - VR_KEY_VRF_BITS);
+		}
 	}
 	if (neigh != NULL)
 		memcpy(t.neigh, neigh, t.family == 4 ? 4 : 16);
-	RTE_SET_USED(vc);
 	TRACE_NOTE(lc, m, t);
 }
 
@@ -275,7 +285,7 @@ static rte_edge_t ip_route_echo(struct dp_lcore *lc, struct rte_mbuf *m, struct 
 		ip->hop_limits = IP_ROUTE_REPLY_TTL;
 	}
 	eth->dst_addr = eth->src_addr;
-	eth->src_addr = vc->nets[nh->via.net].mac;
+	eth->src_addr = nh->via[0].mac;
 	meta->flags = (uint16_t)((meta->flags & ~PKT_F_TUNNEL) | PKT_F_ROUTED);
 	meta->vrf_id = vrf;
 	ip_route_note(lc, m, vc, vrf, nh, IP_ROUTE_T_ECHO, NULL, meta->bd_id, 0);
@@ -441,7 +451,7 @@ static const struct vr_path *ip_route_ecmp(const struct ip_route_run *run,
 					   const struct vr_nh *nh, int family,
 					   struct rte_ether_addr *mac, bool *resolved,
 					   uint8_t *chosen) {
-	const struct vr_path *paths = &run->vc->paths[nh->paths];
+	const struct vr_path *paths = nh->via;
 	uint32_t h = ip_route_flow_hash(m, meta, family);
 	uint8_t first = (uint8_t)(h % nh->n_paths);
 
@@ -548,7 +558,7 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 	} else {
 		return dp_drop(m, DROP_L3_NOT_IP);
 	}
-	if (unlikely(run->nh[i] == 0 || run->nh[i] >= vc->n_nh)) {
+	if (unlikely(run->nh[i] == 0 || run->nh[i] > VR_NH_MAX)) {
 		ip_route_note(lc, m, vc, vrf, NULL, VR_NH_NONE, NULL, VR_BD_NONE, 0);
 		return ip_route_icmp(lc, run, m, &icmp_no_route, 0, DROP_NO_ROUTE);
 	}
@@ -562,13 +572,13 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 			return ip_route_echo(lc, m, meta, vc, vrf, nh);
 		}
 		neigh = dst;
-		p = &nh->via;
+		p = &nh->via[0];
 		break;
 	case VR_NH_GATEWAY:
 		if (nh->n_paths > 1) {
 			p = ip_route_ecmp(run, m, meta, nh, family, &mac, &resolved, &chosen);
 		} else {
-			p = &nh->via;
+			p = &nh->via[0];
 			resolved = p->bd_id != VR_BD_NONE &&
 				   bridge_ip_lookup(run->bc, p->bd_id, family, p->addr, &mac);
 		}
@@ -618,7 +628,7 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 			return ip_route_unresolved(lc, run, m, p->bd_id, family, neigh);
 		ip->hop_limits--;
 	}
-	eth->src_addr = vc->nets[p->net].mac;
+	eth->src_addr = p->mac;
 	eth->dst_addr = mac;
 	meta->bd_id = p->bd_id;
 	meta->vni = p->vni;

@@ -24,8 +24,8 @@
 extern int vrouter_logtype;
 
 #define VR_ROUTERS_MAX 1024   // routers per document (the schema's limit)
-#define VR_ROUTES_MAX 1024    // static routes per router (the schema's limit)
-#define VR_NH_MAX 32767       // next hops per snapshot: rte_fib6 trie 2-byte entries keep 15 bits
+#define VR_ROUTES_MAX 1000000 // static routes per router (the schema's limit)
+#define VR_NH_MAX 32767       // distinct next hops: rte_fib6 trie 2-byte entries keep 15 bits
 #define VR_VRF_NONE UINT16_MAX
 #define VR_BD_NONE UINT16_MAX
 #define VR_IP6_PREFIX_MAX 112 // IPv6 routes and subnets: the key keeps 112 bits of the address
@@ -40,35 +40,48 @@ enum vr_nh_type {
 
 #define VR_ECMP_MAX 16 // next hops of one route
 
-// Where a route leads: a neighbour address (static routes) in an egress network.
+// Where a route leads: a neighbour address (static routes; a connected route's neighbour is the
+// packet's destination) in an egress network.
 struct vr_path {
 	uint8_t addr[16];             // VR_NH_GATEWAY: the next hop's address
-	int32_t net;                  // the egress network's index in vr_cfg.nets, -1 if unresolved
-	uint16_t bd_id;               // its bridge domain (set by build), VR_BD_NONE if unresolved
+	uint16_t bd_id;               // the egress network's bridge domain, VR_BD_NONE if the
+				      // address is in no subnet of the router
 	uint16_t mtu;                 // its MTU
 	uint32_t vni;                 // its VNI
+	struct rte_ether_addr mac;    // the router's MAC: the source MAC of what is routed
+	uint16_t pad;
 };
 
-// One next hop. Every route has its own (so that a trace names the route that matched).
+// A next hop, interned by content (vrouter/fib.h): every field, padding included, is part of its
+// identity, so build one zeroed. Routes with the same next hop share one entry; the prefix a
+// packet matched comes from the FIB's RIB.
 struct vr_nh {
 	uint8_t type;                 // enum vr_nh_type
 	uint8_t family;               // 4 or 6
-	uint16_t vrf;                 // index in vr_cfg.vrfs
-	uint8_t n_paths;              // 1, or up to VR_ECMP_MAX (ECMP); 0 for a blackhole
-	uint32_t paths;               // n_paths > 1: the paths are vr_cfg.paths[paths..+n_paths)
-	struct vr_path via;           // the (first) path
-	uint8_t gw[16];               // VR_NH_CONNECTED: the subnet's gateway (answered locally)
+	uint8_t n_paths;              // 1, up to VR_ECMP_MAX (ECMP); 0 for a blackhole
 	bool has_gw;
-	uint8_t prefix[16];           // the route's prefix, as written
-	uint8_t prefix_len;
-	int32_t route;                // VR_NH_GATEWAY/BLACKHOLE: index in the router's routes;
-				      // VR_NH_CONNECTED: index in the network's subnets
+	uint16_t vrf_id;              // the router's
+	uint8_t prefix_len;           // VR_NH_CONNECTED: its subnet (static: 0)
+	uint8_t pad;
+	uint8_t prefix[16];
+	uint8_t gw[16];               // VR_NH_CONNECTED: the subnet's gateway (answered locally)
+	struct vr_path via[VR_ECMP_MAX];
 };
 
 // A routed network (one with a router), as vrouter sees it.
+#define VR_NET_SUBNETS_MAX 16
+
+struct vr_subnet {
+	uint8_t family, len;
+	bool has_gw;
+	uint8_t prefix[16], gw[16];
+};
+
 struct vr_net {
 	const char *id;               // points into the document's "networks" (held by vr_cfg)
 	uint32_t doc_index;           // networks[doc_index]
+	uint8_t n_subnets;
+	struct vr_subnet subnets[VR_NET_SUBNETS_MAX];
 	uint16_t vrf;
 	uint16_t bd_id;               // set by build
 	uint32_t vni;
@@ -83,21 +96,28 @@ struct vr_vrf {
 	uint16_t vrf_id;              // stable for the router's life (set by build): FIB keys, counters
 	const char *tenant;
 	struct rte_ether_addr mac;
-	uint16_t n_routes;
+	uint32_t n_routes;
 	struct vr_route_spec *routes; // document order
 	uint32_t n_nets;              // networks attached to it
-	uint64_t n_nh;                // next hops (routes) installed for it
 };
 
 struct vr_route_spec {
 	uint8_t prefix[16];
 	uint8_t n_nexthops;           // 1 ("nexthop"), or 2..VR_ECMP_MAX ("nexthops"); 0: blackhole
-	uint8_t nexthops[VR_ECMP_MAX][16];
+	uint8_t nexthop[16];          // the first
+	uint8_t (*more)[16];          // ECMP: the others (malloc'd, n_nexthops - 1)
 	uint8_t family;
 	uint8_t prefix_len;
 	bool blackhole;
-	uint16_t index;
+	uint32_t index;
 };
+
+// Any thread. Next hop k of route r.
+static inline const uint8_t *vr_route_nexthop(const struct vr_route_spec *r, uint8_t k) {
+	return k == 0 ? r->nexthop : r->more[k - 1];
+}
+
+struct vr_fib_txn;
 
 struct vr_cfg {
 	json_t *src_routers;          // the "routers" and "networks" arrays strings point into
@@ -106,11 +126,9 @@ struct vr_cfg {
 	struct vr_vrf *vrfs;
 	uint32_t n_nets;
 	struct vr_net *nets;
-	uint32_t n_nh;
-	struct vr_nh *nh;             // [0] is VR_NH_NONE
-	uint32_t n_paths;
-	struct vr_path *paths;        // ECMP routes' paths
-	struct rte_fib6 *fib4, *fib6; // NULL when no route of that family exists
+	const struct vr_nh *nh;       // the next hop table (fib.h), [0] is VR_NH_NONE
+	struct rte_fib6 *fib4, *fib6; // the FIB copies this snapshot reads (NULL: no route yet)
+	struct vr_fib_txn *txn;       // what the transaction that built this data changed (fib.h)
 	uint16_t vrf_of_bd[4096];     // bridge domain -> its router's vrf_id (set by build), or
 				      // VR_VRF_NONE
 	uint16_t vrf_pos[VR_ROUTERS_MAX]; // vrf_id -> index in vrfs (set by build)

@@ -13,6 +13,7 @@
 #include "dataplane/ctl.h"
 #include "dataplane/feature.h"
 #include "dataplane/graph.h"
+#include "vrouter/fib.h"
 #include "vrouter/neigh.h"
 #include "vrouter/vrouter.h"
 #include "vswitch/bridge.h"
@@ -33,33 +34,46 @@ static void prefix_text(int family, const uint8_t *addr, uint8_t len, char *buf,
 	snprintf(buf, size, "%s/%u", ip, len);
 }
 
-// One next hop as JSON: its router, prefix, type, next hop and egress network.
-static json_t *nh_json(const struct vr_cfg *vc, const struct vr_nh *nh) {
+// The network of bridge domain `bd` among vc's routed networks, or NULL.
+static const char *net_name(const struct vr_cfg *vc, uint16_t bd) {
+	if (bd >= RTE_DIM(vc->net_of_bd) || vc->net_of_bd[bd] >= vc->n_nets ||
+	    vc->nets[vc->net_of_bd[bd]].bd_id != bd)
+		return NULL;
+	return vc->nets[vc->net_of_bd[bd]].id;
+}
+
+// One route as JSON: its router, prefix, type, next hop(s) and egress network.
+static json_t *route_json(const struct vr_cfg *vc, const struct vr_route_key *k,
+			  const struct vr_nh *nh) {
 	char p[INET6_ADDRSTRLEN + 4], ip[INET6_ADDRSTRLEN];
-	int af = nh->family == 4 ? AF_INET : AF_INET6;
+	int af = k->family == 4 ? AF_INET : AF_INET6;
+	const char *net;
+	uint16_t pos = k->vrf_id < VR_ROUTERS_MAX ? vc->vrf_pos[k->vrf_id] : 0;
 	json_t *o;
 
-	prefix_text(nh->family, nh->prefix, nh->prefix_len, p, sizeof(p));
-	o = json_pack("{sssssss[]}", "router", vc->vrfs[nh->vrf].id, "prefix", p, "type",
-		      nh_type_name[nh->type], "flags");
+	prefix_text(k->family, k->prefix, k->len, p, sizeof(p));
+	o = json_pack("{sssssss[]}", "router", pos < vc->n_vrfs ? vc->vrfs[pos].id : "?", "prefix",
+		      p, "type", nh_type_name[nh->type], "flags");
 	if (nh->type == VR_NH_GATEWAY && nh->n_paths > 1) {
 		json_t *l = json_array();
 		char all[VR_ECMP_MAX * (INET6_ADDRSTRLEN + 1)] = "";
-		for (uint8_t k = 0; k < nh->n_paths; k++) {
-			inet_ntop(af, vc->paths[nh->paths + k].addr, ip, sizeof(ip));
+		for (uint8_t q = 0; q < nh->n_paths; q++) {
+			inet_ntop(af, nh->via[q].addr, ip, sizeof(ip));
 			json_array_append_new(l, json_string(ip));
-			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", k ? "," : "", ip);
+			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", q ? "," : "", ip);
 		}
 		json_object_set_new(o, "nexthops", l);
 		json_object_set_new(o, "nexthop", json_string(all));
 	} else if (nh->type == VR_NH_GATEWAY) {
-		json_object_set_new(o, "nexthop", json_string(inet_ntop(af, nh->via.addr, ip, sizeof(ip))));
+		json_object_set_new(o, "nexthop",
+				    json_string(inet_ntop(af, nh->via[0].addr, ip, sizeof(ip))));
 	}
 	if (nh->type == VR_NH_CONNECTED && nh->has_gw)
 		json_object_set_new(o, "gateway", json_string(inet_ntop(af, nh->gw, ip, sizeof(ip))));
-	if (nh->via.net >= 0)
-		json_object_set_new(o, "network", json_string(vc->nets[nh->via.net].id));
-	if (nh->type == VR_NH_GATEWAY && nh->via.net < 0)
+	net = nh->n_paths > 0 ? net_name(vc, nh->via[0].bd_id) : NULL;
+	if (net != NULL)
+		json_object_set_new(o, "network", json_string(net));
+	if (nh->type == VR_NH_GATEWAY && nh->via[0].bd_id == VR_BD_NONE)
 		json_array_append_new(json_object_get(o, "flags"), json_string("unreachable"));
 	return o;
 }
@@ -88,16 +102,26 @@ static void show_lookup(struct ctl_call *call, const struct vr_cfg *vc, uint16_t
 		return;
 	}
 	nh = &vc->nh[i];
-	o = nh_json(vc, nh);
+	{
+		struct vr_route_key k = {.vrf_id = vc->vrfs[vrf].vrf_id, .family = (uint8_t)family,
+					 .len = len};
+		uint8_t full = len / 8, rest = len % 8;
+		memcpy(k.prefix, a, full);
+		if (rest != 0)
+			k.prefix[full] = (uint8_t)(a[full] & (0xff << (8 - rest)));
+		o = route_json(vc, &k, nh);
+	}
 	json_object_set_new(o, "address", json_string(addr));
-	neigh = nh->type == VR_NH_GATEWAY ? nh->via.addr : a;
+	neigh = nh->type == VR_NH_GATEWAY ? nh->via[0].addr : a;
 	if (nh->type == VR_NH_CONNECTED && nh->has_gw && memcmp(a, nh->gw, family == 4 ? 4 : 16) == 0)
 		json_object_set_new(o, "local", json_true());
-	else if ((nh->type == VR_NH_CONNECTED || nh->type == VR_NH_GATEWAY) && nh->via.net >= 0) {
+	else if ((nh->type == VR_NH_CONNECTED || nh->type == VR_NH_GATEWAY) &&
+		 nh->via[0].bd_id != VR_BD_NONE) {
 		char ip[INET6_ADDRSTRLEN];
 		inet_ntop(family == 4 ? AF_INET : AF_INET6, neigh, ip, sizeof(ip));
 		json_object_set_new(o, "neighbour", json_string(ip));
-		if (bc != NULL && bridge_ip_lookup(bc, nh->via.bd_id, family, neigh, &mac)) {
+		if (bc != NULL && (bridge_ip_lookup(bc, nh->via[0].bd_id, family, neigh, &mac) ||
+				   vr_neigh_lookup(nh->via[0].bd_id, family, neigh, &mac))) {
 			rte_ether_format_addr(buf, sizeof(buf), &mac);
 			json_object_set_new(o, "neighbour_mac", json_string(buf));
 		} else {
@@ -105,6 +129,51 @@ static void show_lookup(struct ctl_call *call, const struct vr_cfg *vc, uint16_t
 		}
 	}
 	call->result = o;
+}
+
+// The routes show.routes lists: collected from the installed table, then sorted (router, family,
+// prefix, length).
+struct routes_walk {
+	const struct vr_cfg *vc;
+	int pfam;
+	uint8_t pa[16], plen;
+	struct {
+		struct vr_route_key key;
+		uint16_t nh;
+	} *v;
+	uint32_t n, cap;
+};
+
+static void routes_collect(const struct vr_route_key *k, uint16_t nh, void *arg) {
+	struct routes_walk *w = arg;
+
+	// --prefix: the routes inside it (equal or more specific).
+	if (w->pfam != 0 && (k->family != w->pfam || k->len < w->plen ||
+			     !vr_prefix_match(w->pfam, w->pa, w->plen, k->prefix)))
+		return;
+	if (w->n == w->cap) {
+		uint32_t cap = w->cap ? w->cap * 2 : 256;
+		void *n = realloc(w->v, cap * sizeof(*w->v));
+		if (n == NULL)
+			return;
+		w->v = n;
+		w->cap = cap;
+	}
+	w->v[w->n].key = *k;
+	w->v[w->n++].nh = nh;
+}
+
+static int route_cmp(const void *a, const void *b) {
+	const struct vr_route_key *x = a, *y = b;
+	int c = (int)x->vrf_id - (int)y->vrf_id;
+
+	if (c == 0)
+		c = (int)x->family - (int)y->family;
+	if (c == 0)
+		c = memcmp(x->prefix, y->prefix, 16);
+	if (c == 0)
+		c = (int)x->len - (int)y->len;
+	return c;
 }
 
 static void method_show_routes(struct ctl_call *call) {
@@ -154,17 +223,17 @@ static void method_show_routes(struct ctl_call *call) {
 		}
 		plen = (uint8_t)l;
 	}
-	list = json_array();
-	for (uint32_t i = 1; vc != NULL && i < vc->n_nh; i++) {
-		const struct vr_nh *nh = &vc->nh[i];
-
-		if (vrf != VR_VRF_NONE && nh->vrf != vrf)
-			continue;
-		// --prefix: the routes inside it (equal or more specific).
-		if (pfam != 0 && (nh->family != pfam || nh->prefix_len < plen ||
-				  !vr_prefix_match(pfam, pa, plen, nh->prefix)))
-			continue;
-		json_array_append_new(list, nh_json(vc, nh));
+	{
+		struct routes_walk w = {.vc = vc, .pfam = pfam, .plen = plen};
+		memcpy(w.pa, pa, 16);
+		if (vc != NULL)
+			vr_fib_foreach(vrf != VR_VRF_NONE ? vc->vrfs[vrf].vrf_id : VR_VRF_NONE,
+				       routes_collect, &w);
+		qsort(w.v, w.n, sizeof(*w.v), route_cmp);
+		list = json_array();
+		for (uint32_t i = 0; i < w.n; i++)
+			json_array_append_new(list, route_json(vc, &w.v[i].key, &vc->nh[w.v[i].nh]));
+		free(w.v);
 	}
 	call->result = list;
 }
@@ -190,11 +259,10 @@ static void method_show_routers(struct ctl_call *call) {
 		uint32_t n_connected = 0;
 
 		for (uint32_t n = 0; n < vc->n_nets; n++)
-			if (vc->nets[n].vrf == r)
+			if (vc->nets[n].vrf == r) {
 				json_array_append_new(nets, json_string(vc->nets[n].id));
-		for (uint32_t i = 1; i < vc->n_nh; i++)
-			if (vc->nh[i].vrf == r && vc->nh[i].type == VR_NH_CONNECTED)
-				n_connected++;
+				n_connected += vc->nets[n].n_subnets;
+			}
 		vr_counters_sum(v->vrf_id, &c);
 		rte_ether_format_addr(mac, sizeof(mac), &v->mac);
 		json_array_append_new(

@@ -6,6 +6,7 @@
 // until the grace period ends); reused as it is otherwise. Control thread only.
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <rte_rib6.h>
 
 #include "dataplane/rules.h"
+#include "vrouter/fib.h"
 #include "vrouter/vrouter.h"
 #include "vswitch/bridge.h"
 
@@ -50,16 +52,16 @@ static void vrf_rules_free(void *data) {
 
 	if (rules == NULL)
 		return;
-	for (uint16_t i = 0; rules->vrfs != NULL && i < rules->n_vrfs; i++)
+	for (uint16_t i = 0; rules->vrfs != NULL && i < rules->n_vrfs; i++) {
+		for (uint32_t k = 0; rules->vrfs[i].routes != NULL && k < rules->vrfs[i].n_routes; k++)
+			free(rules->vrfs[i].routes[k].more);
 		free(rules->vrfs[i].routes);
-	rte_fib6_free(rules->fib4);
-	rte_fib6_free(rules->fib6);
+	}
+	vr_fib_txn_free(rules->txn); // undoes it if this data was never published
 	json_decref(rules->src_routers);
 	json_decref(rules->src_networks);
 	free(rules->vrfs);
 	free(rules->nets);
-	free(rules->nh);
-	free(rules->paths);
 	free(rules);
 }
 
@@ -67,7 +69,7 @@ static void vrf_rules_free(void *data) {
 static int nexthop_parse(struct rules_ctx *ctx, const char *path, const char *s,
 			 struct route_spec *r, uint8_t k) {
 	static const uint8_t zero[16];
-	uint8_t *a = r->nexthops[k];
+	uint8_t *a = k == 0 ? r->nexthop : r->more[k - 1];
 	int family;
 
 	if (s == NULL || rules_parse_ip(s, &family, a) < 0)
@@ -80,7 +82,7 @@ static int nexthop_parse(struct rules_ctx *ctx, const char *path, const char *s,
 	    (family == 6 && (a[0] == 0xff || memcmp(a, zero, 16) == 0)))
 		return rules_error(ctx, path, "\"%s\" is not a unicast address", s);
 	for (uint8_t j = 0; j < k; j++)
-		if (memcmp(r->nexthops[j], a, 16) == 0)
+		if (memcmp(vr_route_nexthop(r, j), a, 16) == 0)
 			return rules_error(ctx, path, "\"%s\" is listed twice", s);
 	return 0;
 }
@@ -96,7 +98,7 @@ static int route_parse(struct rules_ctx *ctx, const json_t *obj, const char *par
 	int family, ret;
 
 	vrf_path(path, "%s.routes[%zu]", parent, i);
-	r->index = (uint16_t)i;
+	r->index = (uint32_t)i;
 	ret = rules_check_keys(ctx, obj, path, keys);
 	if (ret == 0)
 		ret = rules_get_string(ctx, obj, path, "prefix", true, &prefix);
@@ -133,6 +135,9 @@ static int route_parse(struct rules_ctx *ctx, const json_t *obj, const char *par
 		return rules_error(ctx, vrf_path(field, "%s.nexthops", path),
 				   "%zu next hops: ECMP takes 2 to %d (one: use \"nexthop\")",
 				   json_array_size(nexthops), VR_ECMP_MAX);
+	r->more = calloc(json_array_size(nexthops) - 1, sizeof(*r->more));
+	if (r->more == NULL)
+		return -ENOMEM;
 	json_array_foreach(nexthops, j, v) {
 		ret = nexthop_parse(ctx, vrf_path(field, "%s.nexthops[%zu]", path, j),
 				    json_string_value(v), r, (uint8_t)j);
@@ -152,7 +157,7 @@ static int route_spec_cmp(const void *a, const void *b) {
 	if (c == 0)
 		c = memcmp(x->prefix, y->prefix, sizeof(x->prefix));
 	if (c == 0)
-		c = (int)x->index - (int)y->index;
+		c = x->index < y->index ? -1 : x->index > y->index;
 	return c;
 }
 
@@ -160,7 +165,7 @@ static int route_spec_cmp(const void *a, const void *b) {
 static int routes_check_unique(struct rules_ctx *ctx, const char *path, const json_t *routes,
 			       const struct vrf_spec *vrf) {
 	struct route_spec *sorted;
-	int dup = -1, first = -1;
+	int64_t dup = -1, first = -1;
 	char field[VRF_PATH_SIZE];
 
 	if (vrf->n_routes < 2)
@@ -170,7 +175,7 @@ static int routes_check_unique(struct rules_ctx *ctx, const char *path, const js
 		return -ENOMEM;
 	memcpy(sorted, vrf->routes, vrf->n_routes * sizeof(*sorted));
 	qsort(sorted, vrf->n_routes, sizeof(*sorted), route_spec_cmp);
-	for (uint16_t i = 1; i < vrf->n_routes; i++) {
+	for (uint32_t i = 1; i < vrf->n_routes; i++) {
 		const struct route_spec *a = &sorted[i - 1], *b = &sorted[i];
 		if (a->family == b->family && a->prefix_len == b->prefix_len &&
 		    memcmp(a->prefix, b->prefix, sizeof(a->prefix)) == 0 &&
@@ -183,8 +188,8 @@ static int routes_check_unique(struct rules_ctx *ctx, const char *path, const js
 	if (dup < 0)
 		return 0;
 	return rules_error(
-		ctx, vrf_path(field, "%s.routes[%d].prefix", path, dup),
-		"duplicate prefix \"%s\" (also routes[%d])",
+		ctx, vrf_path(field, "%s.routes[%" PRId64 "].prefix", path, dup),
+		"duplicate prefix \"%s\" (also routes[%" PRId64 "])",
 		json_string_value(json_object_get(json_array_get(routes, (size_t)dup), "prefix")),
 		first);
 }
@@ -251,10 +256,11 @@ static int vrf_parse(struct rules_ctx *ctx, const json_t *obj, size_t i, struct 
 }
 
 // Networks that name a router: their id, VNI, MTU and subnets (vswitch validates them; what is
+// Networks that name a router: their id, VNI, MTU and subnets (vswitch validates them; what is
 // malformed here is skipped, vswitch refuses the document for it).
 static int nets_parse(struct rules_ctx *ctx, const json_t *doc, struct vr_cfg *vc) {
-	const json_t *networks = json_object_get(doc, "networks"), *o;
-	size_t i;
+	const json_t *networks = json_object_get(doc, "networks"), *o, *sn;
+	size_t i, j;
 
 	vc->src_networks = json_incref((json_t *)networks);
 	vc->nets = calloc(json_array_size(networks) + 1, sizeof(*vc->nets));
@@ -264,178 +270,129 @@ static int nets_parse(struct rules_ctx *ctx, const json_t *doc, struct vr_cfg *v
 		const char *id = json_string_value(json_object_get(o, "id"));
 		const char *router = json_string_value(json_object_get(o, "router"));
 		json_int_t mtu = json_integer_value(json_object_get(o, "mtu"));
+		const json_t *subnets = json_object_get(o, "subnets");
+		struct vr_net *net;
 		uint16_t vrf;
 
-		RTE_SET_USED(ctx);
-		if (id == NULL || router == NULL || (vrf = vr_vrf_find(vc, router)) == VR_VRF_NONE)
+		if (id == NULL || router == NULL || (vrf = vr_vrf_find(vc, router)) == VR_VRF_NONE ||
+		    json_array_size(subnets) > VR_NET_SUBNETS_MAX)
 			continue;
-		vc->nets[vc->n_nets++] = (struct vr_net){
+		net = &vc->nets[vc->n_nets++];
+		*net = (struct vr_net){
 			.id = id, .doc_index = (uint32_t)i, .vrf = vrf, .bd_id = VR_BD_NONE,
 			.vni = (uint32_t)json_integer_value(json_object_get(o, "vni")),
 			.mtu = (uint16_t)(mtu > 0 ? mtu : 1500),
 			.mac = vc->vrfs[vrf].mac,
 		};
 		vc->vrfs[vrf].n_nets++;
+		json_array_foreach(subnets, j, sn) {
+			const char *cidr = json_string_value(json_object_get(sn, "cidr"));
+			const char *gw = json_string_value(json_object_get(sn, "gateway"));
+			struct vr_subnet *s = &net->subnets[net->n_subnets];
+			int family, gwf;
+			char path[VRF_PATH_SIZE];
+
+			if (cidr == NULL || rules_parse_cidr(cidr, &family, s->prefix, &s->len) < 0)
+				continue; // vswitch reports it
+			s->family = (uint8_t)family;
+			if (family == 6 && s->len > VR_IP6_PREFIX_MAX)
+				return rules_error(ctx, vrf_path(path, "networks[%zu].subnets[%zu].cidr",
+								 i, j),
+						   "\"%s\": a routed IPv6 subnet is at most /%d", cidr,
+						   VR_IP6_PREFIX_MAX);
+			s->has_gw = gw != NULL && rules_parse_ip(gw, &gwf, s->gw) == 0 && gwf == family;
+			if (s->has_gw && family == 4 && !net->has_gw4) {
+				net->has_gw4 = true;
+				memcpy(net->gw4, s->gw, 4);
+			} else if (s->has_gw && family == 6 && !net->has_gw6) {
+				net->has_gw6 = true;
+				memcpy(net->gw6, s->gw, 16);
+			}
+			net->n_subnets++;
+		}
 	}
 	return 0;
 }
 
-static int nh_add(struct vr_cfg *vc, const struct vr_nh *nh, size_t cap) {
-	if (vc->n_nh >= cap)
-		return -ENOSPC;
-	vc->nh[vc->n_nh++] = *nh;
-	return 0;
-}
-
-// The egress of next hop `addr` of a route of VRF `vrf`: the connected subnet that holds it (the
-// longest), or none (net -1: nexthop_unreachable).
+// The egress of next hop `addr` of a route of router `vrf` (index): the connected subnet that
+// holds it (the longest); none leaves bd_id VR_BD_NONE (nexthop_unreachable). Build: bd_ids set.
 static void path_resolve(const struct vr_cfg *vc, uint16_t vrf, uint8_t family,
 			 const uint8_t *addr, struct vr_path *path) {
-	uint8_t best = 0;
+	int best = -1;
 
-	memcpy(path->addr, addr, 16);
-	for (uint32_t c = 1; c < vc->n_nh; c++) {
-		const struct vr_nh *cn = &vc->nh[c];
-		if (cn->type == VR_NH_CONNECTED && cn->vrf == vrf && cn->family == family &&
-		    cn->prefix_len >= best &&
-		    vr_prefix_match(cn->family, cn->prefix, cn->prefix_len, addr)) {
-			best = cn->prefix_len;
-			path->net = cn->via.net;
-			path->mtu = cn->via.mtu;
-			path->vni = cn->via.vni;
+	memset(path, 0, sizeof(*path));
+	memcpy(path->addr, addr, family == 4 ? 4 : 16);
+	path->bd_id = VR_BD_NONE;
+	for (uint32_t n = 0; n < vc->n_nets; n++) {
+		const struct vr_net *net = &vc->nets[n];
+		for (uint8_t k = 0; net->vrf == vrf && k < net->n_subnets; k++) {
+			const struct vr_subnet *s = &net->subnets[k];
+			if (s->family == family && (int)s->len > best &&
+			    vr_prefix_match(family, s->prefix, s->len, addr)) {
+				best = s->len;
+				path->bd_id = net->bd_id;
+				path->mtu = net->mtu;
+				path->vni = net->vni;
+				path->mac = net->mac;
+			}
 		}
 	}
 }
 
-// The connected next hop of every subnet of every routed network, then the static routes' (each
-// gateway resolved to the connected subnet that holds it, the longest).
-static int nh_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
-	size_t cap = 1, i; // [0], then a subnet or a route each, at most VR_NH_MAX
+// Every route of every router into the FIB transaction t: the connected ones (each subnet of each
+// routed network), then the static ones (a static route with a subnet's prefix wins).
+static int routes_install(struct rules_ctx *ctx, struct vr_cfg *vc, struct vr_fib_txn *t) {
+	struct vr_nh nh;
+	struct vr_route_key key;
+	uint16_t id;
+	int ret;
 
-	for (uint32_t n = 0; n < vc->n_nets; n++)
-		cap += BRIDGE_SUBNETS_MAX;
-	size_t n_paths = 0;
-
-	for (uint16_t r = 0; r < vc->n_vrfs; r++) {
-		cap += vc->vrfs[r].n_routes;
-		for (uint16_t k = 0; k < vc->vrfs[r].n_routes; k++)
-			if (vc->vrfs[r].routes[k].n_nexthops > 1)
-				n_paths += vc->vrfs[r].routes[k].n_nexthops;
-	}
-	if (cap > VR_NH_MAX)
-		cap = VR_NH_MAX;
-	vc->nh = calloc(cap, sizeof(*vc->nh));
-	vc->paths = calloc(n_paths + 1, sizeof(*vc->paths));
-	if (vc->nh == NULL || vc->paths == NULL)
-		return -ENOMEM;
-	vc->n_nh = 1; // [0]: no route
 	for (uint32_t n = 0; n < vc->n_nets; n++) {
-		struct vr_net *net = &vc->nets[n];
-		const json_t *o = json_array_get(vc->src_networks, net->doc_index), *subnets, *sn;
-
-		subnets = json_object_get(o, "subnets");
-		if (json_array_size(subnets) > BRIDGE_SUBNETS_MAX)
-			continue; // vswitch refuses it
-		json_array_foreach(subnets, i, sn) {
-			const char *cidr = json_string_value(json_object_get(sn, "cidr"));
-			const char *gw = json_string_value(json_object_get(sn, "gateway"));
-			struct vr_nh nh = {.type = VR_NH_CONNECTED, .vrf = net->vrf, .n_paths = 1,
-					   .via = {.bd_id = VR_BD_NONE, .mtu = net->mtu,
-						   .vni = net->vni, .net = (int32_t)n},
-					   .route = (int32_t)i};
-			int family, gwf;
-			char path[VRF_PATH_SIZE];
-
-			if (cidr == NULL || rules_parse_cidr(cidr, &family, nh.prefix, &nh.prefix_len) < 0)
-				continue; // vswitch reports it
-			nh.family = (uint8_t)family;
-			if (family == 6 && nh.prefix_len > VR_IP6_PREFIX_MAX)
-				return rules_error(ctx, vrf_path(path, "networks[%u].subnets[%zu].cidr",
-							    net->doc_index, i),
-						   "\"%s\": a routed IPv6 subnet is at most /%d", cidr,
-						   VR_IP6_PREFIX_MAX);
-			nh.has_gw = gw != NULL && rules_parse_ip(gw, &gwf, nh.gw) == 0 && gwf == family;
-			if (nh.has_gw && family == 4 && !vc->nets[n].has_gw4) {
-				vc->nets[n].has_gw4 = true;
-				memcpy(vc->nets[n].gw4, nh.gw, 4);
-			} else if (nh.has_gw && family == 6 && !vc->nets[n].has_gw6) {
-				vc->nets[n].has_gw6 = true;
-				memcpy(vc->nets[n].gw6, nh.gw, 16);
-			}
-			if (nh_add(vc, &nh, cap) < 0)
-				return rules_error(ctx, "networks", "more than %d routes", VR_NH_MAX);
+		const struct vr_net *net = &vc->nets[n];
+		for (uint8_t k = 0; k < net->n_subnets; k++) {
+			const struct vr_subnet *s = &net->subnets[k];
+			memset(&nh, 0, sizeof(nh));
+			nh.type = VR_NH_CONNECTED;
+			nh.family = s->family;
+			nh.n_paths = 1;
+			nh.has_gw = s->has_gw;
+			nh.vrf_id = vc->vrfs[net->vrf].vrf_id;
+			nh.prefix_len = s->len;
+			memcpy(nh.prefix, s->prefix, 16);
+			memcpy(nh.gw, s->gw, 16);
+			nh.via[0] = (struct vr_path){.bd_id = net->bd_id, .mtu = net->mtu,
+						     .vni = net->vni, .mac = net->mac};
+			key = (struct vr_route_key){.vrf_id = nh.vrf_id, .family = s->family,
+						    .len = s->len};
+			memcpy(key.prefix, s->prefix, 16);
+			if ((id = vr_fib_nh(t, &nh)) == 0)
+				return rules_error(ctx, "networks", "more than %d next hops", VR_NH_MAX);
+			if ((ret = vr_fib_route(t, &key, id)) < 0)
+				return ret;
 		}
 	}
 	for (uint16_t r = 0; r < vc->n_vrfs; r++) {
 		const struct vr_vrf *v = &vc->vrfs[r];
-
-		for (uint16_t k = 0; k < v->n_routes; k++) {
+		for (uint32_t k = 0; k < v->n_routes; k++) {
 			const struct vr_route_spec *rs = &v->routes[k];
-			struct vr_nh nh = {.type = rs->blackhole ? VR_NH_BLACKHOLE : VR_NH_GATEWAY,
-					   .family = rs->family, .vrf = r,
-					   .n_paths = rs->n_nexthops,
-					   .via = {.net = -1, .bd_id = VR_BD_NONE},
-					   .prefix_len = rs->prefix_len, .route = rs->index};
+			char path[VRF_PATH_SIZE];
 
-			memcpy(nh.prefix, rs->prefix, 16);
-			if (rs->n_nexthops > 1)
-				nh.paths = vc->n_paths;
-			for (uint8_t q = 0; q < rs->n_nexthops; q++) {
-				struct vr_path path = {.net = -1, .bd_id = VR_BD_NONE};
-
-				path_resolve(vc, r, rs->family, rs->nexthops[q], &path);
-				if (q == 0)
-					nh.via = path;
-				if (rs->n_nexthops > 1)
-					vc->paths[vc->n_paths++] = path;
-			}
-			if (nh_add(vc, &nh, cap) < 0)
-				return rules_error(ctx, "routers", "more than %d routes", VR_NH_MAX);
+			memset(&nh, 0, sizeof(nh));
+			nh.type = rs->blackhole ? VR_NH_BLACKHOLE : VR_NH_GATEWAY;
+			nh.family = rs->family;
+			nh.n_paths = rs->n_nexthops;
+			nh.vrf_id = v->vrf_id;
+			for (uint8_t q = 0; q < rs->n_nexthops; q++)
+				path_resolve(vc, r, rs->family, vr_route_nexthop(rs, q), &nh.via[q]);
+			key = (struct vr_route_key){.vrf_id = v->vrf_id, .family = rs->family,
+						    .len = rs->prefix_len};
+			memcpy(key.prefix, rs->prefix, 16);
+			if ((id = vr_fib_nh(t, &nh)) == 0)
+				return rules_error(ctx, vrf_path(path, "routers[%u].routes[%u]", r, k),
+						   "more than %d different next hops", VR_NH_MAX);
+			if ((ret = vr_fib_route(t, &key, id)) < 0)
+				return ret;
 		}
-	}
-	return 0;
-}
-
-static struct rte_fib6 *fib_new(uint32_t n_routes, char *name, size_t size) {
-	static uint32_t seq;
-	struct rte_fib6_conf conf = {
-		.type = RTE_FIB6_TRIE,
-		.default_nh = 0,
-		.max_routes = (int)n_routes + 16,
-		// A route of key length 16 + L takes at most one 256-entry group per byte past the
-		// first three (L <= 128): bounded by 14 per route, and by what one route of each
-		// length can share; 3 per route covers IPv4 up to /32 and typical IPv6.
-		.trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = RTE_MIN(3 * n_routes + 64, 1u << 20)},
-	};
-
-	snprintf(name, size, "vr_fib_%u", seq++);
-	return rte_fib6_create(name, SOCKET_ID_ANY, &conf);
-}
-
-// Build both FIBs from the next hops (route i's next hop is i).
-static int fibs_build(struct rules_ctx *ctx, struct vr_cfg *vc) {
-	uint32_t n4 = 0, n6 = 0;
-	char name[32];
-
-	for (uint32_t i = 1; i < vc->n_nh; i++)
-		*(vc->nh[i].family == 4 ? &n4 : &n6) += 1;
-	if (n4 > 0 && (vc->fib4 = fib_new(n4, name, sizeof(name))) == NULL)
-		return rules_error(ctx, "routers", "cannot create the IPv4 FIB: %s",
-				   rte_strerror(rte_errno));
-	if (n6 > 0 && (vc->fib6 = fib_new(n6, name, sizeof(name))) == NULL)
-		return rules_error(ctx, "routers", "cannot create the IPv6 FIB: %s",
-				   rte_strerror(rte_errno));
-	for (uint32_t i = 1; i < vc->n_nh; i++) {
-		const struct vr_nh *nh = &vc->nh[i];
-		uint8_t key[16];
-		int ret;
-
-		vr_key(vc->vrfs[nh->vrf].vrf_id, nh->family, nh->prefix, key);
-		ret = rte_fib6_add(nh->family == 4 ? vc->fib4 : vc->fib6, key,
-				   vr_key_depth(nh->prefix_len), i);
-		if (ret < 0)
-			return rules_error(ctx, "routers", "cannot add a route to the FIB: %s",
-					   rte_strerror(-ret));
 	}
 	return 0;
 }
@@ -452,19 +409,24 @@ uint32_t vr_route_lookup(const struct vr_cfg *vc, uint16_t vrf, int family, cons
 	struct rte_fib6 *fib = family == 4 ? vc->fib4 : vc->fib6;
 	uint8_t key[1][16];
 	uint64_t nh = 0;
+	struct rte_rib6_node *node;
 
 	*len = 0;
-	if (fib == NULL)
+	if (fib == NULL || vrf >= vc->n_vrfs)
 		return 0;
 	vr_key(vc->vrfs[vrf].vrf_id, family, addr, key[0]);
 	rte_fib6_lookup_bulk(fib, key, &nh, 1);
-	if (nh != 0 && nh < vc->n_nh)
-		*len = vc->nh[nh].prefix_len;
-	return nh < vc->n_nh ? (uint32_t)nh : 0;
+	node = rte_rib6_lookup(rte_fib6_get_rib(fib), key[0]);
+	if (node != NULL) {
+		uint8_t depth;
+		rte_rib6_get_depth(node, &depth);
+		*len = (uint8_t)(depth - VR_KEY_VRF_BITS);
+	}
+	return nh <= VR_NH_MAX ? (uint32_t)nh : 0;
 }
 
-// Control thread. Validate "routers"; build the VRFs, their next hops and FIBs. *data is a
-// struct vr_cfg, or NULL when there is no router.
+// Control thread. Validate "routers" and read the routed networks; *data is a struct vr_cfg
+// (with no router at all too: its build removes every route).
 static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data) {
 	const json_t *routers, *obj;
 	struct vrf_rules *rules;
@@ -473,13 +435,13 @@ static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data
 
 	*data = NULL;
 	ret = rules_get_array(ctx, doc, "(document)", "routers", false, &routers);
-	if (ret < 0 || routers == NULL || json_array_size(routers) == 0)
+	if (ret < 0)
 		return ret;
 	if (json_array_size(routers) > VRF_ROUTERS_MAX)
 		return rules_error(ctx, "routers", "%zu routers, at most %d",
 				   json_array_size(routers), VRF_ROUTERS_MAX);
 	rules = calloc(1, sizeof(*rules));
-	if (rules == NULL || (rules->vrfs = calloc(json_array_size(routers),
+	if (rules == NULL || (rules->vrfs = calloc(json_array_size(routers) + 1,
 						     sizeof(*rules->vrfs))) == NULL) {
 		free(rules);
 		return -ENOMEM;
@@ -503,8 +465,6 @@ static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data
 		}
 	}
 	ret = nets_parse(ctx, doc, rules);
-	if (ret == 0)
-		ret = nh_build(ctx, rules);
 	if (ret < 0) {
 		vrf_rules_free(rules);
 		return ret;
@@ -537,7 +497,8 @@ static int vrf_id_assign(const char *id) {
 	return -ENOSPC;
 }
 
-// Forget the ids of routers the new snapshot lacks.
+// The new snapshot is in use and the old one retired: bring the other FIB copy up to date, and
+// forget the ids of routers the new snapshot lacks.
 static void vrf_rules_published(const struct dp_config *old, const struct dp_config *cfg) {
 	const struct vr_cfg *vc = vr_cfg_get(cfg);
 	const char *key;
@@ -545,6 +506,8 @@ static void vrf_rules_published(const struct dp_config *old, const struct dp_con
 	void *tmp;
 
 	RTE_SET_USED(old);
+	if (vc != NULL && vc->txn != NULL)
+		vr_fib_published(vc->txn);
 	json_object_foreach_safe(vrf_ids, tmp, key, v) {
 		if (vr_vrf_find(vc, key) == VR_VRF_NONE)
 			json_object_del(vrf_ids, key);
@@ -556,6 +519,7 @@ static void vrf_rules_published(const struct dp_config *old, const struct dp_con
 // is reused.
 static int vrf_rules_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
 	struct vr_cfg *vc = data;
+	int ret;
 
 	RTE_SET_USED(cfg);
 	if (vc == NULL)
@@ -575,14 +539,23 @@ static int vrf_rules_build(struct rules_ctx *ctx, struct dp_config *cfg, void *d
 		vc->vrf_of_bd[bd] = vc->vrfs[vc->nets[n].vrf].vrf_id;
 		vc->net_of_bd[bd] = (uint16_t)n;
 	}
-	// The FIBs need EAL: built here, not in parse (which also validates documents offline).
-	for (uint32_t i = 1; i < vc->n_nh; i++)
-		if (vc->nh[i].via.net >= 0)
-			vc->nh[i].via.bd_id = vc->nets[vc->nh[i].via.net].bd_id;
-	for (uint32_t i = 0; i < vc->n_paths; i++)
-		if (vc->paths[i].net >= 0)
-			vc->paths[i].bd_id = vc->nets[vc->paths[i].net].bd_id;
-	return fibs_build(ctx, vc);
+	// The FIBs need EAL: changed here, not in parse (which also validates documents offline).
+	vc->txn = calloc(1, sizeof(*vc->txn));
+	if (vc->txn == NULL)
+		return -ENOMEM;
+	vr_fib_begin(vc->txn);
+	ret = routes_install(ctx, vc, vc->txn);
+	if (ret == 0)
+		ret = vr_fib_commit(ctx, vc->txn);
+	else
+		vr_fib_txn_free(vc->txn), vc->txn = NULL; // undone
+	if (ret < 0)
+		return ret == -ENOMEM ? rules_error(ctx, "routers", "out of memory for the routes")
+				      : ret;
+	vc->nh = vr_nh_table;
+	vc->fib4 = vr_fib_get(vc->txn, 4);
+	vc->fib6 = vr_fib_get(vc->txn, 6);
+	return 0;
 }
 
 // A network's router must be of the network's tenant: a router joins the networks of one tenant

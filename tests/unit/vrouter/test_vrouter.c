@@ -14,6 +14,7 @@
 #include "tests/lib/harness.h"
 #include "tests/lib/pktbuf.h"
 #include "tests/lib/pktgen.h"
+#include "vrouter/fib.h"
 #include "vrouter/ip_route_node.c"
 
 #define RMAC "02:00:00:00:00:fe"
@@ -48,6 +49,14 @@
 #define P3 ",{\"id\": \"p3\", \"network\": \"wan\", \"device\": \"net_null23\","                   \
 	   " \"mac\": \"02:00:00:00:02:03\", \"ips\": [\"10.2.0.13\"], \"port_security\": false}"
 #define ECMP3 "[\"10.2.0.11\", \"10.2.0.12\", \"10.2.0.13\"]"
+
+#define assert_return_code_msg(call, want, err)                                                    \
+	do {                                                                                       \
+		int ret_ = (call);                                                                 \
+		if (ret_ != (want))                                                                \
+			print_error("%s\n", err);                                                  \
+		assert_int_equal(ret_, want);                                                      \
+	} while (0)
 
 #define FLOWS 3000
 
@@ -155,8 +164,8 @@ static void longest_prefix_and_vrf_isolation(void **state) {
 	assert_int_equal(vr_route_lookup(vc, vr_vrf_find(vc, "r2"), 4, a, &len), 0);
 	assert_int_equal(inet_pton(AF_INET, "10.1.0.99", a), 1);
 	nh = vr_route_lookup(vc, vr_vrf_find(vc, "r2"), 4, a, &len);
-	assert_int_equal(vc->nh[nh].vrf, vr_vrf_find(vc, "r2"));
-	assert_string_equal(vc->nets[vc->nh[nh].via.net].id, "lan2");
+	assert_int_equal(vc->nh[nh].vrf_id, vc->vrfs[vr_vrf_find(vc, "r2")].vrf_id);
+	assert_int_equal(vc->nh[nh].via[0].bd_id, bridge_find(bridge_cfg_get(h->lc->cfg), "lan2")->bd_id);
 	// IPv6: the connected /64.
 	assert_int_equal(inet_pton(AF_INET6, "fd01::1234", a), 1);
 	nh = vr_route_lookup(vc, vr_vrf_find(vc, "r1"), 6, a, &len);
@@ -264,6 +273,95 @@ static void token_bucket_limits_and_refills(void **state) {
 	assert_false(vr_bucket_take(&b, now, hz, 10, 10));
 }
 
+// The next hop 10.9.x.y takes in r1, 0 for none.
+static uint32_t r1_lookup(struct harness *h, const char *addr) {
+	const struct vr_cfg *vc = vr_cfg_get(h->lc->cfg);
+	uint8_t a[16], len;
+
+	assert_int_equal(inet_pton(AF_INET, addr, a), 1);
+	return vr_route_lookup(vc, vr_vrf_find(vc, "r1"), 4, a, &len);
+}
+
+#define ROUTE_OP(op, prefix)                                                                       \
+	"{\"ops\": [{\"op\": \"replace\", \"kind\": \"router\", \"object\": {\"id\": \"r1\","       \
+	" \"tenant\": \"t1\", \"mac\": \"" RMAC "\", \"routes\": ["                                 \
+	"{\"prefix\": \"10.9.0.0/16\", \"nexthops\": " ECMP3 "},"                                  \
+	"{\"prefix\": \"10.9.9.0/24\", \"nexthop\": \"10.2.0.11\"}" op "]}}]}"
+
+// A change of one route is one FIB change (routes are not rebuilt), seen by lookups at once;
+// the next transaction, made on the other FIB copy, still has it (the copies were kept equal).
+static void one_route_change_is_one_fib_change(void **state) {
+	struct harness *h = *state;
+	uint32_t routes;
+
+	assert_int_equal(harness_apply(h, DOC(P1 P2 P3, ECMP3)), 0);
+	routes = vr_fib_n_routes();
+	assert_int_equal(r1_lookup(h, "10.77.1.1"), 0);
+	assert_int_equal(harness_apply(h, ROUTE_OP(",{\"prefix\": \"10.77.0.0/16\", \"blackhole\": true}", "")), 0);
+	assert_int_equal(vr_cfg_get(h->lc->cfg)->txn->n_ops, 1);
+	assert_int_equal(vr_fib_n_routes(), routes + 1);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.77.1.1")].type, VR_NH_BLACKHOLE);
+	// On the other copy now: both routes of before and the new one.
+	assert_int_equal(harness_apply(h, ROUTE_OP(",{\"prefix\": \"10.77.0.0/16\", \"blackhole\": true},"
+						   "{\"prefix\": \"10.78.0.0/16\", \"blackhole\": true}", "")), 0);
+	assert_int_equal(vr_cfg_get(h->lc->cfg)->txn->n_ops, 1);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.77.1.1")].type, VR_NH_BLACKHOLE);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.78.1.1")].type, VR_NH_BLACKHOLE);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.9.9.1")].n_paths, 1);
+	// Removing a route: one change; the blackhole next hop is still used by 10.78/16.
+	assert_int_equal(harness_apply(h, ROUTE_OP(",{\"prefix\": \"10.78.0.0/16\", \"blackhole\": true}", "")), 0);
+	assert_int_equal(vr_cfg_get(h->lc->cfg)->txn->n_ops, 1);
+	assert_int_equal(r1_lookup(h, "10.77.1.1"), 0);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.78.1.1")].type, VR_NH_BLACKHOLE);
+}
+
+// More routes than the FIB holds: refused with the reason, and the FIBs are as before (the
+// shadow copy's changes undone), so the next transaction works on both copies.
+static void refused_routes_leave_the_fibs_as_they_were(void **state) {
+	struct harness *h = *state;
+	uint32_t routes, nhs, before;
+	json_t *doc, *r1routes;
+	char *text;
+
+	assert_int_equal(harness_apply(h, DOC(P1 P2 P3, ECMP3)), 0);
+	routes = vr_fib_n_routes();
+	nhs = vr_fib_n_nh();
+	before = r1_lookup(h, "10.9.9.1");
+	doc = json_loads(DOC(P1 P2 P3, ECMP3), 0, NULL);
+	json_object_set_new(doc, "revision", json_integer(2));
+	r1routes = json_object_get(json_array_get(json_object_get(doc, "routers"), 0), "routes");
+	for (uint32_t i = 0; i < vr_fib_routes_max(); i++) {
+		char p[32];
+		snprintf(p, sizeof(p), "10.%u.%u.%u/32", 100 + (i >> 16), (i >> 8) & 255, i & 255);
+		json_array_append_new(r1routes, json_pack("{sssb}", "prefix", p, "blackhole", 1));
+	}
+	text = json_dumps(doc, JSON_COMPACT);
+	assert_int_not_equal(harness_apply(h, text), 0);
+	assert_non_null(strstr(h->err, "routes fit (vnetd configuration routing.routes_max)"));
+	free(text);
+	json_decref(doc);
+	assert_int_equal(vr_fib_n_routes(), routes);
+	assert_int_equal(vr_fib_n_nh(), nhs);
+	assert_int_equal(r1_lookup(h, "10.9.9.1"), before);
+	assert_int_equal(r1_lookup(h, "10.100.0.1"), 0);
+	assert_int_equal(harness_apply(h, ROUTE_OP(",{\"prefix\": \"10.77.0.0/16\", \"blackhole\": true}", "")), 0);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.77.1.1")].type, VR_NH_BLACKHOLE);
+	assert_int_equal(r1_lookup(h, "10.9.9.1"), before);
+}
+
+// Routers gone: every route goes, every next hop is freed.
+static void no_router_no_route(void **state) {
+	struct harness *h = *state;
+
+	assert_return_code_msg(harness_apply(h, DOC(P1 P2 P3, ECMP3)), 0, h->err);
+	assert_true(vr_fib_n_routes() > 0);
+	assert_return_code_msg(harness_apply(h, "{\"revision\": 3, \"networks\": [{\"id\": \"lan\","
+					  " \"tenant\": \"t1\", \"vni\": 10}]}"),
+			 0, h->err);
+	assert_int_equal(vr_fib_n_routes(), 0);
+	assert_int_equal(vr_fib_n_nh(), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 int main(void) {
@@ -276,6 +374,9 @@ int main(void) {
 		T(icmp6_too_big_built),
 		T(icmp_error_not_about_errors),
 		T(token_bucket_limits_and_refills),
+		T(one_route_change_is_one_fib_change),
+		T(refused_routes_leave_the_fibs_as_they_were),
+		T(no_router_no_route),
 	};
 
 	if (harness_global_init() < 0)
