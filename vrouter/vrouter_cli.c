@@ -50,6 +50,16 @@ static int routes_print(const struct cli *cli, const json_t *res) {
 		int ret = table_result_print(cli, one, lookup_cols, ARRAY_SIZE(lookup_cols), "");
 		if (json_is_true(json_object_get(res, "local")))
 			printf("(the router's own address: answered by vnetd)\n");
+		{
+			size_t i;
+			const json_t *p;
+			json_array_foreach(json_object_get(res, "paths"), i, p) // ECMP
+				printf("  path %zu: neighbour %s mac %s\n", i + 1,
+				       json_string_value(json_object_get(p, "neighbour")),
+				       json_is_string(json_object_get(p, "mac"))
+					       ? json_string_value(json_object_get(p, "mac"))
+					       : "- (unknown: its flows go to the other paths)");
+		}
 		json_decref(one);
 		return ret;
 	}

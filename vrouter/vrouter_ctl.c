@@ -115,8 +115,24 @@ static void show_lookup(struct ctl_call *call, const struct vr_cfg *vc, uint16_t
 	neigh = nh->type == VR_NH_GATEWAY ? nh->via[0].addr : a;
 	if (nh->type == VR_NH_CONNECTED && nh->has_gw && memcmp(a, nh->gw, family == 4 ? 4 : 16) == 0)
 		json_object_set_new(o, "local", json_true());
-	else if ((nh->type == VR_NH_CONNECTED || nh->type == VR_NH_GATEWAY) &&
-		 nh->via[0].bd_id != VR_BD_NONE) {
+	else if (nh->type == VR_NH_GATEWAY && nh->n_paths > 1) {
+		// ECMP: which path a packet takes depends on its flow; each path and its neighbour.
+		json_t *paths = json_array();
+		for (uint8_t q = 0; q < nh->n_paths; q++) {
+			char ip[INET6_ADDRSTRLEN];
+			const struct vr_path *p = &nh->via[q];
+			bool known = p->bd_id != VR_BD_NONE && bc != NULL &&
+				     (bridge_ip_lookup(bc, p->bd_id, family, p->addr, &mac) ||
+				      vr_neigh_lookup(p->bd_id, family, p->addr, &mac));
+			inet_ntop(family == 4 ? AF_INET : AF_INET6, p->addr, ip, sizeof(ip));
+			rte_ether_format_addr(buf, sizeof(buf), &mac);
+			json_array_append_new(paths, json_pack("{ssso}", "neighbour", ip, "mac",
+							       known ? json_string(buf) : json_null()));
+		}
+		json_object_set_new(o, "paths", paths);
+		json_object_set_new(o, "neighbour", json_string("(ECMP: see paths)"));
+	} else if ((nh->type == VR_NH_CONNECTED || nh->type == VR_NH_GATEWAY) &&
+		   nh->via[0].bd_id != VR_BD_NONE) {
 		char ip[INET6_ADDRSTRLEN];
 		inet_ntop(family == 4 ? AF_INET : AF_INET6, neigh, ip, sizeof(ip));
 		json_object_set_new(o, "neighbour", json_string(ip));
