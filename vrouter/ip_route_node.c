@@ -38,8 +38,10 @@
 
 enum ip_route_edge {
 	IP_ROUTE_DROP = DP_EDGE_DROP,
-	IP_ROUTE_OUT,
+	IP_ROUTE_OUT,      // to L2 delivery in the egress network (its MAC lookup)
 	IP_ROUTE_CONSUMED, // a packet that left as fragments (each a copy)
+	IP_ROUTE_OUTPUT,   // straight to the local port the rules put the neighbour behind
+	IP_ROUTE_REMOTE,   // straight to the VTEP the rules put the neighbour behind
 	IP_ROUTE__COUNT
 };
 
@@ -152,6 +154,7 @@ struct ip_route_run {
 	struct ip_route_state *state;
 	uint64_t hz;
 	bool local;                // the packet decided last was answered by the router
+	const struct rte_ether_addr *host_mac; // dp_host_mac()
 	uint64_t nh[DP_CHUNK];     // the next hop of packet i of the chunk
 };
 
@@ -162,6 +165,7 @@ static void ip_route_run_init(struct dp_lcore *lc, struct rte_node *node, void *
 	run->bc = bridge_cfg_get(lc->cfg);
 	run->state = ((struct ip_route_ctx *)node->ctx)->state;
 	run->hz = rte_get_tsc_hz();
+	run->host_mac = dp_host_mac();
 }
 
 // Data path. Keys of the chunk's IPv4 and IPv6 packets into two arrays (at most DP_CHUNK each),
@@ -209,14 +213,13 @@ static void ip_route_prepare(struct dp_lcore *lc, struct rte_node *node, void *a
 
 // Traced packets only: the prefix that matched, from the FIB's RIB (read-only, immutable for
 // the snapshot's life).
-static void ip_route_note(struct dp_lcore *lc, struct rte_mbuf *m, const struct vr_cfg *vc,
-			  uint16_t vrf, const struct vr_nh *nh, uint8_t type, const void *neigh,
-			  uint16_t bd_id, uint8_t path) {
+static __rte_noinline void ip_route_note_traced(struct dp_lcore *lc, struct rte_mbuf *m,
+						 const struct vr_cfg *vc, uint16_t vrf,
+						 const struct vr_nh *nh, uint8_t type,
+						 const void *neigh, uint16_t bd_id, uint8_t path) {
 	struct ip_route_trace t = {.vrf = vrf, .bd_id = bd_id, .type = type, .path = path,
 				   .n_paths = nh != NULL ? nh->n_paths : 0};
 
-	if (likely(!(pkt_meta(m)->flags & PKT_F_TRACED)))
-		return;
 	t.family = pkt_meta(m)->l3 == PKT_L3_IP4 ? 4 : 6;
 	if (nh != NULL) { // the route that matched: the FIB's RIB knows its prefix
 		struct rte_fib6 *fib = t.family == 4 ? vc->fib4 : vc->fib6;
@@ -238,6 +241,14 @@ static void ip_route_note(struct dp_lcore *lc, struct rte_mbuf *m, const struct 
 	if (neigh != NULL)
 		memcpy(t.neigh, neigh, t.family == 4 ? 4 : 16);
 	TRACE_NOTE(lc, m, t);
+}
+
+static __rte_always_inline void ip_route_note(struct dp_lcore *lc, struct rte_mbuf *m,
+					      const struct vr_cfg *vc, uint16_t vrf,
+					      const struct vr_nh *nh, uint8_t type,
+					      const void *neigh, uint16_t bd_id, uint8_t path) {
+	if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
+		ip_route_note_traced(lc, m, vc, vrf, nh, type, neigh, bd_id, path);
 }
 
 // Data path. Answer an ICMP / ICMPv6 echo request to a gateway address in place: back to the
@@ -546,7 +557,7 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 		return IP_ROUTE_OUT;
 	if (unlikely(vrf == VR_VRF_NONE))
 		return dp_drop(m, DROP_L3_NO_ROUTER);
-	if (unlikely(rte_is_same_ether_addr(&eth->dst_addr, dp_host_mac())))
+	if (unlikely(rte_is_same_ether_addr(&eth->dst_addr, run->host_mac)))
 		return ip_route_answer(lc, m, meta);
 	if (meta->l3 == PKT_L3_IP4) {
 		dst = (const uint8_t *)&rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
@@ -609,9 +620,11 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 		if (unlikely(!resolved) &&
 		    !(resolved = vr_neigh_lookup(p->bd_id, family, neigh, &mac)))
 			return ip_route_unresolved(lc, run, m, p->bd_id, family, neigh);
-		memcpy(&old, &ip->time_to_live, 2); // TTL and protocol: one 16-bit word
-		ip->time_to_live--;
-		memcpy(&new, &ip->time_to_live, 2);
+		// TTL and protocol are one 16-bit word of the header: read it once, store it once
+		// (a byte store then a word reload would stall on store forwarding).
+		memcpy(&old, &ip->time_to_live, 2);
+		new = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old) - 0x100));
+		memcpy(&ip->time_to_live, &new, 2);
 		sum = ip->hdr_checksum;
 		csum_replace16(&sum, old, new);
 		ip->hdr_checksum = sum;
@@ -637,6 +650,22 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 	meta->flags = (uint16_t)((meta->flags & ~PKT_F_TUNNEL) | PKT_F_ROUTED);
 	if (unlikely(fragment))
 		return ip_route_fragment(lc, run, m, p->mtu);
+	// The neighbour's place in the egress network's static MAC table (a port or a remote port
+	// of the rules): go there at once, without a second L2 lookup. A neighbour known only by
+	// learning takes the L2 lookup.
+	{
+		struct bridge_mac_key k = {.bd_id = p->bd_id, .mac = mac};
+		uint64_t d = bridge_static_lookup(run->bc, &k);
+
+		if (likely(d != 0) && MAC_DATA_PORT(d) != BRIDGE_PORT_ROUTER) {
+			if (MAC_DATA_VTEP(d) != 0) {
+				meta->vtep = MAC_DATA_VTEP(d);
+				return IP_ROUTE_REMOTE;
+			}
+			meta->out_port = MAC_DATA_PORT(d);
+			return IP_ROUTE_OUTPUT;
+		}
+	}
 	return IP_ROUTE_OUT;
 }
 
@@ -659,7 +688,8 @@ static rte_edge_t ip_route_decide(struct dp_lcore *lc, struct rte_node *node, vo
 		run->state->vrf[vrf].dropped++;
 	else if (e == IP_ROUTE_OUT && run->local)
 		run->state->vrf[vrf].local++;
-	else if (e == IP_ROUTE_OUT || (e == IP_ROUTE_CONSUMED && (meta->flags & PKT_F_ROUTED)))
+	else if (e == IP_ROUTE_OUT || e == IP_ROUTE_OUTPUT || e == IP_ROUTE_REMOTE ||
+		 (e == IP_ROUTE_CONSUMED && (meta->flags & PKT_F_ROUTED)))
 		run->state->vrf[vrf].routed++; // fragmented: CONSUMED after the rewrite (ROUTED set)
 	return e;
 }
@@ -793,9 +823,14 @@ static struct rte_node_register ip_route_node = {
 		[IP_ROUTE_DROP] = DP_DROP_NODE,
 		[IP_ROUTE_OUT] = DP_UNCLAIMED_NODE,
 		[IP_ROUTE_CONSUMED] = "pkt_consume",
+		[IP_ROUTE_OUTPUT] = "port_tx",
+		[IP_ROUTE_REMOTE] = DP_UNCLAIMED_NODE,
 	},
 };
 RTE_NODE_REGISTER(ip_route_node);
 // Routed packets are delivered in their egress network by whatever switches it (vswitch:
 // l2_lookup).
 DP_ATTACH_POINT("l3_output", "ip_route", IP_ROUTE_OUT)
+// A neighbour the rules place behind a local port or a VTEP: the same points as L2 delivery.
+DP_ATTACH_POINT("vnic_output", "ip_route", IP_ROUTE_OUTPUT)
+DP_ATTACH_POINT("tunnel_output", "ip_route", IP_ROUTE_REMOTE)

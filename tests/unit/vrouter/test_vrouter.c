@@ -79,6 +79,7 @@ static rte_edge_t route_one(struct harness *h, struct rte_mbuf *m, const char *n
 		.bc = bridge_cfg_get(h->lc->cfg),
 		.state = &state,
 		.hz = rte_get_tsc_hz(),
+		.host_mac = dp_host_mac(),
 	};
 
 	pkt_meta(m)->bd_id = bridge_find(run.bc, network)->bd_id;
@@ -95,7 +96,7 @@ static int flow_path(struct harness *h, int i) {
 	snprintf(dst, sizeof(dst), "10.9.%d.%d", (i / 250) % 9, i % 250 + 1);
 	m = PKT_IP(.src_mac = MAC_A, .dst_mac = RMAC, .src_ip = "10.1.0.10", .dst_ip = dst,
 		   .in_port = harness_port("a"), .udp_dst = (uint16_t)(i + 1));
-	assert_int_equal(route_one(h, m, "lan"), IP_ROUTE_OUT);
+	assert_int_equal(route_one(h, m, "lan"), IP_ROUTE_OUTPUT); // the appliance's port, direct
 	last = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr.addr_bytes[5];
 	pktbuf_destroy(m);
 	return last;
