@@ -7,13 +7,14 @@
 #   SCENARIO: a file bench/scenarios/SCENARIO.sh (default: l2). Repetitions are interleaved (rep 1
 #   of every scenario, then rep 2, ...); with --with-ovs each vnet run is paired with the matching
 #   Open vSwitch run (../shared/bench/ovs_bench.sh, or the scenario's own script in bench/),
-#   alternating which goes first. walk-idle measures cycles per idle walk instead (walks.csv).
+#   alternating which goes first. walk-idle measures cycles per idle walk instead (walks.csv);
+#   containers measures vnetd and the kernel's bridge between two veth containers (containers.csv).
 # environment: VNETD, VNETCTL (binaries; default build/vnetd, build/vnetctl/vnetctl),
 #   PCAP_DIR, OVS_BENCH, RESULTS (default bench/results), TSC_MHZ (default: the kernel's TSC),
 #   BENCH_COMMIT (the commit to record; default: this tree's HEAD, -dirty if it has changes).
 # output: one line per measurement appended to $RESULTS/results.csv, per-node cycles to
 #   $RESULTS/nodes.csv, Open vSwitch's own CSV lines to $RESULTS/ovs_results.csv, idle-walk
-#   measurements to $RESULTS/walks.csv, and a summary.
+#   measurements to $RESULTS/walks.csv, containers' to $RESULTS/containers.csv, and a summary.
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +22,7 @@ TOP=$(cd "$HERE/.." && pwd)
 SHARED=$(cd "$TOP/../shared/bench" 2>/dev/null && pwd)
 
 usage() {
-	sed -n '6,15p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '6,17p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 
@@ -88,6 +89,8 @@ CSV=$RESULTS/results.csv NODES=$RESULTS/nodes.csv
 [ -s "$NODES" ] || echo "scenario,rep,timestamp,git_commit,node,calls,objs,cycles,cycles_per_obj,objs_per_call" > "$NODES"
 WALKS=$RESULTS/walks.csv
 [ -s "$WALKS" ] || echo "scenario,device,vnics,rep,cycles_per_walk,port_rx_cycles_per_call,port_rx_cycles_per_vnic,walks_per_s,window_s,timestamp,git_commit,tsc_mhz,walks,idle_walk_share,node_cycles_share,cpu1_steal,other_dp_procs,worker_cpu_share,worker_preemptions,oncpu_cycles_per_walk" > "$WALKS"
+CONTS=$RESULTS/containers.csv
+[ -s "$CONTS" ] || echo "scenario,switch,rep,mpps,offered_mpps,loss_share,rtt_p50_us,rtt_p99_us,pings,pings_answered,window_s,timestamp,git_commit,limit,cpu0_busy,cpu0_softirq,cpu1_busy,cpu1_user,cpu1_sys,cpu1_softirq,gen_cpu_share,worker_cpu_share,vnet_rx_mpps,vnet_tx_mpps,vnet_ring_loss_mpps,vnet_drops,idle_walk_share,port_rx_cycles_per_pkt,port_tx_cycles_per_pkt,other_dp_procs,loadavg,cpu0_others_user,cpu1_others_user,worker_cpu_share_pings,ksoftirqd0_share,ksoftirqd1_share,port_tx_window_share" > "$CONTS"
 
 TMPD=$(mktemp -d /tmp/vnetbench.XXXXXX) || die "mktemp failed"
 VNETD_PID="" PREFIX="" NAP_PID="" SCEN_STARTED="" SCEN_PIDS=""
@@ -115,6 +118,7 @@ stop_scen() {
 }
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
+	trap '' PIPE   # nor may it stop the cleanup
 	[ -n "$NAP_PID" ] && kill "$NAP_PID" 2>/dev/null
 	stop_vnetd
 	stop_scen
@@ -123,6 +127,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
+trap 'exit 141' PIPE   # our reader went (Ctrl-C on `run.sh | tail`): clean up, as for INT
 
 ctl() { "$VNETCTL" -s "$SOCK" "$@"; }
 # sleep that a signal interrupts at once (bash runs traps only between foreground commands)
@@ -137,6 +142,15 @@ worker_cpu() {
 		ticks=$((ticks + $(echo "$st" | awk '{print $12 + $13}'))) nv=$((nv + n))
 	done
 	echo "$ticks $nv"
+}
+# The worker threads' user-mode CPU ticks, summed over rte-worker-*.
+worker_utime() {
+	local t u=0
+	for t in /proc/"$VNETD_PID"/task/*; do
+		case $(cat "$t/comm" 2>/dev/null) in rte-worker-*) ;; *) continue ;; esac
+		u=$((u + $(sed 's/.*) //' "$t/stat" | awk '{print $12}')))
+	done
+	echo "$u"
 }
 # Not counted: this measurement's vnetd and the scenario's own helpers (SCEN_PIDS: vm-to-vm's VMs).
 others() {
@@ -157,9 +171,10 @@ PY
 
 # load_scenario NAME: source bench/scenarios/NAME.sh, forgetting what the previous one set.
 load_scenario() {
-	unset -f scenario_rules scenario_underlay scenario_start scenario_stop scenario_report
+	unset -f scenario_rules scenario_underlay scenario_start scenario_stop scenario_report \
+		scenario_ready scenario_latency scenario_traffic scenario_counters
 	unset SCEN_DESC SCEN_PCAPS SCEN_OUT_PORTS SCEN_IN_PORTS SCEN_OVS SCEN_OVS_BENCH SCEN_MBUFS \
-		SCEN_MEASURE SCEN_VARIANTS SCEN_DEVICE
+		SCEN_MEASURE SCEN_VARIANTS SCEN_DEVICE SCEN_SWITCH
 	# shellcheck source=/dev/null
 	source "$HERE/scenarios/$1.sh"
 }
@@ -391,6 +406,211 @@ PY
 	return $ret
 }
 
+# run_containers SCENARIO REP SWITCH: one measurement of a SCEN_MEASURE=containers scenario with
+# SWITCH (one of its variants: vnetd, or a kernel switch): the scenario's containers and switch
+# (scenario_start with SCEN_SWITCH=SWITCH; for vnetd, then a fresh vnetd as for every scenario),
+# the round trip on the idle switch (scenario_latency), then its traffic (scenario_traffic): the
+# warm-up, the window (scenario_counters, /proc/stat, vnetd's stats at both ends); appends to $CONTS.
+run_containers() {
+	local scen=$1 rep=$2 sw=$3 dir=$TMPD/$1.$2.$3 ready=0 deadline=$((SECONDS + 30)) pings w busy load ret=0
+	mkdir -p "$dir"
+	load_scenario "$scen"
+	# shellcheck disable=SC2034  # read by the scenario's hooks
+	SCEN_SWITCH=$sw
+	if [ "$sw" = vnetd ]; then
+		start_vnetd "$scen" "$rep" "$dir" "$sw" || return 1
+	else
+		SCEN_STARTED=1
+		if ! scenario_start "$dir"; then
+			echo "run.sh: $scen rep $rep ($sw): scenario_start failed" >&2
+			stop_scen
+			return 1
+		fi
+	fi
+	# ready: (vnetd: its ports up, i.e. the containers' ends up) the containers reach each other
+	while [ $SECONDS -lt $deadline ]; do
+		if [ "$sw" = vnetd ]; then
+			kill -0 "$VNETD_PID" 2>/dev/null || break
+			if ! ctl show ports --json > "$dir/ports.json" 2>/dev/null || ! "$PY" -c 'import json, sys
+p = json.load(open(sys.argv[1])); sys.exit(0 if p and all(x["link_up"] for x in p) else 1)' "$dir/ports.json"; then
+				sleep 0.1
+				continue
+			fi
+		fi
+		if scenario_ready; then ready=1; break; fi
+		sleep 0.1
+	done
+	if [ $ready = 0 ]; then
+		echo "run.sh: $scen rep $rep ($sw): the containers did not reach each other within 30 s" >&2
+		[ "$sw" = vnetd ] && sed 's/^/  /' "$dir/vnetd.log" >&2
+		stop_vnetd
+		stop_scen
+		return 1
+	fi
+	# (vnetd: the worker's CPU time over the pings, to tell a descheduled worker from a slow one)
+	[ "$sw" = vnetd ] && echo "$(cut -d' ' -f1 /proc/uptime) $(worker_cpu)" > "$dir/lat0"
+	scenario_latency "$dir"
+	[ "$sw" = vnetd ] && echo "$(cut -d' ' -f1 /proc/uptime) $(worker_cpu)" > "$dir/lat1"
+	pings=$(cat "$dir/pings" 2>/dev/null || echo "0 0")
+	if ! scenario_traffic "$dir" start; then
+		stop_vnetd
+		stop_scen
+		return 1
+	fi
+	nap "$WARM"
+	# both ends of the window, each timed by the midpoint of its reads
+	for w in 0 1; do
+		[ $w = 1 ] && nap "$WIN"
+		date +%s.%N > "$dir/t$w"
+		scenario_counters > "$dir/c$w"
+		grep -E '^cpu[01] ' /proc/stat > "$dir/stat$w"
+		if [ "$sw" = vnetd ]; then
+			worker_cpu > "$dir/cpu$w"
+			worker_utime > "$dir/ut$w"
+			ctl show stats --json > "$dir/s$w.json"
+		fi
+		date +%s.%N >> "$dir/t$w"
+	done
+	busy=$(others) load=$(cut -d' ' -f1 /proc/loadavg)
+	scenario_traffic "$dir" stop
+	if [ "$sw" = vnetd ] && { ! kill -0 "$VNETD_PID" 2>/dev/null || [ ! -s "$dir/s0.json" ] || [ ! -s "$dir/s1.json" ]; }; then
+		echo "run.sh: $scen rep $rep ($sw): vnetd died or did not answer during the window; its log:" >&2
+		sed 's/^/  /' "$dir/vnetd.log" >&2
+		stop_vnetd
+		stop_scen
+		return 1
+	fi
+	stop_vnetd
+	stop_scen
+	"$PY" - "$dir" "$scen" "$sw" "$rep" "$TSC_MHZ" "$COMMIT" "$CONTS" "$busy" "$(getconf CLK_TCK)" \
+		"$pings" "$load" <<'PY' || ret=1
+import json, math, os, sys, time
+d, scen, sw, rep, tsc_mhz, commit, csv, others, hz, pings, load = sys.argv[1:]
+tsc_hz, hz = float(tsc_mhz) * 1e6, int(hz)
+mid = lambda f: sum(float(x) for x in open(f).read().split()) / 2  # midpoint of the reads
+dt = mid(d + "/t1") - mid(d + "/t0")
+cnt = [dict((l.split()[0], int(l.split()[1])) for l in open("%s/c%d" % (d, i)) if len(l.split()) == 2)
+       for i in (0, 1)]
+dc = {k: cnt[1][k] - cnt[0][k] for k in cnt[0] if k in cnt[1]}
+rx, off = dc.get("b_rx", 0), dc.get("a_tx", 0)
+if rx <= 0:
+    sys.exit("run.sh: %s rep %s (%s): container b received nothing in the window" % (scen, rep, sw))
+mpps, off_mpps = rx / dt / 1e6, off / dt / 1e6
+loss = max(0.0, (off - rx) / off) if off > 0 else 0.0
+stat = lambda f: {l.split()[0]: [int(x) for x in l.split()[1:]] for l in open(f)}
+s0, s1 = stat(d + "/stat0"), stat(d + "/stat1")
+cpu = {}
+for c in ("cpu0", "cpu1"):
+    v = [y - x for x, y in zip(s0[c], s1[c])]  # user nice system idle iowait irq softirq steal
+    t = max(1, sum(v[:8]))
+    cpu[c] = {"busy": 1 - (v[3] + v[4]) / t, "user": (v[0] + v[1]) / t, "sys": v[2] / t,
+              "softirq": (v[5] + v[6]) / t, "steal": v[7] / t}
+gen = (dc.get("gen_utime", 0) + dc.get("gen_stime", 0)) / hz / dt
+ksi = [dc.get("ksoftirqd%d_ticks" % c, 0) / hz / dt for c in (0, 1)]
+# Other processes on the cores, by their user-mode time (compilers, test suites): none of this
+# benchmark's threads runs in user mode but the generator (core 0) and vnetd's worker (core 1).
+wut = 0.0
+if os.path.exists(d + "/ut1"):
+    wut = (int(open(d + "/ut1").read()) - int(open(d + "/ut0").read())) / hz / dt
+oth0 = max(0.0, cpu["cpu0"]["user"] - dc.get("gen_utime", 0) / hz / dt)
+oth1 = max(0.0, cpu["cpu1"]["user"] - wut)
+rtt = sorted(float(x) for x in open(d + "/rtt.txt") if x.strip())
+pct = lambda p: rtt[max(0, math.ceil(p * len(rtt)) - 1)] if rtt else float("nan")
+p50, p99 = pct(0.50), pct(0.99)
+sent, answered = pings.split()
+v = {"rx": "", "tx": "", "ring": "", "drops": "", "idle": "", "prx": "", "ptx": "", "worker": "", "lat": "",
+     "txshare": ""}
+if os.path.exists(d + "/s1.json"):
+    j0, j1 = json.load(open(d + "/s0.json")), json.load(open(d + "/s1.json"))
+    port = lambda j, n: next(p for p in j["ports"] if p["name"] == n)
+    vrx = port(j1, "a")["rx_pkts"] - port(j0, "a")["rx_pkts"]
+    vtx = port(j1, "b")["tx_pkts"] - port(j0, "b")["tx_pkts"]
+    w0, w1 = j0["workers"][0], j1["workers"][0]
+    walks = w1["walks"] - w0["walks"]
+    n0 = {n["name"]: n for n in j0["nodes"]}
+    node = {n["name"]: (n["objs"] - n0[n["name"]]["objs"], n["cycles"] - n0[n["name"]]["cycles"])
+            for n in j1["nodes"] if n["name"] in n0}
+    cpo = lambda n: node[n][1] / node[n][0] if node.get(n, (0, 0))[0] else 0.0
+    (k0, _), (k1, _) = ([int(x) for x in open(d + f).read().split()] for f in ("/cpu0", "/cpu1"))
+    v = {"rx": vrx / dt / 1e6, "tx": vtx / dt / 1e6,
+         # what the host end received and vnetd never read: its RX ring was full (the kernel's
+         # tp_drops, which vnetd does not count)
+         "ring": max(0, dc.get("ha_rx", 0) - vrx) / dt / 1e6,
+         "drops": sum(p["drops"] for p in j1["ports"]) - sum(p["drops"] for p in j0["ports"]),
+         "idle": (w1["idle_walks"] - w0["idle_walks"]) / walks if walks else 0.0,
+         "prx": cpo("port_rx"), "ptx": cpo("port_tx"), "worker": (k1 - k0) / hz / dt}
+    (u0, t0), (u1, t1) = ([float(x) for x in open(d + f).read().split()[:2]] for f in ("/lat0", "/lat1"))
+    v["lat"] = (t1 - t0) / hz / (u1 - u0) if u1 > u0 else 0.0  # the worker's share during the pings
+    v["txshare"] = node.get("port_tx", (0, 0))[1] / (tsc_hz * dt)  # of the window, in port_tx
+# What held the rate: a switch that loses frames could not keep up; one that lost none took all
+# it was given, and the full core says who could not give more (the generator on core 0; the
+# kernel's bridge forwards where the frame was received and holds the generator back).
+c0, c1 = cpu["cpu0"], cpu["cpu1"]
+if loss > 0.02:
+    limit = "switch"
+    why = "the switch lost %.0f %% of what container a sent" % (100 * loss)
+    if v["ring"] != "":
+        why += " (%.3f Mpps overflowed vnetd's RX ring: its worker could not keep up, %.0f %% of the window in " \
+            "port_tx)" % (v["ring"], 100 * v["txshare"])
+elif sw == "vnetd":
+    limit, why = ("generator", "nothing lost, core 0 full") if c0["busy"] >= 0.95 else \
+        ("unclear", "nothing lost, no core full")
+elif sw == "bridge":
+    limit, why = ("core0", "nothing lost, core 0 full: the generator and the kernel's forwarding share it") \
+        if c0["busy"] >= 0.95 else ("unclear", "nothing lost, core 0 not full")
+elif c1["softirq"] >= 0.9 or c0["busy"] < 0.95:
+    # a kernel switch on core 1 (bridge-rps): the generator's ring waits for core 1's backlog
+    limit, why = "switch", "nothing lost, core 1 busy with the kernel's forwarding (softirq %.0f %%) and the " \
+        "generator held back (core 0 busy %.0f %%)" % (100 * c1["softirq"], 100 * c0["busy"])
+elif c0["busy"] >= 0.95:
+    limit, why = "generator", "nothing lost, core 0 full, core 1 not full"
+else:
+    limit, why = "unclear", "no loss, no core full"
+# Disturbed: other processes took a share of the generator's core or of the switch's core (core
+# 1, for vnetd and bridge-rps; the plain bridge works on core 0 only).
+dist = []
+if oth0 > 0.05:
+    dist.append("other processes ran on core 0 in user mode %.0f %% of the window" % (100 * oth0))
+if sw != "bridge" and oth1 > 0.05:
+    dist.append("other processes ran on core 1 in user mode %.0f %% of the window" % (100 * oth1))
+# (ksoftirqd/1 runs what the worker's send() left of b's receive: part of vnetd's path, not noise)
+if v["worker"] != "" and v["worker"] + ksi[1] < 0.97:
+    dist.append("vnetd's worker had core 1 for only %.0f %% of the window (ksoftirqd/1 %.0f %%)" % (
+        100 * v["worker"], 100 * ksi[1]))
+if v["lat"] != "" and v["lat"] < 0.98:
+    dist.append("vnetd's worker had core 1 for only %.0f %% of the pings (the RTTs wait for it)" % (100 * v["lat"]))
+if dist:
+    limit += "-disturbed"   # a figure to take with care
+f = lambda x, fmt: "" if x == "" else fmt % x
+ts = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+with open(csv, "a") as o:
+    o.write(",".join([scen, sw, rep, "%.4f" % mpps, "%.4f" % off_mpps, "%.4f" % loss, "%.1f" % p50,
+        "%.1f" % p99, sent, answered, "%.3f" % dt, ts, commit, limit, "%.3f" % c0["busy"],
+        "%.3f" % c0["softirq"], "%.3f" % c1["busy"], "%.3f" % c1["user"], "%.3f" % c1["sys"],
+        "%.3f" % c1["softirq"], "%.3f" % gen, f(v["worker"], "%.3f"), f(v["rx"], "%.4f"),
+        f(v["tx"], "%.4f"), f(v["ring"], "%.4f"), f(v["drops"], "%d"), f(v["idle"], "%.4f"),
+        f(v["prx"], "%.1f"), f(v["ptx"], "%.1f"), others, load, "%.3f" % oth0, "%.3f" % oth1,
+        f(v["lat"], "%.3f"), "%.3f" % ksi[0], "%.3f" % ksi[1], f(v["txshare"], "%.3f")]) + "\n")
+print("%-10s %-10s rep %s: %7.3f Mpps received (offered %.3f, lost %.1f %%)  RTT p50 %.1f us, p99 %.1f us "
+      "(%s of %s pings answered)  limit: %s: %s" % (scen, sw, rep, mpps, off_mpps, 100 * loss, p50, p99,
+      answered, sent, limit, why))
+print("    core 0 busy %.0f %% (softirq %.0f %%), generator thread on CPU %.0f %% of the window; core 1 busy "
+      "%.0f %% (user %.0f %%, system %.0f %%, softirq %.0f %%); ksoftirqd on CPU %.0f %% / %.0f %% (core 0 / 1); "
+      "window %.2f s, load average %s, other dataplanes running: %s" % (100 * c0["busy"], 100 * c0["softirq"],
+      100 * gen, 100 * c1["busy"], 100 * c1["user"], 100 * c1["sys"], 100 * c1["softirq"], 100 * ksi[0],
+      100 * ksi[1], dt, load, others))
+if v["rx"] != "":
+    print("    vnetd: rx %.3f Mpps, tx %.3f Mpps, RX ring overflow %.3f Mpps (not in vnetd's counters), drops %d, "
+          "worker on CPU %.0f %% of the window (%.0f %% during the pings), idle walks %.1f %%, port_rx %.0f "
+          "cycles/pkt, port_tx %.0f cycles/pkt and %.0f %% of the window (its send() kick: the kernel's veth "
+          "transmit and b's receive)" % (v["rx"], v["tx"], v["ring"], v["drops"], 100 * v["worker"], 100 * v["lat"],
+          100 * v["idle"], v["prx"], v["ptx"], 100 * v["txshare"]))
+if dist:
+    print("    DISTURBED: " + "; ".join(dist))
+PY
+	return $ret
+}
+
 # run_ovs OVS_SCENARIO REP [SCRIPT]: one Open vSwitch-DPDK measurement by the shared harness
 # (or by SCRIPT, a scenario's own: bench/ovs_vhost.sh, same arguments and output).
 run_ovs() {
@@ -428,7 +648,7 @@ for s in "${SCENS[@]}"; do
 	IFS='|' read -r m v o b < <(load_scenario "$s" > /dev/null
 		echo "${SCEN_MEASURE:-rate}|${SCEN_VARIANTS:-}|${SCEN_OVS:-}|${SCEN_OVS_BENCH:-}")
 	MEASURE_FOR+=("$m") VARIANTS_FOR+=("$v")
-	[ "$m" = walks ] && [ -z "$v" ] && die "scenario $s: SCEN_MEASURE=walks needs SCEN_VARIANTS"
+	case $m in walks | containers) [ -n "$v" ] || die "scenario $s: SCEN_MEASURE=$m needs SCEN_VARIANTS" ;; esac
 	[ $WITH_OVS = 1 ] || o=""
 	OVS_FOR+=("$o") OVS_SCRIPT_FOR+=("${b:+$HERE/$b}")
 	if [ -n "$o" ] && [ -n "$b" ] && [ ! -x "$HERE/$b" ]; then
@@ -448,6 +668,7 @@ START=$(date +%s)
 RUN_CSV=$TMPD/run.csv   # this invocation's lines only, for the summary
 cp "$CSV" "$TMPD/before.csv"
 cp "$WALKS" "$TMPD/before_walks.csv"
+cp "$CONTS" "$TMPD/before_conts.csv"
 echo "vnet bench: ${SCENS[*]}, $REPS rep(s), warm-up $WARM s, window $WIN s, TSC $TSC_MHZ MHz," \
 	"commit $COMMIT$([ $WITH_OVS = 1 ] && echo ", with Open vSwitch")"
 fail=0
@@ -456,6 +677,12 @@ for rep in $(seq 1 "$REPS"); do
 		s=${SCENS[$i]} o=${OVS_FOR[$i]:-} ob=${OVS_SCRIPT_FOR[$i]:-}
 		if [ "${MEASURE_FOR[$i]}" = walks ]; then
 			for n in ${VARIANTS_FOR[$i]}; do run_walk "$s" "$rep" "$n" || fail=1; done
+		elif [ "${MEASURE_FOR[$i]}" = containers ]; then
+			# the switches in turn, in reverse order in even repetitions
+			vs=${VARIANTS_FOR[$i]}
+			[ $((rep % 2)) = 0 ] && vs=$(echo "$vs" | tr ' ' '\n' | tac | tr '\n' ' ')
+			[ "$rep" = 1 ] && echo "$s: $(load_scenario "$s" > /dev/null; echo "${SCEN_DESC:-}")"
+			for v in $vs; do run_containers "$s" "$rep" "$v" || fail=1; done
 		elif [ -n "$o" ] && [ $((rep % 2)) = 0 ]; then
 			run_ovs "$o" "$rep" "$ob" || fail=1
 			run_vnet "$s" "$rep" || fail=1
@@ -467,12 +694,13 @@ for rep in $(seq 1 "$REPS"); do
 done
 tail -n +"$(($(wc -l < "$TMPD/before.csv") + 1))" "$CSV" > "$RUN_CSV"
 tail -n +"$(($(wc -l < "$TMPD/before_walks.csv") + 1))" "$WALKS" > "$TMPD/run_walks.csv"
+tail -n +"$(($(wc -l < "$TMPD/before_conts.csv") + 1))" "$CONTS" > "$TMPD/run_conts.csv"
 
 # (the Open vSwitch scenarios as one word each, "-" for none, so that they pair with SCENS)
 "$PY" - "$CSV" "$RUN_CSV" "$NODES" "$START" "${SCENS[*]}" "$(for o in "${OVS_FOR[@]}"; do printf '%s ' "${o:--}"; done)" \
-	"$WALKS" "$TMPD/run_walks.csv" <<'PY'
+	"$WALKS" "$TMPD/run_walks.csv" "$CONTS" "$TMPD/run_conts.csv" <<'PY'
 import csv, statistics, sys, time
-all_csv, run_csv, nodes_csv, start, scens, ovs, all_walks, run_walks = sys.argv[1:]
+all_csv, run_csv, nodes_csv, start, scens, ovs, all_walks, run_walks, all_conts, run_conts = sys.argv[1:]
 header = open(all_csv).readline().strip().split(",")
 rows = [dict(zip(header, l.strip().split(","))) for l in open(run_csv) if l.strip()]
 by = {}
@@ -522,5 +750,20 @@ if walks:
               span(num(rs, "cycles_per_walk"), "%.1f"), span(prx, "%.1f"),
               "%.1f" % (statistics.median(prx) / n), span(num(rs, "worker_cpu_share"), "%.2f"),
               span(num(rs, "oncpu_cycles_per_walk"), "%.1f")))
+# containers: per scenario and switch
+ch = open(all_conts).readline().strip().split(",")
+conts = {}
+for l in open(run_conts):
+    if l.strip():
+        r = dict(zip(ch, l.strip().split(",")))
+        conts.setdefault((r["scenario"], r["switch"]), []).append(r)
+if conts:
+    print("\n%-10s %-10s %4s  %-24s  %-22s  %-18s  %-22s  %-22s  %s" % ("scenario", "switch", "runs",
+          "Mpps median [min-max]", "offered Mpps", "lost %", "RTT p50 us", "RTT p99 us", "limit"))
+    for (s, sw), rs in conts.items():
+        print("%-10s %-10s %4d  %-24s  %-22s  %-18s  %-22s  %-22s  %s" % (s, sw, len(rs),
+              span(num(rs, "mpps"), "%.3f"), span(num(rs, "offered_mpps"), "%.3f"),
+              span([100 * x for x in num(rs, "loss_share")], "%.1f"), span(num(rs, "rtt_p50_us"), "%.1f"),
+              span(num(rs, "rtt_p99_us"), "%.1f"), " ".join(r["limit"] for r in rs)))
 PY
 exit $fail
