@@ -456,11 +456,11 @@ static uint32_t ip_route_flow_hash(const struct rte_mbuf *m, const struct pkt_me
 // one's neighbour is not known (an appliance gone from the rules), the flow is hashed again
 // (up to 2 * n_paths times, then the first known path in order), so that the flows of a path
 // that went away spread over the others while the others' flows stay where they are.
-// *resolved: a known neighbour was found (its MAC in *mac); *chosen: the path's index.
+// *resolved: a known neighbour was found (its MAC in *mac48); *chosen: the path's index.
 static const struct vr_path *ip_route_ecmp(const struct ip_route_run *run,
 					   const struct rte_mbuf *m, const struct pkt_meta *meta,
 					   const struct vr_nh *nh, int family,
-					   struct rte_ether_addr *mac, bool *resolved,
+					   uint64_t *mac48, bool *resolved,
 					   uint8_t *chosen) {
 	const struct vr_path *paths = nh->via;
 	uint32_t h = ip_route_flow_hash(m, meta, family);
@@ -470,8 +470,8 @@ static const struct vr_path *ip_route_ecmp(const struct ip_route_run *run,
 		uint8_t q = k < 2u * nh->n_paths ? (uint8_t)(h % nh->n_paths)
 						 : (uint8_t)(k % nh->n_paths); // the scan
 		if (paths[q].bd_id != VR_BD_NONE &&
-		    (bridge_ip_lookup(run->bc, paths[q].bd_id, family, paths[q].addr, mac) ||
-		     vr_neigh_lookup(paths[q].bd_id, family, paths[q].addr, mac))) {
+		    ((*mac48 = bridge_ip_mac48(run->bc, paths[q].bd_id, family, paths[q].addr)) != 0 ||
+		     (*mac48 = vr_neigh_mac48(paths[q].bd_id, family, paths[q].addr)) != 0)) {
 			*resolved = true;
 			*chosen = q;
 			return &paths[q];
@@ -545,7 +545,7 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 							      : VR_VRF_NONE;
 	const struct vr_nh *nh;
 	const struct vr_path *p;
-	struct rte_ether_addr mac;
+	uint64_t mac48 = 0; // the neighbour's MAC in the low 48 bits (0: not known)
 	const uint8_t *dst, *neigh;
 	bool resolved = false, fragment = false;
 	uint8_t chosen = 0;
@@ -587,11 +587,11 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 		break;
 	case VR_NH_GATEWAY:
 		if (nh->n_paths > 1) {
-			p = ip_route_ecmp(run, m, meta, nh, family, &mac, &resolved, &chosen);
+			p = ip_route_ecmp(run, m, meta, nh, family, &mac48, &resolved, &chosen);
 		} else {
 			p = &nh->via[0];
 			resolved = p->bd_id != VR_BD_NONE &&
-				   bridge_ip_lookup(run->bc, p->bd_id, family, p->addr, &mac);
+				   (mac48 = bridge_ip_mac48(run->bc, p->bd_id, family, p->addr)) != 0;
 		}
 		neigh = p->addr;
 		break;
@@ -600,7 +600,7 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 		return ip_route_icmp(lc, run, m, &icmp_blackhole, 0, DROP_ROUTE_BLACKHOLE);
 	}
 	if (nh->type == VR_NH_CONNECTED)
-		resolved = bridge_ip_lookup(run->bc, p->bd_id, family, neigh, &mac);
+		resolved = (mac48 = bridge_ip_mac48(run->bc, p->bd_id, family, neigh)) != 0;
 	ip_route_note(lc, m, vc, vrf, nh, nh->type, neigh, p->bd_id, chosen);
 	if (unlikely(p->bd_id == VR_BD_NONE))
 		return ip_route_icmp(lc, run, m, &icmp_host, 0, DROP_NEXTHOP_UNREACHABLE);
@@ -618,7 +618,7 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 			fragment = true;
 		}
 		if (unlikely(!resolved) &&
-		    !(resolved = vr_neigh_lookup(p->bd_id, family, neigh, &mac)))
+		    !(resolved = (mac48 = vr_neigh_mac48(p->bd_id, family, neigh)) != 0))
 			return ip_route_unresolved(lc, run, m, p->bd_id, family, neigh);
 		// TTL and protocol are one 16-bit word of the header: read it once, store it once
 		// (a byte store then a word reload would stall on store forwarding).
@@ -637,12 +637,12 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 		if (unlikely(meta->l3_len > p->mtu))
 			return ip_route_icmp(lc, run, m, &icmp_big, p->mtu, DROP_FRAG_NEEDED);
 		if (unlikely(!resolved) &&
-		    !(resolved = vr_neigh_lookup(p->bd_id, family, neigh, &mac)))
+		    !(resolved = (mac48 = vr_neigh_mac48(p->bd_id, family, neigh)) != 0))
 			return ip_route_unresolved(lc, run, m, p->bd_id, family, neigh);
 		ip->hop_limits--;
 	}
 	eth->src_addr = p->mac;
-	eth->dst_addr = mac;
+	memcpy(&eth->dst_addr, &mac48, RTE_ETHER_ADDR_LEN);
 	meta->bd_id = p->bd_id;
 	meta->vni = p->vni;
 	meta->vrf_id = vrf;
@@ -654,8 +654,7 @@ static rte_edge_t ip_route_decide_one(struct dp_lcore *lc, struct rte_node *node
 	// of the rules): go there at once, without a second L2 lookup. A neighbour known only by
 	// learning takes the L2 lookup.
 	{
-		struct bridge_mac_key k = {.bd_id = p->bd_id, .mac = mac};
-		uint64_t d = bridge_static_lookup(run->bc, &k);
+		uint64_t d = bridge_static_lookup_mac48(run->bc, p->bd_id, mac48);
 
 		if (likely(d != 0) && MAC_DATA_PORT(d) != BRIDGE_PORT_ROUTER) {
 			if (MAC_DATA_VTEP(d) != 0) {

@@ -63,6 +63,19 @@ static inline bool vr_neigh_lookup(uint16_t bd_id, int family, const uint8_t *ad
 	return true;
 }
 
+// Data path. The same, the MAC as the low 48 bits of the result (0: none).
+static inline uint64_t vr_neigh_mac48(uint16_t bd_id, int family, const uint8_t *addr) {
+	struct vr_neigh_key k;
+	void *data;
+
+	if (vr_neigh_hash == NULL)
+		return 0;
+	vr_neigh_key_make(&k, bd_id, family, addr);
+	if (rte_hash_lookup_data(vr_neigh_hash, &k, &data) < 0)
+		return 0;
+	return (uintptr_t)data;
+}
+
 // Data path. Tell the control thread that `addr` in `bd_id` answered with `mac`, or (mac NULL)
 // that a packet needs it.
 static inline void vr_neigh_event_post(struct dp_lcore *lc, uint16_t bd_id, int family,

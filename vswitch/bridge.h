@@ -178,6 +178,17 @@ static inline uint64_t bridge_static_lookup(const struct bridge_cfg *bc,
 	return vsw_table_lookup(b->macs, k, 0);
 }
 
+// Data path. bridge_static_lookup() for the key {bd_id, MAC}, the MAC given as the low 48 bits of
+// `mac48` (as the address tables hold it): the key is made in a register.
+static inline uint64_t bridge_static_lookup_mac48(const struct bridge_cfg *bc, uint16_t bd_id,
+						  uint64_t mac48) {
+	const struct bridge *b = bridge_lookup(bc, bd_id);
+
+	if (b == NULL)
+		return 0;
+	return vsw_table_lookup(b->macs, (uint64_t)bd_id | (mac48 << 16), 0);
+}
+
 // Data path. The MAC the rules give address `addr` (4 or 16 bytes, by `family`) in network
 // `bd_id`, or false; *is_router (if not NULL) tells whether it is a gateway of the network's
 // router.
@@ -185,12 +196,20 @@ static inline bool bridge_ip_lookup_ext(const struct bridge_cfg *bc, uint16_t bd
 					const void *addr, struct rte_ether_addr *mac,
 					bool *is_router) {
 	const struct bridge *b = bridge_lookup(bc, bd_id);
-	uint64_t k[2] = {0, 0}, m;
+	uint64_t k0, k1 = 0, m;
 
 	if (b == NULL)
 		return false;
-	memcpy(k, addr, family == 4 ? 4 : 16);
-	m = vsw_table_lookup(family == 4 ? b->ip4 : b->ip6, k[0], k[1]);
+	// The key built in registers (a 4-byte store and an 8-byte reload of it would stall).
+	if (family == 4) {
+		uint32_t a4;
+		memcpy(&a4, addr, 4);
+		k0 = a4;
+	} else {
+		memcpy(&k0, addr, 8);
+		memcpy(&k1, (const uint8_t *)addr + 8, 8);
+	}
+	m = vsw_table_lookup(family == 4 ? b->ip4 : b->ip6, k0, k1);
 	if (m == 0)
 		return false;
 	if (is_router != NULL)
@@ -198,6 +217,26 @@ static inline bool bridge_ip_lookup_ext(const struct bridge_cfg *bc, uint16_t bd
 	m &= BRIDGE_IP_MAC_MASK;
 	memcpy(mac, &m, sizeof(*mac));
 	return true;
+}
+
+// Data path. The same, the MAC as the low 48 bits of the result (0: none): for callers that go on
+// to use it as a key or copy it into a header, without a trip through memory.
+static inline uint64_t bridge_ip_mac48(const struct bridge_cfg *bc, uint16_t bd_id, int family,
+				       const void *addr) {
+	const struct bridge *b = bridge_lookup(bc, bd_id);
+	uint64_t k0, k1 = 0;
+
+	if (b == NULL)
+		return 0;
+	if (family == 4) {
+		uint32_t a4;
+		memcpy(&a4, addr, 4);
+		k0 = a4;
+	} else {
+		memcpy(&k0, addr, 8);
+		memcpy(&k1, (const uint8_t *)addr + 8, 8);
+	}
+	return vsw_table_lookup(family == 4 ? b->ip4 : b->ip6, k0, k1) & BRIDGE_IP_MAC_MASK;
 }
 
 static inline bool bridge_ip_lookup(const struct bridge_cfg *bc, uint16_t bd_id, int family,
