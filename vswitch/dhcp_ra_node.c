@@ -15,6 +15,8 @@
 // own DHCP server may answer it).
 //
 // Router advertisements (RFC 4861 6.2.3): a solicitation gets an advertisement from the router's
+// (and vswitch_ctl.c sends one unsolicited to every port of a routed network now and then,
+// vswitch_ra_frame below)
 // link-local address and MAC, with the network's MTU, every IPv6 subnet whose `ipv6_ra_mode` is
 // not "none" as a prefix (A set for slaac and dhcpv6-stateless on /64s; M and O by the mode),
 // the router lifetime 1800 s, and the DNS servers (RFC 8106). Networks without a router send
@@ -298,25 +300,17 @@ static rte_edge_t dhcp_decide(struct dp_lcore *lc, struct rte_mbuf *m, struct pk
 	return dhcp_answer(lc, m, meta, b, p, req, len);
 }
 
-// A router advertisement for network `b` into m (a solicitation from port p), or L2 when the
-// network has no router.
-static rte_edge_t ra_decide(struct dp_lcore *lc, struct rte_mbuf *m, struct pkt_meta *meta,
-			    const struct bridge *b, const struct bridge_port *p) {
-	static const uint8_t unspecified[16];
-	static const struct rte_ether_addr all_nodes_mac = {{0x33, 0x33, 0, 0, 0, 1}};
-	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
-	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, meta->l3_off);
+// Write into m (emptied: one segment) a router advertisement of network `b` (which has a router)
+// to `dst_mac` / `dst_ip`. Returns 0, or -1 when m has no room. Any thread (no state).
+int vswitch_ra_frame(const struct bridge *b, struct rte_mbuf *m,
+		     const struct rte_ether_addr *dst_mac, const uint8_t dst_ip[16]) {
 	uint8_t ra[RA_LEN_MAX], *o, flags = 0, n_dns = 0, dns[BRIDGE_DNS_MAX][16];
 	struct rte_ether_hdr *eth;
-	uint8_t src[16], dst[16];
+	struct rte_ipv6_hdr *ip;
 	uint32_t len, total;
 	rte_be32_t be32;
 	rte_be16_t be16;
 
-	if (b->router[0] == '\0' || meta->l4_off != meta->l3_off + sizeof(*ip) ||
-	    (meta->flags & PKT_F_VLAN))
-		return DHCP_RA_L2;
-	memcpy(src, ip->src_addr, 16);
 	memset(ra, 0, sizeof(ra));
 	o = ra + 16;
 	o[0] = 1; // source link-layer address
@@ -368,19 +362,12 @@ static rte_edge_t ra_decide(struct dp_lcore *lc, struct rte_mbuf *m, struct pkt_
 
 	total = RTE_ETHER_HDR_LEN + sizeof(*ip) + len;
 	if (m->nb_segs != 1 || (uint32_t)(m->buf_len - rte_pktmbuf_headroom(m)) < total)
-		return dp_drop(m, DROP_DHCP_MALFORMED);
+		return -1;
 	m->data_len = (uint16_t)total;
 	m->pkt_len = total;
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	ip = (struct rte_ipv6_hdr *)(eth + 1);
-	// To the soliciting address, or all nodes when it has none yet (RFC 4861 6.2.6).
-	if (memcmp(src, unspecified, 16) == 0) {
-		memcpy(dst, all_nodes, 16);
-		eth->dst_addr = all_nodes_mac;
-	} else {
-		memcpy(dst, src, 16);
-		eth->dst_addr = p->mac;
-	}
+	eth->dst_addr = *dst_mac;
 	eth->src_addr = b->router_mac;
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	*ip = (struct rte_ipv6_hdr){
@@ -390,12 +377,35 @@ static rte_edge_t ra_decide(struct dp_lcore *lc, struct rte_mbuf *m, struct pkt_
 		.hop_limits = 255,
 	};
 	memcpy(ip->src_addr, b->router_ll, 16);
-	memcpy(ip->dst_addr, dst, 16);
+	memcpy(ip->dst_addr, dst_ip, 16);
 	memcpy(ip + 1, ra, len);
 	be16 = rte_ipv6_udptcp_cksum(ip, ip + 1);
 	memcpy((uint8_t *)(ip + 1) + 2, &be16, 2);
+	return 0;
+}
+
+// A router advertisement for network `b` into m (a solicitation from port p), or L2 when the
+// network has no router.
+static rte_edge_t ra_decide(struct dp_lcore *lc, struct rte_mbuf *m, struct pkt_meta *meta,
+			    const struct bridge *b, const struct bridge_port *p) {
+	static const uint8_t unspecified[16];
+	static const struct rte_ether_addr all_nodes_mac = {{0x33, 0x33, 0, 0, 0, 1}};
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+	const struct rte_ipv6_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, meta->l3_off);
+	uint8_t src[16];
+	bool to_all;
+
+	if (b->router[0] == '\0' || meta->l4_off != meta->l3_off + sizeof(*ip) ||
+	    (meta->flags & PKT_F_VLAN))
+		return DHCP_RA_L2;
+	memcpy(src, ip->src_addr, 16);
+	// To the soliciting address, or all nodes when it has none yet (RFC 4861 6.2.6).
+	to_all = memcmp(src, unspecified, 16) == 0;
+	if (vswitch_ra_frame(b, m, to_all ? &all_nodes_mac : &p->mac, to_all ? all_nodes : src) < 0)
+		return dp_drop(m, DROP_DHCP_MALFORMED);
 	meta->out_port = meta->in_port;
-	meta->l3_len = (uint16_t)(sizeof(*ip) + len);
+	meta->l3_len = (uint16_t)(rte_pktmbuf_pkt_len(m) - meta->l3_off);
 	TRACE_NOTE(lc, m, ((struct dhcp_ra_trace){ND_RA, {0}}));
 	return DHCP_RA_REPLY;
 }

@@ -18,3 +18,9 @@ static inline void vswitch_learn_post(struct dp_lcore *lc, const struct bridge_m
 	memcpy(ev.data + 8, &vtep, sizeof(vtep));
 	dp_event_post(lc, &ev);
 }
+
+// Any thread. A router advertisement of network `b` (which has a router) to `dst_mac` / `dst_ip`,
+// written into m (one segment, from its start). 0, or -1 when m has no room (dhcp_ra_node.c).
+struct bridge;
+int vswitch_ra_frame(const struct bridge *b, struct rte_mbuf *m,
+		     const struct rte_ether_addr *dst_mac, const uint8_t dst_ip[16]);

@@ -9,6 +9,8 @@
 #include <jansson.h>
 
 #define DP_LOG_TYPE vswitch_logtype
+#include <rte_random.h>
+
 #include "dataplane/ctl.h"
 #include "dataplane/graph.h"
 #include "dataplane/log.h"
@@ -164,6 +166,59 @@ static void method_show_macs(struct ctl_call *call) {
 	call->result = w.list;
 }
 
+// Unsolicited router advertisements (RFC 4861 6.2.4): every routed network with an IPv6 prefix to
+// announce gets one on each of its local ports, sent straight out of the port (never to other
+// hosts: each host's vnetd advertises to its own ports), first RA_FIRST_S after it appears, then
+// every RA_MIN_S to RA_MAX_S (random), so that a guest that missed the answer to its solicitation
+// (or never sent one) configures itself anyway.
+#define RA_FIRST_S 60
+#define RA_MIN_S 200
+#define RA_MAX_S 600
+
+static uint32_t ra_next_s[BRIDGE_MAX]; // by bd_id: when the next one is due (0: not scheduled)
+
+static bool ra_wanted(const struct bridge *b) {
+	if (b->router[0] == '\0')
+		return false;
+	for (uint8_t s = 0; s < b->n_subnets; s++)
+		if (b->subnets[s].family == 6 && b->subnets[s].ra_mode != BRIDGE_RA_NONE)
+			return true;
+	return false;
+}
+
+static void on_ra(void) {
+	static const struct rte_ether_addr all_nodes_mac = {{0x33, 0x33, 0, 0, 0, 1}};
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
+	uint32_t now = dp_uptime_sec();
+
+	for (uint16_t bd = 0; bd < BRIDGE_MAX; bd++) {
+		const struct bridge *b = bc != NULL ? bc->bd[bd] : NULL;
+
+		if (b == NULL || !ra_wanted(b)) {
+			ra_next_s[bd] = 0;
+			continue;
+		}
+		if (ra_next_s[bd] == 0) {
+			ra_next_s[bd] = now + RA_FIRST_S;
+			continue;
+		}
+		if (now < ra_next_s[bd])
+			continue;
+		ra_next_s[bd] = now + RA_MIN_S + (uint32_t)(rte_rand() % (RA_MAX_S - RA_MIN_S));
+		for (uint16_t i = 0; i < b->n_ports; i++) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(dp_pktmbuf_pool());
+			if (m == NULL)
+				break;
+			if (vswitch_ra_frame(b, m, &all_nodes_mac, all_nodes) < 0) {
+				rte_pktmbuf_free(m);
+				break;
+			}
+			dp_ctl_tx(b->ports[i], m); // counted as injected on the port
+		}
+	}
+}
+
 static int vswitch_init(void) {
 	int ret = fdb_init();
 
@@ -183,6 +238,7 @@ static int vswitch_init(void) {
 		return ret;
 	vswitch_learn_event = dp_event_handler_register("vswitch.learn", on_learn);
 	dp_periodic_register("vswitch.age", on_age, 1000);
+	dp_periodic_register("vswitch.ra", on_ra, 1000);
 	dp_port_info_register(port_info);
 	ctl_method_register("show.networks", "tenant networks (bridge domains)",
 			    method_show_networks);
