@@ -13,17 +13,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_common.h>
+
 #include "vrouter/vrouter.h"
 
 struct rules_ctx;
 
-// The route a FIB holds: router (vrf_id), family, prefix.
+// The route a FIB holds: router (vrf_id), family, prefix. 8-byte aligned and without unnamed
+// padding: it is hashed (rte_hash_crc reads 8 bytes at a time) and compared whole.
 struct vr_route_key {
 	uint16_t vrf_id;
 	uint8_t family;
 	uint8_t len;
 	uint8_t prefix[16];
-};
+	uint8_t pad[4];
+} __rte_aligned(8);
 
 // One FIB change of a transaction: the route's next hop went from old_nh to new_nh (0: none).
 struct vr_fib_op {

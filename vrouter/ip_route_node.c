@@ -351,8 +351,11 @@ static rte_edge_t ip_route_icmp(struct dp_lcore *lc, struct ip_route_run *run, s
 	if (!(meta->flags & PKT_F_DRY_RUN)) {
 		const uint8_t *sa = rte_pktmbuf_mtod_offset(m, const uint8_t *,
 							    meta->l3_off + (v4 ? 12 : 8));
-		uint32_t h = v4 ? rte_hash_crc_4byte(*(const uint32_t *)sa, 0)
-				: rte_hash_crc(sa, 16, 0);
+		uint64_t a[2] = {0, 0}; // aligned: the header's addresses need not be
+		uint32_t h;
+
+		memcpy(a, sa, v4 ? 4 : 16);
+		h = v4 ? rte_hash_crc_4byte((uint32_t)a[0], 0) : rte_hash_crc(a, 16, 0);
 		if (!vr_bucket_take(&run->state->src[h & (ICMP_SRC_BUCKETS - 1)], lc->now_tsc,
 				    run->hz, ICMP_SRC_RATE, ICMP_SRC_BURST) ||
 		    !vr_bucket_take(&run->state->host, lc->now_tsc, run->hz, ICMP_HOST_RATE,
@@ -442,13 +445,17 @@ static rte_edge_t ip_route_unresolved(struct dp_lcore *lc, struct ip_route_run *
 // Data path. A hash of m's flow: addresses, protocol and (TCP/UDP, not a later fragment) ports.
 static uint32_t ip_route_flow_hash(const struct rte_mbuf *m, const struct pkt_meta *meta,
 				   int family) {
-	const uint8_t *a = rte_pktmbuf_mtod_offset(m, const uint8_t *,
-						   meta->l3_off + (family == 4 ? 12 : 8));
-	uint32_t h = rte_hash_crc(a, family == 4 ? 8 : 32, meta->l4_proto);
+	uint64_t a[4]; // the addresses, aligned: the header need not be
+	uint32_t ports, h;
 
+	memcpy(a, rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off + (family == 4 ? 12 : 8)),
+	       family == 4 ? 8 : 32);
+	h = rte_hash_crc(a, family == 4 ? 8 : 32, meta->l4_proto);
 	if ((meta->l4 == PKT_L4_TCP || meta->l4 == PKT_L4_UDP) &&
-	    !(meta->flags & PKT_F_IP_LATER_FRAG))
-		h = rte_hash_crc_4byte(*rte_pktmbuf_mtod_offset(m, const uint32_t *, meta->l4_off), h);
+	    !(meta->flags & PKT_F_IP_LATER_FRAG)) {
+		memcpy(&ports, rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l4_off), 4);
+		h = rte_hash_crc_4byte(ports, h);
+	}
 	return h;
 }
 

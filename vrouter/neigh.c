@@ -284,6 +284,12 @@ void vr_neigh_periodic(void) {
 	}
 }
 
+void vr_neigh_release_all(void) {
+	neigh_drain();
+	for (unsigned int i = 0; i < n_neighs; i++)
+		neigh_release(&neighs[i], true);
+}
+
 json_t *vr_neigh_json(void) {
 	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
 	json_t *list = json_array();

@@ -26,12 +26,13 @@
 #define VR_NEIGH_REFRESH_S 60   // a resolved next hop is asked again after this
 #define VR_NEIGH_EXPIRE_S 180   // and forgotten when it has not answered for this long
 
-struct vr_neigh_key {
+struct vr_neigh_key { // 8-byte aligned, no unnamed padding: hashed 8 bytes at a time, compared
 	uint16_t bd_id;
 	uint8_t family;
 	uint8_t pad;
 	uint8_t addr[16];
-};
+	uint8_t pad2[4];
+} __rte_aligned(8);
 
 extern struct rte_hash *vr_neigh_hash;
 extern struct rte_ring *vr_neigh_pending;
@@ -99,6 +100,9 @@ bool vr_neigh_hold(struct rte_mbuf *m, uint16_t bd_id, int family, const uint8_t
 int vr_neigh_init(void);
 // Control thread. Periodic: drain the held packets, ask, refresh, expire, give up.
 void vr_neigh_periodic(void);
+// Control thread. Send every held packet back as unresolved (tests and fuzzers that need the
+// pool whole between inputs).
+void vr_neigh_release_all(void);
 // Control thread. The table as a list for show.neighbours, and its counters.
 json_t *vr_neigh_json(void);
 json_t *vr_neigh_stats_json(void);

@@ -66,7 +66,7 @@ struct vr_nh {
 	uint8_t prefix[16];
 	uint8_t gw[16];               // VR_NH_CONNECTED: the subnet's gateway (answered locally)
 	struct vr_path via[VR_ECMP_MAX];
-};
+} __rte_aligned(8); // hashed 8 bytes at a time (rte_hash_crc)
 
 // A routed network (one with a router), as vrouter sees it.
 #define VR_NET_SUBNETS_MAX 16

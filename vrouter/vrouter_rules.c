@@ -211,10 +211,10 @@ static int routes_parse(struct rules_ctx *ctx, const json_t *routes, const char 
 	if (vrf->routes == NULL)
 		return -ENOMEM;
 	json_array_foreach(routes, i, obj) {
+		vrf->n_routes++; // counted first: what it allocated is freed even if it fails
 		ret = route_parse(ctx, obj, path, i, &vrf->routes[i]);
 		if (ret < 0)
 			return ret;
-		vrf->n_routes++;
 	}
 	return routes_check_unique(ctx, path, routes, vrf);
 }

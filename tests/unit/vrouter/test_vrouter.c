@@ -235,7 +235,11 @@ static void icmp6_too_big_built(void **state) {
 	ip = rte_pktmbuf_mtod_offset(e, const struct rte_ipv6_hdr *, 14);
 	icmp = (const uint8_t *)(ip + 1);
 	assert_int_equal(icmp[0], 2);
-	assert_int_equal(rte_be_to_cpu_32(*(const rte_be32_t *)(icmp + 4)), 1400);
+	{
+		rte_be32_t mtu;
+		memcpy(&mtu, icmp + 4, 4);
+		assert_int_equal(rte_be_to_cpu_32(mtu), 1400);
+	}
 	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip, icmp), 0);
 	assert_memory_equal(icmp + 8, rte_pktmbuf_mtod_offset(m, uint8_t *, 14), 1280 - 48);
 	rte_pktmbuf_free(e);
