@@ -31,6 +31,7 @@
 #include "overlay/overlay.h"
 #include "tests/fuzz/fuzz_common.h"
 #include "tests/lib/graph_harness.h"
+#include "vrouter/neigh.h"
 
 #define FUZZ_FRAME_MAX 9216 // the largest frame a port may receive (underlay mtu 9000 + headers)
 #define FUZZ_BURST_MAX 256  // RTE_GRAPH_BURST_SIZE: what port_rx hands to parse at most
@@ -83,6 +84,9 @@ static void control_thread_turn(void) {
 
 	while (harness_event_pop(h, &ev))
 		dp_event_dispatch(&ev);
+	// Packets held for next hops being resolved go back (and, with no worker here, are freed)
+	// so that the pool is whole after each input.
+	vr_neigh_release_all();
 	harness_trace_drain(h);
 	if (!harness_counters_close(h, err, sizeof(err)))
 		fuzz_fail("counters do not close: %s", err);

@@ -46,6 +46,29 @@ for stem, frames in samples():
     data = b"".join(record(port, f, i == len(frames) - 1) for i, f in enumerate(frames))
     write("fuzz_graph", stem, data)
     write("fuzz_graph", stem + "_traced", b"".join(record(port, f, traced=True) for f in frames))
+# Routed frames from port a (blue, router r's MAC 02:00:00:00:00:fe; fuzz_common.c's rules):
+# connected, static via a remote port, ECMP with one next hop unknown (ARP), a next hop no one
+# has, blackhole, no route, TTL 1, too big for blue2, echo to the gateway, DHCP, RS.
+from scapy.all import ARP, BOOTP, DHCP, ICMP, ICMPv6EchoRequest, ICMPv6ND_RS, IP, IPv6, UDP, Ether, Raw
+A, R = "02:00:00:00:01:0a", "02:00:00:00:00:fe"
+routed = [Ether(src=A, dst=R) / IP(src="10.0.0.10", dst=d, ttl=t) / UDP(sport=s, dport=53) / Raw(b"r" * n)
+          for d, t, s, n in [("10.0.0.11", 64, 1, 4), ("10.50.1.1", 64, 2, 4), ("10.60.1.1", 64, 3, 4),
+                             ("10.60.1.2", 64, 4, 4), ("10.70.0.1", 64, 5, 4), ("10.66.0.1", 64, 6, 4),
+                             ("8.8.8.8", 64, 7, 4), ("10.50.1.1", 1, 8, 4), ("10.50.1.1", 64, 9, 1400)]]
+routed += [Ether(src=A, dst=R) / IP(src="10.0.0.10", dst="10.50.2.2", flags=0) / UDP() / Raw(b"f" * 1380),
+           Ether(src=A, dst=R) / IP(src="10.0.0.10", dst="10.0.0.1") / ICMP(),
+           Ether(src=A, dst=R) / IPv6(src="fd00::a", dst="fd00::b", hlim=2) / UDP(),
+           Ether(src=A, dst=R) / IPv6(src="fd00::a", dst="fd00::1") / ICMPv6EchoRequest(),
+           Ether(src=A, dst=R) / ARP(op=2, hwsrc=A, psrc="10.0.0.10"),
+           Ether(src=A, dst="ff:ff:ff:ff:ff:ff") / IP(src="0.0.0.0", dst="255.255.255.255") /
+           UDP(sport=68, dport=67) / BOOTP(chaddr=bytes.fromhex(A.replace(":", ""))) /
+           DHCP(options=[("message-type", "discover"), "end"]),
+           Ether(src=A, dst="33:33:00:00:00:02") / IPv6(src="fe80::ff:fe00:10a", dst="ff02::2", hlim=255) /
+           ICMPv6ND_RS()]
+routed = [bytes(p) for p in routed]
+write("fuzz_graph", "routed", b"".join(record(0, f, i == len(routed) - 1) for i, f in enumerate(routed)))
+write("fuzz_graph", "routed_traced", b"".join(record(0, f, traced=True) for f in routed))
+all_frames += [(0, f) for f in routed]
 for k in range(4):
     sel = all_frames[k::4]
     write("fuzz_graph", f"mixed_{k}",
