@@ -266,17 +266,44 @@ int vr_fib_route(struct vr_fib_txn *t, const struct vr_route_key *key, uint16_t 
 	return ret;
 }
 
-// Undo ops[0..n) of t in the shadow copy and the installed table, newest first.
+// Make FIB copy `copy` anew from the installed routes (the copy must be in no snapshot's use).
+// DPDK 22.11's trie counts the 256-entry groups it reserves for a route against the route that
+// covers it at the time of each change, so after routes come and go in some orders the count
+// drifts up and the trie refuses routes that fit (found by fuzz_rules): a fresh copy counts right.
+static int fib_rebuild(uint8_t copy) {
+	int ret = 0;
+
+	for (int f = 0; f < 2; f++) {
+		rte_fib6_free(fibs[f][copy]);
+		fibs[f][copy] = NULL;
+	}
+	for (uint32_t i = 0; i < routes_cap && ret == 0; i++) {
+		if (routes[i].nh != 0) {
+			struct vr_fib_op op = {.key = routes[i].key, .new_nh = routes[i].nh};
+			ret = fib_apply(copy, &op, false);
+		}
+	}
+	if (ret == 0)
+		LOG(INFO, "FIB copy %u rebuilt: %u routes", copy, n_routes);
+	return ret;
+}
+
+// Undo ops[0..n) of t in the installed table, newest first, and ops[0..n_fib) in the shadow copy
+// (rebuilt from the installed table if the trie refuses).
 static void txn_undo(struct vr_fib_txn *t, uint32_t n_fib, uint32_t n) {
+	bool fib_failed = false;
+
 	for (uint32_t i = n; i-- > 0;) {
 		const struct vr_fib_op *op = &t->ops[i];
-		if (i < n_fib)
-			fib_apply(t->copy, op, true);
+		if (i < n_fib && !fib_failed && fib_apply(t->copy, op, true) < 0)
+			fib_failed = true;
 		route_set(&op->key, op->old_nh, txn_gen);
 		nh_refs[op->new_nh]--;
 		if (op->old_nh != 0)
 			nh_refs[op->old_nh]++;
 	}
+	if (fib_failed && fib_rebuild(t->copy) < 0)
+		LOG(ERR, "FIB copy %u cannot hold the routes it held before", t->copy);
 	for (uint32_t i = 0; i < t->n_new; i++)
 		nh_release(t->new_nh[i]);
 }
@@ -309,10 +336,14 @@ int vr_fib_commit(struct rules_ctx *ctx, struct vr_fib_txn *t) {
 		if (ret < 0)
 			break;
 	}
+	if (ret < 0 && fib_rebuild(t->copy) == 0) // the trie's count had drifted: a fresh copy
+		ret = 0;
 	if (ret < 0) {
-		const struct vr_fib_op *op = &t->ops[i];
+		const struct vr_fib_op *op = &t->ops[RTE_MIN(i, t->n_ops - 1)];
 		char p[64];
-		txn_undo(t, i, t->n_ops);
+		txn_undo(t, 0, t->n_ops);
+		if (fib_rebuild(t->copy) < 0)
+			LOG(ERR, "FIB copy %u cannot hold the routes it held before", t->copy);
 		t->done = true;
 		inet_ntop(op->key.family == 4 ? AF_INET : AF_INET6, op->key.prefix, p, sizeof(p));
 		return rules_error(ctx, "routers",
@@ -333,8 +364,11 @@ void vr_fib_published(struct vr_fib_txn *t) {
 	if (t->done)
 		return;
 	for (uint32_t i = 0; i < t->n_ops; i++)
-		if (fib_apply(other, &t->ops[i], false) < 0)
-			LOG(ERR, "the old FIB copy refused a route the new one took: copies differ");
+		if (fib_apply(other, &t->ops[i], false) < 0) {
+			if (fib_rebuild(other) < 0)
+				LOG(ERR, "the old FIB copy cannot hold the routes the new one took");
+			break;
+		}
 	active = t->copy;
 	for (uint32_t i = 0; i < t->n_ops; i++)
 		nh_release(t->ops[i].old_nh);
