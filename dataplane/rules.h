@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 #include <rte_ether.h>
@@ -152,6 +153,15 @@ int rules_parse_mac(const char *s, struct rte_ether_addr *mac);
 int rules_parse_ip(const char *s, int *family, uint8_t addr[16]);
 // "a.b.c.d/len" or "x::/len"; host bits must be zero.
 int rules_parse_cidr(const char *s, int *family, uint8_t addr[16], uint8_t *prefix_len);
+
+// Any thread. Whether address `addr` is inside prefix/len (both in network order, 4 or 16 bytes).
+static inline bool rules_prefix_match(const uint8_t *prefix, uint8_t len, const uint8_t *addr) {
+	uint8_t full = len / 8, rest = len % 8;
+
+	if (memcmp(prefix, addr, full) != 0)
+		return false;
+	return rest == 0 || ((prefix[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
 
 // Report at `path` why rules_parse_cidr() refused `s`: its host bits are set, or it is no prefix
 // at all. Returns -EINVAL.

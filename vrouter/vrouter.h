@@ -155,16 +155,6 @@ static inline uint8_t vr_key_depth(uint8_t len) {
 	return (uint8_t)(VR_KEY_VRF_BITS + len);
 }
 
-// Any thread. Whether `addr` is in prefix/len (4 or 16 bytes by family).
-static inline bool vr_prefix_match(int family, const uint8_t *prefix, uint8_t len,
-				   const uint8_t *addr) {
-	uint8_t full = len / 8, rest = len % 8;
-
-	(void)family;
-	if (memcmp(prefix, addr, full) != 0)
-		return false;
-	return rest == 0 || ((prefix[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
 
 // Per worker, per router (vrf_id): what ip_route did. Read by the control thread (show routers)
 // without locks: counters only.

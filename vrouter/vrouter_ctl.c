@@ -13,6 +13,7 @@
 #include "dataplane/ctl.h"
 #include "dataplane/feature.h"
 #include "dataplane/graph.h"
+#include "dataplane/rules.h"
 #include "vrouter/fib.h"
 #include "vrouter/neigh.h"
 #include "vrouter/vrouter.h"
@@ -165,7 +166,7 @@ static void routes_collect(const struct vr_route_key *k, uint16_t nh, void *arg)
 
 	// --prefix: the routes inside it (equal or more specific).
 	if (w->pfam != 0 && (k->family != w->pfam || k->len < w->plen ||
-			     !vr_prefix_match(w->pfam, w->pa, w->plen, k->prefix)))
+			     !rules_prefix_match(w->pa, w->plen, k->prefix)))
 		return;
 	if (w->n == w->cap) {
 		uint32_t cap = w->cap ? w->cap * 2 : 256;

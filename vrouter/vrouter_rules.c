@@ -328,7 +328,7 @@ static void path_resolve(const struct vr_cfg *vc, uint16_t vrf, uint8_t family,
 		for (uint8_t k = 0; net->vrf == vrf && k < net->n_subnets; k++) {
 			const struct vr_subnet *s = &net->subnets[k];
 			if (s->family == family && (int)s->len > best &&
-			    vr_prefix_match(family, s->prefix, s->len, addr)) {
+			    rules_prefix_match(s->prefix, s->len, addr)) {
 				best = s->len;
 				path->bd_id = net->bd_id;
 				path->mtu = net->mtu;

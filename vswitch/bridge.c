@@ -244,15 +244,6 @@ static int ports_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge_c
 }
 
 
-// Whether `addr` is in subnet `sn`.
-static bool bridge_prefix_has(const struct bridge_subnet *sn, const uint8_t *addr) {
-	uint8_t full = sn->prefix_len / 8, rest = sn->prefix_len % 8;
-
-	if (memcmp(sn->prefix, addr, full) != 0)
-		return false;
-	return rest == 0 || ((sn->prefix[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
 // Subnets (their gateways go into the network's address tables: answered with the router's MAC;
 // vrouter routes their prefixes) and flood VTEPs (the overlay's).
 static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, const json_t *vteps,
@@ -299,7 +290,7 @@ static int bridge_subnets_parse(struct rules_ctx *ctx, const json_t *subnets, co
 		if (gw != NULL && (rules_parse_ip(gw, &gw_family, addr) < 0 || gw_family != family))
 			return rules_error(ctx, sp, "gateway \"%s\" is not an IPv%d address", gw,
 					   family);
-		if (gw != NULL && !bridge_prefix_has(sn, addr))
+		if (gw != NULL && !rules_prefix_match(sn->prefix, sn->prefix_len, addr))
 			return rules_error(ctx, sp, "gateway \"%s\" is not in %s", gw, cidr);
 		if (gw != NULL) {
 			sn->has_gw = true;

@@ -30,6 +30,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/graph.h"
+#include "dataplane/rules.h"
 #include "vswitch/bridge.h"
 
 enum dhcp_ra_edge {
@@ -79,14 +80,6 @@ static void dhcp_server_mac(const struct bridge *b, struct rte_ether_addr *mac) 
 					(uint8_t)(b->vni >> 8), (uint8_t)b->vni}};
 }
 
-static bool prefix_has(const struct bridge_subnet *sn, const uint8_t *addr) {
-	uint8_t full = sn->prefix_len / 8, rest = sn->prefix_len % 8;
-
-	if (memcmp(sn->prefix, addr, full) != 0)
-		return false;
-	return rest == 0 || ((sn->prefix[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
 // The port's IPv4 address DHCP gives, and its subnet: the first address of the port in a subnet
 // with a gateway and DHCP on. NULL if none.
 static const struct bridge_subnet *dhcp_lease(const struct bridge *b, const struct bridge_port *p,
@@ -95,7 +88,7 @@ static const struct bridge_subnet *dhcp_lease(const struct bridge *b, const stru
 		for (uint8_t s = 0; s < b->n_subnets; s++) {
 			const struct bridge_subnet *sn = &b->subnets[s];
 			if (sn->family == 4 && sn->dhcp && sn->has_gw &&
-			    prefix_has(sn, (const uint8_t *)&p->ip4[i])) {
+			    rules_prefix_match(sn->prefix, sn->prefix_len, (const uint8_t *)&p->ip4[i])) {
 				*addr = p->ip4[i];
 				return sn;
 			}
