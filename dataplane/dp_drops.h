@@ -14,7 +14,7 @@
 	X(VNIC_RX_TRUNCATED, "frame longer than the vNIC's receive buffer (GSO left on, MTU)")       \
 	X(UNCLAIMED, "no feature takes frames at this point (nothing attached: see graph.h)")           \
 	X(MBUF_EXHAUSTED, "no mbuf left to copy a flooded packet")                                 \
-	X(FLOOD_COPY_LIMIT, "flood copies beyond the limits per walk (4096, 1024 per input port): storm control") \
+	X(FLOOD_COPY_LIMIT, "packets made from others (flood copies, fragments, ICMP errors) beyond the limits per walk (4096, 1024 per input port): storm control") \
 	/* parse */                                                                                \
 	X(HDR_SEGMENTED, "headers do not fit in the first buffer segment, even gathered (512 bytes)") \
 	X(ETH_TRUNCATED, "frame shorter than an Ethernet header")                                  \

@@ -169,6 +169,23 @@ static __rte_always_inline uint16_t dp_node_run_burst(struct rte_graph *graph,
 // copy is counted on the input port (`copies`, and a drop with its reason when it failed), and
 // a traced packet gets a terminal record for the copy that was not made, so that traces still
 // close.
+// Data path. Take one packet from this walk's budget of packets made from others (flood copies,
+// a router's fragments and ICMP errors): DP_COPIES_PER_WALK in all, DP_COPIES_PER_PORT_WALK per
+// input port `in`. False when spent (the caller drops with DROP_FLOOD_COPY_LIMIT).
+static inline bool dp_copy_budget_take(struct dp_lcore *lc, uint16_t in) {
+	in = in < DP_PORTS_MAX ? in : 0;
+	if (unlikely(lc->port_copies[in].walk != lc->walk_id)) {
+		lc->port_copies[in].walk = lc->walk_id;
+		lc->port_copies[in].copies = 0;
+	}
+	if (unlikely(lc->copies_walk >= DP_COPIES_PER_WALK ||
+		     lc->port_copies[in].copies >= DP_COPIES_PER_PORT_WALK))
+		return false;
+	lc->copies_walk++;
+	lc->port_copies[in].copies++;
+	return true;
+}
+
 static inline struct rte_mbuf *dp_pkt_copy(struct dp_lcore *lc, rte_node_t node_id,
 					   struct rte_mbuf *m) {
 	struct pkt_meta *meta = pkt_meta(m);
@@ -176,14 +193,7 @@ static inline struct rte_mbuf *dp_pkt_copy(struct dp_lcore *lc, rte_node_t node_
 	struct rte_mbuf *c = NULL;
 	uint16_t in = meta->in_port < DP_PORTS_MAX ? meta->in_port : 0;
 
-	if (unlikely(lc->port_copies[in].walk != lc->walk_id)) {
-		lc->port_copies[in].walk = lc->walk_id;
-		lc->port_copies[in].copies = 0;
-	}
-	if (likely(lc->copies_walk < DP_COPIES_PER_WALK &&
-		   lc->port_copies[in].copies < DP_COPIES_PER_PORT_WALK)) {
-		lc->copies_walk++;
-		lc->port_copies[in].copies++;
+	if (likely(dp_copy_budget_take(lc, in))) {
 		reason = DROP_MBUF_EXHAUSTED;
 		c = rte_pktmbuf_copy(m, dp_pktmbuf_pool(), 0, UINT32_MAX);
 	}

@@ -364,6 +364,10 @@ static rte_edge_t ip_route_icmp(struct dp_lcore *lc, struct ip_route_run *run, s
 			return dp_drop(m, reason);
 		}
 	}
+	if (unlikely(!(meta->flags & PKT_F_DRY_RUN) && !dp_copy_budget_take(lc, meta->in_port))) {
+		ip_route_count_made(lc, meta, DROP_FLOOD_COPY_LIMIT);
+		return dp_drop(m, reason);
+	}
 	e = rte_pktmbuf_alloc(dp_pktmbuf_pool());
 	if (unlikely(e == NULL)) {
 		ip_route_count_made(lc, meta, DROP_MBUF_EXHAUSTED);
@@ -516,6 +520,11 @@ static rte_edge_t ip_route_fragment(struct dp_lcore *lc, struct ip_route_run *ru
 		struct rte_ipv4_hdr *fip;
 		struct pkt_meta *fm = pkt_meta(f);
 
+		if (unlikely(!(meta->flags & PKT_F_DRY_RUN) && !dp_copy_budget_take(lc, meta->in_port))) {
+			rte_pktmbuf_free(f); // over the walk's budget of made packets: counted, dropped
+			ip_route_count_made(lc, meta, DROP_FLOOD_COPY_LIMIT);
+			continue;
+		}
 		if (unlikely(fe == NULL)) { // no headroom: cannot happen with a pool's mbuf
 			rte_pktmbuf_free(f);
 			ip_route_count_made(lc, meta, DROP_FRAG_NEEDED);

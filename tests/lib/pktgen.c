@@ -81,7 +81,7 @@ struct rte_mbuf *pktgen_ip(const struct pktgen *g) {
 		l4_len = l4_put(g, buf + off + 20, 4);
 		ip->version_ihl = 0x45;
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + l4_len));
-		ip->time_to_live = 64;
+		ip->time_to_live = g->ttl ? g->ttl : 64;
 		ip->next_proto_id = g->proto ? g->proto : 17;
 		memcpy(&ip->src_addr, src, 4);
 		memcpy(&ip->dst_addr, dst, 4);
@@ -93,7 +93,7 @@ struct rte_mbuf *pktgen_ip(const struct pktgen *g) {
 		ip6->vtc_flow = RTE_BE32(0x60000000);
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)l4_len);
 		ip6->proto = g->proto ? g->proto : 17;
-		ip6->hop_limits = 255;
+		ip6->hop_limits = g->ttl ? g->ttl : 255;
 		memcpy(ip6->src_addr, src, 16);
 		memcpy(ip6->dst_addr, dst, 16);
 		off += 40 + l4_len;

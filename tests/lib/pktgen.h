@@ -18,6 +18,7 @@ struct pktgen {
 	const char *nd_target;           // ICMPv6 ND target address
 	const char *nd_lladdr;           // ND target link-layer address option
 	uint16_t udp_dst;
+	uint8_t ttl;                     // IPv4 TTL / IPv6 hop limit (0: 64 / 255)
 };
 
 // A UDP/ICMP over IPv4/IPv6 frame as described; parsed. Never NULL (asserts).

@@ -28,12 +28,14 @@
 #include "tests/lib/harness.h"
 #include "tests/lib/pktbuf.h"
 #include "tests/lib/pktgen.h"
+#include "vrouter/neigh.h"
 
 #define MAC_A "02:00:00:00:01:0a"
 #define MAC_B "02:00:00:00:01:0b"
 #define MAC_T "02:00:00:00:01:0c"
 #define MAC_REMOTE "02:00:00:00:09:01"
 #define BCAST "ff:ff:ff:ff:ff:ff"
+#define MAC_ROUTER "02:00:00:00:00:fe"
 #define STORM_VTEPS 256 // OVERLAY_FLOOD_MAX: the most a network may list
 
 static const uint16_t sizes[] = {1, 63, 64, 65, 255, 256};
@@ -47,6 +49,10 @@ static void rules_build(void) {
 		"   \"flood_vteps\": [\"192.0.2.12\", \"192.0.2.13\"]},"
 		"  {\"id\": \"blue\", \"tenant\": \"blue\", \"vni\": 200, \"vxlan_learning\": true,"
 		"   \"flood_vteps\": [\"192.0.2.12\"]},"
+		"  {\"id\": \"rin\", \"tenant\": \"rt\", \"vni\": 400, \"router\": \"rr\","
+		"   \"subnets\": [{\"cidr\": \"10.40.0.0/24\", \"gateway\": \"10.40.0.1\"}]},"
+		"  {\"id\": \"rout\", \"tenant\": \"rt\", \"vni\": 401, \"router\": \"rr\", \"mtu\": 576,"
+		"   \"subnets\": [{\"cidr\": \"10.41.0.0/24\", \"gateway\": \"10.41.0.1\"}]},"
 		"  {\"id\": \"storm\", \"tenant\": \"green\", \"vni\": 300, \"flood_vteps\": [");
 	for (int i = 0; i < STORM_VTEPS; i++)
 		n += snprintf(rules + n, sizeof(rules) - (size_t)n, "%s\"198.51.%d.%d\"",
@@ -65,10 +71,17 @@ static void rules_build(void) {
 		"  {\"id\": \"bb\", \"network\": \"blue\", \"device\": \"net_null44\", \"mac\": \"" MAC_B "\","
 		"   \"ips\": [\"10.0.0.11\"]},"
 		"  {\"id\": \"sa\", \"network\": \"storm\", \"device\": \"net_null45\", \"mac\": \"" MAC_A "\","
-		"   \"ips\": [\"10.0.0.10\"]}],"
+		"   \"ips\": [\"10.0.0.10\"]},"
+		"  {\"id\": \"ia\", \"network\": \"rin\", \"device\": \"net_null46\", \"mac\": \"" MAC_A "\","
+		"   \"ips\": [\"10.40.0.10\"]},"
+		"  {\"id\": \"ob\", \"network\": \"rout\", \"device\": \"net_null47\", \"mac\": \"" MAC_B "\","
+		"   \"ips\": [\"10.41.0.11\"]}],"
 		" \"remote_ports\": [{\"network\": \"red\", \"mac\": \"" MAC_REMOTE "\","
-		"   \"ips\": [\"10.0.0.91\"], \"vtep\": \"192.0.2.12\"}]"
+		"   \"ips\": [\"10.0.0.91\"], \"vtep\": \"192.0.2.12\"}],"
+		// Routing: rin (MTU 1500) and rout (MTU 576) on router rr.
+		" \"routers\": [{\"id\": \"rr\", \"tenant\": \"rt\", \"mac\": \"" MAC_ROUTER "\"}]"
 		"}");
+
 }
 
 // A VXLAN frame from VTEP 192.0.2.12 to our underlay address carrying `inner` (len bytes).
@@ -112,6 +125,9 @@ enum shape {
 	SHAPE_MANY_PORTS,          // from five ports and the underlay into the same streams
 	SHAPE_DECAP_LEARNING,      // VXLAN, unknown inner destinations, new sources, learning on
 	SHAPE_STORM,               // broadcast into a network with 256 flood VTEPs
+	SHAPE_ROUTED_FRAGMENTS,    // routed into a smaller MTU without DF: three fragments each
+	SHAPE_ROUTED_TTL,          // routed with TTL 1: an ICMP error each (within the rate limit)
+	SHAPE_ROUTED_UNRESOLVED,   // routed to a next hop nobody has: held for the control thread
 };
 
 static uint16_t P(const char *name) {
@@ -181,6 +197,18 @@ static struct rte_mbuf *one(enum shape shape, unsigned int i, unsigned int salt)
 	case SHAPE_STORM:
 		return harness_mbuf_from(PKT_IP(.in_port = P("sa"), .src_mac = MAC_A, .dst_mac = BCAST,
 						.src_ip = "10.0.0.10", .dst_ip = "10.0.0.255"));
+	case SHAPE_ROUTED_FRAGMENTS:
+		return harness_mbuf_from(PKT_IP(.in_port = P("ia"), .src_mac = MAC_A,
+						.dst_mac = MAC_ROUTER, .src_ip = "10.40.0.10",
+						.dst_ip = "10.41.0.11", .payload_len = 1400));
+	case SHAPE_ROUTED_TTL:
+		return harness_mbuf_from(PKT_IP(.in_port = P("ia"), .src_mac = MAC_A,
+						.dst_mac = MAC_ROUTER, .src_ip = "10.40.0.10",
+						.dst_ip = "10.41.0.11", .ttl = 1));
+	case SHAPE_ROUTED_UNRESOLVED:
+		return harness_mbuf_from(PKT_IP(.in_port = P("ia"), .src_mac = MAC_A,
+						.dst_mac = MAC_ROUTER, .src_ip = "10.40.0.10",
+						.dst_ip = "10.41.0.99"));
 	}
 	return NULL;
 }
@@ -209,9 +237,11 @@ static void run(struct harness *h, enum shape shape, uint16_t n, unsigned int sa
 	before = h->lc->counters;
 	harness_graph_run(h, pkts, n);
 	after = h->lc->counters;
-	// Learning and neighbour events are the control thread's business: drop them here.
+	// Learning and neighbour events are the control thread's business: drop them here; the
+	// packets held for next hops go back (no worker here: freed).
 	for (struct dp_event ev; harness_event_pop(h, &ev);)
 		;
+	vr_neigh_release_all();
 	if (!harness_counters_close(h, err, sizeof(err)))
 		fail_msg("shape %d n=%u: %s", shape, n, err);
 	assert_int_equal(harness_pool_in_use(), in_use);
@@ -392,6 +422,54 @@ static void broadcast_storm_is_bounded(void **state) {
 	each_size(state, SHAPE_STORM, check_storm);
 }
 
+static void check_fragments(struct harness *h, uint16_t n, unsigned int per) {
+	uint16_t ia = P("ia");
+
+	RTE_SET_USED(h);
+	RTE_SET_USED(per);
+	// 1,428 bytes of IPv4 into MTU 576: 552 + 552 + 304 bytes of data; each packet consumed.
+	assert_int_equal(D(rx_pkts, ia), n);
+	assert_int_equal(D(copies, ia), 3 * n);
+	assert_int_equal(D(consumed, ia), n);
+	assert_int_equal(D(tx_pkts, P("ob")), 3 * n);
+	assert_int_equal(D(drops, ia), 0);
+}
+
+static void routed_fragments(void **state) {
+	each_size(state, SHAPE_ROUTED_FRAGMENTS, check_fragments);
+}
+
+static void check_ttl(struct harness *h, uint16_t n, unsigned int per) {
+	uint16_t ia = P("ia");
+
+	RTE_SET_USED(h);
+	RTE_SET_USED(per);
+	// Every packet dropped; each an error made, sent back to ia or suppressed by the rate limit.
+	assert_int_equal(DROPS(ia, DROP_TTL_EXCEEDED), n);
+	assert_int_equal(D(copies, ia), n);
+	assert_int_equal(D(tx_pkts, ia) + DROPS(ia, DROP_ICMP_RATELIMITED), n);
+	assert_true(D(tx_pkts, ia) <= 10); // one source: 10 a second at most
+}
+
+static void routed_ttl_exceeded(void **state) {
+	each_size(state, SHAPE_ROUTED_TTL, check_ttl);
+}
+
+static void check_unresolved(struct harness *h, uint16_t n, unsigned int per) {
+	uint16_t ia = P("ia");
+
+	RTE_SET_USED(h);
+	RTE_SET_USED(per);
+	// Each held (a copy on its way to the control thread, the packet consumed) or, with the
+	// ring full, dropped; none sent.
+	assert_int_equal(D(consumed, ia) + DROPS(ia, DROP_NEIGHBOUR_HOLD_FULL), n);
+	assert_int_equal(D(tx_pkts, P("ob")), 0);
+}
+
+static void routed_to_unknown_next_hop(void **state) {
+	each_size(state, SHAPE_ROUTED_UNRESOLVED, check_unresolved);
+}
+
 // An ARP reply to our VTEP address teaches the sender's MAC only when the sender can be a next
 // hop: inside the underlay prefix, unicast. Anything else would only fill the neighbour table.
 static void underlay_learns_only_on_link_neighbours(void **state) {
@@ -451,6 +529,9 @@ int main(void) {
 		T(from_several_ports_at_once),
 		T(vxlan_unknown_destinations_with_learning),
 		T(broadcast_storm_is_bounded),
+		T(routed_fragments),
+		T(routed_ttl_exceeded),
+		T(routed_to_unknown_next_hop),
 		T(underlay_learns_only_on_link_neighbours),
 #undef T
 	};
