@@ -174,7 +174,7 @@ load_scenario() {
 	unset -f scenario_rules scenario_underlay scenario_start scenario_stop scenario_report \
 		scenario_ready scenario_latency scenario_traffic scenario_counters
 	unset SCEN_DESC SCEN_PCAPS SCEN_OUT_PORTS SCEN_IN_PORTS SCEN_OVS SCEN_OVS_BENCH SCEN_MBUFS \
-		SCEN_MEASURE SCEN_VARIANTS SCEN_DEVICE SCEN_SWITCH
+		SCEN_MEASURE SCEN_VARIANTS SCEN_DEVICE SCEN_SWITCH SCEN_ROUTES_MAX SCEN_READY_S
 	# shellcheck source=/dev/null
 	source "$HERE/scenarios/$1.sh"
 }
@@ -192,9 +192,10 @@ start_vnetd() {
 	if declare -F scenario_underlay > /dev/null; then
 		scenario_underlay "$PCAP_DIR" > "$dir/underlay.json" || die "$scen: scenario_underlay failed"
 	fi
-	"$PY" - "$dir/rules.json" "$SOCK" "$PREFIX" "${SCEN_MBUFS:-16383}" "$dir/underlay.json" > "$dir/vnetd.json" <<'PY' || die "$scen: bad rules document"
+	"$PY" - "$dir/rules.json" "$SOCK" "$PREFIX" "${SCEN_MBUFS:-16383}" "$dir/underlay.json" \
+		"${SCEN_ROUTES_MAX:-}" > "$dir/vnetd.json" <<'PY' || die "$scen: bad rules document"
 import json, sys
-rules, sock, prefix, mbufs, underlay = sys.argv[1:]
+rules, sock, prefix, mbufs, underlay, routes_max = sys.argv[1:]
 cfg = {"eal_args": ["-l", "0,1", "--main-lcore", "0", "--no-pci",
                     "--no-telemetry", "--file-prefix", prefix],
        "socket": sock, "workers": [1], "idle_sleep_max_us": 0,
@@ -202,6 +203,8 @@ cfg = {"eal_args": ["-l", "0,1", "--main-lcore", "0", "--no-pci",
 ul = json.load(open(underlay))
 if ul is not None:
     cfg["underlay"] = ul
+if routes_max:   # SCEN_ROUTES_MAX: the FIB's capacity (l3-scale)
+    cfg["routing"] = {"routes_max": int(routes_max)}
 print(json.dumps(cfg))
 PY
 	if declare -F scenario_start > /dev/null; then
@@ -246,9 +249,10 @@ measure_window() {
 
 # run_vnet SCENARIO REP: one measurement on a fresh vnetd; appends to $CSV and $NODES.
 run_vnet() {
-	local scen=$1 rep=$2 dir=$TMPD/$1.$2 ready=0 deadline=$((SECONDS + 30))
+	local scen=$1 rep=$2 dir=$TMPD/$1.$2 ready=0 deadline
 	mkdir -p "$dir"
 	load_scenario "$scen"
+	deadline=$((SECONDS + ${SCEN_READY_S:-30}))   # SCEN_READY_S: a scenario slow to start (l3-scale)
 	[ "$rep" = 1 ] && echo "$scen: ${SCEN_DESC:-}"
 	for p in $SCEN_PCAPS; do [ -r "$PCAP_DIR/$p" ] || die "$PCAP_DIR/$p: missing traffic file"; done
 	start_vnetd "$scen" "$rep" "$dir" || return 1
@@ -262,7 +266,7 @@ run_vnet() {
 		sleep 0.1
 	done
 	if [ $ready = 0 ]; then
-		echo "run.sh: $scen rep $rep: vnetd did not come up forwarding within 30 s; its log:" >&2
+		echo "run.sh: $scen rep $rep: vnetd did not come up forwarding within ${SCEN_READY_S:-30} s; its log:" >&2
 		sed 's/^/  /' "$dir/vnetd.log" >&2
 		stop_vnetd
 		stop_scen
