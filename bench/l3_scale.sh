@@ -5,22 +5,23 @@
 #      vnetd per measurement, one worker on core 1, warm-up, window, tx_pkts of out0..out6), the
 #      repetitions interleaved; the ratio of the cycles/packet medians (target: within 20 %);
 #   2. memory: vnetd's hugepages (/proc/PID/status HugetlbPages), EAL heap in use (telemetry
-#      /eal/heap_info) and RSS, for l3 as it is (default routes_max), for l3 with routes_max sized
-#      for N, and after the N routes are applied;
+#      /eal/heap_info) and RSS, for l3 as it is (the default configuration), for l3 with
+#      router_fib_routes_max sized for N (nothing allocated yet: router r has 100 routes), and after
+#      the N routes are applied (router r's own FIB, two copies);
 #   3. apply: `vnetctl apply` of the whole N-route document on a running vnetd (twice, and the
 #      removal of the N - 100 routes in between), wall time;
-#   4. changes: K route changes by ops, one at a time, each a `replace` of router r changing ONE
-#      route's next hop: the whole router with its N routes is sent each time (routes are part of
-#      the router object). Per change: the wall time of `vnetctl apply` (it returns once the new
+#   4. changes: K route changes by ops, one at a time, each a route op (`"kind": "route"`)
+#      replacing ONE route of router r with another next hop; and min(K, 20) the old way, router r
+#      replaced whole with its N routes. Per change: the wall time of `vnetctl apply` (it returns once the new
 #      snapshot is published, i.e. once the change is visible to traffic), vnetctl's CPU time,
 #      vnetd's control thread CPU time, the request's size. Controls: the same at 100 routes,
 #      replacing router r unchanged, a small op (static_mac add/remove) with N routes installed;
 #      and once, a change of a route the traffic uses, checked in the output ports' counters.
 #
 # usage: bench/l3_scale.sh [--routes N] [--changes K] [--reps R] [--warm S] [--window S] [--no-rate] [--perf]
-#   --routes N   routes in the VRF (default 100000). The FIB costs about 3.3 KB of hugepage memory
-#                per route and copy (routes_max = N + 1,024; two copies): 100,000 take 0.86 GB in
-#                all, 200,000 1.5 GB; hugepages are added when too few are free, restored at exit.
+#   --routes N   routes in the VRF (default 100000). Router r's own FIB (DIR-24-8, two copies) costs
+#                about 48 MB plus 64 bytes per route of router_fib_routes_max (N + 1,024) per copy;
+#                hugepages are added when too few are free, restored at exit.
 #   --changes K  route changes by ops (default 1000); the controls use min(K, 100)
 #   --reps R, --warm S, --window S: bench/run.sh's (default 3, 6, 12)
 #   --no-rate    skip the rate measurement (1)
@@ -117,12 +118,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 trap 'exit 141' PIPE
 
-# ---- hugepages: the two IPv4 FIB copies, each a 64 MB table, 3 x routes_max + 1,024 groups of
-# 1 KB (4-byte entries) and the RIB: measured, 69 MB + 3.33 KB x routes_max per copy; the rest of
-# vnetd about 61 MB (mbufs, EAL); 3.4 KB and 150 MB here, for a margin --------------------------
+# ---- hugepages: router r's own FIB, two copies, each a 32 MB table (2-byte entries), 32,767 groups
+# of 512 bytes and the RIB (64 bytes a node, router_fib_routes_max nodes); the rest of vnetd about
+# 61 MB (mbufs, EAL): 50 MB + 80 bytes a route per copy and 200 MB here, for a margin ------------
 HP_KB=$(awk '/^Hugepagesize/ {print $2}' /proc/meminfo)
 RMAX=$((N + 1024))
-NEED_MB=$((2 * (70 + RMAX * 34 / 10240) + 150))
+NEED_MB=$((2 * (50 + RMAX * 80 / 1048576) + 200))
 FREE_PAGES=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
 NEED_PAGES=$(((NEED_MB * 1024 + HP_KB - 1) / HP_KB))
 if [ "$FREE_PAGES" -lt "$NEED_PAGES" ]; then
@@ -198,7 +199,7 @@ cfg = {"eal_args": ["-l", "0,1", "--main-lcore", "0", "--no-pci", "--file-prefix
        "socket": sock, "workers": [1], "idle_sleep_max_us": 0, "mbufs": 16383,
        "rules": json.load(open(rules))}
 if rmax:
-    cfg["routing"] = {"routes_max": int(rmax)}
+    cfg["routing"] = {"router_fib_routes_max": int(rmax)}
 print(json.dumps(cfg))
 PY
 	"$VNETD" -c "$dir/vnetd.json" > "$dir/vnetd.log" 2>&1 &
@@ -242,13 +243,13 @@ except Exception:
 }
 
 echo
-echo "memory: l3 as it is (default routes_max 8,192)"
+echo "memory: l3 as it is (the default routing configuration)"
 start_vnetd l3 "$TMPD/l3.json" ""
 sleep 1
 memory l3_default > "$TMPD/mem"
 stop_vnetd
 
-echo "memory and timings: routes_max $RMAX"
+echo "memory and timings: router_fib_routes_max $RMAX"
 start_vnetd scale "$TMPD/l3.json" "$RMAX"
 sleep 1
 memory l3_routes_max >> "$TMPD/mem"
@@ -355,12 +356,17 @@ n = len(scale["routers"][0]["routes"])
 K0 = min(K, 100)
 
 # One-route changes, small ops: at 100 routes first (l3's router), as a control.
-def changes(router, k, lo, stride):
+def replace_route(router, rt):
+    return json.dumps({"ops": [{"op": "replace", "kind": "route", "router": router["id"], "object": rt}]},
+                      separators=(",", ":"))
+
+def changes(router, k, lo, stride, whole=False):
+    """k changes of one route's next hop each: a route op (whole: the router replaced, sent whole)."""
     xs, m = [], len(router["routes"]) - lo
     for j in range(k):
         rt = router["routes"][lo + (j * stride) % m]
         rt["nexthop"] = "10.255.0.%d" % (int(rt["nexthop"].rsplit(".", 1)[1]) % 100 + 1)
-        xs.append(apply(replace_router(router)))
+        xs.append(apply(replace_router(router) if whole else replace_route(router, rt)))
     return xs
 
 def small_ops(k):
@@ -374,7 +380,7 @@ def small_ops(k):
     return xs
 
 print("  (control) at 100 routes:")
-series("change_at_100_routes", changes(l3["routers"][0], K0, 0, 37), "replace of router r (100 routes) changing one route's next hop")
+series("change_at_100_routes", changes(l3["routers"][0], K0, 0, 37), "route op replacing one route of router r (100 routes)")
 series("small_op_at_100_routes", small_ops(K0), "static_mac add/remove; router r with 100 routes")
 
 # 3. apply the whole N-route document, remove the N - 100, apply again.
@@ -391,7 +397,9 @@ apply_row("apply_full_2_s", apply(whole(scale)), "whole document again, 100 -> %
 # 4. K one-route changes at N routes (the extra routes, spread), then the controls.
 print("  at %d routes:" % n)
 router = scale["routers"][0]
-series("change", changes(router, K, 100, 7919), "replace of router r (%d routes) changing one route's next hop; wall time of vnetctl apply" % n)
+series("change", changes(router, K, 100, 7919), "route op replacing one route of router r (%d routes): its next hop; wall time of vnetctl apply" % n)
+K1 = min(K, 20)
+series("change_whole_router", changes(router, K1, 101, 7919, whole=True), "replace of router r sent whole (%d routes) changing one route's next hop" % n)
 series("noop_replace", [apply(replace_router(router)) for _ in range(K0)], "replace of router r unchanged (%d routes)" % n)
 series("small_op", small_ops(K0), "static_mac add/remove with %d routes installed" % n)
 open(out, "a").write("".join(l + "\n" for l in lines))
@@ -449,13 +457,14 @@ d = json.load(open(sys.argv[1]))
 r = d["routers"][0]
 assert r["routes"][0]["prefix"] == "10.2.0.0/24"
 r["routes"][0]["nexthop"] = "10.255.0.97"
-print(json.dumps({"ops": [{"op": "replace", "kind": "router", "object": r}]}, separators=(",", ":")))
+print(json.dumps({"ops": [{"op": "replace", "kind": "route", "router": r["id"], "object": r["routes"][0]}]},
+                 separators=(",", ":")))
 PY
 ctl apply "$TMPD/move.json" > /dev/null || die "the visibility change failed"
 s_after=$(share6)
 echo "  visibility: out6's share of the output $s_before before moving 10.2.0.0/24 to it, $s_after after (expected 0.04 -> 0.05)"
 csv visible_out6_share_before "$s_before" share 1 "out6's share of tx over 1 s"
-csv visible_out6_share_after "$s_after" share 1 "after moving 10.2.0.0/24 (1 % of the traffic) to out6 by one router replace"
+csv visible_out6_share_after "$s_after" share 1 "after moving 10.2.0.0/24 (1 % of the traffic) to out6 by one route op"
 kill -0 "$VNETD_PID" 2>/dev/null || die "vnetd died; its log: $(tail -5 "$TMPD/scale/vnetd.log")"
 grep -i -E "warn|err|refused" "$TMPD/scale/vnetd.log" | head -5 | sed 's/^/  vnetd log: /'
 stop_vnetd

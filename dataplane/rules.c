@@ -159,10 +159,12 @@ int rules_port_want(struct rules_ctx *ctx, const char *name, const char *devargs
 
 // --- validation ---------------------------------------------------------------------------------
 
+// The array of kind `key_or_kind` (any), or of top-level key `key_or_kind` (not nested ones).
 static const struct rules_array *array_find(const char *key_or_kind, bool by_kind) {
 	for (int s = 0; s < n_sections; s++)
 		for (const struct rules_array *a = sections[s]->arrays; a->key != NULL; a++)
-			if (strcmp(by_kind ? a->kind : a->key, key_or_kind) == 0)
+			if (by_kind ? strcmp(a->kind, key_or_kind) == 0
+				    : a->parent == NULL && strcmp(a->key, key_or_kind) == 0)
 				return a;
 	return NULL;
 }
@@ -240,7 +242,8 @@ static bool section_unchanged(const struct rules_section *sec, const json_t *pre
 	size_t n = 0;
 
 	for (const struct rules_array *a = sec->arrays; a->key != NULL; a++)
-		keys[n++] = a->key;
+		if (a->parent == NULL) // a nested array is part of its parent's
+			keys[n++] = a->key;
 	for (size_t r = 0; r < RTE_DIM(sec->reads) && sec->reads[r] != NULL; r++)
 		keys[n++] = sec->reads[r];
 	for (size_t k = 0; k < n; k++) {
@@ -358,7 +361,9 @@ int rules_validate(const json_t *doc, char *err, size_t err_size) {
 static bool obj_matches(const struct rules_array *a, const json_t *obj, const json_t *id) {
 	if (a->id_fields[1] == NULL) {
 		const json_t *v = json_object_get(obj, a->id_fields[0]);
-		return json_is_string(id) && v != NULL && json_equal(v, id);
+		if (!json_is_string(id) || v == NULL)
+			return false;
+		return json_equal(v, id) || (a->id_equal != NULL && a->id_equal(v, id));
 	}
 	for (int f = 0; f < 3 && a->id_fields[f] != NULL; f++) {
 		const json_t *v = json_object_get(obj, a->id_fields[f]);
@@ -405,11 +410,57 @@ static ssize_t array_index(const struct rules_array *a, const json_t *arr, const
 	return -1;
 }
 
+// The nested array `a` of the parent object that operation `op` names (its "router"), ready to
+// edit: the parent's top-level array, the parent object and the nested array are each copied
+// (shallow) the first time a transaction edits them, so that a route operation on a router with
+// a million routes copies one array of pointers and shares every route object. NULL with the
+// error reported.
+static json_t *nested_array(struct rules_ctx *ctx, json_t *doc, json_t *copied,
+			    const struct rules_array *a, const json_t *op, const char *path) {
+	const struct rules_array *pa = array_find(a->parent, true);
+	const char *parent_id = NULL;
+	char key[160];
+	json_t *parr, *pobj, *arr;
+	ssize_t pidx;
+
+	if (pa == NULL || pa->id_fields[1] != NULL)
+		return rules_error(ctx, path, "kind \"%s\" has no parent", a->kind), NULL;
+	if (rules_get_string(ctx, op, path, a->parent, true, &parent_id) < 0)
+		return NULL;
+	parr = json_object_get(doc, pa->key);
+	if (parr == NULL || (pidx = array_index(pa, parr, json_object_get(op, a->parent))) < 0)
+		return rules_error(ctx, path, "no such %s \"%s\"", a->parent, parent_id), NULL;
+	if (json_object_get(copied, pa->key) == NULL) {
+		parr = json_copy(parr);
+		json_object_set_new(doc, pa->key, parr);
+		json_object_set_new(copied, pa->key, json_true());
+	}
+	snprintf(key, sizeof(key), "%s\x1f%s", pa->key, parent_id);
+	pobj = json_array_get(parr, (size_t)pidx);
+	if (json_object_get(copied, key) == NULL) {
+		pobj = json_copy(pobj);
+		json_array_set_new(parr, (size_t)pidx, pobj);
+		json_object_set_new(copied, key, json_true());
+	}
+	snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", pa->key, parent_id, a->key);
+	arr = json_object_get(pobj, a->key);
+	if (arr != NULL && !json_is_array(arr))
+		return rules_error(ctx, path, "%s \"%s\": %s is not an array", a->parent, parent_id,
+				   a->key), NULL;
+	if (arr == NULL || json_object_get(copied, key) == NULL) {
+		arr = arr != NULL ? json_copy(arr) : json_array();
+		json_object_set_new(pobj, a->key, arr);
+		json_object_set_new(copied, key, json_true());
+	}
+	return arr;
+}
+
 // Apply operation `op` to `doc`. The arrays of `doc` are shared with the applied document until an
 // operation edits one: that one is copied first (its key goes into `copied`).
 static int op_apply(struct rules_ctx *ctx, json_t *doc, json_t *copied, const json_t *op,
 		    const char *path) {
 	static const char *const keys[] = {"op", "kind", "object", "id", NULL};
+	static const char *const nested_keys[] = {"op", "kind", "object", "id", NULL, NULL};
 	const char *verb = NULL, *kind = NULL;
 	const struct rules_array *a;
 	const json_t *object, *id;
@@ -417,13 +468,23 @@ static int op_apply(struct rules_ctx *ctx, json_t *doc, json_t *copied, const js
 	ssize_t idx;
 	int ret;
 
-	if (rules_check_keys(ctx, op, path, keys) < 0 ||
-	    rules_get_string(ctx, op, path, "op", true, &verb) < 0 ||
+	if (!json_is_object(op))
+		return rules_error(ctx, path, "must be an object");
+	if (rules_get_string(ctx, op, path, "op", true, &verb) < 0 ||
 	    rules_get_string(ctx, op, path, "kind", true, &kind) < 0)
 		return -EINVAL;
 	a = array_find(kind, true);
 	if (a == NULL)
 		return rules_error(ctx, path, "unknown kind \"%s\"", kind);
+	if (a->parent != NULL) {
+		const char *nk[RTE_DIM(nested_keys)];
+		memcpy(nk, nested_keys, sizeof(nk));
+		nk[4] = a->parent; // "router": the object whose array it edits
+		if (rules_check_keys(ctx, op, path, nk) < 0)
+			return -EINVAL;
+	} else if (rules_check_keys(ctx, op, path, keys) < 0) {
+		return -EINVAL;
+	}
 	object = json_object_get(op, "object");
 	id = json_object_get(op, "id");
 	if (strcmp(verb, "remove") == 0) {
@@ -441,11 +502,19 @@ static int op_apply(struct rules_ctx *ctx, json_t *doc, json_t *copied, const js
 	} else {
 		return rules_error(ctx, path, "op must be add, remove or replace, not \"%s\"", verb);
 	}
-	arr = json_object_get(doc, a->key);
-	if (arr == NULL || json_object_get(copied, a->key) == NULL) {
-		arr = arr != NULL ? json_copy(arr) : json_array(); // shallow: objects stay shared
-		json_object_set_new(doc, a->key, arr);
-		json_object_set_new(copied, a->key, json_true());
+	if (a->parent != NULL) {
+		arr = nested_array(ctx, doc, copied, a, op, path);
+		if (arr == NULL) {
+			json_decref(owned_id);
+			return -EINVAL;
+		}
+	} else {
+		arr = json_object_get(doc, a->key);
+		if (arr == NULL || json_object_get(copied, a->key) == NULL) {
+			arr = arr != NULL ? json_copy(arr) : json_array(); // shallow: objects shared
+			json_object_set_new(doc, a->key, arr);
+			json_object_set_new(copied, a->key, json_true());
+		}
 	}
 	idx = array_index(a, arr, id);
 	ret = 0;

@@ -19,11 +19,17 @@
 
 struct rules_ctx;
 
-// How objects of one top-level array are identified, for "add"/"remove" operations.
+// How objects of one top-level array are identified, for "add"/"remove" operations. An array
+// nested in the objects of another (a router's "routes") names its parent's kind: operations on
+// it name the parent object too ("router": "r1") and edit only that object's array, so that one
+// route of a router with a million is one small operation.
 struct rules_array {
-	const char *key;            // top-level key: "networks"
+	const char *key;            // top-level key: "networks"; nested: the member ("routes")
 	const char *kind;           // singular used in ops and errors: "network"
 	const char *id_fields[3];   // fields that identify an object: {"id"} or {"network", "mac"}
+	const char *parent;         // nested: the kind of the objects that hold it ("router")
+	// nested: whether two ids are the same (prefixes written differently); NULL: json_equal
+	bool (*id_equal)(const json_t *a, const json_t *b);
 };
 
 struct rules_section {

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include <rte_errno.h>
+#include <rte_fib.h>
 #include <rte_fib6.h>
 #include <rte_hash_crc.h>
+#include <rte_rib.h>
 
 #define DP_LOG_TYPE vrouter_logtype
 #include "dataplane/log.h"
@@ -18,8 +20,16 @@
 #define ROUTES_MAX_DEFAULT 8192
 #define TBL8_2B_ROUTES 10581 // 3 * 10581 + 1024 groups <= 32767: the most 2-byte entries index
 #define ROUTES_MAX_MAX 4194304
+#define ROUTER_FIB_THRESHOLD_DEFAULT 4096
+#define ROUTER_FIB_ROUTES_MAX_DEFAULT 262144
+#define ROUTER_FIB_ROUTES_MAX_MAX 4194304
+#define ROUTER_FIB_TBL8 32767 // 2-byte entries: a group index keeps 15 bits
 
 static uint32_t routes_max = ROUTES_MAX_DEFAULT;
+static uint32_t router_fib_threshold = ROUTER_FIB_THRESHOLD_DEFAULT;
+static uint32_t router_fib_routes_max = ROUTER_FIB_ROUTES_MAX_DEFAULT;
+// Why the last FIB change failed when it was not the FIB's answer (an allocation), for the error.
+static char fib_fail[160];
 
 // ---- the next hop table -------------------------------------------------------------------------
 
@@ -67,10 +77,13 @@ struct route_slot {
 	uint16_t nh;    // 0: empty slot
 	uint16_t pad;
 	uint32_t gen;   // the transaction that last named it
+	uint32_t op_gen; // the transaction that last changed it: its op is ops[op_idx]
+	uint32_t op_idx;
 };
 
 static struct route_slot *routes;
 static uint32_t routes_cap, n_routes, txn_gen;
+static uint32_t vrf_n4[VR_ROUTERS_MAX]; // installed IPv4 routes of each router
 
 static uint32_t route_hash(const struct vr_route_key *k) {
 	return rte_hash_crc(k, sizeof(*k), 0x5bd1e995);
@@ -106,6 +119,8 @@ static int routes_grow(void) {
 static void route_remove(struct route_slot *s) {
 	uint32_t i = (uint32_t)(s - routes), j;
 
+	if (s->key.family == 4)
+		vrf_n4[s->key.vrf_id]--;
 	s->nh = 0;
 	n_routes--;
 	for (j = (i + 1) & (routes_cap - 1); routes[j].nh != 0; j = (j + 1) & (routes_cap - 1)) {
@@ -130,6 +145,8 @@ static int route_set(const struct vr_route_key *k, uint16_t nh, uint32_t gen) {
 	if (s->nh == 0) {
 		s->key = *k;
 		n_routes++;
+		if (k->family == 4)
+			vrf_n4[k->vrf_id]++;
 	}
 	s->nh = nh;
 	s->gen = gen;
@@ -165,17 +182,95 @@ static struct rte_fib6 *fib_of(int family, uint8_t copy, bool create) {
 	return *f;
 }
 
-static int fib_apply(uint8_t copy, const struct vr_fib_op *op, bool undo) {
-	uint16_t nh = undo ? op->old_nh : op->new_nh;
-	struct rte_fib6 *f = fib_of(op->key.family, copy, true);
+// Routers with many IPv4 routes get a DIR-24-8 FIB of their own (rte_fib): in the shared trie a
+// /24 costs two 256-entry groups past the first table, in DIR-24-8 one entry of its fixed table.
+struct own_fib {
+	struct rte_fib *fib[2]; // per copy (NULL: none)
+	uint32_t n[2];          // routes in each
+	bool on;                // the router's installed IPv4 routes are in its own FIB
+};
+static struct own_fib own4[VR_ROUTERS_MAX];
+static uint32_t n_own;
+
+static struct rte_fib *own_of(uint16_t vrf_id, uint8_t copy) {
+	struct own_fib *o = &own4[vrf_id];
+
+	if (o->fib[copy] == NULL) {
+		char name[32];
+		struct rte_fib_conf conf = {
+			.type = RTE_FIB_DIR24_8,
+			.default_nh = 0,
+			.max_routes = (int)router_fib_routes_max,
+			.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = ROUTER_FIB_TBL8},
+		};
+		snprintf(name, sizeof(name), "vr_own%u_%u", vrf_id, copy);
+		o->fib[copy] = rte_fib_create(name, SOCKET_ID_ANY, &conf);
+		if (o->fib[copy] == NULL)
+			snprintf(fib_fail, sizeof(fib_fail),
+				 "cannot allocate the own IPv4 FIB of a router with %u routes "
+				 "(routing.router_fib_routes_max %u; hugepages?): %s",
+				 vrf_n4[vrf_id], router_fib_routes_max, rte_strerror(rte_errno));
+		else
+			n_own += copy == 0;
+	}
+	return o->fib[copy];
+}
+
+// Free the own FIBs of `copy` that hold no route (the copy must be in no snapshot's use).
+static void own_gc(uint8_t copy) {
+	for (uint32_t v = 0; v < VR_ROUTERS_MAX; v++) {
+		struct own_fib *o = &own4[v];
+		if (o->fib[copy] != NULL && o->n[copy] == 0) {
+			rte_fib_free(o->fib[copy]);
+			o->fib[copy] = NULL;
+			n_own -= copy == 0;
+		}
+	}
+}
+
+// Set route `k` to `nh` (0: remove) in the shared FIB or its router's own; `present`: whether
+// it is there now (with another next hop).
+static int fib_set(uint8_t copy, const struct vr_route_key *k, bool own, uint16_t nh,
+		   bool present) {
+	if (own) {
+		struct rte_fib *f = own_of(k->vrf_id, copy);
+		uint32_t ip = rte_be_to_cpu_32(*(const uint32_t *)k->prefix);
+		int ret;
+
+		if (f == NULL)
+			return -ENOMEM;
+		ret = nh != 0 ? rte_fib_add(f, ip, k->len, nh) : rte_fib_delete(f, ip, k->len);
+		if (ret == 0 && nh != 0 && !present)
+			own4[k->vrf_id].n[copy]++;
+		else if (ret == 0 && nh == 0)
+			own4[k->vrf_id].n[copy]--;
+		return ret;
+	}
+	struct rte_fib6 *f = fib_of(k->family, copy, true);
 	uint8_t key[16];
 
-	if (f == NULL)
+	if (f == NULL) {
+		snprintf(fib_fail, sizeof(fib_fail),
+			 "cannot allocate the shared IPv%d FIB (routing.routes_max %u): %s",
+			 k->family, routes_max, rte_strerror(rte_errno));
 		return -ENOMEM;
-	vr_key(op->key.vrf_id, op->key.family, op->key.prefix, key);
+	}
+	vr_key(k->vrf_id, k->family, k->prefix, key);
 	if (nh != 0)
-		return rte_fib6_add(f, key, vr_key_depth(op->key.len), nh);
-	return rte_fib6_delete(f, key, vr_key_depth(op->key.len));
+		return rte_fib6_add(f, key, vr_key_depth(k->len), nh);
+	return rte_fib6_delete(f, key, vr_key_depth(k->len));
+}
+
+static int fib_apply(uint8_t copy, const struct vr_fib_op *op, bool undo) {
+	uint16_t from = undo ? op->new_nh : op->old_nh, to = undo ? op->old_nh : op->new_nh;
+	bool from_own = undo ? op->new_own : op->old_own, to_own = undo ? op->old_own : op->new_own;
+	int ret;
+
+	if (from_own == to_own)
+		return fib_set(copy, &op->key, to_own, to, from != 0);
+	if (from != 0 && (ret = fib_set(copy, &op->key, from_own, 0, true)) < 0)
+		return ret;
+	return to != 0 ? fib_set(copy, &op->key, to_own, to, false) : 0;
 }
 
 // ---- transactions -------------------------------------------------------------------------------
@@ -190,7 +285,8 @@ static int ops_push(struct vr_fib_txn *t, const struct vr_route_key *k, uint16_t
 		t->ops = n;
 		t->cap = cap;
 	}
-	t->ops[t->n_ops++] = (struct vr_fib_op){*k, old_nh, new_nh};
+	// Where the route is and goes (shared or own FIB) is settled by vr_fib_commit.
+	t->ops[t->n_ops++] = (struct vr_fib_op){.key = *k, .old_nh = old_nh, .new_nh = new_nh};
 	return 0;
 }
 
@@ -208,6 +304,7 @@ void vr_fib_begin(struct vr_fib_txn *t) {
 	*t = (struct vr_fib_txn){.copy = (uint8_t)!active};
 	tables_init();
 	txn_gen++;
+	fib_fail[0] = '\0';
 }
 
 uint16_t vr_fib_nh(struct vr_fib_txn *t, const struct vr_nh *content) {
@@ -255,18 +352,32 @@ int vr_fib_route(struct vr_fib_txn *t, const struct vr_route_key *key, uint16_t 
 		s->gen = txn_gen;
 		return 0;
 	}
-	ret = ops_push(t, key, old, nh);
-	if (ret == 0)
+	if (old != 0 && s->op_gen == txn_gen) {
+		// Changed before in this transaction (a static route over a connected one): one op
+		// from where the route was to where it goes.
+		t->ops[s->op_idx].new_nh = nh;
 		ret = route_set(key, nh, txn_gen);
+	} else {
+		ret = ops_push(t, key, old, nh);
+		if (ret == 0)
+			ret = route_set(key, nh, txn_gen);
+		if (ret == 0 && nh != 0) {
+			s = route_find(key);
+			s->op_gen = txn_gen;
+			s->op_idx = t->n_ops - 1;
+		}
+	}
 	if (ret == 0) {
-		nh_refs[nh]++;
+		if (nh != 0)
+			nh_refs[nh]++;
 		if (old != 0)
 			nh_refs[old]--;
 	}
 	return ret;
 }
 
-// Make FIB copy `copy` anew from the installed routes (the copy must be in no snapshot's use).
+// Make FIB copy `copy` anew from the installed routes (the copy must be in no snapshot's use),
+// each router's IPv4 routes where its `on` says.
 // DPDK 22.11's trie counts the 256-entry groups it reserves for a route against the route that
 // covers it at the time of each change, so after routes come and go in some orders the count
 // drifts up and the trie refuses routes that fit (found by fuzz_rules): a fresh copy counts right.
@@ -277,15 +388,25 @@ static int fib_rebuild(uint8_t copy) {
 		rte_fib6_free(fibs[f][copy]);
 		fibs[f][copy] = NULL;
 	}
+	for (uint32_t v = 0; v < VR_ROUTERS_MAX; v++)
+		own4[v].n[copy] = 0;
+	own_gc(copy);
 	for (uint32_t i = 0; i < routes_cap && ret == 0; i++) {
-		if (routes[i].nh != 0) {
-			struct vr_fib_op op = {.key = routes[i].key, .new_nh = routes[i].nh};
-			ret = fib_apply(copy, &op, false);
-		}
+		const struct route_slot *r = &routes[i];
+		if (r->nh != 0)
+			ret = fib_set(copy, &r->key, r->key.family == 4 && own4[r->key.vrf_id].on, r->nh,
+				      false);
 	}
 	if (ret == 0)
 		LOG(INFO, "FIB copy %u rebuilt: %u routes", copy, n_routes);
 	return ret;
+}
+
+// Flip the routers that t moved between the shared and their own FIB back.
+static void moves_undo(struct vr_fib_txn *t) {
+	for (uint32_t i = 0; i < t->n_moved; i++)
+		own4[t->moved[i]].on = !own4[t->moved[i]].on;
+	t->n_moved = 0;
 }
 
 // Undo ops[0..n) of t in the installed table, newest first, and ops[0..n_fib) in the shadow copy
@@ -297,15 +418,70 @@ static void txn_undo(struct vr_fib_txn *t, uint32_t n_fib, uint32_t n) {
 		const struct vr_fib_op *op = &t->ops[i];
 		if (i < n_fib && !fib_failed && fib_apply(t->copy, op, true) < 0)
 			fib_failed = true;
+		if (op->old_nh == op->new_nh) // a move only
+			continue;
 		route_set(&op->key, op->old_nh, txn_gen);
-		nh_refs[op->new_nh]--;
+		if (op->new_nh != 0)
+			nh_refs[op->new_nh]--;
 		if (op->old_nh != 0)
 			nh_refs[op->old_nh]++;
 	}
+	moves_undo(t);
 	if (fib_failed && fib_rebuild(t->copy) < 0)
 		LOG(ERR, "FIB copy %u cannot hold the routes it held before", t->copy);
+	own_gc(t->copy);
 	for (uint32_t i = 0; i < t->n_new; i++)
 		nh_release(t->new_nh[i]);
+}
+
+// Which FIB each router's IPv4 routes go to after this transaction: their own once they are more
+// than routing.router_fib_threshold, the shared one again under half of it. The ops say where
+// each route was and goes; a router that moves gets an op for each of its routes that t left
+// unchanged. 0 or -ENOMEM.
+static int txn_place(struct vr_fib_txn *t) {
+	bool moving[VR_ROUTERS_MAX], any = false;
+	uint32_t i, n = t->n_ops;
+
+	for (uint32_t v = 0; v < VR_ROUTERS_MAX; v++) {
+		bool want = own4[v].on ? vrf_n4[v] > router_fib_threshold / 2
+				       : vrf_n4[v] > router_fib_threshold;
+		moving[v] = want != own4[v].on;
+		any |= moving[v];
+	}
+	for (i = 0; i < n; i++) {
+		struct vr_fib_op *op = &t->ops[i];
+		if (op->key.family == 4) {
+			op->old_own = own4[op->key.vrf_id].on;
+			op->new_own = op->old_own != moving[op->key.vrf_id];
+		}
+	}
+	for (i = 0; any && i < routes_cap; i++) {
+		const struct route_slot *r = &routes[i];
+		if (r->nh != 0 && r->key.family == 4 && moving[r->key.vrf_id] &&
+		    r->op_gen != txn_gen) {
+			if (ops_push(t, &r->key, r->nh, r->nh) < 0)
+				return -ENOMEM;
+			t->ops[t->n_ops - 1].old_own = own4[r->key.vrf_id].on;
+			t->ops[t->n_ops - 1].new_own = !own4[r->key.vrf_id].on;
+		}
+	}
+	if (!any)
+		return 0;
+	t->moved = malloc(VR_ROUTERS_MAX * sizeof(*t->moved));
+	if (t->moved == NULL)
+		return -ENOMEM;
+	for (uint32_t v = 0; v < VR_ROUTERS_MAX; v++)
+		if (moving[v]) {
+			own4[v].on = !own4[v].on;
+			t->moved[t->n_moved++] = (uint16_t)v;
+			LOG(INFO, "router with VRF id %u: %u IPv4 routes, %s", v, vrf_n4[v],
+			    own4[v].on ? "into a FIB of its own" : "back into the shared FIB");
+			// Both copies now, so that applying t to the other copy once it is published
+			// cannot fail for memory.
+			if (own4[v].on && (own_of((uint16_t)v, 0) == NULL || own_of((uint16_t)v, 1) == NULL))
+				return -ENOMEM;
+		}
+	return 0;
 }
 
 int vr_fib_commit(struct rules_ctx *ctx, struct vr_fib_txn *t) {
@@ -326,9 +502,14 @@ int vr_fib_commit(struct rules_ctx *ctx, struct vr_fib_txn *t) {
 			}
 		}
 	}
+	if (ret == 0)
+		ret = txn_place(t);
 	if (ret < 0) {
 		txn_undo(t, 0, t->n_ops);
+		own_gc((uint8_t)!t->copy); // an own FIB made for the other copy (nothing reads it)
 		t->done = true;
+		if (fib_fail[0] != '\0')
+			return rules_error(ctx, "routers", "%s", fib_fail);
 		return rules_error(ctx, "routers", "out of memory for the routes");
 	}
 	for (i = 0; i < t->n_ops; i++) {
@@ -336,26 +517,43 @@ int vr_fib_commit(struct rules_ctx *ctx, struct vr_fib_txn *t) {
 		if (ret < 0)
 			break;
 	}
-	if (ret < 0 && fib_rebuild(t->copy) == 0) // the trie's count had drifted: a fresh copy
+	if (ret < 0 && ret != -ENOMEM && fib_rebuild(t->copy) == 0) // the trie's count drifted
 		ret = 0;
 	if (ret < 0) {
 		const struct vr_fib_op *op = &t->ops[RTE_MIN(i, t->n_ops - 1)];
-		char p[64];
+		char p[64], why[sizeof(fib_fail)];
+		snprintf(why, sizeof(why), "%s", fib_fail);
 		txn_undo(t, 0, t->n_ops);
 		if (fib_rebuild(t->copy) < 0)
 			LOG(ERR, "FIB copy %u cannot hold the routes it held before", t->copy);
+		own_gc(t->copy);
 		t->done = true;
 		inet_ntop(op->key.family == 4 ? AF_INET : AF_INET6, op->key.prefix, p, sizeof(p));
+		own_gc((uint8_t)!t->copy);
+		if (why[0] != '\0')
+			return rules_error(ctx, "routers", "route %s/%u: %s", p, op->key.len, why);
+		if (op->key.family == 4 && (op->new_own || op->old_own))
+			return rules_error(ctx, "routers",
+					   "the router's own FIB refused route %s/%u (%s): %u routes "
+					   "fit, %u /24 blocks with longer routes (vnetd configuration "
+					   "routing.router_fib_routes_max)",
+					   p, op->key.len, rte_strerror(-ret), router_fib_routes_max,
+					   ROUTER_FIB_TBL8);
 		return rules_error(ctx, "routers",
 				   "the FIB refused route %s/%u (%s): %u routes fit (vnetd "
 				   "configuration routing.routes_max)",
 				   p, op->key.len, rte_strerror(-ret), routes_max);
 	}
+	own_gc(t->copy);
 	return 0;
 }
 
 struct rte_fib6 *vr_fib_get(const struct vr_fib_txn *t, int family) {
 	return fibs[family == 4 ? 0 : 1][t->copy];
+}
+
+struct rte_fib *vr_fib_own4(const struct vr_fib_txn *t, uint16_t vrf_id) {
+	return vrf_id < VR_ROUTERS_MAX ? own4[vrf_id].fib[t->copy] : NULL;
 }
 
 void vr_fib_published(struct vr_fib_txn *t) {
@@ -369,6 +567,7 @@ void vr_fib_published(struct vr_fib_txn *t) {
 				LOG(ERR, "the old FIB copy cannot hold the routes the new one took");
 			break;
 		}
+	own_gc(other);
 	active = t->copy;
 	for (uint32_t i = 0; i < t->n_ops; i++)
 		nh_release(t->ops[i].old_nh);
@@ -384,6 +583,7 @@ void vr_fib_txn_free(struct vr_fib_txn *t) {
 		txn_undo(t, t->n_ops, t->n_ops);
 	free(t->ops);
 	free(t->new_nh);
+	free(t->moved);
 	free(t);
 }
 
@@ -406,13 +606,28 @@ uint32_t vr_fib_routes_max(void) {
 	return routes_max;
 }
 
-// vnetd configuration "routing": {"routes_max": N}: each FIB copy's capacity.
+uint32_t vr_fib_n_own(void) {
+	return n_own;
+}
+
+// vnetd configuration "routing": {"routes_max": N, "router_fib_threshold": T,
+// "router_fib_routes_max": M} (docs/routing.md, "The FIB").
 static int routing_config(const json_t *value, char *err, size_t err_size) {
-	const json_t *v = json_object_get(value, "routes_max");
+	static const struct {
+		const char *key;
+		uint32_t *var, def, min, max;
+	} keys[] = {
+		{"routes_max", &routes_max, ROUTES_MAX_DEFAULT, 1024, ROUTES_MAX_MAX},
+		{"router_fib_threshold", &router_fib_threshold, ROUTER_FIB_THRESHOLD_DEFAULT, 0,
+		 VR_ROUTES_MAX},
+		{"router_fib_routes_max", &router_fib_routes_max, ROUTER_FIB_ROUTES_MAX_DEFAULT, 1024,
+		 ROUTER_FIB_ROUTES_MAX_MAX},
+	};
 	const char *key;
 	json_t *x;
 
-	routes_max = ROUTES_MAX_DEFAULT;
+	for (size_t i = 0; i < RTE_DIM(keys); i++)
+		*keys[i].var = keys[i].def;
 	if (value == NULL) // absent: the defaults
 		return 0;
 	if (!json_is_object(value)) {
@@ -420,18 +635,21 @@ static int routing_config(const json_t *value, char *err, size_t err_size) {
 		return -EINVAL;
 	}
 	json_object_foreach((json_t *)value, key, x) {
-		if (strcmp(key, "routes_max") != 0) {
+		size_t i;
+		for (i = 0; i < RTE_DIM(keys) && strcmp(key, keys[i].key) != 0; i++)
+			;
+		if (i == RTE_DIM(keys)) {
 			snprintf(err, err_size, "unknown key \"%s\"", key);
 			return -EINVAL;
 		}
+		if (!json_is_integer(x) || json_integer_value(x) < keys[i].min ||
+		    json_integer_value(x) > keys[i].max) {
+			snprintf(err, err_size, "%s: an integer from %u to %u", key, keys[i].min,
+				 keys[i].max);
+			return -EINVAL;
+		}
+		*keys[i].var = (uint32_t)json_integer_value(x);
 	}
-	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1024 ||
-			  json_integer_value(v) > ROUTES_MAX_MAX)) {
-		snprintf(err, err_size, "routes_max: an integer from 1024 to %d", ROUTES_MAX_MAX);
-		return -EINVAL;
-	}
-	if (v != NULL)
-		routes_max = (uint32_t)json_integer_value(v);
 	return 0;
 }
 

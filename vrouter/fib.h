@@ -29,10 +29,13 @@ struct vr_route_key {
 	uint8_t pad[4];
 } __rte_aligned(8);
 
-// One FIB change of a transaction: the route's next hop went from old_nh to new_nh (0: none).
+// One FIB change of a transaction: the route's next hop went from old_nh to new_nh (0: none),
+// and from its router's own IPv4 FIB or the shared one (old_own) to either (new_own): a router
+// that crosses routing.router_fib_threshold moves its IPv4 routes in the transaction that crosses.
 struct vr_fib_op {
 	struct vr_route_key key;
 	uint16_t old_nh, new_nh;
+	bool old_own, new_own;
 };
 
 // What a transaction changed, kept with the snapshot data until it is published (then applied to
@@ -42,6 +45,8 @@ struct vr_fib_txn {
 	uint32_t n_ops, cap;
 	uint16_t *new_nh;   // next hops this transaction made (freed again if nothing uses them)
 	uint32_t n_new, cap_new;
+	uint16_t *moved;    // routers whose IPv4 routes it moved between the shared and own FIB
+	uint32_t n_moved;
 	uint8_t copy;       // the copy it changed
 	bool done;          // published (or undone): nothing left to do
 };
@@ -61,6 +66,9 @@ int vr_fib_route(struct vr_fib_txn *t, const struct vr_route_key *key, uint16_t 
 int vr_fib_commit(struct rules_ctx *ctx, struct vr_fib_txn *t);
 // The shadow copy's FIBs after vr_fib_commit (the copy the new snapshot reads).
 struct rte_fib6 *vr_fib_get(const struct vr_fib_txn *t, int family);
+// The shadow copy's own IPv4 FIB of router `vrf_id` after vr_fib_commit, or NULL (its IPv4 routes
+// are in the shared FIB).
+struct rte_fib *vr_fib_own4(const struct vr_fib_txn *t, uint16_t vrf_id);
 
 // Control thread, after the snapshot that reads t's copy was published (the one before it
 // retired): apply t to the other copy, free the next hops nothing uses.
@@ -75,5 +83,7 @@ void vr_fib_foreach(uint16_t vrf_id, void (*fn)(const struct vr_route_key *k, ui
 // Installed routes, in-use next hops.
 uint32_t vr_fib_n_routes(void);
 uint32_t vr_fib_n_nh(void);
-// The routes capacity of each FIB copy (vnetd configuration "routing": {"routes_max": N}).
+// The routes capacity of each shared FIB copy (vnetd configuration "routing": {"routes_max": N}).
 uint32_t vr_fib_routes_max(void);
+// Routers with own IPv4 FIBs.
+uint32_t vr_fib_n_own(void);

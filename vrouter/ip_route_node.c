@@ -169,14 +169,18 @@ static void ip_route_run_init(struct dp_lcore *lc, struct rte_node *node, void *
 }
 
 // Data path. Keys of the chunk's IPv4 and IPv6 packets into two arrays (at most DP_CHUNK each),
-// two bulk lookups, the answers back in packet order. n <= DP_CHUNK.
+// two bulk lookups in the shared FIBs, the answers back in packet order. IPv4 packets of a router
+// with a FIB of its own: one bulk lookup in the first such FIB of the chunk (a chunk is usually
+// one router's), one lookup each in any other. n <= DP_CHUNK.
 static void ip_route_prepare(struct dp_lcore *lc, struct rte_node *node, void *arg,
 			     struct rte_mbuf **pkts, uint16_t n) {
 	struct ip_route_run *run = arg;
 	const struct vr_cfg *vc = run->vc;
 	uint8_t k4[DP_CHUNK][16], k6[DP_CHUNK][16];
-	uint64_t r4[DP_CHUNK], r6[DP_CHUNK];
-	uint16_t i4[DP_CHUNK], i6[DP_CHUNK], n4 = 0, n6 = 0;
+	uint32_t a4[DP_CHUNK];
+	uint64_t r4[DP_CHUNK], r6[DP_CHUNK], ra[DP_CHUNK];
+	uint16_t i4[DP_CHUNK], i6[DP_CHUNK], ia[DP_CHUNK], n4 = 0, n6 = 0, na = 0;
+	struct rte_fib *own = NULL;
 
 	RTE_SET_USED(lc);
 	RTE_SET_USED(node);
@@ -189,11 +193,22 @@ static void ip_route_prepare(struct dp_lcore *lc, struct rte_node *node, void *a
 		run->nh[i] = 0;
 		if (vrf == VR_VRF_NONE)
 			continue;
-		if (meta->l3 == PKT_L3_IP4 && vc->fib4 != NULL) {
+		if (meta->l3 == PKT_L3_IP4) {
 			const struct rte_ipv4_hdr *ip =
 				rte_pktmbuf_mtod_offset(pkts[i], const struct rte_ipv4_hdr *, meta->l3_off);
-			vr_key(vrf, 4, &ip->dst_addr, k4[n4]);
-			i4[n4++] = i;
+			struct rte_fib *f = vc->fib4_own[vrf];
+
+			if (f == NULL && vc->fib4 != NULL) {
+				vr_key(vrf, 4, &ip->dst_addr, k4[n4]);
+				i4[n4++] = i;
+			} else if (f != NULL && (own == NULL || f == own)) {
+				own = f;
+				a4[na] = rte_be_to_cpu_32(ip->dst_addr);
+				ia[na++] = i;
+			} else if (f != NULL) {
+				uint32_t a = rte_be_to_cpu_32(ip->dst_addr);
+				rte_fib_lookup_bulk(f, &a, &run->nh[i], 1);
+			}
 		} else if (meta->l3 == PKT_L3_IP6 && vc->fib6 != NULL) {
 			const struct rte_ipv6_hdr *ip =
 				rte_pktmbuf_mtod_offset(pkts[i], const struct rte_ipv6_hdr *, meta->l3_off);
@@ -205,10 +220,14 @@ static void ip_route_prepare(struct dp_lcore *lc, struct rte_node *node, void *a
 		rte_fib6_lookup_bulk(vc->fib4, k4, r4, n4);
 	if (n6 > 0)
 		rte_fib6_lookup_bulk(vc->fib6, k6, r6, n6);
+	if (na > 0)
+		rte_fib_lookup_bulk(own, a4, ra, na);
 	for (uint16_t j = 0; j < n4; j++)
 		run->nh[i4[j]] = r4[j];
 	for (uint16_t j = 0; j < n6; j++)
 		run->nh[i6[j]] = r6[j];
+	for (uint16_t j = 0; j < na; j++)
+		run->nh[ia[j]] = ra[j];
 }
 
 // Traced packets only: the prefix that matched, from the FIB's RIB (read-only, immutable for
@@ -222,20 +241,17 @@ static __rte_noinline void ip_route_note_traced(struct dp_lcore *lc, struct rte_
 
 	t.family = pkt_meta(m)->l3 == PKT_L3_IP4 ? 4 : 6;
 	if (nh != NULL) { // the route that matched: the FIB's RIB knows its prefix
-		struct rte_fib6 *fib = t.family == 4 ? vc->fib4 : vc->fib6;
 		const struct pkt_meta *meta = pkt_meta(m);
 		const uint8_t *dst = rte_pktmbuf_mtod_offset(m, const uint8_t *,
 							     meta->l3_off + (t.family == 4 ? 16 : 24));
-		uint8_t key[16], depth = 0;
-		struct rte_rib6_node *node;
+		int len = vr_route_match_len(vc, vrf, t.family, dst);
 
-		vr_key(vrf, t.family, dst, key);
-		node = fib != NULL ? rte_rib6_lookup(rte_fib6_get_rib(fib), key) : NULL;
-		if (node != NULL) {
-			rte_rib6_get_ip(node, key);
-			rte_rib6_get_depth(node, &depth);
-			memcpy(t.prefix, key + 2, t.family == 4 ? 4 : 14);
-			t.prefix_len = (uint8_t)(depth - VR_KEY_VRF_BITS);
+		if (len >= 0) {
+			uint8_t full = (uint8_t)(len / 8), rest = (uint8_t)(len % 8);
+			memcpy(t.prefix, dst, full);
+			if (rest != 0)
+				t.prefix[full] = (uint8_t)(dst[full] & (0xff << (8 - rest)));
+			t.prefix_len = (uint8_t)len;
 		}
 	}
 	if (neigh != NULL)

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 #include <rte_ether.h>
+#include <rte_fib.h>
 #include <rte_fib6.h>
 
 #include "dataplane/config.h"
@@ -128,6 +129,9 @@ struct vr_cfg {
 	struct vr_net *nets;
 	const struct vr_nh *nh;       // the next hop table (fib.h), [0] is VR_NH_NONE
 	struct rte_fib6 *fib4, *fib6; // the FIB copies this snapshot reads (NULL: no route yet)
+	// vrf_id -> the router's own IPv4 FIB copy (DIR-24-8, keyed by the address alone; a router
+	// with more than routing.router_fib_threshold IPv4 routes), or NULL: its routes are in fib4
+	struct rte_fib *fib4_own[VR_ROUTERS_MAX];
 	struct vr_fib_txn *txn;       // what the transaction that built this data changed (fib.h)
 	uint16_t vrf_of_bd[4096];     // bridge domain -> its router's vrf_id (set by build), or
 				      // VR_VRF_NONE
@@ -170,6 +174,11 @@ struct vr_vrf_counters {
 void vr_counters_sum(uint16_t vrf_id, struct vr_vrf_counters *sum);
 // Control thread. Start counting router `vrf_id` from zero (a new router got the id).
 void vr_counters_baseline(uint16_t vrf_id);
+
+// Any thread. The prefix length of the route that `addr` matched in router `vrf_id` (by vrf_id)
+// of `vc`, from the FIB's RIB (read-only for the snapshot's life); -1 if none.
+int vr_route_match_len(const struct vr_cfg *vc, uint16_t vrf_id, int family,
+		       const uint8_t *addr);
 
 // Control thread. The next hop that `addr` takes in router `vrf` (index in vrfs) of `vc` (0:
 // none), and the matched prefix's length in *len.

@@ -18,6 +18,9 @@
 #include <rte_errno.h>
 #include <rte_fib6.h>
 #include <rte_rib6.h>
+#include <rte_byteorder.h>
+#include <rte_fib.h>
+#include <rte_rib.h>
 
 #include "dataplane/rules.h"
 #include "vrouter/fib.h"
@@ -404,24 +407,58 @@ uint16_t vr_vrf_find(const struct vr_cfg *vc, const char *id) {
 	return VR_VRF_NONE;
 }
 
+int vr_route_match_len(const struct vr_cfg *vc, uint16_t vrf_id, int family,
+		       const uint8_t *addr) {
+	struct rte_fib *own = family == 4 && vrf_id < VR_ROUTERS_MAX ? vc->fib4_own[vrf_id] : NULL;
+	struct rte_fib6 *fib = family == 4 ? vc->fib4 : vc->fib6;
+	uint8_t key[16], depth = 0;
+
+	if (own != NULL) {
+		uint32_t ip;
+		struct rte_rib_node *node;
+
+		memcpy(&ip, addr, 4);
+		node = rte_rib_lookup(rte_fib_get_rib(own), rte_be_to_cpu_32(ip));
+		if (node == NULL)
+			return -1;
+		rte_rib_get_depth(node, &depth);
+		return depth;
+	}
+	if (fib == NULL)
+		return -1;
+	vr_key(vrf_id, family, addr, key);
+	struct rte_rib6_node *node6 = rte_rib6_lookup(rte_fib6_get_rib(fib), key);
+	if (node6 == NULL)
+		return -1;
+	rte_rib6_get_depth(node6, &depth);
+	return depth - VR_KEY_VRF_BITS;
+}
+
 uint32_t vr_route_lookup(const struct vr_cfg *vc, uint16_t vrf, int family, const uint8_t *addr,
 			 uint8_t *len) {
-	struct rte_fib6 *fib = family == 4 ? vc->fib4 : vc->fib6;
-	uint8_t key[1][16];
+	uint16_t vrf_id;
 	uint64_t nh = 0;
-	struct rte_rib6_node *node;
+	int l;
 
 	*len = 0;
-	if (fib == NULL || vrf >= vc->n_vrfs)
+	if (vrf >= vc->n_vrfs)
 		return 0;
-	vr_key(vc->vrfs[vrf].vrf_id, family, addr, key[0]);
-	rte_fib6_lookup_bulk(fib, key, &nh, 1);
-	node = rte_rib6_lookup(rte_fib6_get_rib(fib), key[0]);
-	if (node != NULL) {
-		uint8_t depth;
-		rte_rib6_get_depth(node, &depth);
-		*len = (uint8_t)(depth - VR_KEY_VRF_BITS);
+	vrf_id = vc->vrfs[vrf].vrf_id;
+	if (family == 4 && vc->fib4_own[vrf_id] != NULL) {
+		uint32_t ip;
+		memcpy(&ip, addr, 4);
+		ip = rte_be_to_cpu_32(ip);
+		rte_fib_lookup_bulk(vc->fib4_own[vrf_id], &ip, &nh, 1);
+	} else {
+		struct rte_fib6 *fib = family == 4 ? vc->fib4 : vc->fib6;
+		uint8_t key[1][16];
+		if (fib == NULL)
+			return 0;
+		vr_key(vrf_id, family, addr, key[0]);
+		rte_fib6_lookup_bulk(fib, key, &nh, 1);
 	}
+	l = vr_route_match_len(vc, vrf_id, family, addr);
+	*len = l > 0 ? (uint8_t)l : 0;
 	return nh <= VR_NH_MAX ? (uint32_t)nh : 0;
 }
 
@@ -555,6 +592,8 @@ static int vrf_rules_build(struct rules_ctx *ctx, struct dp_config *cfg, void *d
 	vc->nh = vr_nh_table;
 	vc->fib4 = vr_fib_get(vc->txn, 4);
 	vc->fib6 = vr_fib_get(vc->txn, 6);
+	for (uint16_t r = 0; r < vc->n_vrfs; r++)
+		vc->fib4_own[vc->vrfs[r].vrf_id] = vr_fib_own4(vc->txn, vc->vrfs[r].vrf_id);
 	return 0;
 }
 
@@ -578,9 +617,29 @@ static int vrf_rules_check(struct rules_ctx *ctx, const void *data) {
 	return rules_object_foreach(ctx, "network", vrf_network_check, NULL);
 }
 
+// Route ops name a route by its prefix: the same prefix however it is written ("FD00::/64" and
+// "fd00:0::/64").
+static bool prefix_equal(const json_t *a, const json_t *b) {
+	uint8_t pa[16], pb[16], la, lb;
+	int fa, fb;
+
+	// Cheap first (an op scans every route of the router): IPv4 text has one spelling (inet_pton
+	// takes no leading zeros), so only two IPv6 prefixes need parsing.
+	if (!json_is_string(a) || !json_is_string(b) ||
+	    strchr(json_string_value(a), ':') == NULL || strchr(json_string_value(b), ':') == NULL)
+		return false;
+	return
+	       rules_parse_cidr(json_string_value(a), &fa, pa, &la) == 0 &&
+	       rules_parse_cidr(json_string_value(b), &fb, pb, &lb) == 0 && fa == fb && la == lb &&
+	       memcmp(pa, pb, fa == 4 ? 4 : 16) == 0;
+}
+
 static struct rules_section vrf_section = {
 	.name = "vrouter",
-	.arrays = {{.key = "routers", .kind = "router", .id_fields = {"id"}}},
+	.arrays = {{.key = "routers", .kind = "router", .id_fields = {"id"}},
+		   // {"op": "replace", "kind": "route", "router": "r1", "object": {"prefix": ...}}
+		   {.key = "routes", .kind = "route", .id_fields = {"prefix"}, .parent = "router",
+		    .id_equal = prefix_equal}},
 	// The networks' subnets are the routers' connected routes.
 	.reads = {"networks"},
 	.parse = vrf_rules_parse,

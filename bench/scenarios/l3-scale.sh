@@ -3,9 +3,9 @@
 # the same router r, networks and 7 output ports) with L3_SCALE_N routes in router r's VRF instead
 # of 100: l3's 100 /24s 10.2.p.0/24 (the only ones the traffic hits) plus L3_SCALE_N - 100 other
 # prefixes (l3_scale_routes below), all via the same 100 next hops 10.255.0.1..100 on out0..out6.
-# vnetd's FIB capacity is set to the routes plus 1,024 (configuration "routing": {"routes_max"},
-# docs/routing.md), which is what costs hugepage memory (about 3 KB per route and FIB copy past
-# 10,581 routes): bench/l3_scale.sh reserves the hugepages, runs this scenario beside l3, and also
+# Router r has more than 4,096 IPv4 routes, so its routes are in a DIR-24-8 FIB of its own, whose
+# capacity is set to the routes plus 1,024 (configuration "routing": {"router_fib_routes_max"},
+# docs/routing.md): bench/l3_scale.sh reserves the hugepages, runs this scenario beside l3, and also
 # measures the FIB's memory, the apply time and the time of route changes.
 #
 # environment: L3_SCALE_N (default 100000, at least 100).
@@ -19,7 +19,7 @@ SCEN_PCAPS="route_1k_64.pcap"
 SCEN_OUT_PORTS="out0 out1 out2 out3 out4 out5 out6"
 SCEN_IN_PORTS="in"
 SCEN_MBUFS=16383
-SCEN_ROUTES_MAX=$((L3_SCALE_N + 1024))   # bench/run.sh: vnetd's "routing": {"routes_max": N}
+SCEN_ROUTING="{\"router_fib_routes_max\": $((L3_SCALE_N + 1024))}"   # bench/run.sh: vnetd's "routing"
 SCEN_READY_S=120                         # bench/run.sh: vnetd installs the routes before forwarding
 L3_SCALE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 

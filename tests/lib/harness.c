@@ -43,7 +43,7 @@ int harness_global_init(void) {
 	if (done)
 		return 0;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vnet_ut_%d", getpid());
-	char *argv[] = {"test", "--no-huge", "-m", "512", "--no-shconf", "--no-pci", "-l", "0",
+	char *argv[] = {"test", "--no-huge", "-m", "1024", "--no-shconf", "--no-pci", "-l", "0",
 			"--log-level", "*:error", prefix, NULL};
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
 		return -1;

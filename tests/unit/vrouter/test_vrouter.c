@@ -335,9 +335,10 @@ static void refused_routes_leave_the_fibs_as_they_were(void **state) {
 	doc = json_loads(DOC(P1 P2 P3, ECMP3), 0, NULL);
 	json_object_set_new(doc, "revision", json_integer(2));
 	r1routes = json_object_get(json_array_get(json_object_get(doc, "routers"), 0), "routes");
+	// IPv6 (IPv4 routes of a router this big would go to a FIB of its own).
 	for (uint32_t i = 0; i < vr_fib_routes_max(); i++) {
-		char p[32];
-		snprintf(p, sizeof(p), "10.%u.%u.%u/32", 100 + (i >> 16), (i >> 8) & 255, i & 255);
+		char p[48];
+		snprintf(p, sizeof(p), "fd10:%x:%x::/64", i >> 16, i & 0xffff);
 		json_array_append_new(r1routes, json_pack("{sssb}", "prefix", p, "blackhole", 1));
 	}
 	text = json_dumps(doc, JSON_COMPACT);
@@ -352,6 +353,188 @@ static void refused_routes_leave_the_fibs_as_they_were(void **state) {
 	assert_int_equal(harness_apply(h, ROUTE_OP(",{\"prefix\": \"10.77.0.0/16\", \"blackhole\": true}", "")), 0);
 	assert_int_equal(vr_nh_table[r1_lookup(h, "10.77.1.1")].type, VR_NH_BLACKHOLE);
 	assert_int_equal(r1_lookup(h, "10.9.9.1"), before);
+}
+
+// DOC(P1 P2 P3, ECMP3) with `n` more blackhole routes in r1, /32s: in distinct /24s if `spread`,
+// else 10.100.0.0 up. Revision `rev`. The text, to free.
+static char *doc_big_r1(uint32_t n, bool spread, int rev) {
+	json_t *doc = json_loads(DOC(P1 P2 P3, ECMP3), 0, NULL), *r1routes;
+	char *text;
+
+	json_object_set_new(doc, "revision", json_integer(rev));
+	r1routes = json_object_get(json_array_get(json_object_get(doc, "routers"), 0), "routes");
+	for (uint32_t i = 0; i < n; i++) {
+		char p[32];
+		if (spread)
+			snprintf(p, sizeof(p), "11.%u.%u.1/32", i >> 8, i & 255);
+		else
+			snprintf(p, sizeof(p), "10.%u.%u.%u/32", 100 + (i >> 16), (i >> 8) & 255,
+				 i & 255);
+		json_array_append_new(r1routes, json_pack("{sssb}", "prefix", p, "blackhole", 1));
+	}
+	text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return text;
+}
+
+// r1's routes (connected, static, ECMP) looked up: by vr_route_lookup and by ip_route's own
+// prepare (a flow to the ECMP route goes to an appliance).
+static void r1_routes_right(struct harness *h, bool with_big) {
+	const struct vr_cfg *vc = vr_cfg_get(h->lc->cfg);
+	uint8_t a[16], len;
+	uint32_t nh;
+
+	assert_int_equal(inet_pton(AF_INET, "10.9.9.7", a), 1);
+	nh = vr_route_lookup(vc, vr_vrf_find(vc, "r1"), 4, a, &len);
+	assert_int_equal(len, 24);
+	assert_int_equal(vc->nh[nh].n_paths, 1);
+	assert_int_equal(inet_pton(AF_INET, "10.9.8.7", a), 1);
+	nh = vr_route_lookup(vc, vr_vrf_find(vc, "r1"), 4, a, &len);
+	assert_int_equal(len, 16);
+	assert_int_equal(vc->nh[nh].n_paths, 3);
+	assert_int_equal(inet_pton(AF_INET, "10.1.0.99", a), 1);
+	nh = vr_route_lookup(vc, vr_vrf_find(vc, "r1"), 4, a, &len);
+	assert_int_equal(vc->nh[nh].type, VR_NH_CONNECTED);
+	assert_int_equal(len, 24);
+	assert_int_equal(r1_lookup(h, "10.100.0.5") != 0, with_big);
+	if (with_big)
+		assert_int_equal(vr_nh_table[r1_lookup(h, "10.100.0.5")].type, VR_NH_BLACKHOLE);
+	// r2 (the same connected subnet, no static route) is not r1.
+	assert_int_equal(inet_pton(AF_INET, "10.9.8.7", a), 1);
+	assert_int_equal(vr_route_lookup(vc, vr_vrf_find(vc, "r2"), 4, a, &len), 0);
+	for (int i = 0; i < 30; i++) {
+		int last = flow_path(h, i);
+		assert_true(last >= 1 && last <= 3);
+	}
+}
+
+// A router with more IPv4 routes than routing.router_fib_threshold (4,096) gets a DIR-24-8 FIB of
+// its own, on both copies; under half of it, back into the shared one; lookups right throughout,
+// and a later change is still one FIB change.
+static void big_router_gets_own_fib(void **state) {
+	struct harness *h = *state;
+	const struct vr_cfg *vc;
+	uint16_t r1, r2;
+	char *text;
+
+	assert_return_code_msg(harness_apply(h, DOC(P1 P2 P3, ECMP3)), 0, h->err);
+	assert_int_equal(vr_fib_n_own(), 0);
+	text = doc_big_r1(5000, false, 2);
+	assert_return_code_msg(harness_apply(h, text), 0, h->err);
+	free(text);
+	vc = vr_cfg_get(h->lc->cfg);
+	r1 = vc->vrfs[vr_vrf_find(vc, "r1")].vrf_id;
+	r2 = vc->vrfs[vr_vrf_find(vc, "r2")].vrf_id;
+	assert_int_equal(vr_fib_n_own(), 1);
+	assert_non_null(vc->fib4_own[r1]);
+	assert_null(vc->fib4_own[r2]);
+	r1_routes_right(h, true);
+	// One more route: one op, on the other copy, which got the move too.
+	text = doc_big_r1(5001, false, 3);
+	assert_return_code_msg(harness_apply(h, text), 0, h->err);
+	free(text);
+	vc = vr_cfg_get(h->lc->cfg);
+	assert_int_equal(vc->txn->n_ops, 1);
+	assert_non_null(vc->fib4_own[r1]);
+	r1_routes_right(h, true);
+	// Back to 2 static routes: into the shared FIB; the own FIBs freed.
+	assert_return_code_msg(harness_apply(h, ROUTE_OP("", "")), 0, h->err);
+	vc = vr_cfg_get(h->lc->cfg);
+	assert_null(vc->fib4_own[r1]);
+	assert_int_equal(vr_fib_n_own(), 0);
+	r1_routes_right(h, false);
+	assert_return_code_msg(harness_apply(h, ROUTE_OP(",{\"prefix\": \"10.77.0.0/16\", \"blackhole\": true}", "")), 0, h->err);
+	r1_routes_right(h, false);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.77.1.1")].type, VR_NH_BLACKHOLE);
+}
+
+// An own FIB that cannot take the routes (a /32 in each of 33,000 /24s: one 256-entry group each,
+// about 32,767 fit): refused with the reason; nothing moved, lookups as before, the next
+// transaction works.
+static void own_fib_refusal_undone(void **state) {
+	struct harness *h = *state;
+	uint32_t routes, nhs;
+	char *text;
+
+	assert_return_code_msg(harness_apply(h, DOC(P1 P2 P3, ECMP3)), 0, h->err);
+	routes = vr_fib_n_routes();
+	nhs = vr_fib_n_nh();
+	text = doc_big_r1(33000, true, 2);
+	assert_int_not_equal(harness_apply(h, text), 0);
+	free(text);
+	assert_non_null(strstr(h->err, "the router's own FIB refused route"));
+	assert_non_null(strstr(h->err, "routing.router_fib_routes_max"));
+	assert_int_equal(vr_fib_n_routes(), routes);
+	assert_int_equal(vr_fib_n_nh(), nhs);
+	assert_int_equal(vr_fib_n_own(), 0);
+	r1_routes_right(h, false);
+	text = doc_big_r1(32000, true, 3);
+	assert_return_code_msg(harness_apply(h, text), 0, h->err);
+	free(text);
+	assert_int_equal(vr_fib_n_own(), 1);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "11.124.255.1")].type, VR_NH_BLACKHOLE);
+	assert_int_equal(r1_lookup(h, "11.124.255.2"), 0);
+	r1_routes_right(h, false);
+}
+
+#define RT_OP(body) "{\"ops\": [" body "]}"
+
+// Route operations ("kind": "route" with its "router"): one route added, replaced and removed
+// without resending the router; one FIB change each; the document keeps the other routes; bad
+// ones refused with their reason and nothing changed.
+static void route_ops_edit_one_route(void **state) {
+	struct harness *h = *state;
+	const json_t *r1;
+
+	assert_return_code_msg(harness_apply(h, DOC(P1 P2 P3, ECMP3)), 0, h->err);
+	assert_return_code_msg(harness_apply(h, RT_OP("{\"op\": \"add\", \"kind\": \"route\", \"router\": \"r1\","
+						      " \"object\": {\"prefix\": \"10.77.0.0/16\", \"blackhole\": true}}")),
+			       0, h->err);
+	assert_int_equal(vr_cfg_get(h->lc->cfg)->txn->n_ops, 1);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.77.1.1")].type, VR_NH_BLACKHOLE);
+	assert_return_code_msg(harness_apply(h, RT_OP("{\"op\": \"replace\", \"kind\": \"route\", \"router\": \"r1\","
+						      " \"object\": {\"prefix\": \"10.77.0.0/16\", \"nexthop\": \"10.2.0.12\"}}")),
+			       0, h->err);
+	assert_int_equal(vr_cfg_get(h->lc->cfg)->txn->n_ops, 1);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.77.1.1")].type, VR_NH_GATEWAY);
+	r1 = json_array_get(json_object_get(rules_current(), "routers"), 0);
+	assert_int_equal(json_array_size(json_object_get(r1, "routes")), 3);
+	r1_routes_right(h, false);
+	// IPv6, named in another spelling to remove it.
+	assert_return_code_msg(harness_apply(h, RT_OP("{\"op\": \"add\", \"kind\": \"route\", \"router\": \"r1\","
+						      " \"object\": {\"prefix\": \"FD02::/64\", \"blackhole\": true}}")),
+			       0, h->err);
+	assert_return_code_msg(harness_apply(h, RT_OP("{\"op\": \"remove\", \"kind\": \"route\", \"router\": \"r1\","
+						      " \"id\": \"fd02:0::/64\"}, {\"op\": \"remove\", \"kind\": \"route\","
+						      " \"router\": \"r1\", \"id\": \"10.77.0.0/16\"}")),
+			       0, h->err);
+	assert_int_equal(vr_cfg_get(h->lc->cfg)->txn->n_ops, 2);
+	assert_int_equal(r1_lookup(h, "10.77.1.1"), 0);
+	r1 = json_array_get(json_object_get(rules_current(), "routers"), 0);
+	assert_int_equal(json_array_size(json_object_get(r1, "routes")), 2);
+	// Refused, each with its reason; the applied document stays.
+	assert_int_not_equal(harness_apply(h, RT_OP("{\"op\": \"add\", \"kind\": \"route\", \"router\": \"r1\","
+						    " \"object\": {\"prefix\": \"10.9.9.0/24\", \"blackhole\": true}}")), 0);
+	assert_non_null(strstr(h->err, "ops[0]: route already exists (use replace)"));
+	assert_int_not_equal(harness_apply(h, RT_OP("{\"op\": \"remove\", \"kind\": \"route\", \"router\": \"r1\","
+						    " \"id\": \"10.66.0.0/16\"}")), 0);
+	assert_non_null(strstr(h->err, "ops[0]: no such route"));
+	assert_int_not_equal(harness_apply(h, RT_OP("{\"op\": \"remove\", \"kind\": \"route\", \"router\": \"rx\","
+						    " \"id\": \"10.9.9.0/24\"}")), 0);
+	assert_non_null(strstr(h->err, "ops[0]: no such router \"rx\""));
+	assert_int_not_equal(harness_apply(h, RT_OP("{\"op\": \"remove\", \"kind\": \"route\", \"id\": \"10.9.9.0/24\"}")), 0);
+	assert_non_null(strstr(h->err, "ops[0]: missing required key \"router\""));
+	assert_int_not_equal(harness_apply(h, RT_OP("{\"op\": \"remove\", \"kind\": \"port\", \"router\": \"r1\", \"id\": \"a\"}")), 0);
+	assert_non_null(strstr(h->err, "router"));
+	assert_int_not_equal(harness_apply(h, RT_OP("{\"op\": \"add\", \"kind\": \"route\", \"router\": \"r1\","
+						    " \"object\": {\"prefix\": \"10.78.0.0/16\", \"blackhole\": true}},"
+						    "{\"op\": \"add\", \"kind\": \"route\", \"router\": \"r1\","
+						    " \"object\": {\"prefix\": \"10.79.0.1/16\", \"blackhole\": true}}")), 0);
+	assert_non_null(strstr(h->err, "routers[0].routes[3].prefix"));
+	assert_int_equal(r1_lookup(h, "10.78.1.1"), 0);
+	r1 = json_array_get(json_object_get(rules_current(), "routers"), 0);
+	assert_int_equal(json_array_size(json_object_get(r1, "routes")), 2);
+	r1_routes_right(h, false);
 }
 
 // Routers gone: every route goes, every next hop is freed.
@@ -381,6 +564,9 @@ int main(void) {
 		T(token_bucket_limits_and_refills),
 		T(one_route_change_is_one_fib_change),
 		T(refused_routes_leave_the_fibs_as_they_were),
+		T(big_router_gets_own_fib),
+		T(own_fib_refusal_undone),
+		T(route_ops_edit_one_route),
 		T(no_router_no_route),
 	};
 
