@@ -339,6 +339,17 @@ uint16_t vr_fib_nh(struct vr_fib_txn *t, const struct vr_nh *content) {
 	return id;
 }
 
+bool vr_fib_named(const struct vr_route_key *key) {
+	const struct route_slot *s = route_find(key);
+
+	return s != NULL && s->nh != 0 && s->gen == txn_gen;
+}
+
+void vr_fib_keep(struct vr_fib_txn *t, uint16_t vrf_id) {
+	if (vrf_id < VR_ROUTERS_MAX)
+		t->keep[vrf_id / 8] |= (uint8_t)(1u << (vrf_id % 8));
+}
+
 int vr_fib_route(struct vr_fib_txn *t, const struct vr_route_key *key, uint16_t nh) {
 	struct route_slot *s;
 	uint16_t old;
@@ -491,7 +502,8 @@ int vr_fib_commit(struct rules_ctx *ctx, struct vr_fib_txn *t) {
 	// Routes no one named in this transaction go.
 	for (i = 0; i < routes_cap && ret == 0; i++) {
 		struct route_slot *s = &routes[i];
-		if (s->nh != 0 && s->gen != txn_gen) {
+		if (s->nh != 0 && s->gen != txn_gen &&
+		    !(t->keep[s->key.vrf_id / 8] & (1u << (s->key.vrf_id % 8)))) {
 			struct vr_route_key k = s->key;
 			uint16_t old = s->nh;
 			ret = ops_push(t, &k, old, 0);

@@ -45,6 +45,7 @@ struct vr_fib_txn {
 	uint32_t n_ops, cap;
 	uint16_t *new_nh;   // next hops this transaction made (freed again if nothing uses them)
 	uint32_t n_new, cap_new;
+	uint8_t keep[VR_ROUTERS_MAX / 8]; // routers whose unnamed routes stay (vr_fib_keep)
 	uint16_t *moved;    // routers whose IPv4 routes it moved between the shared and own FIB
 	uint32_t n_moved;
 	uint8_t copy;       // the copy it changed
@@ -61,7 +62,13 @@ void vr_fib_begin(struct vr_fib_txn *t);
 uint16_t vr_fib_nh(struct vr_fib_txn *t, const struct vr_nh *content);
 // Route `key` goes to next hop `nh` in this transaction (the last call for a key wins).
 int vr_fib_route(struct vr_fib_txn *t, const struct vr_route_key *key, uint16_t nh);
-// End the transaction: routes not named since vr_fib_begin are removed; every change is applied
+// Whether route `key` was named in this transaction (vr_fib_route) and is installed.
+bool vr_fib_named(const struct vr_route_key *key);
+// Router `vrf_id`'s routes not named in this transaction stay (its changes are named one by one:
+// vr_fib_route with 0 removes).
+void vr_fib_keep(struct vr_fib_txn *t, uint16_t vrf_id);
+// End the transaction: routes not named since vr_fib_begin are removed (but those of routers
+// kept); every change is applied
 // to the shadow copy. 0, or a negative errno with the problem reported in ctx (then undone).
 int vr_fib_commit(struct rules_ctx *ctx, struct vr_fib_txn *t);
 // The shadow copy's FIBs after vr_fib_commit (the copy the new snapshot reads).

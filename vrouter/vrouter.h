@@ -100,6 +100,13 @@ struct vr_vrf {
 	uint32_t n_routes;
 	struct vr_route_spec *routes; // document order
 	uint32_t n_nets;              // networks attached to it
+	// Set by parse when the router's routes were taken from the applied snapshot's (the same
+	// networks, the same router but for its routes, route objects shared with the applied
+	// document): build changes only the routes parsed anew and those that went.
+	bool incremental;
+	uint32_t n_fresh, *fresh;     // indexes in routes of the routes parsed anew
+	uint32_t n_removed;           // the applied snapshot's routes that went (prefixes only)
+	struct vr_route_spec *removed;
 };
 
 struct vr_route_spec {

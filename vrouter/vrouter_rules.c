@@ -59,6 +59,8 @@ static void vrf_rules_free(void *data) {
 		for (uint32_t k = 0; rules->vrfs[i].routes != NULL && k < rules->vrfs[i].n_routes; k++)
 			free(rules->vrfs[i].routes[k].more);
 		free(rules->vrfs[i].routes);
+		free(rules->vrfs[i].fresh);
+		free(rules->vrfs[i].removed);
 	}
 	vr_fib_txn_free(rules->txn); // undoes it if this data was never published
 	json_decref(rules->src_routers);
@@ -197,33 +199,126 @@ static int routes_check_unique(struct rules_ctx *ctx, const char *path, const js
 		first);
 }
 
+// Note that `r` (of the applied snapshot) is no route of this router any more.
+static int removed_add(struct vrf_spec *vrf, const struct route_spec *r) {
+	if ((vrf->n_removed & (vrf->n_removed - 1)) == 0) { // 0, 1, 2, 4, ...: grow
+		uint32_t cap = vrf->n_removed ? vrf->n_removed * 2 : 1;
+		struct route_spec *n = realloc(vrf->removed, cap * sizeof(*n));
+		if (n == NULL)
+			return -ENOMEM;
+		vrf->removed = n;
+	}
+	vrf->removed[vrf->n_removed] = *r;
+	vrf->removed[vrf->n_removed++].more = NULL;
+	return 0;
+}
+
+// The applied snapshot's vrouter data (set when it is published): a transaction that edits a few
+// routes of a big router takes the others' parsed form from it (routes_parse). Control thread.
+static const struct vr_cfg *vr_applied;
+
+static bool same_prefix(const struct route_spec *a, const struct route_spec *b) {
+	return a->family == b->family && a->prefix_len == b->prefix_len &&
+	       memcmp(a->prefix, b->prefix, sizeof(a->prefix)) == 0;
+}
+
+// A few routes parsed anew into a router whose other routes were unique: each against all.
+// Reports the repeat that comes later in document order.
+static int fresh_check_unique(struct rules_ctx *ctx, const char *path, const json_t *routes,
+			      const struct vrf_spec *vrf) {
+	char field[VRF_PATH_SIZE];
+
+	for (uint32_t f = 0; f < vrf->n_fresh; f++) {
+		const struct route_spec *a = &vrf->routes[vrf->fresh[f]];
+		for (uint32_t k = 0; k < vrf->n_routes; k++) {
+			if (k == a->index || !same_prefix(a, &vrf->routes[k]))
+				continue;
+			uint32_t dup = RTE_MAX(k, a->index), first = RTE_MIN(k, a->index);
+			return rules_error(ctx, vrf_path(field, "%s.routes[%u].prefix", path, dup),
+					   "duplicate prefix \"%s\" (also routes[%u])",
+					   json_string_value(json_object_get(
+						   json_array_get(routes, dup), "prefix")),
+					   first);
+		}
+	}
+	return 0;
+}
+
+#define FRESH_CHECK_MAX 8 // routes parsed anew checked one by one; more: the whole router sorted
+
+// Parse `routes` of the router at `path` into `vrf`. `prev` (NULL: none) is the same router in
+// the applied snapshot and `prev_routes` its routes array: route objects that are the same (the
+// same pointer: shared by an `ops` transaction) take its parsed form; the walk goes along both
+// arrays, so a route replaced, added or removed costs one parse.
 static int routes_parse(struct rules_ctx *ctx, const json_t *routes, const char *path,
-			struct vrf_spec *vrf) {
+			struct vrf_spec *vrf, const struct vrf_spec *prev,
+			const json_t *prev_routes) {
 	char field[VRF_PATH_SIZE];
 	const json_t *obj;
-	size_t i;
+	uint32_t j = 0, pn = prev != NULL ? prev->n_routes : 0;
+	size_t i, n = json_array_size(routes);
 	int ret;
 
-	if (routes == NULL || json_array_size(routes) == 0)
-		return 0;
-	if (json_array_size(routes) > VRF_ROUTES_MAX)
+	if (routes == NULL || n == 0)
+		goto removed;
+	if (n > VRF_ROUTES_MAX)
 		return rules_error(ctx, vrf_path(field, "%s.routes", path),
-				   "%zu routes, at most %d per router", json_array_size(routes),
-				   VRF_ROUTES_MAX);
-	vrf->routes = calloc(json_array_size(routes), sizeof(*vrf->routes));
+				   "%zu routes, at most %d per router", n, VRF_ROUTES_MAX);
+	vrf->routes = calloc(n, sizeof(*vrf->routes));
 	if (vrf->routes == NULL)
 		return -ENOMEM;
+	if (prev != NULL && (vrf->fresh = malloc(n * sizeof(*vrf->fresh))) == NULL)
+		return -ENOMEM;
 	json_array_foreach(routes, i, obj) {
+		const struct route_spec *from = NULL;
+
 		vrf->n_routes++; // counted first: what it allocated is freed even if it fails
+		if (j < pn && json_array_get(prev_routes, j) == obj) {
+			from = &prev->routes[j++];
+		} else if (j + 1 < pn && json_array_get(prev_routes, j + 1) == obj) {
+			j++; // prev's route j went: it is in removed below
+			if ((ret = removed_add(vrf, &prev->routes[j - 1])) < 0)
+				return ret;
+			from = &prev->routes[j++];
+		}
+		if (from != NULL) {
+			vrf->routes[i] = *from;
+			vrf->routes[i].index = (uint32_t)i;
+			vrf->routes[i].more = NULL;
+			if (from->n_nexthops > 1) {
+				size_t sz = (size_t)(from->n_nexthops - 1) * sizeof(*from->more);
+				if ((vrf->routes[i].more = malloc(sz)) == NULL)
+					return -ENOMEM;
+				memcpy(vrf->routes[i].more, from->more, sz);
+			}
+			continue;
+		}
 		ret = route_parse(ctx, obj, path, i, &vrf->routes[i]);
 		if (ret < 0)
 			return ret;
+		if (prev == NULL)
+			continue;
+		vrf->fresh[vrf->n_fresh++] = (uint32_t)i;
+		// prev's route j was replaced by this one, unless it is the next one here (an insert).
+		if (j < pn && (i + 1 >= n || json_array_get(prev_routes, j) != json_array_get(routes, i + 1))) {
+			if ((ret = removed_add(vrf, &prev->routes[j])) < 0)
+				return ret;
+			j++;
+		}
 	}
+removed:
+	for (; j < pn; j++)
+		if ((ret = removed_add(vrf, &prev->routes[j])) < 0)
+			return ret;
+	if (prev != NULL && vrf->n_fresh <= FRESH_CHECK_MAX)
+		return fresh_check_unique(ctx, path, routes, vrf);
 	return routes_check_unique(ctx, path, routes, vrf);
 }
 
-// Parse routers[i] into `vrf`.
-static int vrf_parse(struct rules_ctx *ctx, const json_t *obj, size_t i, struct vrf_spec *vrf) {
+// Parse routers[i] into `vrf`. `applied`: the applied snapshot's data when the networks are the
+// same in this document (NULL otherwise).
+static int vrf_parse(struct rules_ctx *ctx, const json_t *obj, size_t i, struct vrf_spec *vrf,
+		     const struct vr_cfg *applied) {
 	static const char *const keys[] = {"id", "tenant", "mac", "routes", "description", NULL};
 	const char *mac = NULL, *description = NULL;
 	char path[VRF_PATH_SIZE], field[VRF_PATH_SIZE];
@@ -255,7 +350,17 @@ static int vrf_parse(struct rules_ctx *ctx, const json_t *obj, size_t i, struct 
 		return rules_error(ctx, vrf_path(field, "%s.description", path),
 				   "%zu characters, at most %d", strlen(description),
 				   VRF_DESCRIPTION_LEN_MAX);
-	return routes_parse(ctx, routes, path, vrf);
+	if (applied != NULL) {
+		uint16_t pi = vr_vrf_find(applied, vrf->id);
+		if (pi != VR_VRF_NONE && rte_is_same_ether_addr(&applied->vrfs[pi].mac, &vrf->mac) &&
+		    strcmp(applied->vrfs[pi].tenant, vrf->tenant) == 0) {
+			vrf->incremental = true;
+			return routes_parse(ctx, routes, path, vrf, &applied->vrfs[pi],
+					    json_object_get(json_array_get(applied->src_routers, pi),
+							    "routes"));
+		}
+	}
+	return routes_parse(ctx, routes, path, vrf, NULL, NULL);
 }
 
 // Networks that name a router: their id, VNI, MTU and subnets (vswitch validates them; what is
@@ -342,60 +447,123 @@ static void path_resolve(const struct vr_cfg *vc, uint16_t vrf, uint8_t family,
 	}
 }
 
-// Every route of every router into the FIB transaction t: the connected ones (each subnet of each
-// routed network), then the static ones (a static route with a subnet's prefix wins).
-static int routes_install(struct rules_ctx *ctx, struct vr_cfg *vc, struct vr_fib_txn *t) {
+// The connected route of subnet `s` of network `net` into t.
+static int connected_install(struct rules_ctx *ctx, const struct vr_cfg *vc,
+			     const struct vr_net *net, const struct vr_subnet *s,
+			     struct vr_fib_txn *t) {
 	struct vr_nh nh;
 	struct vr_route_key key;
 	uint16_t id;
+
+	memset(&nh, 0, sizeof(nh));
+	nh.type = VR_NH_CONNECTED;
+	nh.family = s->family;
+	nh.n_paths = 1;
+	nh.has_gw = s->has_gw;
+	nh.vrf_id = vc->vrfs[net->vrf].vrf_id;
+	nh.prefix_len = s->len;
+	memcpy(nh.prefix, s->prefix, 16);
+	memcpy(nh.gw, s->gw, 16);
+	nh.via[0] = (struct vr_path){.bd_id = net->bd_id, .mtu = net->mtu, .vni = net->vni,
+				     .mac = net->mac};
+	key = (struct vr_route_key){.vrf_id = nh.vrf_id, .family = s->family, .len = s->len};
+	memcpy(key.prefix, s->prefix, 16);
+	if ((id = vr_fib_nh(t, &nh)) == 0)
+		return rules_error(ctx, "networks", "more than %d next hops", VR_NH_MAX);
+	return vr_fib_route(t, &key, id);
+}
+
+// Static route k of router r into t.
+static int static_install(struct rules_ctx *ctx, const struct vr_cfg *vc, uint16_t r,
+			  uint32_t k, struct vr_fib_txn *t) {
+	const struct vr_vrf *v = &vc->vrfs[r];
+	const struct vr_route_spec *rs = &v->routes[k];
+	char path[VRF_PATH_SIZE];
+	struct vr_route_key key;
+	struct vr_nh nh;
+	uint16_t id;
+
+	memset(&nh, 0, sizeof(nh));
+	nh.type = rs->blackhole ? VR_NH_BLACKHOLE : VR_NH_GATEWAY;
+	nh.family = rs->family;
+	nh.n_paths = rs->n_nexthops;
+	nh.vrf_id = v->vrf_id;
+	for (uint8_t q = 0; q < rs->n_nexthops; q++)
+		path_resolve(vc, r, rs->family, vr_route_nexthop(rs, q), &nh.via[q]);
+	key = (struct vr_route_key){.vrf_id = v->vrf_id, .family = rs->family,
+				    .len = rs->prefix_len};
+	memcpy(key.prefix, rs->prefix, 16);
+	if ((id = vr_fib_nh(t, &nh)) == 0)
+		return rules_error(ctx, vrf_path(path, "routers[%u].routes[%u]", r, k),
+				   "more than %d different next hops", VR_NH_MAX);
+	return vr_fib_route(t, &key, id);
+}
+
+// The static routes of router r that went (parse's `removed`) out of t, after the routes parsed
+// anew went in: a prefix that one of those named stays as they set it; a connected route with the
+// prefix comes back; else the route goes.
+static int removed_uninstall(struct rules_ctx *ctx, const struct vr_cfg *vc, uint16_t r,
+			     struct vr_fib_txn *t) {
+	const struct vr_vrf *v = &vc->vrfs[r];
+	int ret;
+
+	for (uint32_t k = 0; k < v->n_removed; k++) {
+		const struct vr_route_spec *rs = &v->removed[k];
+		struct vr_route_key key = {.vrf_id = v->vrf_id, .family = rs->family,
+					   .len = rs->prefix_len};
+		bool connected = false;
+
+		memcpy(key.prefix, rs->prefix, 16);
+		if (vr_fib_named(&key))
+			continue;
+		for (uint32_t n = 0; n < vc->n_nets && !connected; n++) {
+			const struct vr_net *net = &vc->nets[n];
+			for (uint8_t q = 0; net->vrf == r && q < net->n_subnets; q++) {
+				const struct vr_subnet *s = &net->subnets[q];
+				if (s->family == rs->family && s->len == rs->prefix_len &&
+				    memcmp(s->prefix, rs->prefix, 16) == 0) {
+					if ((ret = connected_install(ctx, vc, net, s, t)) < 0)
+						return ret;
+					connected = true;
+					break;
+				}
+			}
+		}
+		if (!connected && (ret = vr_fib_route(t, &key, 0)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+// Every route of every router into the FIB transaction t: the connected ones (each subnet of each
+// routed network), then the static ones (a static route with a subnet's prefix wins). A router
+// parsed incrementally (its networks and the rest of it as applied) changes only its routes that
+// went and those parsed anew; the FIB keeps the others.
+static int routes_install(struct rules_ctx *ctx, struct vr_cfg *vc, struct vr_fib_txn *t) {
 	int ret;
 
 	for (uint32_t n = 0; n < vc->n_nets; n++) {
 		const struct vr_net *net = &vc->nets[n];
-		for (uint8_t k = 0; k < net->n_subnets; k++) {
-			const struct vr_subnet *s = &net->subnets[k];
-			memset(&nh, 0, sizeof(nh));
-			nh.type = VR_NH_CONNECTED;
-			nh.family = s->family;
-			nh.n_paths = 1;
-			nh.has_gw = s->has_gw;
-			nh.vrf_id = vc->vrfs[net->vrf].vrf_id;
-			nh.prefix_len = s->len;
-			memcpy(nh.prefix, s->prefix, 16);
-			memcpy(nh.gw, s->gw, 16);
-			nh.via[0] = (struct vr_path){.bd_id = net->bd_id, .mtu = net->mtu,
-						     .vni = net->vni, .mac = net->mac};
-			key = (struct vr_route_key){.vrf_id = nh.vrf_id, .family = s->family,
-						    .len = s->len};
-			memcpy(key.prefix, s->prefix, 16);
-			if ((id = vr_fib_nh(t, &nh)) == 0)
-				return rules_error(ctx, "networks", "more than %d next hops", VR_NH_MAX);
-			if ((ret = vr_fib_route(t, &key, id)) < 0)
+		if (vc->vrfs[net->vrf].incremental)
+			continue;
+		for (uint8_t k = 0; k < net->n_subnets; k++)
+			if ((ret = connected_install(ctx, vc, net, &net->subnets[k], t)) < 0)
 				return ret;
-		}
 	}
 	for (uint16_t r = 0; r < vc->n_vrfs; r++) {
 		const struct vr_vrf *v = &vc->vrfs[r];
-		for (uint32_t k = 0; k < v->n_routes; k++) {
-			const struct vr_route_spec *rs = &v->routes[k];
-			char path[VRF_PATH_SIZE];
-
-			memset(&nh, 0, sizeof(nh));
-			nh.type = rs->blackhole ? VR_NH_BLACKHOLE : VR_NH_GATEWAY;
-			nh.family = rs->family;
-			nh.n_paths = rs->n_nexthops;
-			nh.vrf_id = v->vrf_id;
-			for (uint8_t q = 0; q < rs->n_nexthops; q++)
-				path_resolve(vc, r, rs->family, vr_route_nexthop(rs, q), &nh.via[q]);
-			key = (struct vr_route_key){.vrf_id = v->vrf_id, .family = rs->family,
-						    .len = rs->prefix_len};
-			memcpy(key.prefix, rs->prefix, 16);
-			if ((id = vr_fib_nh(t, &nh)) == 0)
-				return rules_error(ctx, vrf_path(path, "routers[%u].routes[%u]", r, k),
-						   "more than %d different next hops", VR_NH_MAX);
-			if ((ret = vr_fib_route(t, &key, id)) < 0)
+		if (v->incremental) {
+			vr_fib_keep(t, v->vrf_id);
+			for (uint32_t f = 0; f < v->n_fresh; f++)
+				if ((ret = static_install(ctx, vc, r, v->fresh[f], t)) < 0)
+					return ret;
+			if ((ret = removed_uninstall(ctx, vc, r, t)) < 0)
 				return ret;
+			continue;
 		}
+		for (uint32_t k = 0; k < v->n_routes; k++)
+			if ((ret = static_install(ctx, vc, r, k, t)) < 0)
+				return ret;
 	}
 	return 0;
 }
@@ -465,7 +633,8 @@ uint32_t vr_route_lookup(const struct vr_cfg *vc, uint16_t vrf, int family, cons
 // Control thread. Validate "routers" and read the routed networks; *data is a struct vr_cfg
 // (with no router at all too: its build removes every route).
 static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data) {
-	const json_t *routers, *obj;
+	const json_t *routers, *obj, *networks;
+	const struct vr_cfg *applied = NULL;
 	struct vrf_rules *rules;
 	size_t i;
 	int ret;
@@ -485,10 +654,17 @@ static int vrf_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data
 	}
 	memset(rules->vrf_of_bd, 0xff, sizeof(rules->vrf_of_bd));
 	rules->src_routers = json_incref((json_t *)routers);
+	// Routes parsed before are reused only where nothing they depend on changed: the networks
+	// (their subnets resolve next hops).
+	networks = json_object_get(doc, "networks");
+	if (vr_applied != NULL && (vr_applied->src_networks == networks ||
+				   (networks != NULL && vr_applied->src_networks != NULL &&
+				    json_equal(vr_applied->src_networks, networks))))
+		applied = vr_applied;
 	json_array_foreach(routers, i, obj) {
 		rules->n_vrfs++; // counted first: its routes are freed even if it fails
 		struct rules_object ro = {.kind = "router"};
-		ret = vrf_parse(ctx, obj, i, &rules->vrfs[i]);
+		ret = vrf_parse(ctx, obj, i, &rules->vrfs[i], applied);
 		if (ret == 0) { // shared with the other sections (rules.h)
 			snprintf(ro.id, sizeof(ro.id), "%s", rules->vrfs[i].id);
 			snprintf(ro.tenant, sizeof(ro.tenant), "%s", rules->vrfs[i].tenant);
@@ -543,6 +719,7 @@ static void vrf_rules_published(const struct dp_config *old, const struct dp_con
 	void *tmp;
 
 	RTE_SET_USED(old);
+	vr_applied = vc;
 	if (vc != NULL && vc->txn != NULL)
 		vr_fib_published(vc->txn);
 	json_object_foreach_safe(vrf_ids, tmp, key, v) {

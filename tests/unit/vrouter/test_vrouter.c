@@ -512,6 +512,35 @@ static void route_ops_edit_one_route(void **state) {
 	assert_int_equal(r1_lookup(h, "10.77.1.1"), 0);
 	r1 = json_array_get(json_object_get(rules_current(), "routers"), 0);
 	assert_int_equal(json_array_size(json_object_get(r1, "routes")), 2);
+	// Parsed incrementally: one route parsed anew, none gone.
+	assert_int_equal(vr_cfg_get(h->lc->cfg)->vrfs[vr_vrf_find(vr_cfg_get(h->lc->cfg), "r1")].incremental, true);
+	// A static route over a connected subnet wins; removed, the connected route is back.
+	assert_return_code_msg(harness_apply(h, RT_OP("{\"op\": \"add\", \"kind\": \"route\", \"router\": \"r1\","
+						      " \"object\": {\"prefix\": \"10.2.0.0/24\", \"blackhole\": true}}")),
+			       0, h->err);
+	{
+		const struct vr_cfg *vc = vr_cfg_get(h->lc->cfg);
+		const struct vr_vrf *v = &vc->vrfs[vr_vrf_find(vc, "r1")];
+		assert_true(v->incremental);
+		assert_int_equal(v->n_fresh, 1);
+		assert_int_equal(v->n_removed, 0);
+		assert_int_equal(vc->txn->n_ops, 1);
+	}
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.2.0.5")].type, VR_NH_BLACKHOLE);
+	assert_return_code_msg(harness_apply(h, RT_OP("{\"op\": \"remove\", \"kind\": \"route\", \"router\": \"r1\","
+						      " \"id\": \"10.2.0.0/24\"}")),
+			       0, h->err);
+	assert_int_equal(vr_cfg_get(h->lc->cfg)->txn->n_ops, 1);
+	assert_int_equal(vr_nh_table[r1_lookup(h, "10.2.0.5")].type, VR_NH_CONNECTED);
+	r1_routes_right(h, false);
+	// A route added twice in one transaction: refused as a duplicate, at the later one.
+	assert_int_not_equal(harness_apply(h, RT_OP("{\"op\": \"add\", \"kind\": \"route\", \"router\": \"r1\","
+						    " \"object\": {\"prefix\": \"10.80.0.0/16\", \"blackhole\": true}},"
+						    "{\"op\": \"replace\", \"kind\": \"route\", \"router\": \"r1\","
+						    " \"object\": {\"prefix\": \"10.9.9.0/24\", \"nexthop\": \"10.2.0.13\"}},"
+						    "{\"op\": \"add\", \"kind\": \"route\", \"router\": \"r1\","
+						    " \"object\": {\"prefix\": \"10.9.0.0/16\", \"blackhole\": true}}")), 0);
+	assert_non_null(strstr(h->err, "ops[2]: route already exists"));
 	// Refused, each with its reason; the applied document stays.
 	assert_int_not_equal(harness_apply(h, RT_OP("{\"op\": \"add\", \"kind\": \"route\", \"router\": \"r1\","
 						    " \"object\": {\"prefix\": \"10.9.9.0/24\", \"blackhole\": true}}")), 0);
