@@ -33,9 +33,9 @@ static long long now_ms(void) {
 }
 
 // Connect to the Unix socket `path`. Returns the fd or a negative errno.
-static int rpc_connect(const char *path) {
+static int rpc_connect(const char *path, int timeout_ms) {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = RPC_TIMEOUT_MS / 1000 };
+	struct timeval tv = { .tv_sec = timeout_ms / 1000 };
 	int fd, err;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -199,7 +199,7 @@ static bool rpc_notification(const struct rpc_stream *stream, const json_t *msg,
 // Read lines until the answer to our request; a notification goes to `stream` (NULL: the first
 // line is the answer).
 static int rpc_answer_read(struct rpc_conn *c, const char *method, long long deadline,
-			   const struct rpc_stream *stream, json_t **result) {
+			   int timeout_ms, const struct rpc_stream *stream, json_t **result) {
 	int idle_ms = stream ? stream->idle_timeout_ms : 0;
 	json_error_t jerr;
 	json_t *msg;
@@ -211,7 +211,7 @@ static int rpc_answer_read(struct rpc_conn *c, const char *method, long long dea
 			deadline = idle_ms > 0 ? now_ms() + idle_ms : -1;
 		ret = rpc_conn_line(c, deadline, &line);
 		if (ret < 0)
-			return rpc_transport_error(method, ret, stream ? idle_ms : RPC_TIMEOUT_MS);
+			return rpc_transport_error(method, ret, stream ? idle_ms : timeout_ms);
 		msg = json_loads(line, 0, &jerr);
 		if (stream == NULL || !rpc_notification(stream, msg, &ret)) {
 			ret = rpc_answer_get(method, msg, &jerr, result);
@@ -227,7 +227,9 @@ static int rpc_answer_read(struct rpc_conn *c, const char *method, long long dea
 // Send the request and read its answer (rpc_call and rpc_stream).
 static int rpc_request(const char *socket_path, const char *method, json_t *params,
 		       const struct rpc_stream *stream, json_t **result) {
-	long long deadline = now_ms() + RPC_TIMEOUT_MS;
+	// A big document (a million routes) takes vnetd seconds to apply: "apply" waits longer.
+	int timeout_ms = strcmp(method, "apply") == 0 ? RPC_APPLY_TIMEOUT_MS : RPC_TIMEOUT_MS;
+	long long deadline = now_ms() + timeout_ms;
 	struct rpc_conn c = { .fd = -1 };
 	char *req;
 	json_t *msg;
@@ -240,7 +242,7 @@ static int rpc_request(const char *socket_path, const char *method, json_t *para
 	req = json_dumps(msg, JSON_COMPACT);
 	json_decref(msg);
 
-	c.fd = rpc_connect(socket_path);
+	c.fd = rpc_connect(socket_path, timeout_ms);
 	if (c.fd < 0) {
 		fprintf(stderr, "vnetctl: cannot connect to vnetd at %s: %s (%s)\n", socket_path,
 			strerror(-c.fd),
@@ -253,9 +255,9 @@ static int rpc_request(const char *socket_path, const char *method, json_t *para
 	if (ret == 0)
 		ret = rpc_send(c.fd, "\n", 1);
 	if (ret < 0)
-		ret = rpc_transport_error(method, ret, RPC_TIMEOUT_MS);
+		ret = rpc_transport_error(method, ret, timeout_ms);
 	else
-		ret = rpc_answer_read(&c, method, deadline, stream, result);
+		ret = rpc_answer_read(&c, method, deadline, timeout_ms, stream, result);
 	close(c.fd);
 	free(c.buf);
 	free(req);

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #define RPC_TIMEOUT_MS 10000        // whole request; vnetd may take up to 3 s for a trace
+#define RPC_APPLY_TIMEOUT_MS 300000 // "apply": a million-route document takes vnetd ~10 s
 #define RPC_MAX_ANSWER (64u << 20)  // bytes in one line from vnetd
 #define RPC_REQUEST_ID 1            // the id of every request; a stream's notifications carry it
 
@@ -26,7 +27,8 @@ struct rpc_stream {
 };
 
 // Call `method` with `params` (stolen, may be NULL) on the vnetd at `socket_path`. On CLI_OK,
-// *result is a new reference to the answer's result. Must complete within RPC_TIMEOUT_MS.
+// *result is a new reference to the answer's result. Must complete within RPC_TIMEOUT_MS
+// ("apply": RPC_APPLY_TIMEOUT_MS).
 int rpc_call(const char *socket_path, const char *method, json_t *params, json_t **result);
 
 // The same for a request that vnetd answers with a stream: every notification for this request

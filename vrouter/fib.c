@@ -21,7 +21,7 @@
 #define TBL8_2B_ROUTES 10581 // 3 * 10581 + 1024 groups <= 32767: the most 2-byte entries index
 #define ROUTES_MAX_MAX 4194304
 #define ROUTER_FIB_THRESHOLD_DEFAULT 4096
-#define ROUTER_FIB_ROUTES_MAX_DEFAULT 262144
+#define ROUTER_FIB_ROUTES_MAX_DEFAULT 65536
 #define ROUTER_FIB_ROUTES_MAX_MAX 4194304
 #define ROUTER_FIB_TBL8 32767 // 2-byte entries: a group index keeps 15 bits
 
