@@ -192,6 +192,8 @@ void ct_lookup_bulk(unsigned int self, const struct ct_key *const keys[], uint32
 		found[i] = NULL;
 	if (n == 0 || n_tables == 0)
 		return;
+	if (self >= n_tables)
+		self = 0;
 	// Own table first: a connection's packets usually come back on the worker that made it.
 	rte_hash_lookup_bulk_data(tables[self].h, (const void **)keys, n, &hits, data);
 	miss = n - (uint32_t)__builtin_popcountll(hits);
@@ -349,6 +351,11 @@ struct ct_entry *ct_create(unsigned int self, const struct ct_key *k, bool src_i
 	struct ct_table *t = &tables[self];
 	bool picked_up = false;
 	uint32_t idx;
+
+	if (self >= n_tables) {
+		*err = CT_CREATE_FULL;
+		return NULL;
+	}
 
 	if (k->proto == IPPROTO_TCP &&
 	    (p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=

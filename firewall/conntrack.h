@@ -107,12 +107,20 @@ struct ct_entry {
 	uint8_t orig_is_a;    // the originator is the key's endpoint a
 	uint8_t picked_up;    // created from a packet other than a SYN (mid-stream)
 	uint8_t table;        // the table (worker) that owns it
-	uint32_t gen;         // the rules generation of its verdict (the firewall re-checks older)
-	uint32_t rule;        // the rule that allowed it (the firewall's numbering)
 	uint16_t zone;
 	uint16_t pad;
 	uint64_t expires;     // TSC
 	struct ct_dir dir[2];
+	// The firewall's verdict for each side of the connection (0: its originator's egress, 1:
+	// its responder's ingress), written by the worker of that side's port: the rules generation
+	// it was taken under (the firewall asks again when it is older), allowed or denied, and the
+	// rule that allowed it.
+	struct {
+		uint32_t gen;
+		uint32_t rule;
+		uint8_t flags;
+		uint8_t pad[3];
+	} side[2];
 } __rte_cache_aligned;
 
 // Why ct_create() made no entry.

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The "security_groups" part of the rules document (docs/rules-schema.md): stateful allow rules
 // by direction, protocol, ports and remote (a prefix or another group), optionally narrowed by an
-// L7 match (HTTP request line and Host, TLS ClientHello SNI, DNS query names). Validated with
-// every transaction; not yet enforced: conntrack, the group ACLs and the L7 inspectors are later
-// issues, and until they land this section builds no data. Control thread only.
+// L7 match (HTTP request line and Host, TLS ClientHello SNI, DNS query names). Parsed into the
+// firewall's snapshot data (fw.h): the rules flattened, the ports' groups and the addresses'
+// memberships; build makes the classifiers (fw_build.c). L7 matches are validated, not inspected
+// yet: a rule with one allows nothing. Control thread only.
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,6 +17,8 @@
 #include <rte_common.h>
 
 #include "dataplane/rules.h"
+#include "firewall/fw.h"
+#include "firewall/fw_build.h"
 
 #define SG_GROUPS_MAX 4096
 #define SG_RULES_MAX 1024
@@ -34,6 +37,8 @@ struct sg_rule_spec {
 	int family; // 4 or 6, 0 for both
 	bool has_ports;
 	uint16_t port_lo, port_hi;
+	const char *remote_group;
+	uint8_t remote[16], remote_len;
 };
 
 // A group's id and tenant, to keep remote_group references within a tenant.
@@ -286,7 +291,7 @@ static int sg_ports_parse(struct rules_ctx *ctx, const json_t *rule, const char 
 
 // "remote" (a prefix of the rule's family) or "remote_group", not both.
 static int sg_remote_parse(struct rules_ctx *ctx, const json_t *rule, const char *path,
-			   const struct sg_rule_spec *spec) {
+			   struct sg_rule_spec *spec) {
 	const char *remote = NULL, *group = NULL;
 	char field[SG_PATH_SIZE];
 	uint8_t addr[16], len;
@@ -304,6 +309,7 @@ static int sg_remote_parse(struct rules_ctx *ctx, const json_t *rule, const char
 	if (group != NULL) {
 		sg_path(field, "%s.remote_group", path);
 		rules_refer(ctx, "security_group", group, field);
+		spec->remote_group = group;
 		return 0;
 	}
 	if (remote == NULL)
@@ -314,19 +320,28 @@ static int sg_remote_parse(struct rules_ctx *ctx, const json_t *rule, const char
 	if (spec->family != 0 && family != spec->family)
 		return rules_error(ctx, field, "\"%s\" is IPv%d but the rule is IPv%d only", remote,
 				   family, spec->family);
+	spec->family = family; // a remote prefix limits the rule to its family
+	memcpy(spec->remote, addr, 16);
+	spec->remote_len = len;
 	return 0;
 }
 
-static int sg_rule_parse(struct rules_ctx *ctx, const json_t *rule, const char *path) {
-	static const char *const keys[] = {"direction", "protocol",     "ethertype", "ports",
-					   "remote",    "remote_group", "l7",        NULL};
+static int fw_rules_grow(struct fw_cfg *fc);
+
+// Parse one rule into `out` (its group and index set by the caller).
+static int sg_rule_parse(struct rules_ctx *ctx, const json_t *rule, const char *path,
+			 struct fw_rule *out) {
+	static const char *const keys[] = {"id",     "direction",    "protocol", "ethertype", "ports",
+					   "remote", "remote_group", "l7",       NULL};
 	struct sg_rule_spec spec = {0};
-	const char *direction = NULL;
+	const char *direction = NULL, *id = NULL;
 	const json_t *l7;
 	char field[SG_PATH_SIZE];
 	int ret;
 
 	ret = rules_check_keys(ctx, rule, path, keys);
+	if (ret == 0)
+		ret = rules_get_id(ctx, rule, path, "id", false, &id);
 	if (ret == 0)
 		ret = rules_get_string(ctx, rule, path, "direction", true, &direction);
 	if (ret < 0)
@@ -343,14 +358,28 @@ static int sg_rule_parse(struct rules_ctx *ctx, const json_t *rule, const char *
 	if (ret < 0)
 		return ret;
 	l7 = json_object_get(rule, "l7");
-	return l7 != NULL ? l7_parse(ctx, l7, path, &spec) : 0;
+	if (l7 != NULL && (ret = l7_parse(ctx, l7, path, &spec)) < 0)
+		return ret;
+	out->dir = strcmp(direction, "ingress") == 0 ? FW_INGRESS : FW_EGRESS;
+	out->family = (uint8_t)spec.family;
+	out->proto = (int16_t)spec.proto;
+	out->port_lo = spec.has_ports ? spec.port_lo : 0;
+	out->port_hi = spec.has_ports ? spec.port_hi : 65535;
+	out->remote_len = spec.remote_len;
+	memcpy(out->remote, spec.remote, 16);
+	out->remote_group = -1;
+	out->remote_group_id = spec.remote_group;
+	out->has_l7 = l7 != NULL;
+	if (id != NULL)
+		snprintf(out->id, sizeof(out->id), "%s", id);
+	return 0;
 }
 
-// Parse security_groups[i]; `owner` receives its id and tenant.
-static int sg_group_parse(struct rules_ctx *ctx, const json_t *obj, size_t i,
-			  struct sg_owner *owner) {
+// Parse security_groups[i] into fc->groups[i] and its rules (appended to fc->rules).
+static int sg_group_parse(struct rules_ctx *ctx, const json_t *obj, size_t i, struct fw_cfg *fc) {
 	static const char *const keys[] = {"id", "tenant", "description", "rules", NULL};
 	char path[SG_PATH_SIZE], field[SG_PATH_SIZE];
+	struct fw_group *g = &fc->groups[i];
 	const char *description = NULL;
 	const json_t *rules = NULL, *rule;
 	size_t r;
@@ -359,9 +388,9 @@ static int sg_group_parse(struct rules_ctx *ctx, const json_t *obj, size_t i,
 	sg_path(path, "security_groups[%zu]", i);
 	ret = rules_check_keys(ctx, obj, path, keys);
 	if (ret == 0)
-		ret = rules_get_id(ctx, obj, path, "id", true, &owner->id);
+		ret = rules_get_id(ctx, obj, path, "id", true, &g->id);
 	if (ret == 0)
-		ret = rules_get_id(ctx, obj, path, "tenant", true, &owner->tenant);
+		ret = rules_get_id(ctx, obj, path, "tenant", true, &g->tenant);
 	if (ret == 0)
 		ret = rules_get_string(ctx, obj, path, "description", false, &description);
 	if (ret == 0)
@@ -370,7 +399,7 @@ static int sg_group_parse(struct rules_ctx *ctx, const json_t *obj, size_t i,
 		return ret;
 
 	sg_path(field, "%s.id", path);
-	ret = rules_define(ctx, "security_group", owner->id, field);
+	ret = rules_define(ctx, "security_group", g->id, field);
 	if (ret < 0)
 		return ret;
 	sg_path(field, "%s.description", path);
@@ -381,11 +410,32 @@ static int sg_group_parse(struct rules_ctx *ctx, const json_t *obj, size_t i,
 	if (json_array_size(rules) > SG_RULES_MAX)
 		return rules_error(ctx, field, "%zu rules, at most %d per group",
 				   json_array_size(rules), SG_RULES_MAX);
+	g->first_rule = fc->n_rules;
 	json_array_foreach(rules, r, rule) {
+		struct fw_rule *fr;
+
+		if (fw_rules_grow(fc) < 0)
+			return -ENOMEM;
+		fr = &fc->rules[fc->n_rules];
+		memset(fr, 0, sizeof(*fr));
+		fr->group = (uint16_t)i;
+		fr->index = (uint16_t)r;
 		sg_path(field, "%s.rules[%zu]", path, r);
-		ret = sg_rule_parse(ctx, rule, field);
+		ret = sg_rule_parse(ctx, rule, field, fr);
 		if (ret < 0)
 			return ret;
+		fc->n_rules++;
+		g->n_rules++;
+		if (fr->id[0] == '\0') {
+			snprintf(fr->id, sizeof(fr->id), "%s#%zu", g->id, r);
+			continue;
+		}
+		for (uint32_t k = g->first_rule; k + 1 < fc->n_rules; k++)
+			if (strcmp(fc->rules[k].id, fr->id) == 0) {
+				sg_path(field, "%s.rules[%zu].id", path, r);
+				return rules_error(ctx, field, "\"%s\" is also rules[%u]'s id", fr->id,
+						   fc->rules[k].index);
+			}
 	}
 	return 0;
 }
@@ -431,28 +481,54 @@ out:
 	return ret;
 }
 
-// Control thread. Validate "security_groups"; builds no data yet (*data = NULL).
+// Room for one more rule in fc->rules.
+static int fw_rules_grow(struct fw_cfg *fc) {
+	if (fc->n_rules < fc->cap_rules)
+		return 0;
+	uint32_t cap = fc->cap_rules ? fc->cap_rules * 2 : 64;
+	struct fw_rule *n = realloc(fc->rules, cap * sizeof(*n));
+	if (n == NULL)
+		return -ENOMEM;
+	fc->rules = n;
+	fc->cap_rules = cap;
+	return 0;
+}
+
+// Control thread. Validate "security_groups" into the firewall's data (fw.h); build resolves the
+// ports, the memberships and the classifiers.
 static int sg_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data) {
 	const json_t *groups, *obj;
 	struct sg_owner *owners;
+	struct fw_cfg *fc;
 	size_t i;
 	int ret;
 
 	*data = NULL;
 	ret = rules_get_array(ctx, doc, "(document)", "security_groups", false, &groups);
-	if (ret < 0 || groups == NULL || json_array_size(groups) == 0)
+	if (ret < 0)
 		return ret;
 	if (json_array_size(groups) > SG_GROUPS_MAX)
 		return rules_error(ctx, "security_groups", "%zu groups, at most %d",
 				   json_array_size(groups), SG_GROUPS_MAX);
-	owners = calloc(json_array_size(groups), sizeof(*owners));
-	if (owners == NULL)
+	fc = fw_cfg_alloc(doc);
+	owners = calloc(json_array_size(groups) + 1, sizeof(*owners));
+	if (fc == NULL || owners == NULL) {
+		free(owners);
+		fw_cfg_free(fc);
 		return -ENOMEM;
+	}
+	fc->groups = calloc(json_array_size(groups) + 1, sizeof(*fc->groups));
+	if (fc->groups == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	json_array_foreach(groups, i, obj) {
 		struct rules_object so = {.kind = "security_group"};
-		ret = sg_group_parse(ctx, obj, i, &owners[i]);
+		fc->n_groups++;
+		ret = sg_group_parse(ctx, obj, i, fc);
 		if (ret < 0)
 			goto out;
+		owners[i] = (struct sg_owner){fc->groups[i].id, fc->groups[i].tenant};
 		// Shared with the other sections (rules.h): a group's tenant gets its tenant id.
 		snprintf(so.id, sizeof(so.id), "%s", owners[i].id);
 		snprintf(so.tenant, sizeof(so.tenant), "%s", owners[i].tenant);
@@ -461,18 +537,32 @@ static int sg_rules_parse(struct rules_ctx *ctx, const json_t *doc, void **data)
 		if (ret < 0)
 			goto out;
 	}
-	ret = sg_tenants_check(ctx, groups, owners, json_array_size(groups));
+	if (groups != NULL)
+		ret = sg_tenants_check(ctx, groups, owners, json_array_size(groups));
+	if (ret == 0)
+		ret = fw_ports_parse(ctx, doc, fc);
 out:
 	free(owners);
-	return ret;
+	if (ret < 0) {
+		fw_cfg_free(fc);
+		return ret;
+	}
+	*data = fc;
+	return 0;
 }
 
 static struct rules_section sg_section = {
 	.name = "firewall",
 	.arrays = {{.key = "security_groups", .kind = "security_group", .id_fields = {"id"}}},
+	// The ports' groups and addresses (local and remote) and the networks' tenants (zones).
+	.reads = {"ports[id,network,port_security,security_groups,ips]",
+		  "remote_ports[network,ips,security_groups]", "networks[id,tenant]"},
 	.parse = sg_rules_parse,
+	.build = fw_cfg_build,
+	.free = fw_cfg_free_data,
 };
 
 RTE_INIT(sg_rules_register) {
 	rules_section_register(&sg_section);
+	fw_cfg_index = sg_section.index;
 }

@@ -99,10 +99,12 @@ static int vxlan_vtep_parse(struct rules_ctx *ctx, const char *path, const char 
 // Parse remote_ports[i]; `key` receives its network and MAC.
 static int vxlan_remote_parse(struct rules_ctx *ctx, const json_t *obj, size_t i,
 			      struct vxlan_remote_key *key) {
-	static const char *const keys[] = {"network", "mac", "ips", "vtep", NULL};
+	static const char *const keys[] = {"network", "mac", "ips", "vtep", "security_groups", NULL};
 	char path[VXLAN_PATH_SIZE], field[VXLAN_PATH_SIZE];
 	struct rules_object ro = {.kind = "remote_port"};
+	const json_t *sgs = NULL, *v;
 	const char *vtep = NULL;
+	size_t j;
 	uint8_t vtep_addr[16];
 	int ret, family;
 
@@ -115,11 +117,20 @@ static int vxlan_remote_parse(struct rules_ctx *ctx, const json_t *obj, size_t i
 		ret = rules_get_string(ctx, obj, path, "mac", true, &key->mac_text);
 	if (ret == 0)
 		ret = rules_get_string(ctx, obj, path, "vtep", true, &vtep);
+	if (ret == 0)
+		ret = rules_get_array(ctx, obj, path, "security_groups", false, &sgs);
 	if (ret < 0)
 		return ret;
 
 	vxlan_path(field, "%s.network", path);
 	rules_refer(ctx, "network", key->network, field);
+	// Its groups: its addresses match the firewall's remote_group rules (firewall/).
+	json_array_foreach(sgs, j, v) {
+		vxlan_path(field, "%s.security_groups[%zu]", path, j);
+		if (!json_is_string(v))
+			return rules_error(ctx, field, "must be a security group id");
+		rules_refer(ctx, "security_group", json_string_value(v), field);
+	}
 	vxlan_path(field, "%s.mac", path);
 	if (rules_parse_mac(key->mac_text, &key->mac) < 0 ||
 	    !rte_is_valid_assigned_ether_addr(&key->mac))

@@ -11,6 +11,7 @@
 #include <rte_arp.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "dataplane/parse.h"
@@ -41,9 +42,20 @@ static size_t eth_put(uint8_t *buf, const char *src, const char *dst, uint16_t v
 static size_t l4_put(const struct pktgen *g, uint8_t *l4, int family) {
 	uint8_t proto = g->proto ? g->proto : 17;
 
+	if (proto == 6) {
+		struct rte_tcp_hdr *tcp = (void *)l4;
+		tcp->src_port = rte_cpu_to_be_16(g->sport ? g->sport : 1000);
+		tcp->dst_port = rte_cpu_to_be_16(g->udp_dst ? g->udp_dst : 2000);
+		tcp->sent_seq = rte_cpu_to_be_32(g->seq);
+		tcp->recv_ack = rte_cpu_to_be_32(g->ack);
+		tcp->data_off = 5 << 4;
+		tcp->tcp_flags = g->tcp_flags ? g->tcp_flags : RTE_TCP_SYN_FLAG;
+		tcp->rx_win = RTE_BE16(1000);
+		return 20 + g->payload_len;
+	}
 	if (proto == 17) {
 		struct rte_udp_hdr *udp = (void *)l4;
-		udp->src_port = RTE_BE16(1000);
+		udp->src_port = rte_cpu_to_be_16(g->sport ? g->sport : 1000);
 		udp->dst_port = rte_cpu_to_be_16(g->udp_dst ? g->udp_dst : 2000);
 		udp->dgram_len = rte_cpu_to_be_16(8 + g->payload_len);
 		udp->dgram_cksum = RTE_BE16(0xffff); // any non-zero: UDP over IPv6 needs one

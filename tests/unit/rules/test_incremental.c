@@ -110,7 +110,8 @@ static void changed_section_is_rebuilt_others_kept(void **state) {
 	assert_int_equal(harness_apply(h, base_doc), 0);
 	before = seen_now();
 	overlay_before = overlay_cfg_get(dp_config_current());
-	// A port: vswitch only (the overlay reads networks and remote ports, not ports).
+	// A port: vswitch, and the firewall (a port's groups and addresses); not the overlay (it
+	// reads networks and remote ports, not ports).
 	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"add\", \"kind\": \"port\", \"object\":"
 					  " {\"id\": \"c\", \"network\": \"red\", \"device\":"
 					  " \"net_null52,no-rx=1\", \"mac\": \"02:00:00:00:01:0c\"}}]}"),
@@ -119,16 +120,17 @@ static void changed_section_is_rebuilt_others_kept(void **state) {
 	assert_ptr_not_equal(after.section[bridge_cfg_index], before.section[bridge_cfg_index]);
 	assert_true(after.gen[bridge_cfg_index] > before.gen[bridge_cfg_index]);
 	assert_ptr_equal(overlay_cfg_get(dp_config_current()), overlay_before);
-	assert_int_equal(n_rebuilt(&before, &after), 1);
+	assert_int_equal(n_rebuilt(&before, &after), 2);
 	assert_int_equal(MAC_DATA_PORT(static_mac("red", "02:00:00:00:01:0c")), harness_port("c"));
-	// A remote port: the overlay owns it and vswitch reads it (its MAC table): both rebuilt.
+	// A remote port: the overlay owns it, vswitch reads it (its MAC table), the firewall its
+	// addresses and groups: the three rebuilt.
 	before = after;
 	assert_int_equal(harness_apply(h, "{\"ops\": [{\"op\": \"add\", \"kind\": \"remote_port\","
 					  " \"object\": {\"network\": \"red\", \"mac\": "
 					  "\"02:00:00:00:03:02\", \"vtep\": \"192.0.2.13\"}}]}"),
 			 0);
 	after = seen_now();
-	assert_int_equal(n_rebuilt(&before, &after), 2);
+	assert_int_equal(n_rebuilt(&before, &after), 3);
 	assert_ptr_not_equal(overlay_cfg_get(dp_config_current()), overlay_before);
 	assert_true(MAC_DATA_VTEP(static_mac("red", "02:00:00:00:03:02")) != 0);
 }
