@@ -193,8 +193,9 @@ static void sg_init(struct dp_lcore *lc, struct rte_node *node, void *arg) {
 
 	RTE_SET_USED(node);
 	run->fc = fw_cfg_get(lc->cfg);
-	// Each worker expires its own table, a little at every call.
-	ct_expire(lc->worker, lc->now_tsc, 32);
+	// Each worker expires its own table, a little at every call (nothing to do when empty).
+	if (ct_count() != 0)
+		ct_expire(lc->worker, lc->now_tsc, 32);
 }
 
 static void sg_prepare_dir(struct dp_lcore *lc, struct sg_run *run, struct rte_mbuf **pkts,
@@ -203,6 +204,11 @@ static void sg_prepare_dir(struct dp_lcore *lc, struct sg_run *run, struct rte_m
 	const struct ct_key *keys[DP_CHUNK];
 	uint16_t idx[DP_CHUNK], nk = 0;
 
+	if (fc == NULL || fc->n_sets == 0) { // no port is filtered
+		for (uint16_t i = 0; i < n; i++)
+			run->p[i].what = SG_PASS;
+		return;
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct pkt_meta *meta = pkt_meta(m);
