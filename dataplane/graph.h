@@ -64,6 +64,26 @@ static __rte_always_inline void dp_node_out(struct rte_graph *graph, struct rte_
 	dp_enqueue_one(graph, node, objs, i, edge, q);
 }
 
+// Data path. Send the whole stream to `edge` (a node with nothing to do for these packets: a
+// filter when no port is filtered): one move of the stream, and a trace record for each traced
+// packet. Returns n.
+static __rte_always_inline uint16_t dp_node_pass_all(struct rte_graph *graph,
+						     struct rte_node *node, void **objs,
+						     uint16_t n, rte_edge_t edge) {
+	uint16_t flags = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		flags |= pkt_meta(objs[i])->flags;
+	if (unlikely(flags & PKT_F_TRACED)) {
+		struct dp_lcore *lc = dp_lcore_get();
+		for (uint16_t i = 0; i < n; i++)
+			if (pkt_meta(objs[i])->flags & PKT_F_TRACED)
+				trace_add(lc, objs[i], node->id, edge, 0);
+	}
+	rte_node_next_stream_move(graph, node, edge);
+	return n;
+}
+
 // Data path. Run `decide` on each packet of the stream, trace, and enqueue. n is the node's
 // stream: any size rte_graph allows (below 65535), not only one burst.
 static __rte_always_inline uint16_t dp_node_run(struct rte_graph *graph, struct rte_node *node,
