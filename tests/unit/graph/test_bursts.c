@@ -53,6 +53,7 @@ static void rules_build(void) {
 		"   \"subnets\": [{\"cidr\": \"10.40.0.0/24\", \"gateway\": \"10.40.0.1\"}]},"
 		"  {\"id\": \"rout\", \"tenant\": \"rt\", \"vni\": 401, \"router\": \"rr\", \"mtu\": 576,"
 		"   \"subnets\": [{\"cidr\": \"10.41.0.0/24\", \"gateway\": \"10.41.0.1\"}]},"
+		"  {\"id\": \"fw\", \"tenant\": \"ft\", \"vni\": 500},"
 		"  {\"id\": \"storm\", \"tenant\": \"green\", \"vni\": 300, \"flood_vteps\": [");
 	for (int i = 0; i < STORM_VTEPS; i++)
 		n += snprintf(rules + n, sizeof(rules) - (size_t)n, "%s\"198.51.%d.%d\"",
@@ -75,7 +76,15 @@ static void rules_build(void) {
 		"  {\"id\": \"ia\", \"network\": \"rin\", \"device\": \"net_null46\", \"mac\": \"" MAC_A "\","
 		"   \"ips\": [\"10.40.0.10\"]},"
 		"  {\"id\": \"ob\", \"network\": \"rout\", \"device\": \"net_null47\", \"mac\": \"" MAC_B "\","
-		"   \"ips\": [\"10.41.0.11\"]}],"
+		"   \"ips\": [\"10.41.0.11\"]},"
+		// Firewall: fa and fb in group web (ingress TCP 80, egress anything).
+		"  {\"id\": \"fa\", \"network\": \"fw\", \"device\": \"net_null48\", \"mac\": \"" MAC_A "\","
+		"   \"ips\": [\"10.50.0.10\"], \"security_groups\": [\"web\"]},"
+		"  {\"id\": \"fb\", \"network\": \"fw\", \"device\": \"net_null49\", \"mac\": \"" MAC_B "\","
+		"   \"ips\": [\"10.50.0.11\"], \"security_groups\": [\"web\"]}],"
+		" \"security_groups\": [{\"id\": \"web\", \"tenant\": \"ft\", \"rules\": ["
+		"   {\"direction\": \"ingress\", \"protocol\": \"tcp\", \"ports\": \"80\"},"
+		"   {\"direction\": \"egress\"}]}],"
 		" \"remote_ports\": [{\"network\": \"red\", \"mac\": \"" MAC_REMOTE "\","
 		"   \"ips\": [\"10.0.0.91\"], \"vtep\": \"192.0.2.12\"}],"
 		// Routing: rin (MTU 1500) and rout (MTU 576) on router rr.
@@ -128,6 +137,8 @@ enum shape {
 	SHAPE_ROUTED_FRAGMENTS,    // routed into a smaller MTU without DF: three fragments each
 	SHAPE_ROUTED_TTL,          // routed with TTL 1: an ICMP error each (within the rate limit)
 	SHAPE_ROUTED_UNRESOLVED,   // routed to a next hop nobody has: held for the control thread
+	SHAPE_FW_NEW,              // a new TCP connection each, fa -> fb: to port 80 allowed, 22 not
+	SHAPE_FW_INVALID,          // SYN-ACKs of no connection (conntrack invalid)
 };
 
 static uint16_t P(const char *name) {
@@ -205,6 +216,16 @@ static struct rte_mbuf *one(enum shape shape, unsigned int i, unsigned int salt)
 		return harness_mbuf_from(PKT_IP(.in_port = P("ia"), .src_mac = MAC_A,
 						.dst_mac = MAC_ROUTER, .src_ip = "10.40.0.10",
 						.dst_ip = "10.41.0.11", .ttl = 1));
+	case SHAPE_FW_NEW:
+	case SHAPE_FW_INVALID:
+		return harness_mbuf_from(PKT_IP(.in_port = P("fa"), .src_mac = MAC_A, .dst_mac = MAC_B,
+						.src_ip = "10.50.0.10", .dst_ip = "10.50.0.11",
+						.proto = 6, .sport = (uint16_t)(1024 + salt * 300 + i),
+						.udp_dst = shape == SHAPE_FW_NEW && i % 2 ? 22 : 80,
+						.tcp_flags = shape == SHAPE_FW_NEW
+								     ? RTE_TCP_SYN_FLAG
+								     : RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+						.seq = 1000 + i));
 	case SHAPE_ROUTED_UNRESOLVED:
 		return harness_mbuf_from(PKT_IP(.in_port = P("ia"), .src_mac = MAC_A,
 						.dst_mac = MAC_ROUTER, .src_ip = "10.40.0.10",
@@ -318,9 +339,10 @@ static void all_to_one_remote_vtep(void **state) {
 static void check_traced(struct harness *h, uint16_t n, unsigned int per) {
 	check_unknown(h, n, per);
 	// Every record was kept or counted as lost: the ring bounds them, nothing else does. One
-	// packet's walk: ut_rx, parse, port_security, l2_lookup, l2_flood, two port_tx (copies),
-	// vxlan_flood, then vxlan_encap and port_tx for each VTEP.
-	assert_int_equal(per, 12);
+	// packet's walk: ut_rx, parse, port_security, sg_egress, l2_lookup, l2_flood, sg_ingress and
+	// port_tx for each of the two copies, vxlan_flood, then vxlan_encap and port_tx for each
+	// VTEP.
+	assert_int_equal(per, 15);
 	assert_int_equal(traced, (uint64_t)per * n);
 }
 
@@ -399,6 +421,36 @@ static void check_decap(struct harness *h, uint16_t n, unsigned int per) {
 
 static void vxlan_unknown_destinations_with_learning(void **state) {
 	each_size(state, SHAPE_DECAP_LEARNING, check_decap);
+}
+
+static void check_fw_new(struct harness *h, uint16_t n, unsigned int per) {
+	uint16_t fa = P("fa");
+	uint16_t odd = n / 2;
+
+	RTE_SET_USED(h);
+	RTE_SET_USED(per);
+	// Each makes its connection at fa's egress; fb's ingress lets port 80 in, not 22.
+	assert_int_equal(D(rx_pkts, fa), n);
+	assert_int_equal(D(tx_pkts, P("fb")), n - odd);
+	assert_int_equal(DROPS(fa, DROP_SG_DENIED), odd);
+	assert_int_equal(D(drops, fa), odd);
+}
+
+static void firewall_new_connections(void **state) {
+	each_size(state, SHAPE_FW_NEW, check_fw_new);
+}
+
+static void check_fw_invalid(struct harness *h, uint16_t n, unsigned int per) {
+	uint16_t fa = P("fa");
+
+	RTE_SET_USED(h);
+	RTE_SET_USED(per);
+	assert_int_equal(DROPS(fa, DROP_CT_INVALID), n);
+	assert_int_equal(D(tx_pkts, P("fb")), 0);
+}
+
+static void firewall_invalid_segments(void **state) {
+	each_size(state, SHAPE_FW_INVALID, check_fw_invalid);
 }
 
 static void check_storm(struct harness *h, uint16_t n, unsigned int per) {
@@ -532,6 +584,8 @@ int main(void) {
 		T(routed_fragments),
 		T(routed_ttl_exceeded),
 		T(routed_to_unknown_next_hop),
+		T(firewall_new_connections),
+		T(firewall_invalid_segments),
 		T(underlay_learns_only_on_link_neighbours),
 #undef T
 	};
