@@ -146,6 +146,15 @@ while True:
     i += 1
     time.sleep(0.1)'
 wait_for "the client's echoes" 10 sh -c "grep -q '^echo' '$SYS_TMP/tcp_client.log'" || fail "no echo on the TCP connection"
+"$VNETCTL" -s "$SOCK" show conntrack --port c1 --json | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)
+c = [x for x in r["connections"] if x["destination"] == "10.0.0.11:8080" and x["state"] == "established"]
+assert c, r
+assert all(x["tenant"] == "blue" and x["responder_rule"] == "http" and x["originator_rule"] == "client#0"
+           for x in c), c
+' || fail "show conntrack does not show the connection with its rules: $("$VNETCTL" -s "$SOCK" show conntrack --port c1)"
+pass "show conntrack: the connection, established, allowed by client#0 (egress of c2) and http (ingress of c1)"
 doc 2 without >"$SYS_TMP/rev2.json"
 "$VNETCTL" -s "$SOCK" apply "$SYS_TMP/rev2.json" >/dev/null || fail "applying revision 2"
 n_at=$(wc -l <"$SYS_TMP/tcp_client.log")
