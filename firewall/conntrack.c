@@ -165,22 +165,6 @@ uint32_t ct_count(void) {
 	return __atomic_load_n(&total_count, __ATOMIC_RELAXED);
 }
 
-void ct_key_make(uint16_t zone, uint8_t family, uint8_t proto, const void *src, const void *dst,
-		 uint16_t sport, uint16_t dport, struct ct_key *k, bool *src_is_a) {
-	size_t len = family == 4 ? 4 : 16;
-	int c = memcmp(src, dst, len);
-
-	memset(k, 0, sizeof(*k));
-	k->zone = zone;
-	k->family = family;
-	k->proto = proto;
-	*src_is_a = c < 0 || (c == 0 && sport <= dport);
-	memcpy(k->addr_a, *src_is_a ? src : dst, len);
-	memcpy(k->addr_b, *src_is_a ? dst : src, len);
-	k->port_a = *src_is_a ? sport : dport;
-	k->port_b = *src_is_a ? dport : sport;
-}
-
 void ct_lookup_bulk(unsigned int self, const struct ct_key *const keys[], uint32_t n,
 		    struct ct_entry *found[]) {
 	void *data[64];

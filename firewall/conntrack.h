@@ -19,9 +19,12 @@
 // Data path functions take no lock, allocate nothing and make no system call.
 #pragma once
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_rcu_qsbr.h>
 
@@ -39,7 +42,9 @@ struct ct_key {
 	uint8_t proto;   // IPPROTO_TCP, _UDP, _ICMP, _ICMPV6
 	uint16_t port_a, port_b;
 	uint8_t addr_a[16], addr_b[16]; // IPv4: the first 4 bytes, the rest 0
-} __rte_aligned(8);
+	uint8_t pad[8];  // 48 bytes: rte_hash compares 48-byte keys with vector loads, not memcmp
+} __rte_aligned(16);
+static_assert(sizeof(struct ct_key) == 48, "conntrack keys are 48 bytes");
 
 enum ct_state {
 	CT_NONE = 0,
@@ -148,8 +153,31 @@ void ct_config_defaults(struct ct_config *cfg);
 
 // Any thread. The key of a packet from (src, sport) to (dst, dport) and which end sent it:
 // *src_is_a. Addresses are 4 or 16 bytes by `family`.
-void ct_key_make(uint16_t zone, uint8_t family, uint8_t proto, const void *src, const void *dst,
-		 uint16_t sport, uint16_t dport, struct ct_key *k, bool *src_is_a);
+static inline void ct_key_make(uint16_t zone, uint8_t family, uint8_t proto, const void *src,
+			       const void *dst, uint16_t sport, uint16_t dport, struct ct_key *k,
+			       bool *src_is_a) {
+	int c;
+
+	memset(k, 0, sizeof(*k));
+	k->zone = zone;
+	k->family = family;
+	k->proto = proto;
+	if (family == 4) {
+		uint32_t s, d;
+		memcpy(&s, src, 4);
+		memcpy(&d, dst, 4);
+		s = rte_be_to_cpu_32(s);
+		d = rte_be_to_cpu_32(d);
+		c = s < d ? -1 : s > d;
+	} else {
+		c = memcmp(src, dst, 16);
+	}
+	*src_is_a = c < 0 || (c == 0 && sport <= dport);
+	memcpy(k->addr_a, *src_is_a ? src : dst, family == 4 ? 4 : 16);
+	memcpy(k->addr_b, *src_is_a ? dst : src, family == 4 ? 4 : 16);
+	k->port_a = *src_is_a ? sport : dport;
+	k->port_b = *src_is_a ? dport : sport;
+}
 
 // Data path. Look keys[0..n) up, own table (`self`) first, then the others'. found[i]: the entry
 // or NULL. n <= 64.
