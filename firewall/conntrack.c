@@ -32,7 +32,7 @@ struct ct_table {
 } __rte_cache_aligned;
 
 static struct ct_table tables[CT_TABLES_MAX];
-static unsigned int n_tables;
+static unsigned int n_tables;   // the workers' and the control thread's (the last)
 static struct ct_config conf;
 static uint64_t timeout_tsc[CT_T_COUNT];
 static uint32_t tenant_count[CT_TENANTS_MAX]; // atomics
@@ -83,9 +83,10 @@ int ct_init(const struct ct_config *cfg, unsigned int n, struct rte_rcu_qsbr *rc
 	static unsigned int gen;
 	int ret = 0;
 
-	if (n == 0 || n > CT_TABLES_MAX || cfg->entries < CT_ENTRIES_MIN ||
+	if (n == 0 || n + 1 > CT_TABLES_MAX || cfg->entries < CT_ENTRIES_MIN ||
 	    cfg->entries > CT_ENTRIES_MAX)
 		return -EINVAL;
+	n++; // the control thread's table
 	ct_fini();
 	conf = *cfg;
 	for (int t = 0; t < CT_T_COUNT; t++)
@@ -376,6 +377,40 @@ full:
 	return NULL;
 }
 
+int ct_import(const struct ct_key *k, const struct ct_entry *tmpl, uint64_t ttl_tsc, uint64_t now) {
+	const struct ct_key *keys[1] = {k};
+	struct ct_entry *found;
+	struct ct_table *t;
+	uint32_t idx;
+
+	if (n_tables == 0)
+		return -ENOSPC;
+	t = &tables[n_tables - 1];
+	ct_lookup_bulk(n_tables - 1, keys, 1, &found);
+	if (found != NULL)
+		return -EEXIST;
+	if (__atomic_add_fetch(&tenant_count[k->zone], 1, __ATOMIC_RELAXED) > conf.tenant_max ||
+	    t->n_free == 0) {
+		__atomic_sub_fetch(&tenant_count[k->zone], 1, __ATOMIC_RELAXED);
+		return -ENOSPC;
+	}
+	idx = t->free[--t->n_free];
+	t->ent[idx] = *tmpl;
+	t->ent[idx].table = (uint8_t)(n_tables - 1);
+	t->ent[idx].zone = k->zone;
+	memset(t->ent[idx].side, 0, sizeof(t->ent[idx].side));
+	t->ent[idx].expires = now + ttl_tsc;
+	t->keys[idx] = *k;
+	if (rte_hash_add_key_data(t->h, k, &t->ent[idx]) < 0) {
+		t->keys[idx].family = 0;
+		t->free[t->n_free++] = idx;
+		__atomic_sub_fetch(&tenant_count[k->zone], 1, __ATOMIC_RELAXED);
+		return -ENOSPC;
+	}
+	__atomic_add_fetch(&total_count, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 enum ct_verdict ct_track(struct ct_entry *e, const struct ct_key *k, bool src_is_a,
 			 const struct ct_pkt *p, uint64_t now) {
 	int d = ct_is_reply(e, src_is_a);
@@ -444,6 +479,10 @@ uint32_t ct_expire(unsigned int self, uint64_t now, uint32_t budget) {
 		}
 	}
 	return removed;
+}
+
+uint32_t ct_expire_control(uint64_t now, uint32_t budget) {
+	return n_tables > 0 ? ct_expire(n_tables - 1, now, budget) : 0;
 }
 
 void ct_foreach(void (*fn)(const struct ct_key *k, const struct ct_entry *e, void *arg),

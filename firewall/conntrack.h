@@ -28,7 +28,7 @@
 #include <rte_common.h>
 #include <rte_rcu_qsbr.h>
 
-#define CT_TABLES_MAX 16            // one per worker (DP_WORKERS_MAX)
+#define CT_TABLES_MAX 17            // one per worker (DP_WORKERS_MAX), and the control thread's
 #define CT_TENANTS_MAX 65536        // zones: pkt_meta's 16-bit tenant id
 #define CT_ENTRIES_MIN 1024         // per table
 #define CT_ENTRIES_MAX (1u << 24)   // per table
@@ -142,8 +142,9 @@ enum ct_verdict {
 	CT_INVALID, // out of the state machine (an out-of-window RST, a SYN-ACK to no SYN, ...)
 };
 
-// Control thread, once workers and RCU exist. `rcu` (NULL in tests that run no workers): the
-// QSBR variable the workers report to. 0 or a negative errno.
+// Control thread, once workers and RCU exist: one table per worker (n_tables) and one more that
+// only the control thread writes (imported connections, ct_import). `rcu` (NULL in tests that run
+// no workers): the QSBR variable the workers report to. 0 or a negative errno.
 int ct_init(const struct ct_config *cfg, unsigned int n_tables, struct rte_rcu_qsbr *rcu);
 // Control thread, after the workers stopped.
 void ct_fini(void);
@@ -204,6 +205,14 @@ static inline bool ct_is_reply(const struct ct_entry *e, bool src_is_a) {
 // Data path, by the owner of table `self` (its worker, between walks). Remove up to `budget`
 // expired entries, scanning from where the last call stopped. Returns the number removed.
 uint32_t ct_expire(unsigned int self, uint64_t now, uint32_t budget);
+
+// Control thread. Add a connection made elsewhere (another host's export: docs/firewall.md) to the
+// control thread's table: key k, the entry's state, its directions and its time left `ttl_tsc`
+// (the firewall's verdicts are not taken over: the next packet asks the rules). 0; -EEXIST if a
+// table knows it already; -ENOSPC if the tenant is at its limit or the table full.
+int ct_import(const struct ct_key *k, const struct ct_entry *tmpl, uint64_t ttl_tsc, uint64_t now);
+// Control thread. Expire up to `budget` entries of the control thread's table.
+uint32_t ct_expire_control(uint64_t now, uint32_t budget);
 
 // Any thread. Connections of tenant `zone`; in all tables.
 uint32_t ct_tenant_count(uint16_t zone);

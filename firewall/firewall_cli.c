@@ -2,7 +2,9 @@
 // vnetctl commands of the firewall: show conntrack. Linked into vnetctl (not vnetd) from the
 // firewall_cli library; they print the result of firewall_ctl.c's method show.conntrack.
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vnetctl/output.h"
 #include "vnetctl/vnetctl.h"
@@ -67,3 +69,102 @@ static struct cli_cmd show_conntrack_cmd = {
 	.print = conntrack_print,
 };
 VNETCTL_COMMAND_REGISTER(show_conntrack_cmd);
+
+// ---- conntrack export / import ------------------------------------------------------------------
+
+static int export_params(struct cli *cli, json_t **params) {
+	const char *port = cli_opt_value(cli, "port");
+
+	if (port == NULL)
+		return cli_usage_error(cli, "--port P is required");
+	*params = json_pack("{ss}", "port", port);
+	return CLI_OK;
+}
+
+static int export_print(const struct cli *cli, const json_t *res) {
+	char *text = json_dumps(res, JSON_INDENT(1) | JSON_SORT_KEYS);
+
+	(void)cli;
+	if (text == NULL)
+		return CLI_REMOTE;
+	printf("%s\n", text);
+	free(text);
+	return CLI_OK;
+}
+
+static struct cli_cmd ct_export_cmd = {
+	.module = "firewall",
+	.name = "conntrack export",
+	.synopsis = "--port P",
+	.help = "port P's connections as a JSON document, for conntrack import on another host",
+	.opts = (const struct cli_opt[]){
+		{ "port", "P", "the port (required)" },
+		{ NULL },
+	},
+	.method = "conntrack.export",
+	.params = export_params,
+	.print = export_print,
+};
+VNETCTL_COMMAND_REGISTER(ct_export_cmd);
+
+static int import_params(struct cli *cli, json_t **params) {
+	const char *path = cli->args[0], *port = cli_opt_value(cli, "port");
+	bool is_stdin = strcmp(path, "-") == 0;
+	json_error_t jerr;
+	json_t *doc;
+	FILE *f;
+
+	f = is_stdin ? stdin : fopen(path, "r");
+	if (f == NULL)
+		return cli_error(cli, "%s: %s", path, strerror(errno));
+	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	if (!is_stdin)
+		fclose(f);
+	if (doc == NULL) {
+		fprintf(stderr, "%s:%d:%d: %s\n", is_stdin ? "<stdin>" : path, jerr.line,
+			jerr.column, jerr.text);
+		return CLI_USAGE;
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return cli_error(cli, "%s: not a conntrack export (a JSON object)", path);
+	}
+	*params = json_object();
+	if (port != NULL)
+		json_object_set_new(*params, "port", json_string(port));
+	else if (json_object_get(doc, "port") != NULL)
+		json_object_set(*params, "port", json_object_get(doc, "port"));
+	if (json_object_get(doc, "connections") != NULL)
+		json_object_set(*params, "connections", json_object_get(doc, "connections"));
+	json_decref(doc);
+	return CLI_OK;
+}
+
+static int import_print(const struct cli *cli, const json_t *res) {
+	(void)cli;
+	printf("imported %lld, already known %lld, refused (tenant limit or table full) %lld\n",
+	       json_integer_value(json_object_get(res, "imported")),
+	       json_integer_value(json_object_get(res, "known")),
+	       json_integer_value(json_object_get(res, "refused")));
+	return CLI_OK;
+}
+
+static struct cli_cmd ct_import_cmd = {
+	.module = "firewall",
+	.name = "conntrack import",
+	.synopsis = "FILE [--port P]",
+	.help = "add the connections of a conntrack export (FILE '-' reads stdin) to this host's "
+		"conntrack, for port P (default: the export's)",
+	.args = (const struct cli_opt[]){
+		{ "FILE", NULL, "the export" },
+		{ NULL },
+	},
+	.opts = (const struct cli_opt[]){
+		{ "port", "P", "the port here, if named otherwise" },
+		{ NULL },
+	},
+	.method = "conntrack.import",
+	.params = import_params,
+	.print = import_print,
+};
+VNETCTL_COMMAND_REGISTER(ct_import_cmd);

@@ -19,6 +19,8 @@
 #include "dataplane/feature.h"
 #include "dataplane/graph.h"
 #include "dataplane/log.h"
+#include "dataplane/rules.h"
+#include "dataplane/stats.h"
 #include "dataplane/vnetd_config.h"
 #include "dataplane/worker.h"
 #include "firewall/conntrack.h"
@@ -251,6 +253,199 @@ static void method_show_conntrack(struct ctl_call *call) {
 				    json_integer(ct_tenant_count((uint16_t)sc.zone)));
 }
 
+// ---- conntrack.export / conntrack.import -----------------------------------------------------------
+// A port's connections as a document (docs/firewall.md, "Export and import"): taken on the host
+// a port leaves, given to the host it goes to before the port goes live there, so that its
+// established connections are known (not picked up) and keep their TCP state.
+
+#define CT_EXPORT_MAX 65536 // connections in one export or import
+
+static const struct bridge_port *port_find(const struct bridge_cfg *bc, const char *name) {
+	for (uint16_t i = 0; bc != NULL && i < bc->n_ports; i++)
+		if (strcmp(bc->ports[i].name, name) == 0)
+			return &bc->ports[i];
+	return NULL;
+}
+
+// The port named by params.port and its zone, or NULL with the error set.
+static const struct bridge_port *ct_port_param(struct ctl_call *call, const struct bridge_cfg *bc,
+					       uint16_t *zone) {
+	const json_t *p = json_object_get(call->params, "port");
+	const struct bridge_port *bp;
+	const struct bridge *b;
+
+	if (!json_is_string(p)) {
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "port: the port whose connections (a string)");
+		return NULL;
+	}
+	bp = port_find(bc, json_string_value(p));
+	b = bp != NULL ? bridge_lookup(bc, bp->bd_id) : NULL;
+	if (b == NULL) {
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "port: no port \"%s\"", json_string_value(p));
+		return NULL;
+	}
+	*zone = (uint16_t)b->tenant_id;
+	return bp;
+}
+
+struct ct_export {
+	const struct bridge_port *port;
+	uint16_t zone;
+	uint64_t now, hz;
+	json_t *list;
+	uint32_t n;
+};
+
+static json_t *addr_json(uint8_t family, const uint8_t *a) {
+	char ip[INET6_ADDRSTRLEN];
+
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, a, ip, sizeof(ip));
+	return json_string(ip);
+}
+
+static void ct_export_one(const struct ct_key *k, const struct ct_entry *e, void *arg) {
+	struct ct_export *x = arg;
+	const uint8_t *src = e->orig_is_a ? k->addr_a : k->addr_b;
+	const uint8_t *dst = e->orig_is_a ? k->addr_b : k->addr_a;
+	int64_t left = (int64_t)(__atomic_load_n(&e->expires, __ATOMIC_RELAXED) - x->now);
+	json_t *dirs = json_array();
+
+	if (k->zone != x->zone || x->n >= CT_EXPORT_MAX ||
+	    (!port_has(x->port, k->family, src) && !port_has(x->port, k->family, dst)) || left <= 0)
+		return;
+	for (int d = 0; d < 2; d++)
+		json_array_append_new(dirs, json_pack("{sIsIsIsisi}", "end", (json_int_t)e->dir[d].end,
+						      "ack", (json_int_t)e->dir[d].ack, "win",
+						      (json_int_t)e->dir[d].win, "wscale",
+						      (int)e->dir[d].wscale, "seen", (int)e->dir[d].seen));
+	json_array_append_new(x->list,
+		json_pack("{sisisososisisssbsiso}", "family", (int)k->family, "protocol",
+			  (int)k->proto, "source", addr_json(k->family, src), "destination",
+			  addr_json(k->family, dst), "source_port",
+			  (int)(e->orig_is_a ? k->port_a : k->port_b), "destination_port",
+			  (int)(e->orig_is_a ? k->port_b : k->port_a), "state",
+			  ct_state_name(e->state), "picked_up", (int)e->picked_up, "expires_s",
+			  (int)(left / (int64_t)x->hz), "directions", dirs));
+	x->n++;
+}
+
+static void method_ct_export(struct ctl_call *call) {
+	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
+	struct ct_export x = {.now = rte_get_tsc_cycles(), .hz = rte_get_tsc_hz()};
+	const struct bridge *b;
+
+	x.port = ct_port_param(call, bc, &x.zone);
+	if (x.port == NULL)
+		return;
+	b = bridge_lookup(bc, x.port->bd_id);
+	x.list = json_array();
+	ct_foreach(ct_export_one, &x);
+	call->result = json_pack("{s:i, s:s, s:s, s:s, s:o}", "version", 1, "port", x.port->name, "tenant",
+				 b->tenant, "network", b->id, "connections", x.list);
+}
+
+static int state_of(const char *name) {
+	for (int s = 1; s < CT_STATE_COUNT; s++)
+		if (strcmp(ct_state_name((uint8_t)s), name) == 0)
+			return s;
+	return -1;
+}
+
+// One exported connection into key and entry; an error message or NULL.
+static const char *ct_import_parse(const json_t *c, uint16_t zone, const struct bridge_port *bp,
+				   struct ct_key *k, struct ct_entry *e, uint64_t *ttl_s) {
+	const char *src = json_string_value(json_object_get(c, "source"));
+	const char *dst = json_string_value(json_object_get(c, "destination"));
+	const char *state = json_string_value(json_object_get(c, "state"));
+	json_int_t proto = json_integer_value(json_object_get(c, "protocol"));
+	json_int_t sp = json_integer_value(json_object_get(c, "source_port"));
+	json_int_t dp = json_integer_value(json_object_get(c, "destination_port"));
+	json_int_t ttl = json_integer_value(json_object_get(c, "expires_s"));
+	const json_t *dirs = json_object_get(c, "directions");
+	uint8_t s[16], d[16];
+	int fs, fd, st;
+	bool src_is_a;
+
+	if (!json_is_object(c) || src == NULL || dst == NULL || state == NULL)
+		return "a connection needs source, destination and state";
+	if (rules_parse_ip(src, &fs, s) < 0 || rules_parse_ip(dst, &fd, d) < 0 || fs != fd)
+		return "source and destination are addresses of one family";
+	if (!port_has(bp, (uint8_t)fs, s) && !port_has(bp, (uint8_t)fs, d))
+		return "neither end is an address of the port";
+	if (proto < 0 || proto > 255 || sp < 0 || sp > 65535 || dp < 0 || dp > 65535)
+		return "protocol 0..255, ports 0..65535";
+	if ((st = state_of(state)) < 0 || (proto == IPPROTO_TCP) != (st < CT_UDP_UNREPLIED))
+		return "unknown state (or one of another protocol)";
+	if (ttl < 1 || ttl > 30 * 86400)
+		return "expires_s: 1 .. 2592000";
+	if (json_array_size(dirs) != 2)
+		return "directions: two (the originator's, the responder's)";
+	ct_key_make(zone, (uint8_t)fs, (uint8_t)proto, s, d, (uint16_t)sp, (uint16_t)dp, k,
+		    &src_is_a);
+	memset(e, 0, sizeof(*e));
+	e->state = (uint8_t)st;
+	e->orig_is_a = src_is_a;
+	e->picked_up = json_is_true(json_object_get(c, "picked_up"));
+	for (int i = 0; i < 2; i++) {
+		const json_t *x = json_array_get(dirs, (size_t)i);
+		e->dir[i].end = (uint32_t)json_integer_value(json_object_get(x, "end"));
+		e->dir[i].ack = (uint32_t)json_integer_value(json_object_get(x, "ack"));
+		e->dir[i].win = (uint32_t)json_integer_value(json_object_get(x, "win"));
+		e->dir[i].wscale = (uint8_t)json_integer_value(json_object_get(x, "wscale"));
+		e->dir[i].seen = (uint8_t)json_integer_value(json_object_get(x, "seen"));
+	}
+	*ttl_s = (uint64_t)ttl;
+	return NULL;
+}
+
+static void method_ct_import(struct ctl_call *call) {
+	const struct bridge_cfg *bc = bridge_cfg_get(dp_config_current());
+	const json_t *list = json_object_get(call->params, "connections"), *c;
+	const struct bridge_port *bp;
+	uint32_t imported = 0, known = 0, refused = 0;
+	uint64_t now = rte_get_tsc_cycles();
+	uint16_t zone;
+	size_t i;
+
+	bp = ct_port_param(call, bc, &zone);
+	if (bp == NULL)
+		return;
+	if (!json_is_array(list) || json_array_size(list) > CT_EXPORT_MAX) {
+		ctl_error(call, CTL_ERR_INVALID_PARAMS,
+			  "connections: an array of at most %d (conntrack.export's)", CT_EXPORT_MAX);
+		return;
+	}
+	// All checked before any is added: nothing half imported.
+	json_array_foreach(list, i, c) {
+		struct ct_key k;
+		struct ct_entry e;
+		uint64_t ttl;
+		const char *why = ct_import_parse(c, zone, bp, &k, &e, &ttl);
+		if (why != NULL) {
+			ctl_error(call, CTL_ERR_INVALID_PARAMS, "connections[%zu]: %s", i, why);
+			return;
+		}
+	}
+	json_array_foreach(list, i, c) {
+		struct ct_key k;
+		struct ct_entry e;
+		uint64_t ttl;
+		int ret;
+
+		ct_import_parse(c, zone, bp, &k, &e, &ttl);
+		ret = ct_import(&k, &e, ttl * rte_get_tsc_hz(), now);
+		imported += ret == 0;
+		known += ret == -EEXIST;
+		refused += ret == -ENOSPC;
+	}
+	call->result = json_pack("{sisisi}", "imported", (int)imported, "known", (int)known,
+				 "refused", (int)refused);
+}
+
+static void on_ct_expire(void) {
+	ct_expire_control(rte_get_tsc_cycles(), 65536);
+}
+
 static int firewall_init(void) {
 	unsigned int n = dp_workers_count() ? dp_workers_count() : 1;
 	int ret;
@@ -270,6 +465,13 @@ static int firewall_init(void) {
 		ret = dp_node_attach_chain("vnic_output", "sg_ingress", 1);
 	if (ret < 0)
 		return ret;
+	ctl_method_register("conntrack.export",
+			    "a port's connections as a document; params {port}", method_ct_export);
+	ctl_method_register("conntrack.import",
+			    "connections of conntrack.export, before the port goes live here; params "
+			    "{port, connections}",
+			    method_ct_import);
+	dp_periodic_register("firewall.ct_expire", on_ct_expire, 1000);
 	ctl_method_register("show.conntrack",
 			    "tracked connections: state, timer, the rule of each side; params {tenant, "
 			    "port, limit}",

@@ -155,6 +155,40 @@ assert all(x["tenant"] == "blue" and x["responder_rule"] == "http" and x["origin
            for x in c), c
 ' || fail "show conntrack does not show the connection with its rules: $("$VNETCTL" -s "$SOCK" show conntrack --port c1)"
 pass "show conntrack: the connection, established, allowed by client#0 (egress of c2) and http (ingress of c1)"
+# Export c1's connections; import them into another vnetd (the host c1 would move to).
+"$VNETCTL" -s "$SOCK" conntrack export --port c1 >"$SYS_TMP/export.json" 2>"$SYS_TMP/export.err" || fail "conntrack export: $(cat "$SYS_TMP/export.err")"
+"$PY" - "$SYS_TMP/export.json" <<'PY' || fail "the export lacks the connection: $(cat "$SYS_TMP/export.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["port"] == "c1" and d["tenant"] == "blue", d
+assert any(c["destination"] == "10.0.0.11" and c["destination_port"] == 8080 and c["state"] == "established"
+           and c["protocol"] == 6 for c in d["connections"]), d
+PY
+vnetd_config w '{"revision": 1, "networks": [{"id": "blue", "tenant": "blue", "vni": 5001}],
+  "security_groups": [{"id": "web", "tenant": "blue", "rules": [{"direction": "egress"}]}],
+  "ports": [{"id": "c1", "network": "blue", "device": "net_null7,no-rx=1", "mac": "02:00:00:00:01:01",
+    "ips": ["10.0.0.11"], "security_groups": ["web"]}]}' >"$SYS_TMP/vnetd-w.json"
+vnetd_start w "$SYS_TMP/vnetd-w.json"
+out=$("$VNETCTL" -s "$(vnetd_sock w)" conntrack import "$SYS_TMP/export.json") || fail "conntrack import: $out"
+[[ $out == "imported "[1-9]* ]] || fail "nothing imported: $out"
+"$VNETCTL" -s "$(vnetd_sock w)" show conntrack --port c1 --json | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)
+assert any(x["destination"] == "10.0.0.11:8080" and x["state"] == "established" and not x["picked_up"]
+           and x["tenant"] == "blue" for x in r["connections"]), r
+' || fail "the imported connection is not there: $("$VNETCTL" -s "$(vnetd_sock w)" show conntrack)"
+out=$("$VNETCTL" -s "$(vnetd_sock w)" conntrack import "$SYS_TMP/export.json") || fail "second import: $out"
+[[ $out == "imported 0, already known "[1-9]* ]] || fail "the second import: $out"
+"$PY" - "$SYS_TMP/export.json" >"$SYS_TMP/bad.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["connections"][0]["destination"] = d["connections"][0]["source"] = "10.9.9.9"
+print(json.dumps(d))
+PY
+out=$("$VNETCTL" -s "$(vnetd_sock w)" conntrack import "$SYS_TMP/bad.json" 2>&1) && fail "a connection of other addresses was imported"
+[[ $out == *"connections[0]: neither end is an address of the port"* ]] || fail "bad import refused with: $out"
+vnetd_stop w
+pass "conntrack export of c1, import into another vnetd: established, not picked up; known again; a stranger's refused"
 doc 2 without >"$SYS_TMP/rev2.json"
 "$VNETCTL" -s "$SOCK" apply "$SYS_TMP/rev2.json" >/dev/null || fail "applying revision 2"
 n_at=$(wc -l <"$SYS_TMP/tcp_client.log")
