@@ -3,6 +3,7 @@
 // for both directions across tables (workers), tenant limits, expiry and a full table.
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -339,6 +340,43 @@ static void expiry_and_full_table(void **state) {
 	}
 }
 
+// An imported connection (the control thread's table) is found by every worker with its state;
+// importing it again says so; the tenant limit holds for imports too; it expires like the others.
+static void import_into_the_control_table(void **state) {
+	struct conn c;
+	struct ct_entry tmpl, *found[1];
+	const struct ct_key *keys[1];
+
+	RTE_SET_USED(state);
+	memset(&c, 0, sizeof(c));
+	conn_key(&c, 3, true);
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.state = CT_TCP_ESTABLISHED;
+	tmpl.orig_is_a = c.a_is_a;
+	tmpl.dir[0] = (struct ct_dir){.end = 2000, .ack = 9000, .win = 1000, .wscale = 0xff,
+				      .seen = CT_SEEN | CT_SEEN_ACK};
+	tmpl.dir[1] = (struct ct_dir){.end = 9000, .ack = 2000, .win = 1000, .wscale = 0xff,
+				      .seen = CT_SEEN | CT_SEEN_ACK};
+	assert_int_equal(ct_import(&c.k, &tmpl, 5 * rte_get_tsc_hz(), now), 0);
+	assert_int_equal(ct_import(&c.k, &tmpl, 5 * rte_get_tsc_hz(), now), -EEXIST);
+	keys[0] = &c.k;
+	ct_lookup_bulk(1, keys, 1, found);
+	assert_non_null(found[0]);
+	c.e = found[0];
+	assert_int_equal(c.e->state, CT_TCP_ESTABLISHED);
+	assert_false(c.e->picked_up);
+	// Its TCP state came along: a RST outside the window is refused, data passes.
+	c.a_seq = 2000;
+	c.b_seq = 9000 + 50000;
+	assert_int_equal(seg(&c, false, RTE_TCP_RST_FLAG, 0), CT_INVALID);
+	c.b_seq = 9000;
+	assert_int_equal(seg(&c, true, ACK, 10), CT_OK);
+	assert_int_equal(ct_tenant_count(3), 1);
+	// Expired by the control thread (its timer: the established one, from the last packet).
+	assert_int_equal(ct_expire_control(now + 60 * rte_get_tsc_hz(), 100000), 1);
+	assert_int_equal(ct_tenant_count(3), 0);
+}
+
 int main(int argc, char **argv) {
 	char *eal[] = {argv[0], "--no-huge", "-m", "256", "--no-shconf", "--no-pci", "-l", "0",
 		       "--log-level", "lib.eal:error", "--no-telemetry"};
@@ -353,6 +391,7 @@ int main(int argc, char **argv) {
 		cmocka_unit_test_setup_teardown(tenant_limit_leaves_others_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(udp_and_icmp_echo, setup, teardown),
 		cmocka_unit_test_setup_teardown(expiry_and_full_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(import_into_the_control_table, setup, teardown),
 	};
 
 	RTE_SET_USED(argc);
