@@ -224,7 +224,8 @@ static inline bool seq_after(uint32_t a, uint32_t b) { // a > b, modulo 2^32
 static void tcp_dir_update(struct ct_entry *e, int d, const struct ct_pkt *p) {
 	struct ct_dir *s = &e->dir[d];
 	uint32_t end = p->seq + tcp_seg_len(p);
-	uint8_t scale = s->wscale != 0xff && e->dir[!d].wscale != 0xff ? s->wscale : 0;
+	// RFC 7323: at most 14 (a larger one, from a hostile SYN or an import, counts as 14).
+	uint8_t scale = s->wscale != 0xff && e->dir[!d].wscale != 0xff ? RTE_MIN(s->wscale, 14) : 0;
 
 	if (!(s->seen & CT_SEEN) || seq_after(end, s->end))
 		s->end = end;

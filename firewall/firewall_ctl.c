@@ -391,7 +391,10 @@ static const char *ct_import_parse(const json_t *c, uint16_t zone, const struct 
 		e->dir[i].end = (uint32_t)json_integer_value(json_object_get(x, "end"));
 		e->dir[i].ack = (uint32_t)json_integer_value(json_object_get(x, "ack"));
 		e->dir[i].win = (uint32_t)json_integer_value(json_object_get(x, "win"));
-		e->dir[i].wscale = (uint8_t)json_integer_value(json_object_get(x, "wscale"));
+		json_int_t ws = json_integer_value(json_object_get(x, "wscale"));
+		if (!json_is_integer(json_object_get(x, "wscale")) || (ws > 14 && ws != 255) || ws < 0)
+			return "directions[].wscale: 0..14, or 255 (none)";
+		e->dir[i].wscale = (uint8_t)ws;
 		e->dir[i].seen = (uint8_t)json_integer_value(json_object_get(x, "seen"));
 	}
 	*ttl_s = (uint64_t)ttl;

@@ -120,3 +120,16 @@ cfg = {"eal_args": ["-l", "0,1", "--no-pci", "--file-prefix", "vnet0"],
        "rules": topo}
 write("fuzz_config", "full", json.dumps(cfg, indent=1))
 write("fuzz_config", "minimal", json.dumps({"eal_args": ["-l", "0,1"]}))
+
+# fuzz_ct: TCP segments as struct seg (fuzz_ct.c): dir_flags (bit 7: responder), wscale, win,
+# dseq, dack (offsets from what each side sent), len.
+def seg(resp, flags, wscale=0xff, win=1000, dseq=0, dack=0, ln=0):
+    return struct.pack("<BBHhhH", (0x80 if resp else 0) | flags, wscale, win, dseq, dack, ln)
+
+SYN, ACK, FIN, RST = 0x02, 0x10, 0x01, 0x04
+handshake = seg(0, SYN, 7, 65535) + seg(1, SYN | ACK, 7, 65535) + seg(0, ACK)
+write("fuzz_ct", "handshake_close", handshake + seg(0, ACK, ln=100) + seg(1, ACK, ln=1400)
+      + seg(0, FIN | ACK) + seg(1, ACK) + seg(1, FIN | ACK) + seg(0, ACK))
+write("fuzz_ct", "rst_in_and_out_of_window", handshake + seg(1, RST, dseq=30000) + seg(1, RST, dseq=10)
+      + seg(0, ACK))
+write("fuzz_ct", "pickup", seg(0, ACK, ln=10) + seg(1, ACK, ln=5) + seg(1, RST, dseq=1 << 14))
