@@ -377,6 +377,10 @@ static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *ar
 		SG_NOTE(lc, m, run, 0, NULL, 0, 0);
 		return SG_NEXT;
 	case SG_RELATED:
+		if (e == NULL) { // made by an earlier packet of this chunk? (The lookup was before it.)
+			const struct ct_key *k1[1] = {&p->key};
+			ct_lookup_bulk(lc->worker, k1, 1, &e);
+		}
 		if (e != NULL) {
 			SG_NOTE(lc, m, run, 0, e, 4, 0);
 			return SG_NEXT;

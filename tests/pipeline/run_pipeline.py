@@ -364,7 +364,7 @@ class Vnetd:
                               + self.tx_args(p["id"]))
             ports.append(port)
         rules = {"revision": 1, "networks": topo["networks"], "ports": ports}
-        for key in ("static_macs", "remote_ports", "routers"):
+        for key in ("static_macs", "remote_ports", "routers", "security_groups"):
             if topo.get(key):
                 rules[key] = topo[key]
         eal = ["-m", "256", "--file-prefix", self.prefix, "--no-pci", "--no-telemetry"]
