@@ -3,8 +3,8 @@
 // direction, protocol, port, prefix and remote group; replies of allowed connections; ports with
 // no groups and ports not filtered; a removed rule cutting its connections; membership changes;
 // and the differential test: the classifier against a plain scan of the rules, on random rule
-// sets and packets (FW_DIFF_SETS x FW_DIFF_PACKETS, default 40 x 5,000; the full count is
-// 1,000 x 1,000,000, docs/firewall.md).
+// sets and IPv4 and IPv6 packets (FW_DIFF_SETS x FW_DIFF_PACKETS, default 40 x 5,000; the full
+// count is 1,000 x 1,000,000, docs/firewall.md).
 
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -202,42 +202,55 @@ static void bad_groups_refused(void **state) {
 
 struct ref_rule {
 	int dir, family, proto, lo, hi, rlen, rgroup;
-	uint8_t remote[4];
+	uint8_t remote[16];
 };
 
 #define DIFF_GROUPS 4
-#define DIFF_PORTS 4 // p0..p3 in groups g(i % 4) and g((i + 1) % 4); addresses 10.0.0.1..4
+#define DIFF_PORTS 4 // p0..p3 in groups g(i % 4), g((i + 1) % 4); 10.0.0.1..4 and fd00::1..4
 
 static uint32_t rnd(uint32_t n) {
 	return (uint32_t)(rte_rand() % n);
 }
 
+// Whether the first `len` bits of a and b are equal. Written for clarity.
+static bool prefix_eq(const uint8_t *a, const uint8_t *b, int len) {
+	for (int bit = 0; bit < len; bit++)
+		if (((a[bit / 8] >> (7 - bit % 8)) & 1) != ((b[bit / 8] >> (7 - bit % 8)) & 1))
+			return false;
+	return true;
+}
+
+// The port (0..3) whose address `remote` is, or -1.
+static int ref_port_of(int family, const uint8_t *remote) {
+	static const uint8_t v4[3] = {10, 0, 0}, v6[15] = {0xfd, 0};
+	int last = remote[family == 4 ? 3 : 15];
+
+	if (memcmp(remote, family == 4 ? v4 : v6, family == 4 ? 3 : 15) != 0 || last < 1 ||
+	    last > DIFF_PORTS)
+		return -1;
+	return last - 1;
+}
+
 // Whether the plain scan allows: a rule of the port's groups of that direction whose family,
 // protocol, port range, remote prefix and remote group all match. Written for clarity.
 static bool ref_allows(const struct ref_rule *rules, const int *n_rules, const int *groups,
-		       int n_groups, int dir, int proto, const uint8_t *remote, int dport) {
+		       int n_groups, int dir, int family, int proto, const uint8_t *remote,
+		       int dport) {
 	for (int g = 0; g < n_groups; g++) {
 		for (int r = 0; r < n_rules[groups[g]]; r++) {
 			const struct ref_rule *x = &rules[groups[g] * 16 + r];
-			uint32_t a, b, mask;
 
-			if (x->dir != dir || (x->family != 0 && x->family != 4))
+			if (x->dir != dir || (x->family != 0 && x->family != family))
 				continue;
 			if (x->proto >= 0 && x->proto != proto)
 				continue;
 			if (dport < x->lo || dport > x->hi)
 				continue;
-			memcpy(&a, remote, 4);
-			memcpy(&b, x->remote, 4);
-			mask = x->rlen == 0 ? 0 : htonl(~0u << (32 - x->rlen));
-			if ((a & mask) != (b & mask))
+			if (!prefix_eq(remote, x->remote, x->rlen))
 				continue;
 			if (x->rgroup >= 0) {
 				// Members of group G: the ports p with G in {p % 4, (p + 1) % 4}.
-				int p = remote[0] == 10 && remote[1] == 0 && remote[2] == 0 &&
-						remote[3] >= 1 && remote[3] <= DIFF_PORTS
-					? remote[3] - 1
-					: -1;
+				int p = ref_port_of(family, remote);
 				if (p < 0 || (p % DIFF_GROUPS != x->rgroup &&
 					      (p + 1) % DIFF_GROUPS != x->rgroup))
 					continue;
@@ -248,11 +261,26 @@ static bool ref_allows(const struct ref_rule *rules, const int *n_rules, const i
 	return false;
 }
 
+// A random address of `family`: often one of the ports' or near them, else anywhere.
+static void rnd_addr(int family, uint8_t *a) {
+	memset(a, 0, 16);
+	if (rnd(3) == 0) {
+		for (int i = 0; i < (family == 4 ? 4 : 16); i++)
+			a[i] = (uint8_t)rnd(256);
+	} else if (family == 4) {
+		a[0] = 10;
+		a[3] = (uint8_t)rnd(8);
+	} else {
+		a[0] = 0xfd;
+		a[15] = (uint8_t)rnd(8);
+	}
+}
+
 static void differential_classifier_against_plain_scan(void **state) {
 	struct harness *h = *state;
 	const char *e_sets = getenv("FW_DIFF_SETS"), *e_pkts = getenv("FW_DIFF_PACKETS");
 	uint32_t sets = e_sets ? (uint32_t)atoi(e_sets) : 40, pkts = e_pkts ? (uint32_t)atoi(e_pkts) : 5000;
-	static const int protos[] = {-1, 6, 17, 1};
+	static const int protos[] = {-1, 6, 17, 1, 58};
 	uint64_t checked = 0, mismatches = 0;
 
 	rte_srand(42);
@@ -273,19 +301,21 @@ static void differential_classifier_against_plain_scan(void **state) {
 			for (int r = 0; r < n_rules[g]; r++) {
 				struct ref_rule *x = &rules[g * 16 + r];
 				json_t *o = json_object();
-				char buf[40];
+				char buf[80], ip[INET6_ADDRSTRLEN];
 
+				memset(x, 0, sizeof(*x));
 				x->dir = (int)rnd(2);
-				x->proto = protos[rnd(4)];
-				x->family = x->proto == 1 ? 4 : (int)rnd(3) == 0 ? 6 : (int)rnd(2) ? 4 : 0;
+				x->proto = protos[rnd(5)];
+				x->family = x->proto == 1 ? 4 : x->proto == 58 ? 6 : (int)rnd(3) == 0 ? 6 : (int)rnd(2) ? 4 : 0;
 				x->lo = 0;
 				x->hi = 65535;
-				x->rlen = 0;
 				x->rgroup = -1;
 				json_object_set_new(o, "direction", json_string(x->dir == FW_INGRESS ? "ingress" : "egress"));
 				if (x->proto >= 0)
-					json_object_set_new(o, "protocol", json_string(x->proto == 6 ? "tcp" : x->proto == 17 ? "udp" : "icmp"));
-				if (x->family != 0)
+					json_object_set_new(o, "protocol", json_string(x->proto == 6 ? "tcp" : x->proto == 17 ? "udp" : x->proto == 1 ? "icmp" : "icmp6"));
+				if (x->family != 0 && rnd(2))
+					json_object_set_new(o, "ethertype", json_string(x->family == 4 ? "ipv4" : "ipv6"));
+				else if (x->family != 0 && x->proto != 1 && x->proto != 58)
 					json_object_set_new(o, "ethertype", json_string(x->family == 4 ? "ipv4" : "ipv6"));
 				if ((x->proto == 6 || x->proto == 17) && rnd(2)) {
 					x->lo = 1 + (int)rnd(2000);
@@ -293,18 +323,17 @@ static void differential_classifier_against_plain_scan(void **state) {
 					snprintf(buf, sizeof(buf), "%d-%d", x->lo, x->hi);
 					json_object_set_new(o, "ports", json_string(buf));
 				}
-				if (x->family != 6 && rnd(3) == 0) {
-					x->rlen = (int)rnd(33);
-					uint32_t a = (uint32_t)rte_rand() & (x->rlen ? ~0u << (32 - x->rlen) : 0);
-					if (rnd(2)) // near the test addresses, often
-						a = (0x0a000000u | (uint32_t)rnd(8)) & (x->rlen ? ~0u << (32 - x->rlen) : 0);
-					a = htonl(a);
-					memcpy(x->remote, &a, 4);
-					snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%d", x->remote[0], x->remote[1],
-						 x->remote[2], x->remote[3], x->rlen);
+				if (rnd(3) == 0) {
+					int fam = x->family ? x->family : rnd(2) ? 4 : 6;
+					int max = fam == 4 ? 32 : 128;
+					rnd_addr(fam, x->remote);
+					x->rlen = (int)rnd((uint32_t)max + 1);
+					for (int bit = x->rlen; bit < max; bit++) // host bits zero
+						x->remote[bit / 8] &= (uint8_t)~(1u << (7 - bit % 8));
+					inet_ntop(fam == 4 ? AF_INET : AF_INET6, x->remote, ip, sizeof(ip));
+					snprintf(buf, sizeof(buf), "%s/%d", ip, x->rlen);
 					json_object_set_new(o, "remote", json_string(buf));
-					if (x->family == 0)
-						x->family = 4; // a prefix limits the rule to its family
+					x->family = fam; // a prefix limits the rule to its family
 				} else if (rnd(4) == 0) {
 					x->rgroup = (int)rnd(DIFF_GROUPS);
 					snprintf(buf, sizeof(buf), "g%d", x->rgroup);
@@ -316,15 +345,16 @@ static void differential_classifier_against_plain_scan(void **state) {
 			json_array_append_new(groups, json_pack("{sssss o}", "id", gid, "tenant", "t1", "rules", jr));
 		}
 		for (int p = 0; p < DIFF_PORTS; p++) {
-			char id[8], dev[16], mac[24], ip[16], g1[8], g2[8];
+			char id[8], dev[16], mac[24], ip[16], ip6[16], g1[8], g2[8];
 			snprintf(id, sizeof(id), "p%d", p);
 			snprintf(dev, sizeof(dev), "net_null%d", 40 + p);
 			snprintf(mac, sizeof(mac), "02:00:00:00:01:%02x", p + 1);
 			snprintf(ip, sizeof(ip), "10.0.0.%d", p + 1);
+			snprintf(ip6, sizeof(ip6), "fd00::%d", p + 1);
 			snprintf(g1, sizeof(g1), "g%d", p % DIFF_GROUPS);
 			snprintf(g2, sizeof(g2), "g%d", (p + 1) % DIFF_GROUPS);
-			json_array_append_new(ports, json_pack("{sssssssss[s]s[ss]}", "id", id, "network", "lan",
-							       "device", dev, "mac", mac, "ips", ip,
+			json_array_append_new(ports, json_pack("{sssssssss[ss]s[ss]}", "id", id, "network", "lan",
+							       "device", dev, "mac", mac, "ips", ip, ip6,
 							       "security_groups", g1, g2));
 		}
 		json_object_set_new(doc, "security_groups", groups);
@@ -337,29 +367,30 @@ static void differential_classifier_against_plain_scan(void **state) {
 		fc = fw_cfg_get(h->lc->cfg);
 		assert_non_null(fc);
 		for (uint32_t k = 0; k < pkts; k++) {
-			int p = (int)rnd(DIFF_PORTS), dir = (int)rnd(2), proto = protos[1 + rnd(3)];
+			int p = (int)rnd(DIFF_PORTS), dir = (int)rnd(2), family = rnd(2) ? 4 : 6;
+			int proto = rnd(3) == 0 ? (family == 4 ? 1 : 58) : protos[1 + rnd(2)];
 			int groups_of[2] = {p % DIFF_GROUPS, (p + 1) % DIFF_GROUPS};
 			uint16_t port = harness_port((char[]){'p', (char)('0' + p), 0});
-			uint8_t remote[4];
-			uint32_t a = rnd(3) ? (0x0a000000u | (uint32_t)rnd(8)) : (uint32_t)rte_rand();
-			int dport = proto == 1 ? 0 : (int)rnd(6000);
+			uint8_t remote[16];
+			int dport = proto == 1 || proto == 58 ? 0 : (int)rnd(6000);
 			bool want, got;
 
-			a = htonl(a);
-			memcpy(remote, &a, 4);
-			want = ref_allows(rules, n_rules, groups_of, 2, dir, proto, remote, dport);
-			got = sg_classify(fc, port, (uint8_t)dir, 4, (uint8_t)proto, remote,
+			rnd_addr(family, remote);
+			want = ref_allows(rules, n_rules, groups_of, 2, dir, family, proto, remote, dport);
+			got = sg_classify(fc, port, (uint8_t)dir, (uint8_t)family, (uint8_t)proto, remote,
 					  (uint16_t)dport) != 0;
 			checked++;
-			if (want != got && mismatches++ < 5)
-				print_error("mismatch: set %u port p%d dir %d proto %d remote %u.%u.%u.%u "
-					    "dport %d: plain scan %d, classifier %d\n",
-					    s, p, dir, proto, remote[0], remote[1], remote[2], remote[3],
-					    dport, want, got);
+			if (want != got && mismatches++ < 5) {
+				char ip[INET6_ADDRSTRLEN];
+				inet_ntop(family == 4 ? AF_INET : AF_INET6, remote, ip, sizeof(ip));
+				print_error("mismatch: set %u port p%d dir %d proto %d remote %s dport %d: "
+					    "plain scan %d, classifier %d\n",
+					    s, p, dir, proto, ip, dport, want, got);
+			}
 		}
 	}
-	print_message("differential: %u rule sets, %" PRIu64 " packets, %" PRIu64 " mismatches\n",
-		      sets, checked, mismatches);
+	print_message("differential: %u rule sets, %" PRIu64 " packets (IPv4 and IPv6), %" PRIu64
+		      " mismatches\n", sets, checked, mismatches);
 	assert_int_equal(mismatches, 0);
 }
 
