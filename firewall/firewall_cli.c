@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vnetctl/output.h"
+#include "vnetctl/rpc.h"
 #include "vnetctl/vnetctl.h"
 
 static int conntrack_params(struct cli *cli, json_t **params) {
@@ -168,3 +169,78 @@ static struct cli_cmd ct_import_cmd = {
 	.print = import_print,
 };
 VNETCTL_COMMAND_REGISTER(ct_import_cmd);
+
+// ---- firewall log -------------------------------------------------------------------------------
+
+static int log_event(void *ctx, const char *method, const json_t *p) {
+	const struct cli *cli = ctx;
+
+	(void)method;
+	if (cli->json) {
+		char *text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+		printf("%s\n", text != NULL ? text : "{}");
+		free(text);
+	} else {
+		const char *proto = json_string_value(json_object_get(p, "protocol"));
+		bool ports = proto != NULL && (strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0);
+		printf("%s %s %s %s %s%s%lld -> %s%s%lld denied: %s\n",
+		       json_string_value(json_object_get(p, "tenant")),
+		       json_string_value(json_object_get(p, "port")),
+		       json_string_value(json_object_get(p, "direction")), proto,
+		       json_string_value(json_object_get(p, "source")), ports ? ":" : "",
+		       ports ? json_integer_value(json_object_get(p, "source_port")) : 0LL,
+		       json_string_value(json_object_get(p, "destination")), ports ? ":" : "",
+		       ports ? json_integer_value(json_object_get(p, "destination_port")) : 0LL,
+		       json_string_value(json_object_get(p, "why")));
+	}
+	fflush(stdout);
+	return CLI_OK;
+}
+
+static int log_run(struct cli *cli) {
+	const char *port = cli_opt_value(cli, "port"), *tenant = cli_opt_value(cli, "tenant");
+	const char *count = cli_opt_value(cli, "count"), *timeout = cli_opt_value(cli, "timeout");
+	struct rpc_stream st = {.on_event = log_event, .ctx = cli};
+	json_t *params = json_object(), *res = NULL;
+	long n = 0, t = 0;
+	char *end = NULL;
+	int ret;
+
+	if (count != NULL && ((n = strtol(count, &end, 10)) < 1 || n > 1000000 || *end != '\0'))
+		return json_decref(params), cli_usage_error(cli, "--count: 1 to 1000000");
+	if (timeout != NULL && ((t = strtol(timeout, &end, 10)) < 1 || t > 86400 || *end != '\0'))
+		return json_decref(params), cli_usage_error(cli, "--timeout: 1 to 86400 seconds");
+	if (port != NULL)
+		json_object_set_new(params, "port", json_string(port));
+	if (tenant != NULL)
+		json_object_set_new(params, "tenant", json_string(tenant));
+	if (count != NULL)
+		json_object_set_new(params, "count", json_integer(n));
+	if (timeout != NULL)
+		json_object_set_new(params, "timeout_s", json_integer(t));
+	ret = rpc_stream(cli->socket_path, "firewall.log", params, &st, &res);
+	if (ret == CLI_OK && !cli->json)
+		fprintf(stderr, "%lld shown, %lld over the log's rate (not shown), %lld lost\n",
+			json_integer_value(json_object_get(res, "sent")),
+			json_integer_value(json_object_get(res, "suppressed")),
+			json_integer_value(json_object_get(res, "lost")));
+	json_decref(res);
+	return ret;
+}
+
+static struct cli_cmd fw_log_cmd = {
+	.module = "firewall",
+	.name = "firewall log",
+	.synopsis = "[--port P] [--tenant T] [--count N] [--timeout S] [--json]",
+	.help = "connections the security groups deny, as they happen (at most 200 a second a worker)",
+	.opts = (const struct cli_opt[]){
+		{ "port", "P", "only those from or to port P" },
+		{ "tenant", "T", "only tenant T's" },
+		{ "count", "N", "stop after N" },
+		{ "timeout", "S", "stop after S seconds" },
+		{ NULL },
+	},
+	.method = "firewall.log",
+	.run = log_run,
+};
+VNETCTL_COMMAND_REGISTER(fw_log_cmd);

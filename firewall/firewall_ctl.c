@@ -25,6 +25,7 @@
 #include "dataplane/worker.h"
 #include "firewall/conntrack.h"
 #include "firewall/fw.h"
+#include "firewall/fw_log.h"
 #include "vswitch/bridge.h"
 
 RTE_LOG_REGISTER(firewall_logtype, vnet.firewall, INFO);
@@ -475,6 +476,9 @@ static int firewall_init(void) {
 			    "{port, connections}",
 			    method_ct_import);
 	dp_periodic_register("firewall.ct_expire", on_ct_expire, 1000);
+	ret = fw_log_init(n);
+	if (ret < 0)
+		return ret;
 	ctl_method_register("show.conntrack",
 			    "tracked connections: state, timer, the rule of each side; params {tenant, "
 			    "port, limit}",

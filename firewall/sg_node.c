@@ -19,6 +19,7 @@
 #include "dataplane/graph.h"
 #include "firewall/conntrack.h"
 #include "firewall/fw.h"
+#include "firewall/fw_log.h"
 
 enum sg_edge {
 	SG_DROP = DP_EDGE_DROP,
@@ -360,6 +361,33 @@ static __rte_noinline void sg_note(struct dp_lcore *lc, struct rte_mbuf *m,
 			sg_note(lc, m, run, side, e, result, rule);                                \
 	} while (0)
 
+// A denied connection for the firewall log (when someone listens; rate-limited there).
+static __rte_noinline rte_edge_t sg_deny_logged(struct dp_lcore *lc, const struct sg_run *run,
+						struct rte_mbuf *m, const struct sg_pkt *p) {
+	const struct pkt_meta *meta = pkt_meta(m);
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
+	struct fw_log_rec r = {.tsc = lc->now_tsc, .port_id = p->port, .dir = run->dir,
+			       .zone = run->fc->port[p->port].zone, .proto = meta->l4_proto};
+
+	r.family = meta->l3 == PKT_L3_IP4 ? 4 : 6;
+	memcpy(r.src, l3 + (r.family == 4 ? 12 : 8), r.family == 4 ? 4 : 16);
+	memcpy(r.dst, l3 + (r.family == 4 ? 16 : 24), r.family == 4 ? 4 : 16);
+	if (meta->l4 == PKT_L4_TCP || meta->l4 == PKT_L4_UDP) {
+		const uint8_t *l4 = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l4_off);
+		r.sport = (uint16_t)(l4[0] << 8 | l4[1]);
+		r.dport = (uint16_t)(l4[2] << 8 | l4[3]);
+	}
+	r.reason = run->fc->sets[run->fc->port[p->port].set].n_groups == 0;
+	fw_log_note(lc, &r);
+	return dp_drop(m, DROP_SG_DENIED);
+}
+
+// Drop as sg_denied, noted in the firewall log when it is on (not for synthetic traces).
+#define SG_DENY(lc, run, m, p)                                                                     \
+	(unlikely(fw_log_on) && !(pkt_meta(m)->flags & PKT_F_DRY_RUN)                              \
+		 ? sg_deny_logged(lc, run, m, p)                                                   \
+		 : dp_drop(m, DROP_SG_DENIED))
+
 static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *arg,
 			    struct rte_mbuf *m, uint16_t i) {
 	struct sg_run *run = arg;
@@ -400,7 +428,7 @@ static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *ar
 		SG_NOTE(lc, m, run, run->dir == FW_EGRESS ? SG_ORIG : SG_RESP, NULL, rule ? 1 : 2,
 			rule);
 		if (rule == 0)
-			return dp_drop(m, DROP_SG_DENIED);
+			return SG_DENY(lc, run, m, p);
 		meta->rule_id = rule;
 		return SG_NEXT;
 	}
@@ -415,7 +443,7 @@ static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *ar
 		rule = sg_side_classify(fc, p->port, side, &p->key, p->src_is_a);
 		if (rule == 0) {
 			SG_NOTE(lc, m, run, side, NULL, 2, 0);
-			return dp_drop(m, DROP_SG_DENIED);
+			return SG_DENY(lc, run, m, p);
 		}
 		if (dry) {
 			SG_NOTE(lc, m, run, side, NULL, 1, rule);
@@ -462,7 +490,7 @@ static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *ar
 		}
 		if (rule == 0) {
 			SG_NOTE(lc, m, run, side, e, 2, 0);
-			return dp_drop(m, DROP_SG_DENIED);
+			return SG_DENY(lc, run, m, p);
 		}
 		if (!dry && ct_track(e, &p->key, p->src_is_a, &p->ct, lc->now_tsc) != CT_OK) {
 			SG_NOTE(lc, m, run, side, e, 3, rule);

@@ -81,6 +81,34 @@ PY
 [[ $(drops sg_denied) -gt $before ]] || fail "the SYNs to c1:9090 were not counted as sg_denied"
 pass "TCP to c1:9090 (no rule) does not connect; counted as sg_denied"
 
+# The firewall log streams the denied connections as they happen.
+spawn "$SYS_TMP/fwlog.out" "$VNETCTL" -s "$SOCK" firewall log --port c1 --count 2 --json
+LOGPID=$SYS_LAST_PID
+deny_once() {
+	in_ns "$C2" "$PY" -c '
+import socket
+s = socket.socket()
+s.settimeout(0.3)
+try:
+    s.connect(("10.0.0.11", 9090))
+except OSError:
+    pass' || true
+	[ "$(grep -c destination_port "$SYS_TMP/fwlog.out")" -ge 2 ]
+}
+wait_for "two denied connections in the firewall log" 15 deny_once ||
+	fail "firewall log: $(cat "$SYS_TMP/fwlog.out")"
+wait_for "firewall log ends after --count 2" 5 sh -c "! kill -0 $LOGPID 2>/dev/null" || fail "firewall log did not end"
+"$PY" - "$SYS_TMP/fwlog.out" <<'PY' || fail "firewall log lines: $(cat "$SYS_TMP/fwlog.out")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+assert len(lines) == 2, lines
+for l in lines:
+    assert l["port"] == "c1" and l["tenant"] == "blue" and l["direction"] == "ingress", l
+    assert l["protocol"] == "tcp" and l["destination"] == "10.0.0.11" and l["destination_port"] == 9090, l
+    assert l["source"] == "10.0.0.12" and l["why"] == "no rule allows it", l
+PY
+pass "firewall log: the denied connections to c1:9090, as they happened, then it ended after 2"
+
 # UDP: c1 answers on 5353; its answers are replies (c2 has no ingress rule).
 spawn "$SYS_TMP/udp_echo.log" in_ns "$C1" "$PY" -c '
 import socket
