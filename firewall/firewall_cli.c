@@ -244,3 +244,57 @@ static struct cli_cmd fw_log_cmd = {
 	.run = log_run,
 };
 VNETCTL_COMMAND_REGISTER(fw_log_cmd);
+
+// ---- show security-groups ---------------------------------------------------------------------
+
+static int groups_params(struct cli *cli, json_t **params) {
+	const char *g = cli_opt_value(cli, "group");
+
+	*params = g != NULL ? json_pack("{ss}", "group", g) : NULL;
+	return CLI_OK;
+}
+
+static int groups_print(const struct cli *cli, const json_t *res) {
+	static const struct table_column cols[] = {
+		{ "RULE", "id", NULL, false },            { "DIRECTION", "direction", NULL, false },
+		{ "PROTO", "protocol", NULL, false },      { "ETHERTYPE", "ethertype", NULL, false },
+		{ "PORTS", "ports", NULL, false },        { "REMOTE", "remote", NULL, false },
+		{ "REMOTE-GROUP", "remote_group", NULL, false }, { "HITS", "hits", NULL, true },
+	};
+	size_t i;
+	const json_t *g;
+
+	if (json_array_size(res) == 0) {
+		printf("no security groups\n");
+		return CLI_OK;
+	}
+	json_array_foreach(res, i, g) {
+		size_t k;
+		const json_t *p;
+
+		printf("%sgroup %s (tenant %s), ports:", i ? "\n" : "",
+		       json_string_value(json_object_get(g, "id")),
+		       json_string_value(json_object_get(g, "tenant")));
+		json_array_foreach(json_object_get(g, "ports"), k, p)
+			printf(" %s", json_string_value(p));
+		printf("%s\n", json_array_size(json_object_get(g, "ports")) ? "" : " none");
+		table_result_print(cli, json_object_get(g, "rules"), cols, ARRAY_SIZE(cols),
+				   "  no rules: it allows nothing");
+	}
+	return CLI_OK;
+}
+
+static struct cli_cmd show_groups_cmd = {
+	.module = "firewall",
+	.name = "show security-groups",
+	.synopsis = "[--group G] [--json]",
+	.help = "security groups: their rules, how many connections each allowed, the ports using them",
+	.opts = (const struct cli_opt[]){
+		{ "group", "G", "only group G" },
+		{ NULL },
+	},
+	.method = "show.security_groups",
+	.params = groups_params,
+	.print = groups_print,
+};
+VNETCTL_COMMAND_REGISTER(show_groups_cmd);

@@ -450,6 +450,82 @@ static void on_ct_expire(void) {
 	ct_expire_control(rte_get_tsc_cycles(), 65536);
 }
 
+// ---- show.security_groups ------------------------------------------------------------------------
+
+static json_t *rule_json(const struct fw_cfg *fc, uint32_t i) {
+	static const char *const protos[256] = {[IPPROTO_TCP] = "tcp", [IPPROTO_UDP] = "udp",
+						[IPPROTO_ICMP] = "icmp", [IPPROTO_ICMPV6] = "icmp6"};
+	const struct fw_rule *r = &fc->rules[i];
+	json_t *o = json_pack("{s:s, s:s, s:I}", "id", r->id, "direction",
+			      r->dir == FW_INGRESS ? "ingress" : "egress", "hits",
+			      (json_int_t)fw_rule_hits(fc, i));
+	char buf[64];
+
+	if (r->proto < 0)
+		json_object_set_new(o, "protocol", json_string("any"));
+	else if (protos[r->proto] != NULL)
+		json_object_set_new(o, "protocol", json_string(protos[r->proto]));
+	else
+		json_object_set_new(o, "protocol", json_integer(r->proto));
+	json_object_set_new(o, "ethertype", r->family == 0 ? json_string("any")
+					    : json_string(r->family == 4 ? "ipv4" : "ipv6"));
+	if (r->port_lo != 0 || r->port_hi != 65535) {
+		if (r->port_lo == r->port_hi)
+			snprintf(buf, sizeof(buf), "%u", r->port_lo);
+		else
+			snprintf(buf, sizeof(buf), "%u-%u", r->port_lo, r->port_hi);
+		json_object_set_new(o, "ports", json_string(buf));
+	}
+	if (r->remote_group >= 0) {
+		json_object_set_new(o, "remote_group",
+				    json_string(fc->groups[r->remote_group].id));
+	} else if (r->remote_len != 0) {
+		char ip[INET6_ADDRSTRLEN];
+		inet_ntop(r->family == 6 ? AF_INET6 : AF_INET, r->remote, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "%s/%u", ip, r->remote_len);
+		json_object_set_new(o, "remote", json_string(buf));
+	}
+	if (r->has_l7)
+		json_object_set_new(o, "l7", json_string("not inspected yet: allows nothing"));
+	return o;
+}
+
+// show.security_groups {group}: each group, its rules with their counts, the local ports using it.
+static void method_show_groups(struct ctl_call *call) {
+	const struct dp_config *cfg = dp_config_current();
+	const struct fw_cfg *fc = fw_cfg_get(cfg);
+	const json_t *g = json_object_get(call->params, "group");
+	json_t *list = json_array();
+
+	if (g != NULL && !json_is_string(g)) {
+		json_decref(list);
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "group: a group id");
+		return;
+	}
+	for (uint16_t k = 0; fc != NULL && k < fc->n_groups; k++) {
+		const struct fw_group *gr = &fc->groups[k];
+		json_t *rules = json_array(), *ports = json_array();
+
+		if (g != NULL && strcmp(gr->id, json_string_value(g)) != 0)
+			continue;
+		for (uint32_t r = 0; r < gr->n_rules; r++)
+			json_array_append_new(rules, rule_json(fc, gr->first_rule + r));
+		for (uint32_t p = 0; p < fc->n_ports; p++)
+			for (uint8_t q = 0; q < fc->ports[p].n_groups; q++)
+				if (fc->ports[p].groups[q] == k)
+					json_array_append_new(ports, json_string(fc->ports[p].id));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o}", "id", gr->id, "tenant",
+						      gr->tenant, "ports", ports, "rules", rules));
+	}
+	if (g != NULL && json_array_size(list) == 0) {
+		json_decref(list);
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "group: no security group \"%s\"",
+			  json_string_value(g));
+		return;
+	}
+	call->result = list;
+}
+
 static int firewall_init(void) {
 	unsigned int n = dp_workers_count() ? dp_workers_count() : 1;
 	int ret;
@@ -479,6 +555,10 @@ static int firewall_init(void) {
 	ret = fw_log_init(n);
 	if (ret < 0)
 		return ret;
+	ctl_method_register("show.security_groups",
+			    "security groups: their rules with the connections each allowed, and "
+			    "the ports using them; params {group}",
+			    method_show_groups);
 	ctl_method_register("show.conntrack",
 			    "tracked connections: state, timer, the rule of each side; params {tenant, "
 			    "port, limit}",

@@ -560,6 +560,7 @@ static struct rules_section sg_section = {
 	.parse = sg_rules_parse,
 	.build = fw_cfg_build,
 	.free = fw_cfg_free_data,
+	.published = fw_cfg_published,
 };
 
 RTE_INIT(sg_rules_register) {

@@ -106,6 +106,12 @@ struct fw_cfg {
 	struct fw_port_spec *ports;
 	uint32_t n_addrs;             // addresses of ports (local and remote) in groups
 	struct fw_addr_spec *addrs;
+	// Verdicts each rule gave (connections it allowed), per worker: hits[worker * n_rules + i],
+	// written by that worker only; and what the rules with the same group and id had counted in
+	// earlier snapshots (hits_base[i]), so that counts survive rules changes.
+	uint64_t *hits;
+	uint64_t *hits_base;
+	uint32_t n_hit_workers;
 	struct rte_hash *members;     // fw_member_key -> index in member_groups
 	uint16_t (*member_groups)[FW_PORT_GROUPS_MAX];
 	uint8_t *member_n;
@@ -138,6 +144,15 @@ struct fw_acl_in6 {
 	uint16_t any;
 	uint32_t g_lo, g_hi;
 };
+
+// Data path. Count a verdict of rule `rule` (index + 1) by worker `w`.
+static inline void fw_rule_hit(const struct fw_cfg *fc, unsigned int w, uint32_t rule) {
+	if (rule != 0 && rule <= fc->n_rules && w < fc->n_hit_workers)
+		fc->hits[(size_t)w * fc->n_rules + rule - 1]++;
+}
+
+// Control thread. Rule i's count: hits_base plus every worker's.
+uint64_t fw_rule_hits(const struct fw_cfg *fc, uint32_t i);
 
 // Data path. The groups mask of address `addr` (zone, family) for set `s` (0 if in none).
 uint64_t fw_remote_mask(const struct fw_cfg *fc, const struct fw_set *s, uint16_t zone,

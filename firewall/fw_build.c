@@ -16,6 +16,7 @@
 #define DP_LOG_TYPE firewall_logtype
 #include "dataplane/log.h"
 #include "dataplane/rules.h"
+#include "dataplane/worker.h"
 #include "firewall/fw.h"
 #include "firewall/fw_build.h"
 
@@ -178,6 +179,8 @@ void fw_cfg_free(struct fw_cfg *fc) {
 		for (int d = 0; d < 2; d++)
 			for (int f = 0; f < 2; f++)
 				rte_acl_free(fc->sets[i].acl[d][f]);
+	rte_free(fc->hits);
+	free(fc->hits_base);
 	rte_hash_free(fc->members);
 	free(fc->member_groups);
 	free(fc->member_n);
@@ -427,6 +430,49 @@ static int members_build(struct rules_ctx *ctx, struct fw_cfg *fc) {
 	return 0;
 }
 
+// The firewall data of the snapshot in use (set when it is published): rule counts carry over.
+static const struct fw_cfg *fw_applied;
+
+void fw_cfg_published(const struct dp_config *old, const struct dp_config *cfg) {
+	RTE_SET_USED(old);
+	fw_applied = fw_cfg_get(cfg);
+}
+
+uint64_t fw_rule_hits(const struct fw_cfg *fc, uint32_t i) {
+	uint64_t n = fc->hits_base != NULL ? fc->hits_base[i] : 0;
+
+	for (uint32_t w = 0; w < fc->n_hit_workers; w++)
+		n += __atomic_load_n(&fc->hits[(size_t)w * fc->n_rules + i], __ATOMIC_RELAXED);
+	return n;
+}
+
+// Counters for every rule and worker, starting from what the same rule (group and id) counted in
+// the snapshot in use.
+static int hits_init(struct fw_cfg *fc) {
+	fc->n_hit_workers = dp_workers_count() ? dp_workers_count() : 1;
+	if (fc->n_rules == 0)
+		return 0;
+	fc->hits = rte_zmalloc("fw_hits", (size_t)fc->n_hit_workers * fc->n_rules * sizeof(uint64_t),
+			       RTE_CACHE_LINE_SIZE);
+	fc->hits_base = calloc(fc->n_rules, sizeof(*fc->hits_base));
+	if (fc->hits == NULL || fc->hits_base == NULL)
+		return -ENOMEM;
+	if (fw_applied == NULL || fw_applied->n_rules == 0)
+		return 0;
+	for (uint32_t i = 0; i < fc->n_rules; i++) {
+		const struct fw_rule *r = &fc->rules[i];
+		const char *gid = fc->groups[r->group].id;
+		for (uint32_t j = 0; j < fw_applied->n_rules; j++) {
+			const struct fw_rule *o = &fw_applied->rules[j];
+			if (strcmp(o->id, r->id) == 0 && strcmp(fw_applied->groups[o->group].id, gid) == 0) {
+				fc->hits_base[i] = fw_rule_hits(fw_applied, j);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 int fw_cfg_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
 	static uint32_t gens;
 	struct fw_cfg *fc = data;
@@ -436,6 +482,8 @@ int fw_cfg_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
 	if (fc == NULL)
 		return 0;
 	fc->gen = ++gens;
+	if (hits_init(fc) < 0)
+		return rules_error(ctx, "security_groups", "out of memory for the rules' counters");
 	for (uint32_t r = 0; r < fc->n_rules; r++)
 		fc->rules[r].remote_group = fc->rules[r].remote_group_id != NULL
 						    ? (int16_t)group_index(fc, fc->rules[r].remote_group_id)

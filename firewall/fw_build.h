@@ -16,5 +16,7 @@ void fw_cfg_free(struct fw_cfg *fc);
 void fw_cfg_free_data(void *data); // rules_section.free
 // Read the ports' and remote ports' groups and addresses of `doc` into fc (its groups parsed).
 int fw_ports_parse(struct rules_ctx *ctx, const json_t *doc, struct fw_cfg *fc);
+// rules_section.published: the data in use (rule counts carry over from it).
+void fw_cfg_published(const struct dp_config *old, const struct dp_config *cfg);
 // rules_section.build: zones, port ids, sets, classifiers, memberships.
 int fw_cfg_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data);

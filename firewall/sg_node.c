@@ -429,6 +429,8 @@ static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *ar
 			rule);
 		if (rule == 0)
 			return SG_DENY(lc, run, m, p);
+		if (!dry)
+			fw_rule_hit(fc, lc->worker, rule);
 		meta->rule_id = rule;
 		return SG_NEXT;
 	}
@@ -467,6 +469,7 @@ static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *ar
 			e->side[side].flags = SG_V_ALLOW;
 			e->side[side].rule = rule;
 			__atomic_store_n(&e->side[side].gen, fc->gen, __ATOMIC_RELEASE);
+			fw_rule_hit(fc, lc->worker, rule);
 			meta->rule_id = rule;
 			SG_NOTE(lc, m, run, side, e, 1, rule);
 			return SG_NEXT;
@@ -484,6 +487,7 @@ static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *ar
 				e->side[side].flags = rule ? SG_V_ALLOW : SG_V_DENY;
 				e->side[side].rule = rule;
 				__atomic_store_n(&e->side[side].gen, fc->gen, __ATOMIC_RELEASE);
+				fw_rule_hit(fc, lc->worker, rule);
 			}
 		} else {
 			rule = e->side[side].flags == SG_V_ALLOW ? e->side[side].rule : 0;

@@ -217,12 +217,19 @@ out=$("$VNETCTL" -s "$(vnetd_sock w)" conntrack import "$SYS_TMP/bad.json" 2>&1)
 [[ $out == *"connections[0]: neither end is an address of the port"* ]] || fail "bad import refused with: $out"
 vnetd_stop w
 pass "conntrack export of c1, import into another vnetd: established, not picked up; known again; a stranger's refused"
+hits() { # group rule: the rule's hits
+	"$VNETCTL" -s "$SOCK" show security-groups --group "$1" --json |
+		"$PY" -c 'import json, sys; print([r["hits"] for r in json.load(sys.stdin)[0]["rules"] if r["id"] == sys.argv[1]][0])' "$2"
+}
+ping_hits=$(hits web ping)
+((ping_hits >= 1 && $(hits web http) >= 2)) || fail "rule hits: ping $ping_hits, http $(hits web http)"
 doc 2 without >"$SYS_TMP/rev2.json"
 "$VNETCTL" -s "$SOCK" apply "$SYS_TMP/rev2.json" >/dev/null || fail "applying revision 2"
 n_at=$(wc -l <"$SYS_TMP/tcp_client.log")
 wait_for "the connection cut" 10 sh -c "tail -n +$((n_at + 1)) '$SYS_TMP/tcp_client.log' | grep -q '^timeout'" ||
 	fail "the connection still passes after its rule went: $(tail -3 "$SYS_TMP/tcp_client.log")"
-pass "removing rule http cut the established connection at its next packet"
+(($(hits web ping) >= ping_hits)) || fail "rule ping's count was reset by the change: $(hits web ping) < $ping_hits"
+pass "removing rule http cut the established connection at its next packet; the other rules kept their counts"
 
 # Tenant red at its limit (300): its new connections are dropped; blue's (under its own limit)
 # are not.
