@@ -103,18 +103,19 @@ pass "spoofed_source.pcap at a: port_rx, parse, port_security -> drop (spoof_ip)
 # 2. icmp_echo.pcap #0 at a: A -> B echo request -> tx to b; #1 (the reply) at b -> tx to a.
 traced icmp_echo.pcap a 0
 grep -q '^verdict: tx to b$' "$SYS_TMP/trace.txt" || fail "icmp_echo #0 at a: verdict is not tx to b"
-nodes_are port_rx parse port_security l2_lookup port_tx || fail "icmp_echo #0 trace nodes"
+nodes_are port_rx parse port_security sg_egress l2_lookup sg_ingress port_tx || fail "icmp_echo #0 trace nodes"
 "$PY" -c '
 import json, sys
 t = json.load(open(sys.argv[1]))
 assert t["verdict"] == {"action": "tx", "ports": ["b"]}, t["verdict"]
 r = {x["node"]: x for x in t["records"]}
 assert r["port_security"]["fields"] == "port_security=on source=own", r["port_security"]
-assert r["l2_lookup"]["next"] == "port_tx", r["l2_lookup"]
+assert r["l2_lookup"]["next"] == "sg_ingress", r["l2_lookup"]
+assert r["sg_ingress"]["next"] == "port_tx", r["sg_ingress"]  # b is not filtered: it passes
 assert r["port_tx"]["verdict"] == "tx" and r["port_tx"]["out_port"] == "b", r["port_tx"]
 assert all(x["in_port"] == "a" for x in t["records"]), t["records"]
 ' "$SYS_TMP/trace.json" || fail "icmp_echo #0 trace JSON"
-pass "icmp_echo.pcap #0 at a: port_rx, parse, port_security, l2_lookup, port_tx -> tx to b"
+pass "icmp_echo.pcap #0 at a: port_rx, parse, port_security, sg_egress, l2_lookup, sg_ingress, port_tx -> tx to b"
 traced icmp_echo.pcap b 1 >/dev/null
 grep -q '^verdict: tx to a$' "$SYS_TMP/trace.txt" || fail "icmp_echo #1 at b: verdict is not tx to a"
 pass "icmp_echo.pcap #1 at b: tx to a"
