@@ -189,40 +189,11 @@ static inline uint64_t bridge_static_lookup_mac48(const struct bridge_cfg *bc, u
 	return vsw_table_lookup(b->macs, (uint64_t)bd_id | (mac48 << 16), 0);
 }
 
-// Data path. The MAC the rules give address `addr` (4 or 16 bytes, by `family`) in network
-// `bd_id`, or false; *is_router (if not NULL) tells whether it is a gateway of the network's
-// router.
-static inline bool bridge_ip_lookup_ext(const struct bridge_cfg *bc, uint16_t bd_id, int family,
-					const void *addr, struct rte_ether_addr *mac,
-					bool *is_router) {
-	const struct bridge *b = bridge_lookup(bc, bd_id);
-	uint64_t k0, k1 = 0, m;
-
-	if (b == NULL)
-		return false;
-	// The key built in registers (a 4-byte store and an 8-byte reload of it would stall).
-	if (family == 4) {
-		uint32_t a4;
-		memcpy(&a4, addr, 4);
-		k0 = a4;
-	} else {
-		memcpy(&k0, addr, 8);
-		memcpy(&k1, (const uint8_t *)addr + 8, 8);
-	}
-	m = vsw_table_lookup(family == 4 ? b->ip4 : b->ip6, k0, k1);
-	if (m == 0)
-		return false;
-	if (is_router != NULL)
-		*is_router = (m & BRIDGE_IP_ROUTER) != 0;
-	m &= BRIDGE_IP_MAC_MASK;
-	memcpy(mac, &m, sizeof(*mac));
-	return true;
-}
-
-// Data path. The same, the MAC as the low 48 bits of the result (0: none): for callers that go on
-// to use it as a key or copy it into a header, without a trip through memory.
-static inline uint64_t bridge_ip_mac48(const struct bridge_cfg *bc, uint16_t bd_id, int family,
-				       const void *addr) {
+// Data path. The data of address `addr` (4 or 16 bytes, by `family`) in network `bd_id`'s
+// address table: the MAC in the low 48 bits and BRIDGE_IP_ROUTER, or 0. The key is built in
+// registers (a 4-byte store and an 8-byte reload of it would stall).
+static inline uint64_t bridge_ip_data(const struct bridge_cfg *bc, uint16_t bd_id, int family,
+				      const void *addr) {
 	const struct bridge *b = bridge_lookup(bc, bd_id);
 	uint64_t k0, k1 = 0;
 
@@ -236,7 +207,30 @@ static inline uint64_t bridge_ip_mac48(const struct bridge_cfg *bc, uint16_t bd_
 		memcpy(&k0, addr, 8);
 		memcpy(&k1, (const uint8_t *)addr + 8, 8);
 	}
-	return vsw_table_lookup(family == 4 ? b->ip4 : b->ip6, k0, k1) & BRIDGE_IP_MAC_MASK;
+	return vsw_table_lookup(family == 4 ? b->ip4 : b->ip6, k0, k1);
+}
+
+// Data path. The MAC the rules give address `addr` in network `bd_id`, or false; *is_router (if
+// not NULL) tells whether it is a gateway of the network's router.
+static inline bool bridge_ip_lookup_ext(const struct bridge_cfg *bc, uint16_t bd_id, int family,
+					const void *addr, struct rte_ether_addr *mac,
+					bool *is_router) {
+	uint64_t m = bridge_ip_data(bc, bd_id, family, addr);
+
+	if (m == 0)
+		return false;
+	if (is_router != NULL)
+		*is_router = (m & BRIDGE_IP_ROUTER) != 0;
+	m &= BRIDGE_IP_MAC_MASK;
+	memcpy(mac, &m, sizeof(*mac));
+	return true;
+}
+
+// Data path. The same, the MAC as the low 48 bits of the result (0: none): for callers that go on
+// to use it as a key or copy it into a header, without a trip through memory.
+static inline uint64_t bridge_ip_mac48(const struct bridge_cfg *bc, uint16_t bd_id, int family,
+				       const void *addr) {
+	return bridge_ip_data(bc, bd_id, family, addr) & BRIDGE_IP_MAC_MASK;
 }
 
 static inline bool bridge_ip_lookup(const struct bridge_cfg *bc, uint16_t bd_id, int family,
