@@ -133,3 +133,27 @@ write("fuzz_ct", "handshake_close", handshake + seg(0, ACK, ln=100) + seg(1, ACK
 write("fuzz_ct", "rst_in_and_out_of_window", handshake + seg(1, RST, dseq=30000) + seg(1, RST, dseq=10)
       + seg(0, ACK))
 write("fuzz_ct", "pickup", seg(0, ACK, ln=10) + seg(1, ACK, ln=5) + seg(1, RST, dseq=1 << 14))
+
+# fuzz_l7: the first byte picks the parser (0 HTTP, 1 TLS, 2 DNS), the rest is the stream.
+def client_hello(sni, pad=0, rec=16384):
+    body = b"\x03\x03" + b"\x11" * 32 + b"\x20" + b"\x22" * 32 + b"\x00\x04\x13\x01\x13\x02" + b"\x01\x00"
+    ext = b""
+    if sni:
+        n = sni.encode()
+        ext += struct.pack(">HHHBH", 0, len(n) + 5, len(n) + 3, 0, len(n)) + n
+    if pad:
+        ext += struct.pack(">HH", 21, pad) + b"\x00" * pad
+    body += struct.pack(">H", len(ext)) + ext
+    hs = b"\x01" + len(body).to_bytes(3, "big") + body
+    return b"".join(b"\x16\x03\x01" + struct.pack(">H", len(hs[i:i + rec])) + hs[i:i + rec]
+                    for i in range(0, len(hs), rec))
+
+def dns_query(*names):
+    q = b"".join(b"".join(bytes([len(l)]) + l.encode() for l in n.split(".")) + b"\x00\x00\x01\x00\x01"
+                 for n in names)
+    return struct.pack(">HHHHHH", 0x1234, 0x0100, len(names), 0, 0, 0) + q
+
+write("fuzz_l7", "http_get", b"\x00" + b"GET /api/items HTTP/1.1\r\nHost: shop.example:8080\r\nAccept: */*\r\n\r\n")
+write("fuzz_l7", "tls_sni", b"\x01" + client_hello("a.example"))
+write("fuzz_l7", "tls_pq_records", b"\x01" + client_hello("pq.example", 1500, 700))
+write("fuzz_l7", "dns_two", b"\x02" + dns_query("www.example.com", "mail.example.com"))
