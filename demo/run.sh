@@ -133,6 +133,37 @@ check "icmp_echo.pcap (10.0.0.10 -> 10.0.0.11) at red-a: tx to red-b" \
 check "spoofed_source.pcap (from 10.0.0.99) at red-a: dropped as spoof_ip" \
 	trace_verdict spoofed_source.pcap "drop (spoof_ip"
 
+step "security groups: blue-b lets in only pings from its group (web), statefully"
+blue_port() { # blue_port ID GROUP: the port object of blue-a or blue-b, in that group
+	printf '{"id": "%s", "network": "blue", "kind": "container", "device": "net_tap%s,iface=%s",
+	  "mac": "%s", "ips": ["%s"], "security_groups": ["%s"]}' "$1" "$([[ $1 == blue-a ]] && echo 2 || echo 3)" \
+		"${IFC[$1]}" "${MAC[$1]}" "${IP[$1]}" "$2"
+}
+apply_ops() { # apply_ops JSON: a transaction of operations, shown
+	printf '$ vnetctl apply -   # %s\n' "$2"
+	"$VNETCTL" -s "$SOCK" apply - >/dev/null <<<"$1"
+}
+check "groups web (pings from members of web) and plain (pings from anyone); blue-a and blue-b in web" \
+	apply_ops '{"ops": [
+	  {"op": "add", "kind": "security_group", "object": {"id": "web", "tenant": "blue", "rules": [
+	    {"id": "ping-from-web", "direction": "ingress", "protocol": "icmp", "remote_group": "web"},
+	    {"id": "out", "direction": "egress"}]}},
+	  {"op": "add", "kind": "security_group", "object": {"id": "plain", "tenant": "blue", "rules": [
+	    {"id": "ping-in", "direction": "ingress", "protocol": "icmp"}, {"id": "all-out", "direction": "egress"}]}},
+	  {"op": "replace", "kind": "port", "object": '"$(blue_port blue-b web)"'},
+	  {"op": "replace", "kind": "port", "object": '"$(blue_port blue-a web)"'}]}' "groups web and plain; blue-a, blue-b in web"
+check "ping blue-a -> blue-b (both in web)" ping_ok "${NS[blue-a]}" 10.0.0.11 2
+check "blue-a moves to group plain" apply_ops '{"ops": [{"op": "replace", "kind": "port",
+	  "object": '"$(blue_port blue-a plain)"'}]}' "blue-a from web to plain"
+sg0=$(drop_count "$SOCK" sg_denied)
+check "ping blue-a -> blue-b fails now (blue-a is no member of web)" ping_fails "${NS[blue-a]}" 10.0.0.11
+check "... counted as sg_denied" test "$(drop_count "$SOCK" sg_denied)" -gt "$sg0"
+check "ping blue-b -> blue-a works (plain lets pings in; the replies pass blue-b statefully)" \
+	ping_ok "${NS[blue-b]}" 10.0.0.10 2
+show ctl show conntrack --tenant blue
+echo
+show ctl show security-groups
+
 echo
 if ((SYS_FAILED > 0)); then
 	printf 'FAIL: %d expectation(s) failed\n' "$SYS_FAILED"
