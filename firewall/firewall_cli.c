@@ -109,27 +109,12 @@ static struct cli_cmd ct_export_cmd = {
 VNETCTL_COMMAND_REGISTER(ct_export_cmd);
 
 static int import_params(struct cli *cli, json_t **params) {
-	const char *path = cli->args[0], *port = cli_opt_value(cli, "port");
-	bool is_stdin = strcmp(path, "-") == 0;
-	json_error_t jerr;
+	const char *port = cli_opt_value(cli, "port");
 	json_t *doc;
-	FILE *f;
+	int ret = cli_json_object_file(cli, cli->args[0], "a conntrack export", &doc);
 
-	f = is_stdin ? stdin : fopen(path, "r");
-	if (f == NULL)
-		return cli_error(cli, "%s: %s", path, strerror(errno));
-	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-	if (!is_stdin)
-		fclose(f);
-	if (doc == NULL) {
-		fprintf(stderr, "%s:%d:%d: %s\n", is_stdin ? "<stdin>" : path, jerr.line,
-			jerr.column, jerr.text);
-		return CLI_USAGE;
-	}
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		return cli_error(cli, "%s: not a conntrack export (a JSON object)", path);
-	}
+	if (ret != CLI_OK)
+		return ret;
 	*params = json_object();
 	if (port != NULL)
 		json_object_set_new(*params, "port", json_string(port));

@@ -202,29 +202,7 @@ VNETCTL_COMMAND_REGISTER(drops_cmd);
 // ---- apply ----
 
 static int apply_params(struct cli *cli, json_t **params) {
-	const char *path = cli->args[0];
-	bool is_stdin = strcmp(path, "-") == 0;
-	json_error_t jerr;
-	json_t *doc;
-	FILE *f;
-
-	f = is_stdin ? stdin : fopen(path, "r");
-	if (f == NULL)
-		return cli_error(cli, "%s: %s", path, strerror(errno));
-	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-	if (!is_stdin)
-		fclose(f);
-	if (doc == NULL) {
-		fprintf(stderr, "%s:%d:%d: %s\n", is_stdin ? "<stdin>" : path, jerr.line,
-			jerr.column, jerr.text);
-		return CLI_USAGE;
-	}
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		return cli_error(cli, "%s: a rules document is a JSON object", path);
-	}
-	*params = doc;
-	return CLI_OK;
+	return cli_json_object_file(cli, cli->args[0], "a rules document", params);
 }
 
 static int apply_print(const struct cli *cli, const json_t *res) {

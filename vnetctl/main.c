@@ -4,7 +4,9 @@
 // its options), the help, and running the command: one JSON-RPC request (rpc.h), its result
 // printed by the command or raw with --json (output.h). Reference: docs/vnetctl.md.
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +164,33 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...) {
 	va_end(ap);
 	cli_cmd_usage(stderr, cli->cmd);
 	return CLI_USAGE;
+}
+
+int cli_json_object_file(const struct cli *cli, const char *path, const char *what,
+			 json_t **out) {
+	bool is_stdin = strcmp(path, "-") == 0;
+	json_error_t jerr;
+	json_t *doc;
+	FILE *f;
+
+	*out = NULL;
+	f = is_stdin ? stdin : fopen(path, "r");
+	if (f == NULL)
+		return cli_error(cli, "%s: %s", path, strerror(errno));
+	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	if (!is_stdin)
+		fclose(f);
+	if (doc == NULL) {
+		fprintf(stderr, "%s:%d:%d: %s\n", is_stdin ? "<stdin>" : path, jerr.line,
+			jerr.column, jerr.text);
+		return CLI_USAGE;
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return cli_error(cli, "%s: %s is a JSON object", path, what);
+	}
+	*out = doc;
+	return CLI_OK;
 }
 
 // ---- the command line ----

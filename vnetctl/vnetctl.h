@@ -98,6 +98,10 @@ void cli_cmd_help(FILE *out, const struct cli_cmd *cmd);
 
 // Explain a bad input (file, packet) as "vnetctl: COMMAND: ...". Returns CLI_USAGE.
 int cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+// Read the JSON object in file `path` ("-": stdin; duplicate keys refused) into *out (a new
+// reference). CLI_OK, or CLI_USAGE after saying what is wrong ("`what` is a JSON object").
+int cli_json_object_file(const struct cli *cli, const char *path, const char *what,
+			 json_t **out);
 // Explain a bad command line, then show the command's synopsis. Returns CLI_USAGE.
 int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -110,13 +110,18 @@ PY
 pass "firewall log: the denied connections to c1:9090, as they happened, then it ended after 2"
 
 # UDP: c1 answers on 5353; its answers are replies (c2 has no ingress rule).
-spawn "$SYS_TMP/udp_echo.log" in_ns "$C1" "$PY" -c '
+udp_echo() { # NS: a UDP echo server on 10.0.0.11:5353 in NS, until the test ends
+	spawn "$SYS_TMP/udp_echo_$1.log" in_ns "$1" "$PY" -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("10.0.0.11", 5353))
 while True:
     d, a = s.recvfrom(2048)
     s.sendto(d, a)'
+	wait_for "udp echo in $1" 10 sh -c "[ \"\$(ip netns exec $1 ss -Hlun | grep -c 5353)\" -ge 1 ]" ||
+		fail "no UDP echo in $1"
+}
+udp_echo "$C1"
 udp_ok() { # ns, dst, n flows: prints how many of n flows (one source port each) got their answer
 	in_ns "$1" "$PY" - "$2" "$3" <<'PY'
 import socket, sys, time
@@ -142,7 +147,6 @@ while len(got) < n and time.time() < deadline:
 print(len(got))
 PY
 }
-wait_for "udp echo on c1" 10 sh -c "[ \"\$(ip netns exec $C1 ss -Hlun | grep -c 5353)\" -ge 1 ]" || fail "no UDP echo"
 [[ $(udp_ok "$C2" 10.0.0.11 5) == 5 ]] || fail "UDP c2 -> c1:5353 answers did not all come back"
 pass "UDP: queries to c1:5353 allowed, their answers come back to c2 (no ingress rule on c2)"
 
@@ -233,14 +237,7 @@ pass "removing rule http cut the established connection at its next packet; the 
 
 # Tenant red at its limit (300): its new connections are dropped; blue's (under its own limit)
 # are not.
-spawn "$SYS_TMP/r_echo.log" in_ns "$R1" "$PY" -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.0.0.11", 5353))
-while True:
-    d, a = s.recvfrom(2048)
-    s.sendto(d, a)'
-wait_for "udp echo on r1" 10 sh -c "[ \"\$(ip netns exec $R1 ss -Hlun | grep -c 5353)\" -ge 1 ]" || fail "no UDP echo on r1"
+udp_echo "$R1"
 # One flow first: r2's kernel resolves r1's address (it would drop what waits beyond its queue).
 [[ $(udp_ok "$R2" 10.0.0.11 1) == 1 ]] || fail "UDP r2 -> r1 does not answer"
 red=$(udp_ok "$R2" 10.0.0.11 400)
