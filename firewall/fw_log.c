@@ -61,9 +61,10 @@ static void stream_end(int i) {
 				       (json_int_t)(sum_suppressed() - s->suppressed0), "lost",
 				       (json_int_t)(sum_lost() - s->lost0)));
 	free(s);
-	fw_log_on = false;
+	bool on = false;
 	for (int k = 0; k < FW_LOG_STREAMS; k++)
-		fw_log_on |= streams[k] != NULL;
+		on |= streams[k] != NULL;
+	__atomic_store_n(&fw_log_on, on, __ATOMIC_RELAXED); // one store: workers see old or new
 }
 
 static void stream_cancel(struct ctl_deferred *d, void *arg) {
@@ -173,7 +174,7 @@ static void method_fw_log(struct ctl_call *call) {
 		return;
 	}
 	streams[slot] = s;
-	fw_log_on = true;
+	__atomic_store_n(&fw_log_on, true, __ATOMIC_RELAXED);
 }
 
 int fw_log_init(unsigned int n_workers) {

@@ -40,7 +40,13 @@ struct fw_log_worker {
 } __rte_cache_aligned;
 
 extern struct fw_log_worker fw_log_workers[DP_WORKERS_MAX];
-extern bool fw_log_on;     // someone listens: workers note (one flag test otherwise)
+// Someone listens: workers note (one flag test otherwise). Written by the control thread, read by
+// the workers: atomic loads and stores (fw_log_listening()).
+extern bool fw_log_on;
+
+static inline bool fw_log_listening(void) {
+	return __atomic_load_n(&fw_log_on, __ATOMIC_RELAXED);
+}
 
 // Data path. Note a denied connection (rate-limited).
 static inline void fw_log_note(struct dp_lcore *lc, const struct fw_log_rec *r) {

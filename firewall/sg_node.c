@@ -384,7 +384,7 @@ static __rte_noinline rte_edge_t sg_deny_logged(struct dp_lcore *lc, const struc
 
 // Drop as sg_denied, noted in the firewall log when it is on (not for synthetic traces).
 #define SG_DENY(lc, run, m, p)                                                                     \
-	(unlikely(fw_log_on) && !(pkt_meta(m)->flags & PKT_F_DRY_RUN)                              \
+	(unlikely(fw_log_listening()) && !(pkt_meta(m)->flags & PKT_F_DRY_RUN)                              \
 		 ? sg_deny_logged(lc, run, m, p)                                                   \
 		 : dp_drop(m, DROP_SG_DENIED))
 
