@@ -28,6 +28,10 @@ static inline rte_edge_t dp_drop(struct rte_mbuf *m, enum dp_drop_reason reason)
 // copied: if the whole stream does, it moves to the next node in one step
 // (rte_node_next_stream_move); at the first packet that differs, the ones before it are enqueued
 // together and the rest one by one.
+// What a node returns for a packet it keeps (the firewall holds segments of a connection under
+// inspection): not enqueued now; the node enqueues it itself later (rte_node_enqueue_x1).
+#define DP_EDGE_KEEP ((rte_edge_t)0xfffe)
+
 struct dp_enqueue {
 	rte_edge_t last;
 	uint32_t held; // objs[0..held) all take `last` and are not enqueued yet; UINT32_MAX: diverged
@@ -36,6 +40,12 @@ struct dp_enqueue {
 static __rte_always_inline void dp_enqueue_one(struct rte_graph *graph, struct rte_node *node,
 					       void **objs, uint32_t i, rte_edge_t edge,
 					       struct dp_enqueue *q) {
+	if (unlikely(edge == DP_EDGE_KEEP)) {
+		if (q->held == i && q->held > 0)
+			rte_node_enqueue(graph, node, q->last, objs, (uint16_t)q->held);
+		q->held = UINT32_MAX;
+		return;
+	}
 	if (likely(q->held == i && (i == 0 || edge == q->last))) {
 		q->last = edge;
 		q->held++;
@@ -59,8 +69,12 @@ static __rte_always_inline void dp_node_out(struct rte_graph *graph, struct rte_
 					    rte_edge_t edge, struct dp_enqueue *q) {
 	struct rte_mbuf *m = objs[i];
 
-	if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED))
-		trace_add(lc, m, node->id, edge, 0);
+	if (unlikely(pkt_meta(m)->flags & PKT_F_TRACED)) {
+		if (likely(edge != DP_EDGE_KEEP))
+			trace_add(lc, m, node->id, edge, 0);
+		else
+			lc->trace_note.size = 0; // its record comes when it leaves the node
+	}
 	dp_enqueue_one(graph, node, objs, i, edge, q);
 }
 

@@ -40,6 +40,7 @@ enum pkt_l4 {
 #define PKT_F_ROUTED (1u << 8)   // routed into its current network: never learned from
 #define PKT_F_CTL_INJECT (1u << 9) // handed by the control thread to port_rx's edge inject_edge
 #define PKT_F_NEIGH_RETRY (1u << 10) // held for a neighbour that did not answer: drop if unresolved
+#define PKT_F_FW_MADE (1u << 11) // made by the firewall (a TCP RST, a DNS REFUSED): no filter takes it
 
 struct pkt_meta {
 	uint16_t in_port;      // DPDK port id the packet arrived on

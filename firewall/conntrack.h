@@ -120,12 +120,16 @@ struct ct_entry {
 	// its responder's ingress), written by the worker of that side's port: the rules generation
 	// it was taken under (the firewall asks again when it is older), allowed or denied, and the
 	// rule that allowed it.
+	// sig: the signature of the rule (fw_rule.sig), for verdicts of a rule with an L7 match.
 	struct {
 		uint32_t gen;
 		uint32_t rule;
+		uint32_t sig;
 		uint8_t flags;
 		uint8_t pad[3];
 	} side[2];
+	uint32_t l7_seq;      // TCP: the sequence number of the originator's first payload byte,
+			      // where L7 inspection starts (set from its SYN)
 } __rte_cache_aligned;
 
 // Why ct_create() made no entry.

@@ -26,6 +26,7 @@
 #include "firewall/conntrack.h"
 #include "firewall/fw.h"
 #include "firewall/fw_log.h"
+#include "firewall/sg_hold.h"
 #include "vswitch/bridge.h"
 
 RTE_LOG_REGISTER(firewall_logtype, vnet.firewall, INFO);
@@ -553,6 +554,8 @@ static int firewall_init(void) {
 			    method_ct_import);
 	dp_periodic_register("firewall.ct_expire", on_ct_expire, 1000);
 	ret = fw_log_init(n);
+	if (ret == 0)
+		ret = sg_hold_init(n);
 	if (ret < 0)
 		return ret;
 	ctl_method_register("show.security_groups",
@@ -567,6 +570,7 @@ static int firewall_init(void) {
 }
 
 static void firewall_fini(void) {
+	sg_hold_fini();
 	ct_fini();
 }
 

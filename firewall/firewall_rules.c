@@ -55,7 +55,7 @@ static const struct {
 	{"icmp", IPPROTO_ICMP}, {"icmp6", IPPROTO_ICMPV6},
 };
 
-static const char *const http_methods[] = {
+const char *const fw_http_methods[] = {
 	"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE", NULL,
 };
 
@@ -134,10 +134,10 @@ static int l7_methods_parse(struct rules_ctx *ctx, const json_t *methods, const 
 				   "must not be empty (leave it out to allow any method)");
 	json_array_foreach(methods, i, v) {
 		sg_path(field, "%s.methods[%zu]", path, i);
-		for (m = 0; http_methods[m] != NULL; m++)
-			if (json_is_string(v) && strcmp(json_string_value(v), http_methods[m]) == 0)
+		for (m = 0; fw_http_methods[m] != NULL; m++)
+			if (json_is_string(v) && strcmp(json_string_value(v), fw_http_methods[m]) == 0)
 				break;
-		if (http_methods[m] == NULL)
+		if (fw_http_methods[m] == NULL)
 			return rules_error(ctx, field,
 					   "not an HTTP method (GET, POST, PUT, DELETE, PATCH, "
 					   "HEAD, OPTIONS, CONNECT, TRACE)");
@@ -328,6 +328,29 @@ static int sg_remote_parse(struct rules_ctx *ctx, const json_t *rule, const char
 
 static int fw_rules_grow(struct fw_cfg *fc);
 
+// A validated "l7" into r->l7; a DNS rule without "ports" is a rule for port 53.
+static void sg_l7_read(const json_t *l7, struct fw_rule *r) {
+	const char *kind = json_object_iter_key(json_object_iter((json_t *)l7));
+	const json_t *v = json_object_get(l7, kind), *m;
+	size_t i;
+
+	memset(&r->l7, 0, sizeof(r->l7));
+	if (strcmp(kind, "http") == 0) {
+		r->l7.kind = FW_L7_HTTP;
+		r->l7.host = json_string_value(json_object_get(v, "host"));
+		r->l7.path_prefix = json_string_value(json_object_get(v, "path_prefix"));
+		json_array_foreach(json_object_get(v, "methods"), i, m)
+			for (unsigned int b = 0; fw_http_methods[b] != NULL; b++)
+				if (strcmp(json_string_value(m), fw_http_methods[b]) == 0)
+					r->l7.methods |= (uint16_t)(1u << b);
+	} else {
+		r->l7.kind = strcmp(kind, "tls") == 0 ? FW_L7_TLS : FW_L7_DNS;
+		r->l7.names = json_object_get(v, r->l7.kind == FW_L7_TLS ? "sni" : "names");
+		if (r->l7.kind == FW_L7_DNS && r->port_lo == 0 && r->port_hi == 65535)
+			r->port_lo = r->port_hi = 53;
+	}
+}
+
 // Parse one rule into `out` (its group and index set by the caller).
 static int sg_rule_parse(struct rules_ctx *ctx, const json_t *rule, const char *path,
 			 struct fw_rule *out) {
@@ -370,6 +393,8 @@ static int sg_rule_parse(struct rules_ctx *ctx, const json_t *rule, const char *
 	out->remote_group = -1;
 	out->remote_group_id = spec.remote_group;
 	out->has_l7 = l7 != NULL;
+	if (l7 != NULL)
+		sg_l7_read(l7, out);
 	if (id != NULL)
 		snprintf(out->id, sizeof(out->id), "%s", id);
 	return 0;

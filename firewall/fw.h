@@ -22,8 +22,24 @@ extern int firewall_logtype;
 #define FW_SET_REMOTE_GROUPS_MAX 64 // distinct remote_group of one port's groups
 #define FW_SET_NONE UINT16_MAX    // a port the firewall does not filter (port security off)
 #define FW_RULE_ID_SIZE 64
+#define FW_SET_L7_RULES_MAX 256   // rules with an `l7` match in one port's groups, per direction:
+				  // the L7 decision scans them (once per connection, DNS: per query)
 
 enum fw_dir { FW_INGRESS = 0, FW_EGRESS = 1 };
+
+enum fw_l7_kind { FW_L7_NONE = 0, FW_L7_HTTP, FW_L7_TLS, FW_L7_DNS };
+
+// A rule's L7 match (docs/rules-schema.md, "l7"); strings point into the held document.
+struct fw_l7 {
+	uint8_t kind;                 // enum fw_l7_kind
+	uint16_t methods;             // HTTP: bit i for fw_http_methods[i]; 0: any
+	const char *host;             // HTTP: the Host (a name or "*.suffix"), NULL: any
+	const char *path_prefix;      // HTTP: NULL: any
+	const json_t *names;          // TLS sni / DNS names: an array of strings
+};
+
+// The HTTP methods an l7.http rule may name, in the order of fw_l7.methods' bits (NULL ends).
+extern const char *const fw_http_methods[];
 
 // One rule of one group.
 struct fw_rule {
@@ -37,7 +53,11 @@ struct fw_rule {
 	uint8_t remote[16];
 	int16_t remote_group;         // index in groups, -1: none (set by build)
 	const char *remote_group_id;  // its id (into the held document), NULL: none
-	bool has_l7;                  // narrowed by an L7 match (not enforced yet: it allows nothing)
+	bool has_l7;                  // narrowed by an L7 match (l7.kind)
+	struct fw_l7 l7;
+	uint32_t sig;                 // a hash of the rule's group, id and matches (set by build): a
+				      // connection an L7 rule allowed keeps its verdict across rules
+				      // generations while a rule with the same signature allows it
 	char id[FW_RULE_ID_SIZE];     // its id, or "<group>#<index>"
 };
 
@@ -56,6 +76,12 @@ struct fw_set {
 	struct rte_acl_ctx *acl[2][2];   // [enum fw_dir][family 4: 0, 6: 1]
 	uint8_t n_remote;                // remote groups its rules name: bit i of the membership
 	uint16_t remote[FW_SET_REMOTE_GROUPS_MAX]; // mask is remote[i]
+	// The rules with an `l7` match: their L3/L4 part classified (whether a connection is one
+	// some L7 rule may allow: then its first request is inspected), and the rules themselves
+	// (indexes in rules, first highest) per direction, which the inspection scans.
+	struct rte_acl_ctx *acl_l7[2][2];
+	uint16_t n_l7[2];
+	uint32_t *l7[2];
 };
 
 // A local port as the firewall sees it.

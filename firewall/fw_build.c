@@ -84,7 +84,7 @@ static void acl_common(const struct fw_rule *r, int bit, struct rte_acl_field *p
 // The rte_acl context of set s for direction `dir` and family `family` from rules[idx[0..n)]
 // (their priority: first highest), or NULL if none applies. *err on failure.
 static struct rte_acl_ctx *acl_make(const struct fw_cfg *fc, const struct fw_set *s, uint16_t si,
-				    int dir, int family, const uint32_t *idx, uint32_t n,
+				    int dir, int family, bool l7, const uint32_t *idx, uint32_t n,
 				    int *err) {
 	struct rte_acl_param ap = {.socket_id = SOCKET_ID_ANY, .max_rule_num = n};
 	struct rte_acl_config cfg = {0};
@@ -93,7 +93,7 @@ static struct rte_acl_ctx *acl_make(const struct fw_cfg *fc, const struct fw_set
 	uint32_t added = 0;
 
 	*err = 0;
-	snprintf(name, sizeof(name), "fw%u_%u_%d%d", fc->gen, si, dir, family);
+	snprintf(name, sizeof(name), "fw%u_%u_%d%d%s", fc->gen, si, dir, family, l7 ? "l7" : "");
 	ap.name = name;
 	ap.rule_size = family == 4 ? RTE_ACL_RULE_SZ(F4_COUNT) : RTE_ACL_RULE_SZ(F6_COUNT);
 	ctx = rte_acl_create(&ap);
@@ -105,7 +105,7 @@ static struct rte_acl_ctx *acl_make(const struct fw_cfg *fc, const struct fw_set
 		const struct fw_rule *r = &fc->rules[idx[k]];
 		int bit = -1, ret;
 
-		if (r->dir != dir || (r->family != 0 && r->family != family) || r->has_l7)
+		if (r->dir != dir || (r->family != 0 && r->family != family) || r->has_l7 != l7)
 			continue;
 		if (r->remote_group >= 0)
 			for (int b = 0; b < s->n_remote; b++)
@@ -177,8 +177,13 @@ void fw_cfg_free(struct fw_cfg *fc) {
 		return;
 	for (uint16_t i = 0; i < fc->n_sets; i++)
 		for (int d = 0; d < 2; d++)
-			for (int f = 0; f < 2; f++)
+			for (int f = 0; f < 2; f++) {
 				rte_acl_free(fc->sets[i].acl[d][f]);
+				rte_acl_free(fc->sets[i].acl_l7[d][f]);
+			}
+	for (uint16_t i = 0; i < fc->n_sets; i++)
+		for (int d = 0; d < 2; d++)
+			free(fc->sets[i].l7[d]);
 	rte_free(fc->hits);
 	free(fc->hits_base);
 	rte_hash_free(fc->members);
@@ -369,9 +374,32 @@ static int set_build(struct rules_ctx *ctx, struct fw_cfg *fc, uint16_t si, cons
 			s->remote[s->n_remote++] = (uint16_t)rule->remote_group;
 		}
 	}
+	for (int d = 0; d < 2; d++) {
+		s->l7[d] = malloc(FW_SET_L7_RULES_MAX * sizeof(*s->l7[d]));
+		if (s->l7[d] == NULL) {
+			free(idx);
+			return -ENOMEM;
+		}
+		for (uint32_t k = 0; k < n; k++) {
+			if (!fc->rules[idx[k]].has_l7 || fc->rules[idx[k]].dir != d)
+				continue;
+			if (s->n_l7[d] == FW_SET_L7_RULES_MAX) {
+				free(idx);
+				return rules_error(ctx, path,
+						   "its security groups hold more than %d %s rules "
+						   "with an \"l7\" match",
+						   FW_SET_L7_RULES_MAX, d == FW_INGRESS ? "ingress" : "egress");
+			}
+			s->l7[d][s->n_l7[d]++] = idx[k];
+		}
+	}
 	for (int d = 0; d < 2 && err == 0; d++)
-		for (int f = 0; f < 2 && err == 0; f++)
-			s->acl[d][f] = acl_make(fc, s, si, d, f == 0 ? 4 : 6, idx, n, &err);
+		for (int f = 0; f < 2 && err == 0; f++) {
+			s->acl[d][f] = acl_make(fc, s, si, d, f == 0 ? 4 : 6, false, idx, n, &err);
+			if (err == 0 && s->n_l7[d] > 0)
+				s->acl_l7[d][f] =
+					acl_make(fc, s, si, d, f == 0 ? 4 : 6, true, idx, n, &err);
+		}
 	free(idx);
 	if (err < 0)
 		return rules_error(ctx, path, "cannot build its security groups' classifier: %s",
@@ -473,6 +501,39 @@ static int hits_init(struct fw_cfg *fc) {
 	return 0;
 }
 
+// The signature of rule r: its group, id and every match, L7 included (the same rule in another
+// document has the same one).
+static uint32_t rule_sig(const struct fw_cfg *fc, const struct fw_rule *r) {
+	const json_t *rule = NULL, *l7;
+	uint32_t h = rte_hash_crc(fc->groups[r->group].id, strlen(fc->groups[r->group].id), 0);
+	char *dump;
+
+	h = rte_hash_crc(r->id, strlen(r->id), h);
+	h = rte_hash_crc(&r->dir, sizeof(r->dir), h);
+	h = rte_hash_crc(&r->family, sizeof(r->family), h);
+	h = rte_hash_crc(&r->proto, sizeof(r->proto), h);
+	h = rte_hash_crc(&r->port_lo, sizeof(r->port_lo), h);
+	h = rte_hash_crc(&r->port_hi, sizeof(r->port_hi), h);
+	h = rte_hash_crc(&r->remote_len, sizeof(r->remote_len), h);
+	h = rte_hash_crc(r->remote, sizeof(r->remote), h);
+	if (r->remote_group_id != NULL)
+		h = rte_hash_crc(r->remote_group_id, strlen(r->remote_group_id), h);
+	if (!r->has_l7)
+		return h | 1;
+	// The L7 match as the document says it (keys sorted); groups[i] is security_groups[i].
+	rule = json_array_get(json_object_get(json_array_get(json_object_get(fc->src_doc,
+									      "security_groups"),
+							     r->group),
+					      "rules"),
+			      r->index);
+	l7 = json_object_get(rule, "l7");
+	dump = l7 != NULL ? json_dumps(l7, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+	if (dump != NULL)
+		h = rte_hash_crc(dump, strlen(dump), h);
+	free(dump);
+	return h | 1; // never 0: 0 is "no rule"
+}
+
 int fw_cfg_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
 	static uint32_t gens;
 	struct fw_cfg *fc = data;
@@ -484,10 +545,12 @@ int fw_cfg_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data) {
 	fc->gen = ++gens;
 	if (hits_init(fc) < 0)
 		return rules_error(ctx, "security_groups", "out of memory for the rules' counters");
-	for (uint32_t r = 0; r < fc->n_rules; r++)
+	for (uint32_t r = 0; r < fc->n_rules; r++) {
 		fc->rules[r].remote_group = fc->rules[r].remote_group_id != NULL
 						    ? (int16_t)group_index(fc, fc->rules[r].remote_group_id)
 						    : -1;
+		fc->rules[r].sig = rule_sig(fc, &fc->rules[r]);
+	}
 	for (uint32_t i = 0; i < fc->n_ports; i++) {
 		const struct fw_port_spec *p = &fc->ports[i];
 		const struct dp_port *dp = dp_config_port_lookup(cfg, p->id);

@@ -264,7 +264,8 @@ static int dns_name(const uint8_t *msg, size_t len, size_t *off, char name[L7_NA
 }
 
 enum l7_result l7_dns_questions(const uint8_t *msg, size_t len,
-				char names[L7_DNS_QUESTIONS][L7_NAME_MAX + 1], unsigned int *n) {
+				char names[L7_DNS_QUESTIONS][L7_NAME_MAX + 1], unsigned int *n,
+				size_t *end) {
 	uint32_t qd;
 	size_t off = 12;
 
@@ -280,6 +281,8 @@ enum l7_result l7_dns_questions(const uint8_t *msg, size_t len,
 		off += 4; // type, class
 		(*n)++;
 	}
+	if (end != NULL)
+		*end = off;
 	return L7_OK;
 }
 

@@ -45,8 +45,10 @@ enum l7_result l7_tls_sni(const uint8_t *buf, size_t len, char sni[L7_NAME_MAX +
 // lowercase, without the trailing dot, into names[]; *n their number. L7_OK; L7_BAD if it is not a
 // query (QR set, opcode not 0), has no question or more than L7_DNS_QUESTIONS, or a name is
 // malformed (labels over 63, a name over 253, a compression pointer out of bounds or in a loop).
+// *end (if not NULL): the offset after the question section (what a REFUSED answer repeats).
 enum l7_result l7_dns_questions(const uint8_t *msg, size_t len,
-				char names[L7_DNS_QUESTIONS][L7_NAME_MAX + 1], unsigned int *n);
+				char names[L7_DNS_QUESTIONS][L7_NAME_MAX + 1], unsigned int *n,
+				size_t *end);
 
 // Whether host `name` (lowercase) matches `pattern`: the same name (case-insensitive), or for
 // "*.suffix" any name that ends in ".suffix" with one label or more before it.

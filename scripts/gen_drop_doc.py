@@ -23,11 +23,20 @@ lines = ["# Drop reasons", "",
          "written by `scripts/gen_drop_doc.py`, and a unit test fails when it is out of date.", "",
          "| reason | module | meaning |", "| --- | --- | --- |"]
 for module, body in bodies:
-    for m in re.finditer(r'/\*\s*(\w+)\s*\*/|X\((\w+),\s*"((?:[^"\\]|\\.)*)"\)', body):
+    body = body.replace("\\\n", " ")  # the macro's line continuations
+    found = 0
+    # A reason's text may be several string literals in a row.
+    for m in re.finditer(r'/\*\s*(\w+)\s*\*/|X\((\w+),\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\)', body):
         if m.group(1):
             module = m.group(1)
-        elif m.group(2) != "NONE":
-            lines.append(f"| `{m.group(2).lower()}` | {module} | {m.group(3)} |")
+            continue
+        found += 1
+        text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(3)))
+        if m.group(2) != "NONE":
+            lines.append(f"| `{m.group(2).lower()}` | {module} | {text} |")
+    if found != len(re.findall(r"\bX\(\w+,", body)):
+        print(f"{module}: a reason the script cannot read (X(NAME, \"text\" ...))")
+        sys.exit(1)
 text = "\n".join(lines) + "\n"
 out = top / "docs" / "drop-reasons.md"
 if "--check" in sys.argv:

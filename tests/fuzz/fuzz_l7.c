@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	default: {
 		char names[L7_DNS_QUESTIONS][L7_NAME_MAX + 1];
 		unsigned int q = 0;
-		if (l7_dns_questions(b, n, names, &q) == L7_OK) {
+		if (l7_dns_questions(b, n, names, &q, NULL) == L7_OK) {
 			if (q == 0 || q > L7_DNS_QUESTIONS)
 				fuzz_fail("dns: %u questions", q);
 			for (unsigned int i = 0; i < q; i++)

@@ -378,7 +378,7 @@ static void differential_classifier_against_plain_scan(void **state) {
 			rnd_addr(family, remote);
 			want = ref_allows(rules, n_rules, groups_of, 2, dir, family, proto, remote, dport);
 			got = sg_classify(fc, port, (uint8_t)dir, (uint8_t)family, (uint8_t)proto, remote,
-					  (uint16_t)dport) != 0;
+					  (uint16_t)dport, false) != 0;
 			checked++;
 			if (want != got && mismatches++ < 5) {
 				char ip[INET6_ADDRSTRLEN];

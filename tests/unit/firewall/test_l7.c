@@ -192,21 +192,21 @@ static void dns_questions(void **state) {
 
 	(void)state;
 	len = dns_query(m, two, 2);
-	assert_int_equal(l7_dns_questions(m, len, names, &n), L7_OK);
+	assert_int_equal(l7_dns_questions(m, len, names, &n, NULL), L7_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(names[0], "www.example.com");
 	assert_string_equal(names[1], "mail.example.com");
-	assert_int_equal(l7_dns_questions(m, len - 3, names, &n), L7_BAD); // truncated
+	assert_int_equal(l7_dns_questions(m, len - 3, names, &n, NULL), L7_BAD); // truncated
 	m[2] |= 0x80;
-	assert_int_equal(l7_dns_questions(m, len, names, &n), L7_BAD); // a response
+	assert_int_equal(l7_dns_questions(m, len, names, &n, NULL), L7_BAD); // a response
 	m[2] &= 0x7f;
 	m[12] = 0xc0; m[13] = 12; // a pointer to itself
-	assert_int_equal(l7_dns_questions(m, len, names, &n), L7_BAD);
+	assert_int_equal(l7_dns_questions(m, len, names, &n, NULL), L7_BAD);
 	len = dns_query(m, two, 1);
 	m[12] = 64; // a label over 63
-	assert_int_equal(l7_dns_questions(m, len, names, &n), L7_BAD);
+	assert_int_equal(l7_dns_questions(m, len, names, &n, NULL), L7_BAD);
 	m[5] = 0; // no question
-	assert_int_equal(l7_dns_questions(m, len, names, &n), L7_BAD);
+	assert_int_equal(l7_dns_questions(m, len, names, &n, NULL), L7_BAD);
 }
 
 static void name_patterns(void **state) {
