@@ -501,23 +501,32 @@ static int hits_init(struct fw_cfg *fc) {
 	return 0;
 }
 
+// FNV-1a over `len` bytes (any alignment), continuing from h.
+static uint32_t sig_add(const void *data, size_t len, uint32_t h) {
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
 // The signature of rule r: its group, id and every match, L7 included (the same rule in another
 // document has the same one).
 static uint32_t rule_sig(const struct fw_cfg *fc, const struct fw_rule *r) {
 	const json_t *rule = NULL, *l7;
-	uint32_t h = rte_hash_crc(fc->groups[r->group].id, strlen(fc->groups[r->group].id), 0);
+	uint32_t h = sig_add(fc->groups[r->group].id, strlen(fc->groups[r->group].id), 2166136261u);
 	char *dump;
 
-	h = rte_hash_crc(r->id, strlen(r->id), h);
-	h = rte_hash_crc(&r->dir, sizeof(r->dir), h);
-	h = rte_hash_crc(&r->family, sizeof(r->family), h);
-	h = rte_hash_crc(&r->proto, sizeof(r->proto), h);
-	h = rte_hash_crc(&r->port_lo, sizeof(r->port_lo), h);
-	h = rte_hash_crc(&r->port_hi, sizeof(r->port_hi), h);
-	h = rte_hash_crc(&r->remote_len, sizeof(r->remote_len), h);
-	h = rte_hash_crc(r->remote, sizeof(r->remote), h);
+	h = sig_add(r->id, strlen(r->id), h);
+	h = sig_add(&r->dir, sizeof(r->dir), h);
+	h = sig_add(&r->family, sizeof(r->family), h);
+	h = sig_add(&r->proto, sizeof(r->proto), h);
+	h = sig_add(&r->port_lo, sizeof(r->port_lo), h);
+	h = sig_add(&r->port_hi, sizeof(r->port_hi), h);
+	h = sig_add(&r->remote_len, sizeof(r->remote_len), h);
+	h = sig_add(r->remote, sizeof(r->remote), h);
 	if (r->remote_group_id != NULL)
-		h = rte_hash_crc(r->remote_group_id, strlen(r->remote_group_id), h);
+		h = sig_add(r->remote_group_id, strlen(r->remote_group_id), h);
 	if (!r->has_l7)
 		return h | 1;
 	// The L7 match as the document says it (keys sorted); groups[i] is security_groups[i].
@@ -529,7 +538,7 @@ static uint32_t rule_sig(const struct fw_cfg *fc, const struct fw_rule *r) {
 	l7 = json_object_get(rule, "l7");
 	dump = l7 != NULL ? json_dumps(l7, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
 	if (dump != NULL)
-		h = rte_hash_crc(dump, strlen(dump), h);
+		h = sig_add(dump, strlen(dump), h);
 	free(dump);
 	return h | 1; // never 0: 0 is "no rule"
 }

@@ -473,8 +473,10 @@ static struct rte_mbuf *sg_make(struct dp_lcore *lc, struct rte_mbuf *m, bool re
 	}
 	memcpy(d, f, l2);
 	if (reverse) {
-		memcpy(d, f + 6, 6);
-		memcpy(d + 6, f, 6);
+		const struct rte_ether_hdr *from = (const struct rte_ether_hdr *)f;
+		struct rte_ether_hdr *to = (struct rte_ether_hdr *)d;
+		rte_ether_addr_copy(&from->dst_addr, &to->src_addr);
+		rte_ether_addr_copy(&from->src_addr, &to->dst_addr);
 	}
 	if (v4) {
 		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)(d + l2);

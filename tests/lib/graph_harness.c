@@ -98,13 +98,15 @@ int harness_graph_create(void) {
 	return ut_graph != NULL ? 0 : -ENOENT;
 }
 
+uint64_t harness_tsc_offset;
+
 void harness_graph_run(struct harness *h, struct rte_mbuf **pkts, uint32_t n) {
 	struct dp_lcore *lc = h->lc;
 
 	RTE_PER_LCORE(dp_lcore_self) = lc;
 	lc->cfg = dp_config_current();
 	lc->cfg_generation = lc->cfg->generation;
-	lc->now_tsc = rte_rdtsc();
+	lc->now_tsc = rte_rdtsc() + harness_tsc_offset;
 	lc->copies_walk = 0;
 	lc->walk_id++;
 	ut_rx_input.pkts = pkts;

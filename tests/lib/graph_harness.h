@@ -22,6 +22,9 @@ int harness_graph_create(void);
 // flags PKT_F_TRACED / PKT_F_DRY_RUN and the trace id they carry. The graph owns the mbufs.
 void harness_graph_run(struct harness *h, struct rte_mbuf **pkts, uint32_t n);
 
+// Added to the TSC the walks see: a test moves their clock forward (timeouts) without waiting.
+extern uint64_t harness_tsc_offset;
+
 // A packet-pool mbuf holding `len` bytes of `data`, arriving on `in_port`. NULL if the pool is
 // empty or the frame does not fit one mbuf.
 struct rte_mbuf *harness_mbuf(const void *data, uint32_t len, uint16_t in_port);
