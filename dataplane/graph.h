@@ -158,6 +158,8 @@ static __rte_always_inline uint16_t dp_node_run_burst(struct rte_graph *graph,
 
 	if (init != NULL)
 		init(lc, node, ctx);
+	lc->enq = &q;
+	lc->enq_objs = objs;
 	for (uint32_t base = 0; base < n; base += DP_CHUNK) {
 		uint16_t chunk = (uint16_t)RTE_MIN((uint32_t)n - base, (uint32_t)DP_CHUNK);
 
@@ -167,8 +169,24 @@ static __rte_always_inline uint16_t dp_node_run_burst(struct rte_graph *graph,
 			dp_node_out(graph, node, lc, objs, base + i,
 				    decide(lc, node, ctx, objs[base + i], i), &q);
 	}
+	lc->enq = NULL;
 	dp_enqueue_end(graph, node, n, &q);
 	return n;
+}
+
+// Data path. From a burst node's decide (or outside the loop): send `m`, a packet the node made
+// or kept, to `edge` now, after the packets of the stream decided before it, so that nothing
+// overtakes what came first (a firewall's RST, the segments it held).
+static inline void dp_node_emit(struct rte_graph *graph, struct rte_node *node,
+				struct dp_lcore *lc, rte_edge_t edge, struct rte_mbuf *m) {
+	struct dp_enqueue *q = lc->enq;
+
+	if (q != NULL && q->held != UINT32_MAX) {
+		if (q->held > 0)
+			rte_node_enqueue(graph, node, q->last, lc->enq_objs, (uint16_t)q->held);
+		q->held = UINT32_MAX;
+	}
+	rte_node_enqueue_x1(graph, node, edge, m);
 }
 
 // Define and register burst node `name`: its context type, init and prepare (either may be

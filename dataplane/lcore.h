@@ -60,6 +60,8 @@ struct dp_rx_sched {
 	uint16_t deficit[DP_PORTS_MAX + 1];
 };
 
+struct dp_enqueue;
+
 struct dp_lcore {
 	unsigned int lcore_id;
 	unsigned int worker;              // 0 .. n_workers-1: also this worker's TX queue on every port
@@ -83,6 +85,10 @@ struct dp_lcore {
 		uint8_t data[TRACE_DATA_MAX] __rte_aligned(8);
 	} trace_note;
 	struct dp_rx_sched rx_sched;
+	// The burst node loop running now (dp_node_run_burst), for dp_node_emit: its enqueue state
+	// and its stream. NULL outside it.
+	struct dp_enqueue *enq;
+	void **enq_objs;
 	struct dp_counters counters;
 } __rte_cache_aligned;
 

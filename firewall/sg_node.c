@@ -521,8 +521,8 @@ static uint16_t sg_made_cksum(struct rte_mbuf *c, const uint8_t *l4) {
 
 // Send made frame c: forward, the way m goes (the next node); back (reverse), to where m came
 // from: at egress the port m came in by, at ingress into m's network as from the port m was for.
-static void sg_send_made(const struct sg_run *run, struct rte_mbuf *m, struct rte_mbuf *c,
-			 bool reverse) {
+static void sg_send_made(struct dp_lcore *lc, const struct sg_run *run, struct rte_mbuf *m,
+			 struct rte_mbuf *c, bool reverse) {
 	const struct pkt_meta *meta = pkt_meta(m);
 	struct pkt_meta *cm = pkt_meta(c);
 	rte_edge_t edge = SG_NEXT;
@@ -538,7 +538,7 @@ static void sg_send_made(const struct sg_run *run, struct rte_mbuf *m, struct rt
 		cm->out_port = PKT_PORT_NONE;
 		edge = SG_L2;
 	}
-	rte_node_enqueue_x1(run->graph, run->node, edge, c);
+	dp_node_emit(run->graph, run->node, lc, edge, c);
 }
 
 // The port a made frame is counted on: m's input port, or for an answer made at ingress, the
@@ -560,6 +560,9 @@ static void sg_reset(struct dp_lcore *lc, const struct sg_run *run, struct rte_m
 	uint32_t l4_len = (uint32_t)meta->l3_len - (uint32_t)(meta->l4_off - meta->l3_off);
 	uint32_t seq = rte_be_to_cpu_32(t->sent_seq), len = l4_len > hl ? l4_len - hl : 0;
 
+	len += (t->tcp_flags & RTE_TCP_SYN_FLAG) ? 1 : 0; // a SYN and a FIN take one number each
+	len += (t->tcp_flags & RTE_TCP_FIN_FLAG) ? 1 : 0;
+
 	for (int reverse = 0; reverse < 2; reverse++) {
 		struct rte_tcp_hdr *r;
 		uint8_t *l4;
@@ -576,7 +579,7 @@ static void sg_reset(struct dp_lcore *lc, const struct sg_run *run, struct rte_m
 		r->data_off = 5 << 4;
 		r->tcp_flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
 		r->cksum = sg_made_cksum(c, l4);
-		sg_send_made(run, m, c, reverse);
+		sg_send_made(lc, run, m, c, reverse);
 	}
 }
 
@@ -607,7 +610,7 @@ static void sg_refuse(struct dp_lcore *lc, const struct sg_run *run, struct rte_
 	memset(dns + 6, 0, 6);                      // no answer, authority or additional records
 	a->dgram_cksum = 0;
 	a->dgram_cksum = sg_made_cksum(c, l4);
-	sg_send_made(run, m, c, true);
+	sg_send_made(lc, run, m, c, true);
 }
 
 // The hold slot of side `side` of connection e at this node, or NULL.
@@ -662,7 +665,7 @@ static void sg_hold_release(struct dp_lcore *lc, const struct sg_run *run, struc
 			SG_NOTE(lc, m, run, sl->side, NULL, pass ? 1 : 8, rule);
 			trace_add(lc, m, run->node->id, edge, 0);
 		}
-		rte_node_enqueue_x1(run->graph, run->node, edge, m);
+		dp_node_emit(run->graph, run->node, lc, edge, m);
 	}
 	sl->n = 0;
 	sl->e = NULL;
@@ -693,7 +696,8 @@ static rte_edge_t sg_l7(struct dp_lcore *lc, struct sg_run *run, struct rte_mbuf
 	struct pkt_meta *meta = pkt_meta(m);
 	bool tcp = meta->l4 == PKT_L4_TCP, reply = e != NULL && ct_is_reply(e, p->src_is_a);
 	uint32_t l4_len = (uint32_t)meta->l3_len - (uint32_t)(meta->l4_off - meta->l3_off);
-	uint32_t poff, plen, rule = 0;
+	uint32_t poff, plen, pseq = 0, rule = 0;
+	bool syn = false;
 	struct sg_hold *h = sg_hold_get(lc->worker);
 	struct sg_hold_slot *sl = NULL;
 	enum fw_l7_verdict v;
@@ -707,6 +711,8 @@ static rte_edge_t sg_l7(struct dp_lcore *lc, struct sg_run *run, struct rte_mbuf
 			rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, meta->l4_off);
 		poff = meta->l4_off + (uint32_t)(t->data_off >> 4) * 4;
 		plen = p->ct.len;
+		syn = (p->ct.tcp_flags & RTE_TCP_SYN_FLAG) != 0;
+		pseq = p->ct.seq + (syn ? 1 : 0); // a SYN's data (TCP Fast Open) follows it
 	} else {
 		poff = meta->l4_off + (uint32_t)sizeof(struct rte_udp_hdr);
 		plen = l4_len > sizeof(struct rte_udp_hdr) ? l4_len - (uint32_t)sizeof(struct rte_udp_hdr)
@@ -729,7 +735,7 @@ static rte_edge_t sg_l7(struct dp_lcore *lc, struct sg_run *run, struct rte_mbuf
 	c.gmask = fw_remote_mask(fc, s, fc->port[p->port].zone, c.family, c.remote);
 	if (tcp && !dry) {
 		sl = sg_hold_find(h, e, &p->key, side, run->dir);
-		if (p->ct.seq != (sl != NULL ? sl->next_seq : e->l7_seq)) {
+		if (pseq != (sl != NULL ? sl->next_seq : e->l7_seq)) {
 			SG_NOTE(lc, m, run, side, e, 7, 0);
 			return dp_drop(m, DROP_L7_OUT_OF_ORDER);
 		}
@@ -791,6 +797,10 @@ static rte_edge_t sg_l7(struct dp_lcore *lc, struct sg_run *run, struct rte_mbuf
 			SG_NOTE(lc, m, run, side, e, 7, 0);
 			return SG_NEXT;
 		}
+		if (syn) { // a SYN is not held: its data must hold the whole request
+			SG_NOTE(lc, m, run, side, e, 8, 0);
+			return SG_DENY_AS(lc, run, m, p, DROP_L7_UNINSPECTED);
+		}
 		if (sl == NULL) {
 			sl = sg_hold_alloc(h, e, &p->key, side, run->dir, lc->now_tsc);
 			if (sl == NULL) { // every slot in use: the originator will send it again
@@ -802,7 +812,7 @@ static rte_edge_t sg_l7(struct dp_lcore *lc, struct sg_run *run, struct rte_mbuf
 		if (sl->n < SG_HOLD_SEGS) {
 			sl->len = (uint32_t)total;
 			sl->m[sl->n++] = m;
-			sl->next_seq = p->ct.seq + plen;
+			sl->next_seq = pseq + plen;
 			return DP_EDGE_KEEP;
 		}
 		v = FW_L7_DENY; // more segments than are held
@@ -918,9 +928,11 @@ static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *ar
 			if (meta->l4 == PKT_L4_TCP)
 				e->l7_seq = p->ct.seq + 1; // after the SYN
 			sg_side_set(fc, e, side, v, rule);
-			if (v == SG_V_L7 && meta->l4 != PKT_L4_TCP)
+			// UDP: this query decides; TCP: its first request, unless this SYN carries it
+			// (TCP Fast Open).
+			if (v == SG_V_L7 && (meta->l4 != PKT_L4_TCP || p->ct.len > 0))
 				return sg_l7(lc, run, m, p, e, side, false);
-			if (v == SG_V_L7) { // a SYN: its connection's first request decides
+			if (v == SG_V_L7) {
 				SG_NOTE(lc, m, run, side, e, 6, 0);
 				return SG_NEXT;
 			}

@@ -9,7 +9,8 @@ import ipaddress
 import struct
 
 __all__ = ["vxlan_frame", "vxlan_out", "arp_out", "echo_reply_out", "na_out", "icmp_error_out",
-           "dhcp_reply_out", "ra_out", "neigh_request_out"]
+           "dhcp_reply_out", "ra_out", "neigh_request_out", "tcp_rst_out", "dns_refused_out",
+           "tls_client_hello", "dns_query"]
 
 _ETH, _IP4, _UDP, _VXLAN = 14, 20, 8, 8
 
@@ -351,3 +352,93 @@ def neigh_request_out(out, target):
     _want(problems, "ICMPv6 type", msg[0], 135)
     _want(problems, "NS target", _ip6(msg[8:24]), str(ipaddress.IPv6Address(target)))
     return problems
+
+
+# ---- the firewall's L7 answers -------------------------------------------------------------------
+
+def _made_ip4(src, dst, proto, l4):
+    """The IPv4 header vnetd writes on a frame it makes (id 0, DF, TTL 64) and the L4 checksum."""
+    pseudo = src + dst + struct.pack("!BBH", 0, proto, len(l4))
+    csum_at = 16 if proto == 6 else 6
+    l4 = l4[:csum_at] + struct.pack("!H", _csum(pseudo + l4)) + l4[csum_at + 2:]
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, _IP4 + len(l4), 0, 0x4000, 64, proto, 0, src, dst)
+    hdr = hdr[:10] + struct.pack("!H", _csum(hdr)) + hdr[12:]
+    return hdr + l4
+
+
+def _compare(out, want, what):
+    """Problems of `out` against the expected frame `want` (Ethernet padding to 60 bytes allowed)."""
+    if out[:len(want)] != want:
+        at = next((i for i in range(min(len(out), len(want))) if out[i] != want[i]),
+                  min(len(out), len(want)))
+        return [f"{what}: differs at byte {at}: got {out.hex()}, expected {want.hex()}"]
+    problems = []
+    _eth_padding(out, len(want), problems)
+    return problems
+
+
+def tcp_rst_out(out, request, back):
+    """The TCP RST vnetd sends when an L7 rule denies the connection of `request` (an IPv4 TCP
+    frame from the connection's originator, no IP options): on toward the responder (`back`
+    False: the request's MACs, addresses, ports, sequence and acknowledgement numbers) or back to
+    the originator (swapped; its sequence number the one the originator acknowledged, acknowledging
+    everything the request carried, SYN included). Flags RST+ACK, window 0, no options, no data."""
+    ihl = (request[_ETH] & 0xF) * 4
+    tot = struct.unpack("!H", request[_ETH + 2:_ETH + 4])[0]
+    src, dst = request[_ETH + 12:_ETH + 16], request[_ETH + 16:_ETH + 20]
+    t = request[_ETH + ihl:_ETH + tot]
+    sport, dport, seq, ack, off, flags = struct.unpack("!HHIIBB", t[:14])
+    length = len(t) - (off >> 4) * 4 + (1 if flags & 2 else 0) + (1 if flags & 1 else 0)
+    if back:
+        tcp = struct.pack("!HHIIBBHHH", dport, sport, ack, (seq + length) & 0xFFFFFFFF, 0x50, 0x14,
+                          0, 0, 0)
+        frame = request[6:12] + request[0:6] + request[12:14] + _made_ip4(dst, src, 6, tcp)
+    else:
+        tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 0x50, 0x14, 0, 0, 0)
+        frame = request[0:14] + _made_ip4(src, dst, 6, tcp)
+    return _compare(out, frame, "RST " + ("back to the originator" if back else "to the responder"))
+
+
+def dns_refused_out(out, query):
+    """The REFUSED answer vnetd sends to the DNS query `query` (an IPv4 UDP frame, no IP options)
+    that an L7 rule denied: MACs, addresses and ports swapped; the query's id and questions; QR,
+    the query's opcode and RD, RA, RCODE 5; no other records."""
+    ihl = (query[_ETH] & 0xF) * 4
+    tot = struct.unpack("!H", query[_ETH + 2:_ETH + 4])[0]
+    src, dst = query[_ETH + 12:_ETH + 16], query[_ETH + 16:_ETH + 20]
+    u = query[_ETH + ihl:_ETH + tot]
+    sport, dport = struct.unpack("!HH", u[:4])
+    msg = u[_UDP:]
+    end = 12
+    for _ in range(struct.unpack("!H", msg[4:6])[0]):
+        while msg[end] != 0:
+            end += 1 + msg[end]
+        end += 5
+    dns = msg[0:2] + bytes([0x80 | (msg[2] & 0x79), 0x85]) + msg[4:6] + bytes(6) + msg[12:end]
+    udp = struct.pack("!HHHH", dport, sport, _UDP + len(dns), 0) + dns
+    frame = query[6:12] + query[0:6] + query[12:14] + _made_ip4(dst, src, 17, udp)
+    return _compare(out, frame, "DNS REFUSED")
+
+
+def tls_client_hello(sni, pad=0):
+    """A TLS 1.3-style ClientHello record for server name `sni`, with `pad` bytes of padding."""
+    exts = b""
+    if sni is not None:
+        name = sni.encode()
+        entry = b"\x00" + struct.pack("!H", len(name)) + name
+        exts += struct.pack("!HHH", 0, len(entry) + 2, len(entry)) + entry
+    if pad:
+        exts += struct.pack("!HH", 21, pad) + bytes(pad)
+    body = (b"\x03\x03" + bytes(32) + b"\x20" + bytes(32) + b"\x00\x04\x13\x01\x13\x02" +
+            b"\x01\x00" + struct.pack("!H", len(exts)) + exts)
+    hs = b"\x01" + struct.pack("!I", len(body))[1:] + body
+    return b"\x16\x03\x01" + struct.pack("!H", len(hs)) + hs
+
+
+def dns_query(*names, qid=0x1234):
+    """A DNS query message (RD) asking for the A records of `names`."""
+    msg = struct.pack("!HHHHHH", qid, 0x0100, len(names), 0, 0, 0)
+    for n in names:
+        msg += b"".join(bytes([len(label)]) + label.encode() for label in n.split(".")) + b"\0"
+        msg += struct.pack("!HH", 1, 1)
+    return msg
