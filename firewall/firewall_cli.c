@@ -51,6 +51,14 @@ static int conntrack_print(const struct cli *cli, const json_t *res) {
 		printf(", %lld of this tenant",
 		       json_integer_value(json_object_get(res, "tenant_count")));
 	printf("\n");
+	if (json_object_get(res, "l7_held") != NULL) {
+		const json_t *l7 = json_object_get(res, "l7_held");
+		printf("L7 inspection: first requests of %lld connections held over %lld segments "
+		       "(%lld holding now)\n",
+		       json_integer_value(json_object_get(l7, "connections")),
+		       json_integer_value(json_object_get(l7, "segments")),
+		       json_integer_value(json_object_get(l7, "holding_now")));
+	}
 	return ret;
 }
 

@@ -153,7 +153,9 @@ static json_t *side_json(const struct fw_cfg *fc, const struct ct_entry *e, int 
 		return json_null(); // not checked here (the port is on another host, or unfiltered)
 	if (fc == NULL || gen != fc->gen)
 		return json_string("(older rules: checked again at the next packet)");
-	if (e->side[s].flags != 1 || rule == 0 || rule > fc->n_rules)
+	if (e->side[s].flags == SG_V_L7)
+		return json_string("(L7: its first request decides)");
+	if (e->side[s].flags != SG_V_ALLOW || rule == 0 || rule > fc->n_rules)
 		return json_string("(denied)");
 	return json_string(fc->rules[rule - 1].id);
 }
@@ -253,6 +255,15 @@ static void method_show_conntrack(struct ctl_call *call) {
 	if (sc.zone >= 0)
 		json_object_set_new(call->result, "tenant_count",
 				    json_integer(ct_tenant_count((uint16_t)sc.zone)));
+	{
+		uint64_t conns, segs;
+		uint32_t holding;
+		sg_hold_stats(&conns, &segs, &holding);
+		json_object_set_new(call->result, "l7_held",
+				    json_pack("{sIsIsi}", "connections", (json_int_t)conns,
+					      "segments", (json_int_t)segs, "holding_now",
+					      (int)holding));
+	}
 }
 
 // ---- conntrack.export / conntrack.import -----------------------------------------------------------

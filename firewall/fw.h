@@ -27,6 +27,11 @@ extern int firewall_logtype;
 
 enum fw_dir { FW_INGRESS = 0, FW_EGRESS = 1 };
 
+// Verdict flags kept per side in a conntrack entry (struct ct_entry's side[]).
+#define SG_V_ALLOW 1
+#define SG_V_DENY 2
+#define SG_V_L7 4    // only rules with an L7 match may allow it: its first request decides
+
 enum fw_l7_kind { FW_L7_NONE = 0, FW_L7_HTTP, FW_L7_TLS, FW_L7_DNS };
 
 // A rule's L7 match (docs/rules-schema.md, "l7"); strings point into the held document.

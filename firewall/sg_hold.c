@@ -32,3 +32,17 @@ void sg_hold_fini(void) {
 		sg_holds[w] = NULL;
 	}
 }
+
+void sg_hold_stats(uint64_t *connections, uint64_t *segments, uint32_t *holding) {
+	*connections = *segments = 0;
+	*holding = 0;
+	for (unsigned int w = 0; w < CT_TABLES_MAX; w++) {
+		const struct sg_hold *h = sg_holds[w];
+		if (h == NULL)
+			continue;
+		*connections += __atomic_load_n(&h->held_connections, __ATOMIC_RELAXED);
+		*segments += __atomic_load_n(&h->held_segments, __ATOMIC_RELAXED);
+		*holding += __atomic_load_n(&h->used[0], __ATOMIC_RELAXED) +
+			    __atomic_load_n(&h->used[1], __ATOMIC_RELAXED);
+	}
+}

@@ -33,6 +33,8 @@ struct sg_hold_slot {
 
 struct sg_hold {
 	uint32_t used[2];            // slots in use, by enum fw_dir
+	uint64_t held_connections;   // connections whose first request was held (ever)
+	uint64_t held_segments;      // segments held (ever)
 	uint8_t scratch[L7_TLS_MAX]; // a chained segment's payload, gathered
 	struct sg_hold_slot slot[SG_HOLD_SLOTS];
 };
@@ -40,6 +42,8 @@ struct sg_hold {
 // Control thread, at firewall start: one table per worker (n_workers). 0 or -ENOMEM.
 int sg_hold_init(unsigned int n_workers);
 void sg_hold_fini(void);
+// Control thread: the workers' figures summed (show conntrack).
+void sg_hold_stats(uint64_t *connections, uint64_t *segments, uint32_t *holding);
 
 extern struct sg_hold *sg_holds[CT_TABLES_MAX];
 

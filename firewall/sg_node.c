@@ -74,10 +74,6 @@ struct sg_trace {
 };
 static_assert(sizeof(struct sg_trace) <= TRACE_DATA_MAX, "trace record too big");
 
-// Verdict flags kept per side in a conntrack entry (struct ct_entry's side[]).
-#define SG_V_ALLOW 1
-#define SG_V_DENY 2
-#define SG_V_L7 4    // only rules with an L7 match may allow it: its first request decides
 
 // ---- reading a packet ---------------------------------------------------------------------------
 
@@ -813,6 +809,8 @@ static rte_edge_t sg_l7(struct dp_lcore *lc, struct sg_run *run, struct rte_mbuf
 			sl->len = (uint32_t)total;
 			sl->m[sl->n++] = m;
 			sl->next_seq = pseq + plen;
+			h->held_segments++;
+			h->held_connections += sl->n == 1;
 			return DP_EDGE_KEEP;
 		}
 		v = FW_L7_DENY; // more segments than are held

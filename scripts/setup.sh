@@ -11,7 +11,8 @@ PKGS=(build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev lib
       libcmocka-dev libpcap-dev libnuma-dev python3 python3-scapy iproute2 iputils-ping
       tcpdump tshark socat netcat-openbsd procps ethtool clang libclang-rt-14-dev
       libnl-3-dev libnl-route-3-dev libbpf-dev libxdp-dev
-      qemu-system-x86 busybox-static linux-image-amd64 cpio)
+      qemu-system-x86 busybox-static linux-image-amd64 cpio
+      curl openssl dnsmasq-base bind9-dnsutils)
 
 missing=()
 for p in "${PKGS[@]}"; do
