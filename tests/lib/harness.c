@@ -20,6 +20,7 @@
 #include "dataplane/rules.h"
 #include "dataplane/stats.h"
 #include "dataplane/trace.h"
+#include "dataplane/vnetd_config.h"
 #include "tests/lib/harness.h"
 
 
@@ -43,8 +44,24 @@ int harness_global_init(void) {
 	if (done)
 		return 0;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vnet_ut_%d", getpid());
-	char *argv[] = {"test", "--no-huge", "-m", "1024", "--no-shconf", "--no-pci", "-l", "0",
-			"--log-level", "*:error", prefix, NULL};
+	// VNET_HARNESS_MEM_MB: EAL memory (default 1024); VNET_HARNESS_CONFIG: a vnetd configuration
+	// file whose features' sections ("conntrack", ...) apply, as vnetd -c would (benchmarks).
+	char mem[16];
+	snprintf(mem, sizeof(mem), "%s",
+		 getenv("VNET_HARNESS_MEM_MB") != NULL ? getenv("VNET_HARNESS_MEM_MB") : "1024");
+	// VNET_HARNESS_HUGE=1: hugepages (prefaulted: what vnetd runs on), not --no-huge.
+	bool huge = getenv("VNET_HARNESS_HUGE") != NULL;
+	char *argv[] = {"test", huge ? "--in-memory" : "--no-huge", "-m", mem, "--no-shconf",
+			"--no-pci", "-l", "0", "--log-level", "*:error", prefix, NULL};
+	if (getenv("VNET_HARNESS_CONFIG") != NULL) {
+		struct vnetd_config vc = {0};
+		char err[512];
+		if (vnetd_config_load(getenv("VNET_HARNESS_CONFIG"), &vc, err, sizeof(err)) < 0) {
+			fprintf(stderr, "harness: %s\n", err);
+			return -1;
+		}
+		vnetd_config_fini(&vc);
+	}
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
 		return -1;
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
