@@ -174,7 +174,7 @@ load_scenario() {
 	unset -f scenario_rules scenario_underlay scenario_start scenario_stop scenario_report \
 		scenario_ready scenario_latency scenario_traffic scenario_counters
 	unset SCEN_DESC SCEN_PCAPS SCEN_OUT_PORTS SCEN_IN_PORTS SCEN_OVS SCEN_OVS_BENCH SCEN_MBUFS \
-		SCEN_MEASURE SCEN_VARIANTS SCEN_DEVICE SCEN_SWITCH SCEN_ROUTING SCEN_READY_S
+		SCEN_MEASURE SCEN_VARIANTS SCEN_DEVICE SCEN_SWITCH SCEN_ROUTING SCEN_READY_S SCEN_CONFIG
 	# shellcheck source=/dev/null
 	source "$HERE/scenarios/$1.sh"
 }
@@ -193,9 +193,9 @@ start_vnetd() {
 		scenario_underlay "$PCAP_DIR" > "$dir/underlay.json" || die "$scen: scenario_underlay failed"
 	fi
 	"$PY" - "$dir/rules.json" "$SOCK" "$PREFIX" "${SCEN_MBUFS:-16383}" "$dir/underlay.json" \
-		"${SCEN_ROUTING:-}" > "$dir/vnetd.json" <<'PY' || die "$scen: bad rules document"
+		"${SCEN_ROUTING:-}" "${SCEN_CONFIG:-}" > "$dir/vnetd.json" <<'PY' || die "$scen: bad rules document"
 import json, sys
-rules, sock, prefix, mbufs, underlay, routing = sys.argv[1:]
+rules, sock, prefix, mbufs, underlay, routing, extra = sys.argv[1:]
 cfg = {"eal_args": ["-l", "0,1", "--main-lcore", "0", "--no-pci",
                     "--no-telemetry", "--file-prefix", prefix],
        "socket": sock, "workers": [1], "idle_sleep_max_us": 0,
@@ -205,6 +205,8 @@ if ul is not None:
     cfg["underlay"] = ul
 if routing:   # SCEN_ROUTING: vnetd's "routing" object (l3-scale: the FIB's capacity)
     cfg["routing"] = json.loads(routing)
+if extra:     # SCEN_CONFIG: more of vnetd's configuration (conntrack's sizes)
+    cfg.update(json.loads(extra))
 print(json.dumps(cfg))
 PY
 	if declare -F scenario_start > /dev/null; then

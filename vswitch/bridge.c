@@ -372,8 +372,8 @@ static int statics_parse(struct rules_ctx *ctx, const json_t *doc, struct bridge
 	size_t i;
 	json_t *o;
 
-	if (json_array_size(arr) > BRIDGE_STATIC_MAX / 2)
-		return rules_error(ctx, "static_macs", "at most %d entries", BRIDGE_STATIC_MAX / 2);
+	if (json_array_size(arr) > BRIDGE_STATIC_MAX)
+		return rules_error(ctx, "static_macs", "at most %d entries", BRIDGE_STATIC_MAX);
 	bc->statics = calloc(json_array_size(arr) + 1, sizeof(*bc->statics));
 	if (bc->statics == NULL)
 		return -ENOMEM;

@@ -22,7 +22,7 @@ extern int vswitch_logtype;
 
 #define BRIDGE_MAX 4096      // networks per vnetd; bd_id is 0..BRIDGE_MAX-1
 #define BRIDGE_PORT_IPS_MAX 16
-#define BRIDGE_STATIC_MAX 65536
+#define BRIDGE_STATIC_MAX 131072 // static MACs in one document
 #define BRIDGE_SUBNETS_MAX 16 // subnets per network (the schema's limit)
 
 // The port of a static MAC entry that is the network's router (its gateway MAC): l2_lookup hands
