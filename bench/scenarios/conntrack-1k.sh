@@ -3,7 +3,9 @@
 # of Open vSwitch's s4b_ct_1k (ct(table=1), ct(commit) of +new from the inside only, +est both
 # ways).
 #
-# CT_FLOWS=1k (this file), 100k (conntrack-100k.sh) or 1m (conntrack-1m.sh: generated traffic).
+# CT_FLOWS=1k (this file) or 100k (conntrack-100k.sh). (1,000,000 flows do not fit this way:
+# net_pcap's infinite_rx keeps every frame of its file in an mbuf, 2,000,000 mbufs of 2 KB; see
+# bench/fw_graph_bench.c's "est" for conntrack-1m.)
 # Traffic: ../shared/bench/pcaps/ct_1k_64.pcap (1,000 flows, UDP and TCP ACKs alternating, from
 # 02:00:00:aa:HH:LL / 10.1.HH.LL to 02:00:00:bb:HH:LL / 10.2.HH.LL) replayed by port "in0", and
 # ct_1k_64_rev.pcap (the replies of the same flows) by "in1" (net_pcap, infinite_rx=1, port
@@ -22,25 +24,17 @@ unset CT_FLOWS_ARG
 SCEN_DESC="conntrack, $CT_FLOWS flows both ways through stateful security groups"
 SCEN_OUT_PORTS="out0 out1"
 SCEN_IN_PORTS="in0 in1"
-SCEN_MBUFS=16383
 case $CT_FLOWS in
 1k) CT_N=1000 ;;
 100k) CT_N=100000 ;;
-1m) CT_N=1000000 ;;
-*) echo "conntrack: CT_FLOWS $CT_FLOWS: 1k, 100k or 1m" >&2; return 1 ;;
+*) echo "conntrack: CT_FLOWS $CT_FLOWS: 1k or 100k" >&2; return 1 ;;
 esac
-if [[ $CT_FLOWS == 1m ]]; then
-	# No such file in ../shared/bench: generated once (bench/gen_ct_pcap.py) into a cache.
-	SCEN_PCAPS=""
-	SCEN_OVS=""
-	CT_CACHE=${VNET_BENCH_CACHE:-/var/tmp/vnet-bench}
-else
-	SCEN_PCAPS="ct_${CT_FLOWS}_64.pcap ct_${CT_FLOWS}_64_rev.pcap"
-	SCEN_OVS="s4b_ct_${CT_FLOWS}"
-fi
+SCEN_PCAPS="ct_${CT_FLOWS}_64.pcap ct_${CT_FLOWS}_64_rev.pcap"
+SCEN_OVS="s4b_ct_${CT_FLOWS}"
+# net_pcap's infinite_rx holds each file's frames in mbufs.
+SCEN_MBUFS=$((2 * CT_N + 16383))
 # Every connection is made in the one worker's table; the tenant may have them all.
-SCEN_CONFIG=$(printf '{"conntrack": {"entries": %d, "tenant_max": %d}}' \
-	$((CT_N > 200000 ? 1048576 : 262144)) $((CT_N * 2)))
+SCEN_CONFIG=$(printf '{"conntrack": {"entries": 262144, "tenant_max": %d}}' $((CT_N * 2)))
 SCEN_READY_S=60
 
 # scenario_rules PCAP_DIR: print the rules document on standard output. The originals' network
@@ -50,13 +44,6 @@ scenario_rules() {
 	local pcap_dir=$1 n i fwd rev
 	n=$((CT_N < 65536 ? CT_N : 65536))
 	fwd=$pcap_dir/ct_${CT_FLOWS}_64.pcap rev=$pcap_dir/ct_${CT_FLOWS}_64_rev.pcap
-	if [[ $CT_FLOWS == 1m ]]; then
-		fwd=$CT_CACHE/ct_1m_64.pcap rev=$CT_CACHE/ct_1m_64_rev.pcap
-		if [[ ! -s $fwd || ! -s $rev ]]; then
-			mkdir -p "$CT_CACHE" &&
-				"$(dirname "${BASH_SOURCE[0]}")/../gen_ct_pcap.py" 1000000 "$fwd" "$rev" >&2 || return 1
-		fi
-	fi
 	printf '{"revision": 1,\n'
 	printf ' "networks": [{"id": "bench", "tenant": "bench", "vni": 100, "mac_learning": false},\n'
 	printf '   {"id": "bench-rev", "tenant": "bench", "vni": 101, "mac_learning": false}],\n'
