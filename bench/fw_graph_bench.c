@@ -12,7 +12,11 @@
 //         packets), with s's rule a plain TCP 80 rule ("plain") or an l7.http rule on Host and
 //         path ("inspected"): connections a second both ways and what inspection costs each.
 //
-// Run by hand, pinned:  taskset -c 1 build/bench/fw_graph_bench [new|l7|all] [N]
+//   est   conntrack-100k vs conntrack-1m: N established connections, then 4,000,000 packets over
+//         them in a scattered order, both directions: cycles a packet at that table size (the
+//         pcap scenario cannot hold 1,000,000 flows: net_pcap keeps a file's frames in mbufs).
+//
+// Run by hand, pinned:  taskset -c 1 build/tests/unit/firewall/fw_graph_bench [new|l7|est|all] [N]
 // (N connections, default 1,000,000 for new, 200,000 for l7; needs 1.5 GB of free 2 MB
 // hugepages). Not a test.
 
@@ -25,6 +29,7 @@
 #include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "dataplane/drop.h"
 #include "tests/lib/graph_harness.h"
@@ -37,6 +42,7 @@ static const char *doc_fmt =
 	" \"security_groups\": ["
 	"  {\"id\": \"client\", \"tenant\": \"t\", \"rules\": [{\"id\": \"out\", \"direction\": \"egress\"}]},"
 	"  {\"id\": \"server\", \"tenant\": \"t\", \"rules\": [%s,"
+	"   {\"id\": \"udp\", \"direction\": \"ingress\", \"protocol\": \"udp\", \"ports\": \"5000\"},"
 	"   {\"id\": \"out\", \"direction\": \"egress\"}]}],"
 	" \"ports\": ["
 	"  {\"id\": \"c\", \"network\": \"n\", \"device\": \"net_null60\", \"mac\": \"02:00:00:00:05:0c\","
@@ -56,8 +62,8 @@ static uint16_t port_c, port_s;
 
 // Connection i's frame: from the client 10.(64 + i >> 16).x.y:(1024 + i % 60000) to 10.5.0.11:80
 // (or back), with flags, sequence numbers and payload.
-static struct rte_mbuf *frame(uint32_t i, bool from_c, uint8_t flags, uint32_t seq, uint32_t ack,
-			      const char *payload) {
+static struct rte_mbuf *frame_l4(uint32_t i, bool from_c, bool udp, uint8_t flags, uint32_t seq,
+				 uint32_t ack, const char *payload) {
 	uint8_t f[256];
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
@@ -74,9 +80,20 @@ static struct rte_mbuf *frame(uint32_t i, bool from_c, uint8_t flags, uint32_t s
 	ip->version_ihl = 0x45;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 20 + plen));
 	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
+	ip->next_proto_id = udp ? IPPROTO_UDP : IPPROTO_TCP;
 	ip->src_addr = from_c ? client : server;
 	ip->dst_addr = from_c ? server : client;
+	if (udp) {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)t;
+		sport = rte_cpu_to_be_16(5000);
+		ip->total_length = rte_cpu_to_be_16(20 + 8 + 18);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		u->src_port = from_c ? cport : sport;
+		u->dst_port = from_c ? sport : cport;
+		u->dgram_len = rte_cpu_to_be_16(8 + 18);
+		u->dgram_cksum = 0;
+		return harness_mbuf(f, 60, from_c ? port_c : port_s);
+	}
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	t->src_port = from_c ? cport : sport;
 	t->dst_port = from_c ? sport : cport;
@@ -88,6 +105,11 @@ static struct rte_mbuf *frame(uint32_t i, bool from_c, uint8_t flags, uint32_t s
 	memcpy(t + 1, payload, plen);
 	t->cksum = rte_ipv4_udptcp_cksum(ip, t);
 	return harness_mbuf(f, (uint32_t)(14 + 20 + 20 + plen), from_c ? port_c : port_s);
+}
+
+static struct rte_mbuf *frame(uint32_t i, bool from_c, uint8_t flags, uint32_t seq, uint32_t ack,
+			      const char *payload) {
+	return frame_l4(i, from_c, false, flags, seq, ack, payload);
 }
 
 static uint64_t walk(struct harness *h, struct rte_mbuf **b, uint32_t n) {
@@ -187,6 +209,39 @@ static int bench_l7(struct harness *h, uint32_t n) {
 	return 0;
 }
 
+// conntrack-100k / conntrack-1m: n established connections (UDP and TCP ACKs alternating, picked
+// up mid-stream as the pcap scenario's), then 4,000,000 packets over them in a scattered order,
+// both directions (a burst from c, then one from s): cycles a packet at that table size.
+static int bench_est(struct harness *h, uint32_t n) {
+	struct rte_mbuf *b[BURST];
+	const uint32_t m = 4000000;
+	uint64_t cycles = 0, hz = rte_get_tsc_hz(), d0;
+
+	for (uint32_t i = 0; i < n; i += BURST) { // the connections, both directions seen
+		uint32_t k = RTE_MIN((uint32_t)BURST, n - i);
+		for (int dir = 0; dir < 2; dir++) {
+			for (uint32_t j = 0; j < k; j++)
+				b[j] = frame_l4(i + j, dir == 0, (i + j) % 2 == 0, RTE_TCP_ACK_FLAG, 1000,
+						1000, NULL);
+			walk(h, b, k);
+		}
+	}
+	d0 = drops_all(h);
+	for (uint32_t i = 0; i < m; i += BURST) {
+		for (uint32_t j = 0; j < BURST; j++) {
+			uint32_t f = (uint32_t)(((uint64_t)(i + j) * 2654435761u) % n);
+			b[j] = frame_l4(f, (i / BURST) % 2 == 0, f % 2 == 0, RTE_TCP_ACK_FLAG, 1000, 1000,
+					NULL);
+		}
+		cycles += walk(h, b, BURST);
+	}
+	printf("conntrack-est: %u connections (UDP and TCP alternating), %u packets over them in a "
+	       "scattered order, both directions, bursts of %d\n", n, m, BURST);
+	printf("  %.1f cycles a packet (whole graph), %.2f Mpps; %lu dropped\n", (double)cycles / m,
+	       (double)m / ((double)cycles / hz) / 1e6, (unsigned long)(drops_all(h) - d0));
+	return 0;
+}
+
 int main(int argc, char **argv) {
 	const char *what = argc > 1 ? argv[1] : "all";
 	uint32_t n = argc > 2 ? (uint32_t)atoi(argv[2]) : 0;
@@ -216,6 +271,8 @@ int main(int argc, char **argv) {
 		ret |= bench_new(h, n ? n : 1000000);
 	if (strcmp(what, "l7") == 0 || strcmp(what, "all") == 0)
 		ret |= bench_l7(h, n ? n : 200000);
+	if (strcmp(what, "est") == 0)
+		ret |= bench_est(h, n ? n : 1000000);
 	harness_teardown(&state);
 	return ret ? 1 : 0;
 }

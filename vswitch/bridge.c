@@ -581,7 +581,7 @@ static void inputs_gather(struct inputs_acc *a, const struct bridge_cfg *bc) {
 		inputs_put_ips(a, (uint16_t)b, &p->mac, p->n_ip4, p->ip4, p->n_ip6, p->ip6,
 			       SRC_PORT | i);
 	}
-	for (uint16_t i = 0; i < bc->n_static; i++) {
+	for (uint32_t i = 0; i < bc->n_static; i++) {
 		const struct bridge_static *st = &bc->statics[i];
 		const struct bridge *br = bridge_lookup(bc, st->key.bd_id);
 		int b = bridge_index(a, br->id);
@@ -766,7 +766,7 @@ static int bridge_build(struct rules_ctx *ctx, struct dp_config *cfg, void *data
 		bc->port[p->port_id] = p;
 		b->ports[b->n_ports++] = p->port_id;
 	}
-	for (uint16_t i = 0; i < bc->n_static; i++) {
+	for (uint32_t i = 0; i < bc->n_static; i++) {
 		struct bridge_static *st = &bc->statics[i];
 		const struct dp_port *dp = dp_config_port_lookup(cfg, st->port);
 

@@ -130,7 +130,8 @@ static inline int bridge_mac_key_cmp(const void *a, const void *b, size_t len) {
 struct bridge_cfg {
 	struct bridge *bd[BRIDGE_MAX];                  // by bd_id, NULL if unused
 	struct bridge_port *port[DP_PORTS_MAX];     // by DPDK port id, NULL if not a vNIC
-	uint16_t n_bridges, n_ports, n_static;
+	uint16_t n_bridges, n_ports;
+	uint32_t n_static;
 	struct bridge *bridges;                         // n_bridges, document order
 	struct bridge_port *ports;                      // n_ports, document order
 	struct rte_hash *vni_bd;                        // uint32_t vni -> bd_id

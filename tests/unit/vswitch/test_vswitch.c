@@ -91,6 +91,47 @@ static bool passes(rte_edge_t e) {
 	return e == PORT_SECURITY_L2 || e == PORT_SECURITY_ARP_ND || e == PORT_SECURITY_DHCP_RA;
 }
 
+// A document may hold BRIDGE_STATIC_MAX static MACs (more than a 16-bit count: conntrack-100k's
+// 65,536 per direction); each is found, the last as the first; one more is refused.
+static void static_macs_to_the_limit(void **state) {
+	struct harness *h = *state;
+	size_t size = 160 + (size_t)(BRIDGE_STATIC_MAX + 1) * 80, n;
+	char *doc = malloc(size);
+	const char *macs[] = {"02:10:00:00:00:00", "02:10:00:01:ff:ff"};
+
+	assert_non_null(doc);
+	for (int over = 1; over >= 0; over--) {
+		n = (size_t)snprintf(doc, size, "{\"revision\": %d, \"networks\": [{\"id\": \"red\","
+				     " \"tenant\": \"red\", \"vni\": 100}], \"ports\": [{\"id\": \"ra\","
+				     " \"network\": \"red\", \"device\": \"net_null10\", \"mac\": \""
+				     MAC_A "\", \"ips\": [\"10.0.0.10\"]}, {\"id\": \"rb\", \"network\": \"red\", \"device\":"
+				     " \"net_null11\", \"mac\": \"" MAC_B "\"}], \"static_macs\": [",
+				     2 - over);
+		for (uint32_t i = 0; i < BRIDGE_STATIC_MAX + (uint32_t)over; i++)
+			n += (size_t)snprintf(doc + n, size - n,
+					      "%s{\"network\": \"red\", \"mac\": \"02:10:00:%02x:%02x:%02x\","
+					      " \"port\": \"rb\"}",
+					      i ? "," : "", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+		snprintf(doc + n, size - n, "]}");
+		if (over) {
+			assert_int_not_equal(harness_apply(h, doc), 0);
+			assert_non_null(strstr(h->err, "static_macs: at most 131072 entries"));
+			continue;
+		}
+		if (harness_apply(h, doc) != 0)
+			fail_msg("%s", h->err);
+	}
+	free(doc);
+	for (unsigned int i = 0; i < RTE_DIM(macs); i++) {
+		struct rte_mbuf *m = PKT_IP(.in_port = harness_port("ra"), .src_mac = MAC_A,
+					    .dst_mac = macs[i], .src_ip = "10.0.0.10",
+					    .dst_ip = "10.0.0.11");
+		assert_int_equal(l2_path(h, m), L2_LOOKUP_OUTPUT);
+		assert_int_equal(pkt_meta(m)->out_port, harness_port("rb"));
+		pktbuf_destroy(m);
+	}
+}
+
 static void own_traffic_is_switched(void **state) {
 	struct harness *h = *state;
 	struct rte_mbuf *m = PKT_IP(.in_port = harness_port("ra"), .src_mac = MAC_A,
@@ -622,6 +663,7 @@ int main(void) {
 		T(removing_a_port_flushes_its_macs),
 		T(bad_transactions_change_nothing),
 		T(ops_add_then_remove),
+		T(static_macs_to_the_limit),
 #undef T
 	};
 	char err[256];
