@@ -399,7 +399,14 @@ int ct_import(const struct ct_key *k, const struct ct_entry *tmpl, uint64_t ttl_
 	t->ent[idx] = *tmpl;
 	t->ent[idx].table = (uint8_t)(n_tables - 1);
 	t->ent[idx].zone = k->zone;
-	memset(t->ent[idx].side, 0, sizeof(t->ent[idx].side));
+	// The verdicts are taken again by the rules here at the first packet (gen 0); a side an l7
+	// rule allowed keeps that rule's signature, which the same rule here matches.
+	for (int s = 0; s < 2; s++) {
+		bool l7 = tmpl->side[s].flags == 1 && tmpl->side[s].sig != 0;
+		memset(&t->ent[idx].side[s], 0, sizeof(t->ent[idx].side[s]));
+		t->ent[idx].side[s].flags = l7 ? tmpl->side[s].flags : 0;
+		t->ent[idx].side[s].sig = l7 ? tmpl->side[s].sig : 0;
+	}
 	t->ent[idx].expires = now + ttl_tsc;
 	t->keys[idx] = *k;
 	if (rte_hash_add_key_data(t->h, k, &t->ent[idx]) < 0) {

@@ -212,7 +212,8 @@ uint32_t ct_expire(unsigned int self, uint64_t now, uint32_t budget);
 
 // Control thread. Add a connection made elsewhere (another host's export: docs/firewall.md) to the
 // control thread's table: key k, the entry's state, its directions and its time left `ttl_tsc`
-// (the firewall's verdicts are not taken over: the next packet asks the rules). 0; -EEXIST if a
+// (the firewall's verdicts are not taken over: the next packet asks the rules; a side an l7 rule
+// allowed keeps that rule's signature, side[].flags 1 and .sig, for them). 0; -EEXIST if a
 // table knows it already; -ENOSPC if the tenant is at its limit or the table full.
 int ct_import(const struct ct_key *k, const struct ct_entry *tmpl, uint64_t ttl_tsc, uint64_t now);
 // Control thread. Expire up to `budget` entries of the control thread's table.

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -331,14 +332,26 @@ static void ct_export_one(const struct ct_key *k, const struct ct_entry *e, void
 						      "ack", (json_int_t)e->dir[d].ack, "win",
 						      (json_int_t)e->dir[d].win, "wscale",
 						      (int)e->dir[d].wscale, "seen", (int)e->dir[d].seen));
-	json_array_append_new(x->list,
-		json_pack("{sisisososisisssbsiso}", "family", (int)k->family, "protocol",
-			  (int)k->proto, "source", addr_json(k->family, src), "destination",
-			  addr_json(k->family, dst), "source_port",
-			  (int)(e->orig_is_a ? k->port_a : k->port_b), "destination_port",
-			  (int)(e->orig_is_a ? k->port_b : k->port_a), "state",
-			  ct_state_name(e->state), "picked_up", (int)e->picked_up, "expires_s",
-			  (int)(left / (int64_t)x->hz), "directions", dirs));
+	json_t *c = json_pack("{sisisososisisssbsiso}", "family", (int)k->family, "protocol",
+			      (int)k->proto, "source", addr_json(k->family, src), "destination",
+			      addr_json(k->family, dst), "source_port",
+			      (int)(e->orig_is_a ? k->port_a : k->port_b), "destination_port",
+			      (int)(e->orig_is_a ? k->port_b : k->port_a), "state",
+			      ct_state_name(e->state), "picked_up", (int)e->picked_up, "expires_s",
+			      (int)(left / (int64_t)x->hz), "directions", dirs);
+	if (k->proto == IPPROTO_TCP) // where L7 inspection starts (a request not yet seen)
+		json_object_set_new(c, "l7_seq", json_integer(e->l7_seq));
+	// A side an l7 rule allowed: its rule's signature, which the other host's same rule has (its
+	// first request is gone; without it the connection could not be allowed there).
+	for (int sd = 0; sd < 2; sd++) {
+		char sig[16];
+		if (e->side[sd].flags != SG_V_ALLOW || e->side[sd].sig == 0)
+			continue;
+		snprintf(sig, sizeof(sig), "%08x", e->side[sd].sig);
+		json_object_set_new(c, sd == 0 ? "originator_l7_rule" : "responder_l7_rule",
+				    json_string(sig));
+	}
+	json_array_append_new(x->list, c);
 	x->n++;
 }
 
@@ -409,6 +422,26 @@ static const char *ct_import_parse(const json_t *c, uint16_t zone, const struct 
 			return "directions[].wscale: 0..14, or 255 (none)";
 		e->dir[i].wscale = (uint8_t)ws;
 		e->dir[i].seen = (uint8_t)json_integer_value(json_object_get(x, "seen"));
+	}
+	if (json_object_get(c, "l7_seq") != NULL) {
+		json_int_t l7 = json_integer_value(json_object_get(c, "l7_seq"));
+		if (!json_is_integer(json_object_get(c, "l7_seq")) || l7 < 0 || l7 > UINT32_MAX)
+			return "l7_seq: a TCP sequence number (0..4294967295)";
+		e->l7_seq = (uint32_t)l7;
+	}
+	for (int sd = 0; sd < 2; sd++) {
+		const json_t *v = json_object_get(c, sd == 0 ? "originator_l7_rule" : "responder_l7_rule");
+		const char *hex = json_string_value(v);
+		char *end = NULL;
+		unsigned long sig;
+
+		if (v == NULL)
+			continue;
+		sig = hex != NULL && strlen(hex) == 8 ? strtoul(hex, &end, 16) : 0;
+		if (sig == 0 || end == NULL || *end != '\0')
+			return "originator_l7_rule, responder_l7_rule: a rule signature (8 hex digits)";
+		e->side[sd].flags = SG_V_ALLOW;
+		e->side[sd].sig = (uint32_t)sig;
 	}
 	*ttl_s = (uint64_t)ttl;
 	return NULL;

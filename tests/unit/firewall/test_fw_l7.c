@@ -7,6 +7,7 @@
 // After each: every port's counters close and every mbuf is back in the pool. Runs under ASan.
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,8 @@
 #include "dataplane/lcore.h"
 #include "tests/lib/graph_harness.h"
 #include "tests/lib/harness.h"
+#include "firewall/conntrack.h"
+#include "firewall/fw.h"
 #include "firewall/sg_hold.h"
 #include "tests/unit/firewall/l7_samples.h"
 
@@ -385,6 +388,53 @@ static void allowed_connection_follows_its_rule(void **state) {
 	check_closed(h);
 }
 
+struct find_ct {
+	uint16_t sport;
+	bool found;
+	struct ct_key k;
+	struct ct_entry e;
+};
+
+static void find_one(const struct ct_key *k, const struct ct_entry *e, void *arg) {
+	struct find_ct *f = arg;
+	if (k->proto == IPPROTO_TCP && (k->port_a == f->sport || k->port_b == f->sport)) {
+		f->found = true;
+		f->k = *k;
+		f->e = *e;
+	}
+}
+
+// A connection an l7 rule allowed, moved (as conntrack.export / import do: the entry leaves this
+// table, comes back imported with its sides' rule signatures): its next packets pass; imported
+// without the signature, they are denied (its first request is gone).
+static void imported_connection_keeps_its_l7_verdict(void **state) {
+	struct harness *h = *state;
+	uint64_t s0, hz = rte_get_tsc_hz();
+
+	for (int keep = 1; keep >= 0; keep--) {
+		uint16_t sport = (uint16_t)(45000 + keep);
+		struct find_ct f = {.sport = sport};
+
+		handshake(h, sport, 8080);
+		request(h, sport, 8080, "GET /api/x HTTP/1.1\r\nHost: shop.example\r\n\r\n");
+		ct_foreach(find_one, &f);
+		assert_true(f.found);
+		assert_int_equal(f.e.side[1].flags, SG_V_ALLOW);
+		assert_int_not_equal(f.e.side[1].sig, 0);
+		// The port leaves: its entries expire here (3 hours later), then come back imported.
+		harness_tsc_offset += 3 * 3600 * hz;
+		ct_expire(0, rte_rdtsc() + harness_tsc_offset, 1u << 24); // a whole pass
+		if (!keep)
+			f.e.side[1].sig = 0;
+		assert_int_equal(ct_import(&f.k, &f.e, 60 * hz, rte_rdtsc() + harness_tsc_offset), 0);
+		s0 = tx(h, port_s);
+		send_tcp(h, true, sport, 8080, ACK, CLIENT_ISN + 50, SERVER_ISN + 1, NULL, 0);
+		assert_int_equal(tx(h, port_s), s0 + (keep ? 1 : 0));
+	}
+	assert_int_equal(dropped(h, port_c, DROP_SG_DENIED), 1);
+	check_closed(h);
+}
+
 static int setup(void **state) {
 	struct harness *h;
 
@@ -412,6 +462,7 @@ int main(void) {
 		T(held_segments_time_out),
 		T(full_burst_wants_the_hold),
 		T(allowed_connection_follows_its_rule),
+		T(imported_connection_keeps_its_l7_verdict),
 	};
 	if (harness_global_init() < 0)
 		return 1;
