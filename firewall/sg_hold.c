@@ -46,3 +46,13 @@ void sg_hold_stats(uint64_t *connections, uint64_t *segments, uint32_t *holding)
 			    __atomic_load_n(&h->used[1], __ATOMIC_RELAXED);
 	}
 }
+
+uint32_t sg_hold_mbufs(void) {
+	uint32_t n = 0;
+
+	for (unsigned int w = 0; w < CT_TABLES_MAX; w++)
+		for (unsigned int i = 0; sg_holds[w] != NULL && i < SG_HOLD_SLOTS; i++)
+			if (sg_holds[w]->slot[i].e != NULL)
+				n += sg_holds[w]->slot[i].n;
+	return n;
+}

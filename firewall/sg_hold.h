@@ -42,6 +42,9 @@ struct sg_hold {
 // Control thread, at firewall start: one table per worker (n_workers). 0 or -ENOMEM.
 int sg_hold_init(unsigned int n_workers);
 void sg_hold_fini(void);
+// Tests: the mbufs the workers hold now (their tables read without the workers' consent: only
+// where the data path does not run meanwhile).
+uint32_t sg_hold_mbufs(void);
 // Control thread: the workers' figures summed (show conntrack).
 void sg_hold_stats(uint64_t *connections, uint64_t *segments, uint32_t *holding);
 

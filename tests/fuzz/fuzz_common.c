@@ -29,7 +29,8 @@ const char fuzz_base_rules[] =
 	"  {\"id\": \"a\", \"network\": \"blue\", \"device\": \"net_null40\","
 	"   \"mac\": \"02:00:00:00:01:0a\", \"ips\": [\"10.0.0.10\", \"fd00::a\"]},"
 	"  {\"id\": \"b\", \"network\": \"blue\", \"device\": \"net_null41\","
-	"   \"mac\": \"02:00:00:00:01:0b\", \"ips\": [\"10.0.0.11\", \"fd00::b\"]},"
+	"   \"mac\": \"02:00:00:00:01:0b\", \"ips\": [\"10.0.0.11\", \"fd00::b\"],"
+	"   \"security_groups\": [\"web\"]},"
 	"  {\"id\": \"d\", \"network\": \"red\", \"device\": \"net_null42\","
 	"   \"mac\": \"02:00:00:00:01:0d\", \"ips\": [\"10.0.0.13\"]},"
 	"  {\"id\": \"t\", \"network\": \"red\", \"device\": \"net_null43\","
@@ -46,7 +47,22 @@ const char fuzz_base_rules[] =
 	"    {\"prefix\": \"10.60.0.0/16\", \"nexthops\": [\"10.0.0.11\", \"10.0.0.99\"]},"
 	"    {\"prefix\": \"10.70.0.0/16\", \"nexthop\": \"10.9.0.77\"},"
 	"    {\"prefix\": \"10.66.0.0/16\", \"blackhole\": true}]}],"
-	" \"static_macs\": [{\"network\": \"blue\", \"mac\": \"02:00:00:00:02:aa\", \"port\": \"a\"}]"
+	" \"static_macs\": [{\"network\": \"blue\", \"mac\": \"02:00:00:00:02:aa\", \"port\": \"a\"}],"
+	// b's groups: L7 rules (HTTP, TLS, DNS over UDP and TCP) beside plain ones, both directions.
+	" \"security_groups\": [{\"id\": \"web\", \"tenant\": \"blue\", \"rules\": ["
+	"   {\"id\": \"http\", \"direction\": \"ingress\", \"protocol\": \"tcp\", \"ports\": \"80\","
+	"    \"l7\": {\"http\": {\"host\": \"*.example\", \"path_prefix\": \"/a\"}}},"
+	"   {\"id\": \"tls\", \"direction\": \"ingress\", \"protocol\": \"tcp\", \"ports\": \"443\","
+	"    \"l7\": {\"tls\": {\"sni\": [\"*.example\"]}}},"
+	"   {\"id\": \"dns\", \"direction\": \"ingress\", \"protocol\": \"udp\","
+	"    \"l7\": {\"dns\": {\"names\": [\"a.example\"]}}},"
+	"   {\"id\": \"dns-tcp\", \"direction\": \"ingress\", \"protocol\": \"tcp\","
+	"    \"l7\": {\"dns\": {\"names\": [\"a.example\"]}}},"
+	"   {\"id\": \"ssh\", \"direction\": \"ingress\", \"protocol\": \"tcp\", \"ports\": \"22\"},"
+	"   {\"id\": \"ping\", \"direction\": \"ingress\", \"protocol\": \"icmp\"},"
+	"   {\"id\": \"out-web\", \"direction\": \"egress\", \"protocol\": \"tcp\", \"ports\": \"443\","
+	"    \"l7\": {\"tls\": {\"sni\": [\"b.example\"]}}},"
+	"   {\"id\": \"out\", \"direction\": \"egress\", \"protocol\": \"udp\"}]}]"
 	"}";
 
 struct harness *fuzz_engine_init(void) {

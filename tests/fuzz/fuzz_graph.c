@@ -21,13 +21,17 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_udp.h>
+#include <netinet/in.h>
 
 #include "dataplane/config.h"
 #include "dataplane/event.h"
 #include "dataplane/graph.h"
 #include "dataplane/stats.h"
 #include "dataplane/port.h"
+#include "firewall/sg_hold.h"
 #include "overlay/overlay.h"
 #include "tests/fuzz/fuzz_common.h"
 #include "tests/lib/graph_harness.h"
@@ -78,10 +82,41 @@ static struct rte_mbuf *frame(const uint8_t *p, uint32_t len, uint16_t in_port, 
 	return head;
 }
 
+// Segments the firewall holds for L7 inspection (port b's rules) wait for the rest of their
+// request: move the clock past the hold's timeout and send a frame through both firewall nodes
+// (b to a), which expire them (dropped, both ends reset), so that counters and pool close.
+static void hold_expire(void) {
+	uint8_t f[60] = {0};
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + 14);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+	struct rte_mbuf *m;
+
+	if (sg_hold_mbufs() == 0)
+		return;
+	harness_tsc_offset += 2 * rte_get_tsc_hz();
+	memcpy(f, "\x02\x00\x00\x00\x01\x0a\x02\x00\x00\x00\x01\x0b\x08\x00", 14);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(20 + 8);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(0x0a00000b);
+	ip->dst_addr = rte_cpu_to_be_32(0x0a00000a);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	u->src_port = u->dst_port = rte_cpu_to_be_16(9);
+	u->dgram_len = rte_cpu_to_be_16(8);
+	m = harness_mbuf(f, sizeof(f), ports[1]);
+	if (m == NULL)
+		fuzz_fail("no mbuf for the hold's expiry");
+	harness_graph_run(h, &m, 1);
+	if (sg_hold_mbufs() != 0)
+		fuzz_fail("%u mbufs still held after the hold's timeout", sg_hold_mbufs());
+}
+
 static void control_thread_turn(void) {
 	struct dp_event ev;
 	char err[256];
 
+	hold_expire();
 	while (harness_event_pop(h, &ev))
 		dp_event_dispatch(&ev);
 	// Packets held for next hops being resolved go back (and, with no worker here, are freed)

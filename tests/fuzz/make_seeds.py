@@ -157,3 +157,29 @@ write("fuzz_l7", "http_get", b"\x00" + b"GET /api/items HTTP/1.1\r\nHost: shop.e
 write("fuzz_l7", "tls_sni", b"\x01" + client_hello("a.example"))
 write("fuzz_l7", "tls_pq_records", b"\x01" + client_hello("pq.example", 1500, 700))
 write("fuzz_l7", "dns_two", b"\x02" + dns_query("www.example.com", "mail.example.com"))
+
+
+# fuzz_graph: L7 conversations between a (port 0, not filtered) and b (port 1, group "web" of
+# fuzz_common.c: HTTP to *.example/a on 80, TLS to *.example on 443, DNS for a.example): each
+# packet its own burst, so that the handshake is seen in order.
+from scapy.all import TCP
+B = "02:00:00:00:01:0b"
+def conv(dport, request, cut=None, sport=40000):
+    c, s = 1000, 5000
+    pk = [(0, Ether(src=A, dst=B) / IP(src="10.0.0.10", dst="10.0.0.11") / TCP(sport=sport, dport=dport, flags="S", seq=c)),
+          (1, Ether(src=B, dst=A) / IP(src="10.0.0.11", dst="10.0.0.10") / TCP(sport=dport, dport=sport, flags="SA", seq=s, ack=c + 1)),
+          (0, Ether(src=A, dst=B) / IP(src="10.0.0.10", dst="10.0.0.11") / TCP(sport=sport, dport=dport, flags="A", seq=c + 1, ack=s + 1))]
+    parts = [request] if cut is None else [request[:cut], request[cut:]]
+    off = 0
+    for p in parts:
+        pk.append((0, Ether(src=A, dst=B) / IP(src="10.0.0.10", dst="10.0.0.11") /
+                   TCP(sport=sport, dport=dport, flags="PA", seq=c + 1 + off, ack=s + 1) / Raw(p)))
+        off += len(p)
+    return b"".join(record(port, bytes(f), True) for port, f in pk)
+write("fuzz_graph", "l7_http_allowed", conv(80, b"GET /a/b HTTP/1.1\r\nHost: w.example\r\n\r\n"))
+write("fuzz_graph", "l7_http_denied", conv(80, b"GET /z HTTP/1.1\r\nHost: w.example\r\n\r\n", sport=40001))
+write("fuzz_graph", "l7_tls_split", conv(443, client_hello("w.example", 1200), cut=700, sport=40002))
+write("fuzz_graph", "l7_tls_held", conv(443, client_hello("w.example", 1200)[:700], sport=40003))
+write("fuzz_graph", "l7_dns", b"".join(record(0, bytes(Ether(src=A, dst=B) / IP(src="10.0.0.10", dst="10.0.0.11") /
+                                                       UDP(sport=5353, dport=53) / Raw(dns_query(n))), True)
+                                       for n in ("a.example", "b.example")))
