@@ -12,7 +12,8 @@ PKGS=(build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev lib
       tcpdump tshark socat netcat-openbsd procps ethtool clang libclang-rt-14-dev
       libnl-3-dev libnl-route-3-dev libbpf-dev libxdp-dev
       qemu-system-x86 busybox-static linux-image-amd64 cpio
-      curl openssl dnsmasq-base bind9-dnsutils)
+      curl openssl dnsmasq-base bind9-dnsutils
+      libmicrohttpd-dev libsqlite3-dev libcrypt-dev python3-openstackclient)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The controller's HTTP API (docs/controller.md): the Identity v3 token service and the
+// OpenStack Networking v2.0 resources, over libmicrohttpd.
+#pragma once
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "controller/store.h"
+
+struct ctrl {
+	struct store *st;
+	char url[160];        // how clients reach us: the catalog's endpoints ("http://127.0.0.1:9696")
+	uint32_t token_ttl_s; // a token's life
+};
+
+// A response: status and JSON body (NULL: none), and the token header for /v3/auth/tokens.
+struct api_reply {
+	unsigned int status;
+	json_t *body;
+	char subject_token[80];
+};
+
+// Handle one request (method, path without the query, query arguments as a JSON object of
+// strings and arrays of strings, the X-Auth-Token header or NULL, the body or NULL). Pure: no
+// HTTP here, so that tests call it directly.
+void api_handle(struct ctrl *c, const char *method, const char *path, const json_t *query,
+		const char *token, const char *body, struct api_reply *r);
+
+// A password's hash for the store (yescrypt). NULL on failure; free() it.
+char *api_password_hash(const char *password);

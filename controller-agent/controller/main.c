@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// vnet-controller: the tenants' API (OpenStack Identity v3 tokens and Networking v2.0) over
+// libmicrohttpd, on a SQLite store. docs/controller.md.
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "controller/api.h"
+
+#define BODY_MAX (1u << 20) // a request body, bytes (larger: 413)
+
+static const char usage[] =
+	"usage: vnet-controller serve --db FILE [--listen ADDR:PORT] [--url URL] [--token-ttl S]\n"
+	"       vnet-controller user add --db FILE NAME --project P --role admin|member|reader\n"
+	"                (the password: the first line of standard input)\n"
+	"\n"
+	"serve: the OpenStack Identity v3 token service (POST /v3/auth/tokens) and the Networking\n"
+	"  v2.0 API (/v2.0/networks) on ADDR:PORT (default 127.0.0.1:9696), plain HTTP: for loopback\n"
+	"  and demos (TLS: not built yet, docs/controller.md). --url: the address clients use, put in\n"
+	"  the token's catalog (default http://ADDR:PORT). --token-ttl: a token's life in seconds\n"
+	"  (default 3600).\n"
+	"user add: create or replace a user of project P with a role; the password is stored hashed\n"
+	"  (yescrypt).\n";
+
+struct request {
+	char *body;
+	size_t len;
+	bool too_big;
+};
+
+static struct ctrl ctl;
+static volatile sig_atomic_t stop;
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value) {
+	json_t *q = cls, *list;
+
+	(void)kind;
+	if (key == NULL)
+		return MHD_YES;
+	list = json_object_get(q, key);
+	if (list == NULL) {
+		list = json_array();
+		json_object_set_new(q, key, list);
+	}
+	json_array_append_new(list, json_string(value != NULL ? value : ""));
+	return MHD_YES;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, const struct api_reply *r) {
+	char *text = r->body != NULL ? json_dumps(r->body, JSON_COMPACT) : NULL;
+	struct MHD_Response *resp =
+		text != NULL ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE)
+			     : MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (resp == NULL)
+		return MHD_NO;
+	if (text != NULL)
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+	if (r->subject_token[0] != '\0')
+		MHD_add_response_header(resp, "X-Subject-Token", r->subject_token);
+	ret = MHD_queue_response(conn, r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls) {
+	struct request *rq = *con_cls;
+	struct api_reply r;
+	json_t *query;
+	enum MHD_Result ret;
+
+	(void)cls;
+	(void)version;
+	if (rq == NULL) {
+		rq = calloc(1, sizeof(*rq));
+		if (rq == NULL)
+			return MHD_NO;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (rq->len + *upload_size > BODY_MAX) {
+			rq->too_big = true;
+		} else {
+			char *b = realloc(rq->body, rq->len + *upload_size + 1);
+			if (b == NULL)
+				return MHD_NO;
+			memcpy(b + rq->len, upload, *upload_size);
+			rq->len += *upload_size;
+			b[rq->len] = '\0';
+			rq->body = b;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	memset(&r, 0, sizeof(r));
+	if (rq->too_big) {
+		r.status = 413;
+		r.body = json_pack("{s{ssss}}", "NeutronError", "type", "HTTPRequestEntityTooLarge",
+				   "message", "Request body larger than 1 MiB");
+	} else {
+		query = json_object();
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, query);
+		api_handle(&ctl, method, url, query,
+			   MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Auth-Token"), rq->body,
+			   &r);
+		json_decref(query);
+	}
+	ret = reply(conn, &r);
+	json_decref(r.body);
+	return ret;
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe) {
+	struct request *rq = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (rq != NULL) {
+		free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+static void on_signal(int sig) {
+	(void)sig;
+	stop = 1;
+}
+
+static int serve(int argc, char **argv) {
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},        {"listen", required_argument, NULL, 'l'},
+		{"url", required_argument, NULL, 'u'},       {"token-ttl", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = NULL, *listen = "127.0.0.1:9696", *url = NULL;
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	char host[64], err[256];
+	struct MHD_Daemon *d;
+	int c, port;
+
+	ctl.token_ttl_s = 3600;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'u': url = optarg; break;
+		case 't': ctl.token_ttl_s = (uint32_t)strtoul(optarg, NULL, 10); break;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (db == NULL || sscanf(listen, "%63[^:]:%d", host, &port) != 2 || port < 1 || port > 65535 ||
+	    inet_pton(AF_INET, host, &sa.sin_addr) != 1 || ctl.token_ttl_s == 0) {
+		fprintf(stderr, "vnet-controller serve: --db FILE and --listen IPV4:PORT are needed "
+				"(--token-ttl > 0)\n%s", usage);
+		return 2;
+	}
+	sa.sin_port = htons((uint16_t)port);
+	snprintf(ctl.url, sizeof(ctl.url), "%s", url != NULL ? url : "");
+	if (url == NULL)
+		snprintf(ctl.url, sizeof(ctl.url), "http://%s:%d", host, port);
+	ctl.st = store_open(db, err, sizeof(err));
+	if (ctl.st == NULL) {
+		fprintf(stderr, "vnet-controller: store: %s\n", err);
+		return 1;
+	}
+	// One thread: the store's calls are serialised, each a transaction.
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL, handler,
+			     NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
+			     request_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+			     MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "vnet-controller: cannot listen on %s: %s\n", listen, strerror(errno));
+		store_close(ctl.st);
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	fprintf(stderr, "vnet-controller: serving %s (store %s)\n", ctl.url, db);
+	while (!stop)
+		pause();
+	MHD_stop_daemon(d);
+	store_close(ctl.st);
+	return 0;
+}
+
+static int user_add(int argc, char **argv) {
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'}, {"project", required_argument, NULL, 'p'},
+		{"role", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0},
+	};
+	const char *db = NULL, *project = NULL, *role = NULL;
+	char password[256], err[256], *hash;
+	struct store *st;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'p': project = optarg; break;
+		case 'r': role = optarg; break;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (db == NULL || project == NULL || role == NULL || optind != argc - 1 ||
+	    (strcmp(role, "admin") != 0 && strcmp(role, "member") != 0 &&
+	     strcmp(role, "reader") != 0)) {
+		fprintf(stderr, "vnet-controller user add: --db, NAME, --project and --role "
+				"(admin, member or reader) are needed\n");
+		return 2;
+	}
+	if (fgets(password, sizeof(password), stdin) == NULL || password[0] == '\n') {
+		fprintf(stderr, "vnet-controller user add: no password on standard input\n");
+		return 2;
+	}
+	password[strcspn(password, "\n")] = '\0';
+	hash = api_password_hash(password);
+	st = store_open(db, err, sizeof(err));
+	if (hash == NULL || st == NULL) {
+		fprintf(stderr, "vnet-controller user add: %s\n", st == NULL ? err : "cannot hash");
+		free(hash);
+		store_close(st);
+		return 1;
+	}
+	ret = store_user_put(st, argv[optind], hash, project, role);
+	free(hash);
+	store_close(st);
+	if (ret < 0) {
+		fprintf(stderr, "vnet-controller user add: the store refused it\n");
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv) {
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+		return serve(argc - 1, argv + 1);
+	if (argc >= 3 && strcmp(argv[1], "user") == 0 && strcmp(argv[2], "add") == 0)
+		return user_add(argc - 2, argv + 2);
+	fputs(usage, stderr);
+	return 2;
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# vnet-controller's tenant API driven by the real `openstack` CLI (python3-openstackclient) and by
+# curl: Identity v3 tokens for users of two projects, a reader and an admin; networks created,
+# listed, shown, renamed, their MTU set, deleted; each project sees and changes only its own (the
+# other's are 404), a reader cannot write, admin sees all and the VNIs; wrong passwords, missing,
+# forged and expired tokens are 401; bad bodies are 400 with the attribute named and change
+# nothing; what was written survives a restart of the controller.
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/../lib/sys.sh
+source "$(dirname "$0")/../lib/sys.sh"
+
+sys_init ctla
+command -v openstack >/dev/null || fail "the openstack CLI is not installed (scripts/setup.sh installs python3-openstackclient)"
+CTL=${VNET_CONTROLLER:-$(dirname "$VNETD")/controller-agent/vnet-controller}
+[[ -x $CTL ]] || fail "no vnet-controller at $CTL"
+DB=$SYS_TMP/controller.db
+PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL=http://127.0.0.1:$PORT
+
+for u in "alice blue member" "bob red member" "carol blue reader" "root admin admin"; do
+	set -- $u
+	echo "pw-$1" | "$CTL" user add --db "$DB" "$1" --project "$2" --role "$3" || fail "user add $1"
+done
+start() { # [extra args]
+	spawn "$SYS_TMP/controller.log" "$CTL" serve --db "$DB" --listen "127.0.0.1:$PORT" "$@"
+	CTL_PID=$SYS_LAST_PID
+	wait_for "the controller answers" 10 curl -sf "$URL/" -o /dev/null || fail "no controller: $(cat "$SYS_TMP/controller.log")"
+}
+start
+os() { # user command...: the openstack CLI as that user (of that user's project)
+	local user=$1 project
+	shift
+	case $user in alice | carol) project=blue ;; bob) project=red ;; root) project=admin ;; esac
+	OS_AUTH_URL=$URL/v3 OS_IDENTITY_API_VERSION=3 OS_USERNAME=$user OS_PASSWORD=pw-$user \
+		OS_PROJECT_NAME=$project OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default \
+		timeout 60 openstack "$@"
+}
+token() { # user password project: a token, or nothing
+	curl -s -i -X POST "$URL/v3/auth/tokens" -H 'Content-Type: application/json' -d \
+		"{\"auth\": {\"identity\": {\"methods\": [\"password\"], \"password\": {\"user\": {\"name\": \"$1\",
+		  \"domain\": {\"name\": \"Default\"}, \"password\": \"$2\"}}}, \"scope\": {\"project\": {\"name\": \"$3\",
+		  \"domain\": {\"name\": \"Default\"}}}}}" | tr -d '\r' | sed -n 's/^X-Subject-Token: //p'
+}
+status() { # method path token [body]: the HTTP status (the body in $SYS_TMP/body)
+	curl -s -o "$SYS_TMP/body" -w '%{http_code}' -X "$1" "$URL$2" -H "X-Auth-Token: $3" \
+		${4:+-H 'Content-Type: application/json' -d "$4"}
+}
+
+# ---- the openstack CLI, as a tenant -------------------------------------------------------------
+os alice network create web -f json >"$SYS_TMP/web.json" || fail "openstack network create web"
+WEB=$(json_get "d['id']" <"$SYS_TMP/web.json")
+[[ $(json_get "d['project_id']" <"$SYS_TMP/web.json") == blue ]] || fail "web's project: $(cat "$SYS_TMP/web.json")"
+os alice network create db --mtu 1400 --disable -f json >"$SYS_TMP/db.json" || fail "network create db"
+[[ $(json_get "d['mtu']" <"$SYS_TMP/db.json") == 1400 && $(json_get "d['admin_state_up']" <"$SYS_TMP/db.json") == False ]] ||
+	fail "db: $(cat "$SYS_TMP/db.json")"
+[[ $(os alice network list -f value -c Name | sort | tr '\n' ' ') == "db web " ]] || fail "alice's list: $(os alice network list)"
+[[ $(os alice network show web -f value -c id) == "$WEB" ]] || fail "show web by name"
+os alice network set --name www --mtu 1300 web || fail "network set"
+[[ $(os alice network show www -f value -c mtu) == 1300 ]] || fail "web was not renamed www with mtu 1300"
+[[ $(os alice network show www -f value -c revision_number) == 1 ]] || fail "revision_number after one update"
+os alice network delete db || fail "network delete db"
+[[ $(os alice network list -f value -c Name) == www ]] || fail "after the delete: $(os alice network list)"
+pass "openstack CLI: network create (with --mtu, --disable), list, show, set (name, mtu), delete"
+
+# ---- projects apart; reader; admin --------------------------------------------------------------
+os bob network create web -f value -c id >/dev/null || fail "bob's network"
+[[ $(os bob network list -f value -c Name) == web ]] || fail "bob sees: $(os bob network list)"
+os bob network show "$WEB" >/dev/null 2>&1 && fail "bob sees alice's network"
+BOB=$(token bob pw-bob red)
+[[ -n $BOB ]] || fail "no token for bob"
+[[ $(status GET "/v2.0/networks/$WEB" "$BOB") == 404 ]] || fail "bob GET alice's network: not 404"
+grep -q '"type":"NetworkNotFound"' "$SYS_TMP/body" || fail "bob's 404 is not Neutron's: $(cat "$SYS_TMP/body")"
+[[ $(status PUT "/v2.0/networks/$WEB" "$BOB" '{"network": {"name": "mine"}}') == 404 ]] || fail "bob PUT alice's network"
+[[ $(status DELETE "/v2.0/networks/$WEB" "$BOB") == 404 ]] || fail "bob DELETE alice's network"
+[[ $(os alice network show "$WEB" -f value -c name) == www ]] || fail "alice's network changed by bob"
+[[ $(os carol network list -f value -c Name) == www ]] || fail "carol (reader of blue) sees: $(os carol network list)"
+os carol network create nope >/dev/null 2>&1 && fail "a reader created a network"
+CAROL=$(token carol pw-carol blue)
+[[ $(status PUT "/v2.0/networks/$WEB" "$CAROL" '{"network": {"name": "x"}}') == 403 ]] || fail "reader PUT: not 403"
+[[ $(status DELETE "/v2.0/networks/$WEB" "$CAROL") == 403 ]] || fail "reader DELETE: not 403"
+[[ $(os root network list -f value -c Name | sort | tr '\n' ' ') == "web www " ]] || fail "admin sees: $(os root network list)"
+[[ $(os root network show "$WEB" -f value -c provider:segmentation_id) =~ ^[0-9]+$ ]] || fail "admin does not see the VNI"
+[[ $(os alice network show "$WEB" -f value -c provider:segmentation_id) == None ]] || fail "a member sees the VNI"
+pass "projects apart: bob gets 404 for alice's network (GET, PUT, DELETE); carol (reader) lists, cannot write (403); admin sees all and the VNIs"
+
+# ---- authentication -----------------------------------------------------------------------------
+[[ -z $(token alice wrong blue) ]] || fail "a wrong password gave a token"
+[[ -z $(token alice pw-alice red) ]] || fail "alice got a token for project red"
+[[ $(status GET /v2.0/networks "") == 401 ]] || fail "no token: not 401"
+[[ $(status GET /v2.0/networks "$(printf 'f%.0s' {1..64})") == 401 ]] || fail "a forged token: not 401"
+kill "$CTL_PID"
+sys_reap "$CTL_PID" 5
+start --token-ttl 1
+SHORT=$(token alice pw-alice blue)
+[[ $(status GET /v2.0/networks "$SHORT") == 200 ]] || fail "a fresh token: not 200"
+wait_for "the 1-second token expires" 5 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Auth-Token: $SHORT' $URL/v2.0/networks)\" = 401 ]" ||
+	fail "an expired token still works"
+pass "authentication: wrong password, wrong project, no token, forged token, expired token: refused (401)"
+
+# ---- bad bodies change nothing; the store survives a restart ------------------------------------
+ALICE=$(token alice pw-alice blue)
+for body in '{"network": {"colour": "red"}}|colour' '{"network": {"name": 5}}|name' \
+	'{"network": {"mtu": 20000}}|mtu' '{"network": {"admin_state_up": "maybe"}}|admin_state_up' \
+	'{"nets": {}}|network' 'not json|network'; do
+	[[ $(status POST /v2.0/networks "$ALICE" "${body%|*}") == 400 ]] || fail "POST ${body%|*}: not 400"
+	grep -q "${body#*|}" "$SYS_TMP/body" || fail "POST ${body%|*}: the error does not name ${body#*|}: $(cat "$SYS_TMP/body")"
+done
+[[ $(status PUT "/v2.0/networks/$WEB" "$ALICE" '{"network": {"project_id": "red"}}') == 400 ]] || fail "PUT project_id: not 400"
+[[ $(os alice network list -f value -c Name) == www ]] || fail "a refused request changed something: $(os alice network list)"
+pass "bad bodies: 400 naming the attribute, nothing changed"
+kill "$CTL_PID"
+sys_reap "$CTL_PID" 5
+start
+[[ $(os alice network show "$WEB" -f value -c mtu) == 1300 ]] || fail "the network did not survive the restart"
+pass "the store (SQLite) keeps the networks across a restart of the controller"
+sys_done
