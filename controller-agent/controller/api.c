@@ -12,14 +12,13 @@
 #include <time.h>
 
 #include "controller/api.h"
+#include "controller/api_int.h"
 
 // ---- replies ------------------------------------------------------------------------------------
 
 // Neutron's error form: {"NeutronError": {"type", "message", "detail"}}.
-static void neutron_error(struct api_reply *r, unsigned int status, const char *type,
-			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void neutron_error(struct api_reply *r, unsigned int status, const char *type,
-			  const char *fmt, ...) {
+void neutron_error(struct api_reply *r, unsigned int status, const char *type, const char *fmt,
+		   ...) {
 	char msg[512];
 	va_list ap;
 
@@ -48,7 +47,7 @@ static void random_hex(char *out, size_t bytes) {
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
-static void uuid4(char out[37]) {
+void uuid4(char out[37]) {
 	char h[33];
 
 	random_hex(h, 16);
@@ -57,7 +56,7 @@ static void uuid4(char out[37]) {
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }
 
-static void now_iso(char out[32], time_t t) {
+void now_iso(char out[32], time_t t) {
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
@@ -88,10 +87,6 @@ static bool password_ok(const char *password, const char *hash) {
 }
 
 // Who a request is: from its token (kept in the store, kind "token"), or NULL if none is valid.
-struct who {
-	char user[64], project[64], role[16];
-};
-
 static bool token_who(struct ctrl *c, const char *token, struct who *w) {
 	json_t *t;
 	bool ok;
@@ -180,9 +175,7 @@ static const char *const network_attrs[] = {
 };
 
 // Neutron's conversions: "1400" is an integer, "true" / "False" booleans (clients send either).
-static void convert(json_t *in) {
-	static const char *const ints[] = {"mtu", NULL};
-	static const char *const bools[] = {"admin_state_up", "shared", "port_security_enabled", NULL};
+void convert(json_t *in, const char *const *ints, const char *const *bools) {
 	json_t *v;
 
 	for (int i = 0; ints[i] != NULL; i++) {
@@ -209,8 +202,11 @@ static bool network_check(json_t *in, const struct who *w, bool create, struct a
 	const char *key;
 	const json_t *v;
 
+	static const char *const ints[] = {"mtu", NULL};
+	static const char *const bools[] = {"admin_state_up", "shared", "port_security_enabled", NULL};
+
 	if (json_is_object(in))
-		convert(in);
+		convert(in, ints, bools);
 	if (!json_is_object(in)) {
 		neutron_error(r, 400, "HTTPBadRequest", "Resource body required: {\"network\": {...}}");
 		return false;
@@ -277,15 +273,7 @@ static int64_t vni_next(struct ctrl *c) {
 	return vni;
 }
 
-// What a user sees of network n (the provider attributes are admin's, as in Neutron).
-static json_t *network_view(const json_t *n, const struct who *w, const json_t *fields) {
-	json_t *v = json_deep_copy(n);
-
-	if (strcmp(w->role, "admin") != 0) {
-		json_object_del(v, "provider:network_type");
-		json_object_del(v, "provider:segmentation_id");
-		json_object_del(v, "provider:physical_network");
-	}
+json_t *view_fields(json_t *v, const json_t *fields) {
 	if (json_array_size(fields) > 0) {
 		json_t *only = json_object();
 		const json_t *f;
@@ -301,13 +289,34 @@ static json_t *network_view(const json_t *n, const struct who *w, const json_t *
 	return v;
 }
 
-static bool visible(const json_t *n, const struct who *w) {
+// What a user sees of network n: its subnets (from the store), without the provider attributes
+// unless admin (as in Neutron).
+static json_t *network_view(struct ctrl *c, const json_t *n, const struct who *w,
+			    const json_t *fields) {
+	json_t *v = json_deep_copy(n), *subs = store_list(c->st, "subnet", NULL), *ids = json_array(), *x;
+	size_t i;
+
+	json_array_foreach(subs, i, x)
+		if (strcmp(json_string_value(json_object_get(x, "network_id")),
+			   json_string_value(json_object_get(n, "id"))) == 0)
+			json_array_append(ids, json_object_get(x, "id"));
+	json_decref(subs);
+	json_object_set_new(v, "subnets", ids);
+	if (strcmp(w->role, "admin") != 0) {
+		json_object_del(v, "provider:network_type");
+		json_object_del(v, "provider:segmentation_id");
+		json_object_del(v, "provider:physical_network");
+	}
+	return view_fields(v, fields);
+}
+
+bool visible(const json_t *n, const struct who *w) {
 	return strcmp(w->role, "admin") == 0 || json_is_true(json_object_get(n, "shared")) ||
 	       strcmp(json_string_value(json_object_get(n, "project_id")), w->project) == 0;
 }
 
 // Whether n passes the query's filters (each attribute: any of its values, as strings).
-static bool matches(const json_t *n, const json_t *query) {
+bool matches(const json_t *n, const json_t *query) {
 	const char *key;
 	const json_t *vals;
 
@@ -351,7 +360,7 @@ static void networks(struct ctrl *c, const char *method, const char *id, const j
 		size_t i;
 		json_array_foreach(all, i, x)
 			if (visible(x, w) && matches(x, query))
-				json_array_append_new(out, network_view(x, w,
+				json_array_append_new(out, network_view(c, x, w,
 									 json_object_get(query, "fields")));
 		json_decref(all);
 		r->status = 200;
@@ -367,7 +376,7 @@ static void networks(struct ctrl *c, const char *method, const char *id, const j
 		if (strcmp(method, "GET") == 0) {
 			r->status = 200;
 			r->body = json_pack("{so}", "network",
-					    network_view(n, w, json_object_get(query, "fields")));
+					    network_view(c, n, w, json_object_get(query, "fields")));
 			goto out;
 		}
 	}
@@ -378,8 +387,24 @@ static void networks(struct ctrl *c, const char *method, const char *id, const j
 		goto out;
 	}
 	if (strcmp(method, "DELETE") == 0 && n != NULL) {
-		store_delete(c->st, "network", id);
-		r->status = 204;
+		json_t *ps = store_list(c->st, "port", NULL), *ss = store_list(c->st, "subnet", NULL), *x;
+		size_t i;
+		bool used = false;
+		json_array_foreach(ps, i, x)
+			used |= strcmp(json_string_value(json_object_get(x, "network_id")), id) == 0;
+		if (used) {
+			neutron_error(r, 409, "NetworkInUse", "Unable to complete operation on network %s. "
+				      "There are one or more ports still in use on the network.", id);
+		} else {
+			json_array_foreach(ss, i, x)
+				if (strcmp(json_string_value(json_object_get(x, "network_id")), id) == 0)
+					store_delete(c->st, "subnet",
+						     json_string_value(json_object_get(x, "id")));
+			store_delete(c->st, "network", id);
+			r->status = 204;
+		}
+		json_decref(ps);
+		json_decref(ss);
 		goto out;
 	}
 	if (!(strcmp(method, "POST") == 0 && id == NULL) && !(strcmp(method, "PUT") == 0 && n != NULL)) {
@@ -418,7 +443,7 @@ static void networks(struct ctrl *c, const char *method, const char *id, const j
 		goto out;
 	}
 	r->status = strcmp(method, "POST") == 0 ? 201 : 200;
-	r->body = json_pack("{so}", "network", network_view(n, w, NULL));
+	r->body = json_pack("{so}", "network", network_view(c, n, w, NULL));
 out:
 	json_decref(n);
 	json_decref(req);
@@ -474,6 +499,15 @@ void api_handle(struct ctrl *c, const char *method, const char *path, const json
 	if (strncmp(path, "networks", 8) == 0 && (path[8] == '\0' || path[8] == '/')) {
 		const char *id = path[8] == '/' && path[9] != '\0' ? path + 9 : NULL;
 		networks(c, method, id, query, &w, body, r);
+		return;
+	}
+	if (strncmp(path, "subnets", 7) == 0 && (path[7] == '\0' || path[7] == '/')) {
+		subnets(c, method, path[7] == '/' && path[8] != '\0' ? path + 8 : NULL, query, &w, body,
+			r);
+		return;
+	}
+	if (strncmp(path, "ports", 5) == 0 && (path[5] == '\0' || path[5] == '/')) {
+		ports(c, method, path[5] == '/' && path[6] != '\0' ? path + 6 : NULL, query, &w, body, r);
 		return;
 	}
 	neutron_error(r, 404, "HTTPNotFound", "The resource could not be found.");

@@ -63,6 +63,41 @@ os alice network delete db || fail "network delete db"
 [[ $(os alice network list -f value -c Name) == www ]] || fail "after the delete: $(os alice network list)"
 pass "openstack CLI: network create (with --mtu, --disable), list, show, set (name, mtu), delete"
 
+# ---- subnets and ports: IPAM -----------------------------------------------------------------
+os alice subnet create --network www --subnet-range 10.1.0.0/24 --dns-nameserver 10.1.0.53 s4 -f json >"$SYS_TMP/s4.json" ||
+	fail "subnet create s4"
+[[ $(json_get "d['gateway_ip'] + ' ' + d['allocation_pools'][0]['start'] + '-' + d['allocation_pools'][0]['end']" <"$SYS_TMP/s4.json") == "10.1.0.1 10.1.0.2-10.1.0.254" ]] ||
+	fail "s4's defaults: $(cat "$SYS_TMP/s4.json")"
+os alice subnet create --network www --subnet-range fd00:1::/64 --ip-version 6 --ipv6-ra-mode slaac \
+	--ipv6-address-mode slaac s6 >/dev/null || fail "subnet create s6 (SLAAC)"
+out=$(os alice subnet create --network www --subnet-range 10.1.0.128/25 s4b 2>&1) && fail "an overlapping subnet was created"
+[[ $out == *overlaps* ]] || fail "overlap: $out"
+out=$(os alice subnet create --network www --subnet-range 10.2.0.1/24 s4c 2>&1) && fail "a CIDR with host bits was accepted"
+[[ $out == *"'10.2.0.0/24' is recommended"* ]] || fail "host bits: $out"
+out=$(os alice subnet create --network www --subnet-range 10.3.0.0/24 --gateway 10.4.0.1 s4d 2>&1) && fail "a gateway outside was accepted"
+[[ $out == *gateway_ip* ]] || fail "gateway outside: $out"
+os alice port create --network www p1 -f json >"$SYS_TMP/p1.json" || fail "port create p1"
+"$PY" - "$SYS_TMP/p1.json" <<'PY' || fail "p1: $(cat "$SYS_TMP/p1.json")"
+import json, sys
+p = json.load(open(sys.argv[1]))
+mac = p["mac_address"]
+assert mac.startswith("fa:16:3e:") and p["status"] == "DOWN", p
+ips = sorted(f["ip_address"] for f in p["fixed_ips"])
+m = [int(x, 16) for x in mac.split(":")]
+slaac = "fd00:1::%x:%x:%x:%x" % ((m[0] ^ 2) << 8 | m[1], m[2] << 8 | 0xff, 0xfe << 8 | m[3], m[4] << 8 | m[5])
+assert ips == ["10.1.0.2", slaac], (ips, slaac)
+PY
+os alice port create --network www --fixed-ip subnet=s4,ip-address=10.1.0.50 --host hv1 p2 -f value -c binding_vif_type >/dev/null ||
+	fail "port create p2 with an address"
+out=$(os alice port create --network www --fixed-ip subnet=s4,ip-address=10.1.0.50 p3 2>&1) && fail "an address in use was given twice"
+[[ $out == *"already allocated"* ]] || fail "address in use: $out"
+out=$(os alice port create --network www --fixed-ip subnet=s4,ip-address=10.9.0.5 p3 2>&1) && fail "an address outside its subnet was accepted"
+out=$(os alice network delete www 2>&1) && fail "a network with ports was deleted"
+out=$(os alice subnet delete s4 2>&1) && fail "a subnet with ports was deleted"
+[[ $(os alice port list -f value -c Name | sort | tr '\n' ' ') == "p1 p2 " ]] || fail "ports: $(os alice port list)"
+os alice port delete p1 p2 || fail "port delete"
+pass "subnets and ports: defaults (gateway, pool), SLAAC addresses from the MAC, overlap / host bits / gateway refused; addresses allocated, in use refused (409); networks and subnets in use not deleted"
+
 # ---- projects apart; reader; admin --------------------------------------------------------------
 os bob network create web -f value -c id >/dev/null || fail "bob's network"
 [[ $(os bob network list -f value -c Name) == web ]] || fail "bob sees: $(os bob network list)"

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// What the API's resource files share (api.c, subnets.c, ports.c).
+#pragma once
+
+#include <stdbool.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "controller/api.h"
+
+// Who a request is (from its token).
+struct who {
+	char user[64], project[64], role[16];
+};
+
+// Neutron's error form: {"NeutronError": {"type", "message", "detail"}}, status `status`.
+void neutron_error(struct api_reply *r, unsigned int status, const char *type, const char *fmt,
+		   ...) __attribute__((format(printf, 4, 5)));
+void uuid4(char out[37]);
+void now_iso(char out[32], time_t t);
+// Neutron's conversions of string values: the attributes `ints` to integers, `bools` to booleans.
+void convert(json_t *in, const char *const *ints, const char *const *bools);
+// Whether object n is the caller's to see (its project's, shared, or admin).
+bool visible(const json_t *n, const struct who *w);
+// Whether n passes the query's attribute filters.
+bool matches(const json_t *n, const json_t *query);
+// v reduced to the query's `fields` (all if none); takes v.
+json_t *view_fields(json_t *v, const json_t *fields);
+
+void subnets(struct ctrl *c, const char *method, const char *id, const json_t *query,
+	     const struct who *w, const char *body, struct api_reply *r);
+void ports(struct ctrl *c, const char *method, const char *id, const json_t *query,
+	   const struct who *w, const char *body, struct api_reply *r);
