@@ -25,6 +25,11 @@ void neutron_error(struct api_reply *r, unsigned int status, const char *type, c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	// The message may quote what the client sent (a path's id): keep it printable ASCII, which
+	// JSON strings take as they are.
+	for (char *p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
 	r->status = status;
 	r->body = json_pack("{s{ssssss}}", "NeutronError", "type", type, "message", msg, "detail",
 			    "");
@@ -149,9 +154,17 @@ static void auth_tokens(struct ctrl *c, const char *body, struct api_reply *r) {
 		goto out;
 	}
 	random_hex(token, 32);
-	store_put(c->st, "token", token, project, name,
-		  json_pack("{sssssssI}", "user", name, "project", project, "role", role, "expires",
-			    (json_int_t)(now + c->token_ttl_s)));
+	store_tokens_expire(c->st, (int64_t)now); // the store keeps only live tokens
+	{
+		json_t *t = json_pack("{sssssssI}", "user", name, "project", project, "role", role,
+				      "expires", (json_int_t)(now + c->token_ttl_s));
+		uint64_t rev = store_put(c->st, "token", token, project, name, t);
+		json_decref(t);
+		if (rev == 0) {
+			keystone_error(r, 500, "Internal Server Error", "the store refused the token");
+			goto out;
+		}
+	}
 	now_iso(issued, now);
 	now_iso(expires, now + c->token_ttl_s);
 	r->status = 201;

@@ -156,6 +156,17 @@ uint64_t store_delete(struct store *st, const char *kind, const char *id) {
 	return rev;
 }
 
+void store_tokens_expire(struct store *st, int64_t now) {
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM objects WHERE kind = 'token' AND"
+				       " json_extract(body, '$.expires') < ?", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
 int store_user_put(struct store *st, const char *name, const char *hash, const char *project,
 		   const char *role) {
 	sqlite3_stmt *s;

@@ -30,6 +30,10 @@ uint64_t store_put(struct store *st, const char *kind, const char *id, const cha
 // Remove object (kind, id). Returns the new revision, or 0 if there was none.
 uint64_t store_delete(struct store *st, const char *kind, const char *id);
 
+// Remove the tokens (kind "token") whose "expires" is before `now` (seconds): not a change of
+// what agents see, so the revision stays.
+void store_tokens_expire(struct store *st, int64_t now);
+
 // Users: name -> (password hash, project, role). 0 or -1.
 int store_user_put(struct store *st, const char *name, const char *hash, const char *project,
 		   const char *role);

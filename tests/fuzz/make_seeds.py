@@ -183,3 +183,27 @@ write("fuzz_graph", "l7_tls_held", conv(443, client_hello("w.example", 1200)[:70
 write("fuzz_graph", "l7_dns", b"".join(record(0, bytes(Ether(src=A, dst=B) / IP(src="10.0.0.10", dst="10.0.0.11") /
                                                        UDP(sport=5353, dport=53) / Raw(dns_query(n))), True)
                                        for n in ("a.example", "b.example")))
+
+
+# fuzz_controller: requests separated by 0x1e, each "METHOD PATH\n" and a body.
+def reqs(*rs):
+    return b"\x1e".join((m + " " + p + "\n" + (b or "")).encode() for m, p, b in rs)
+write("fuzz_controller", "networks", reqs(
+    ("POST", "/v2.0/networks", '{"network": {"name": "a", "mtu": "1400"}}'),
+    ("GET", "/v2.0/networks?name=a&fields=id&fields=name", None),
+    ("PUT", "/v2.0/networks/x", '{"network": {"name": "b"}}'),
+    ("DELETE", "/v2.0/networks/x", None)))
+write("fuzz_controller", "subnets_ports", reqs(
+    ("POST", "/v2.0/networks", '{"network": {"name": "n"}}'),
+    ("POST", "/v2.0/subnets", '{"subnet": {"network_id": "n", "ip_version": 4, "cidr": "10.0.0.0/29", '
+     '"allocation_pools": [{"start": "10.0.0.2", "end": "10.0.0.3"}], "dns_nameservers": ["10.0.0.53"], '
+     '"host_routes": [{"destination": "10.9.0.0/16", "nexthop": "10.0.0.9"}]}}'),
+    ("POST", "/v2.0/subnets", '{"subnet": {"network_id": "n", "ip_version": 6, "cidr": "fd00::/64", '
+     '"ipv6_ra_mode": "slaac", "ipv6_address_mode": "slaac"}}'),
+    ("POST", "/v2.0/ports", '{"port": {"network_id": "n", "fixed_ips": [{"ip_address": "10.0.0.2"}], '
+     '"allowed_address_pairs": [{"ip_address": "10.0.0.0/24", "mac_address": "fa:16:3e:00:00:01"}]}}'),
+    ("GET", "/v2.0/ports?network_id=n", None)))
+write("fuzz_controller", "tokens", reqs(
+    ("POST", "/v3/auth/tokens", '{"auth": {"identity": {"password": {"user": {"name": "u", "password": "pw"}}}, '
+     '"scope": {"project": {"name": "p"}}}}'),
+    ("GET", "/v3", None), ("GET", "/", None), ("GET", "/v2.0/extensions", None)))

@@ -21,7 +21,7 @@ while getopts "t:k:h" o; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_parse fuzz_graph fuzz_rules fuzz_ctl fuzz_config fuzz_ct fuzz_l7)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_parse fuzz_graph fuzz_rules fuzz_ctl fuzz_config fuzz_ct fuzz_l7 fuzz_controller)
 
 if [ ! -d build-fuzz ]; then
 	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined >/dev/null

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// vnet-controller's API called directly (api_handle, no HTTP) on a SQLite store in a temporary
+// file, under ASan in CI: tokens, networks, subnets and ports through their whole life, a table of
+// bad requests each refused with the status and the attribute named and nothing changed, and the
+// IPAM arithmetic (IPv4 and IPv6 prefixes, SLAAC).
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "controller/api.h"
+#include "controller/ipam.h"
+
+static struct ctrl c;
+static char db[64];
+static char tok_alice[80], tok_bob[80];
+
+static json_t *call(const char *method, const char *path, const char *token, const char *body,
+		    unsigned int want) {
+	struct api_reply r;
+	json_t *q = json_object();
+
+	api_handle(&c, method, path, q, token, body, &r);
+	json_decref(q);
+	if (r.status != want) {
+		char *t = r.body != NULL ? json_dumps(r.body, 0) : NULL;
+		fail_msg("%s %s: %u, want %u: %s", method, path, r.status, want, t ? t : "");
+	}
+	if (r.subject_token[0] != '\0')
+		snprintf(tok_alice[0] == '\0' ? tok_alice : tok_bob, 80, "%s", r.subject_token);
+	return r.body;
+}
+
+static void token_for(const char *user, const char *project) {
+	char body[512];
+
+	snprintf(body, sizeof(body),
+		 "{\"auth\": {\"identity\": {\"methods\": [\"password\"], \"password\": {\"user\": "
+		 "{\"name\": \"%s\", \"password\": \"pw-%s\"}}}, \"scope\": {\"project\": {\"name\": "
+		 "\"%s\"}}}}",
+		 user, user, project);
+	json_decref(call("POST", "/v3/auth/tokens", NULL, body, 201));
+}
+
+static int setup(void **state) {
+	char err[256], *h1 = api_password_hash("pw-alice"), *h2 = api_password_hash("pw-bob");
+
+	(void)state;
+	snprintf(db, sizeof(db), "/tmp/vnet_ut_ctl_%d.db", getpid());
+	unlink(db);
+	c.st = store_open(db, err, sizeof(err));
+	snprintf(c.url, sizeof(c.url), "http://127.0.0.1:9696");
+	c.token_ttl_s = 60;
+	if (c.st == NULL || h1 == NULL || h2 == NULL ||
+	    store_user_put(c.st, "alice", h1, "blue", "member") < 0 ||
+	    store_user_put(c.st, "bob", h2, "red", "member") < 0)
+		return -1;
+	free(h1);
+	free(h2);
+	tok_alice[0] = tok_bob[0] = '\0';
+	token_for("alice", "blue");
+	token_for("bob", "red");
+	return 0;
+}
+
+static int teardown(void **state) {
+	char wal[80];
+
+	(void)state;
+	store_close(c.st);
+	unlink(db);
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", db);
+	unlink(wal);
+	return 0;
+}
+
+static const char *id_of(json_t *body, const char *kind, char out[40]) {
+	snprintf(out, 40, "%s", json_string_value(json_object_get(json_object_get(body, kind), "id")));
+	json_decref(body);
+	return out;
+}
+
+static void whole_life(void **state) {
+	char net[40], sub[40], port[40], path[256];
+	json_t *b;
+
+	(void)state;
+	id_of(call("POST", "/v2.0/networks", tok_alice, "{\"network\": {\"name\": \"web\"}}", 201),
+	      "network", net);
+	snprintf(path, sizeof(path), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, "
+				     "\"cidr\": \"10.0.0.0/29\"}}", net);
+	id_of(call("POST", "/v2.0/subnets", tok_alice, path, 201), "subnet", sub);
+	// A /29: hosts .1 (gateway) .. .6; the pool .2 - .6: five ports, then none.
+	for (int i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "{\"port\": {\"network_id\": \"%s\"}}", net);
+		b = call("POST", "/v2.0/ports", tok_alice, path, 201);
+		char want[16];
+		snprintf(want, sizeof(want), "10.0.0.%d", i + 2);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+						json_object_get(b, "port"), "fixed_ips"), 0), "ip_address")), want);
+		id_of(b, "port", port);
+	}
+	snprintf(path, sizeof(path), "{\"port\": {\"network_id\": \"%s\", \"fixed_ips\": [{\"subnet_id\": \"%s\"}]}}",
+		 net, sub);
+	json_decref(call("POST", "/v2.0/ports", tok_alice, path, 409));
+	// bob sees none of it.
+	snprintf(path, sizeof(path), "/v2.0/networks/%s", net);
+	json_decref(call("GET", path, tok_bob, NULL, 404));
+	snprintf(path, sizeof(path), "/v2.0/ports/%s", port);
+	json_decref(call("DELETE", path, tok_bob, NULL, 404));
+	b = call("GET", "/v2.0/ports", tok_bob, NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(b, "ports")), 0);
+	json_decref(b);
+	json_decref(call("DELETE", path, tok_alice, NULL, 204));
+	snprintf(path, sizeof(path), "/v2.0/networks/%s", net);
+	json_decref(call("DELETE", path, tok_alice, NULL, 409)); // four ports left
+}
+
+static void bad_requests_change_nothing(void **state) {
+	static const struct {
+		const char *method, *path, *body;
+		unsigned int status;
+		const char *says;
+	} bad[] = {
+		{"POST", "/v2.0/networks", "{\"network\": {\"colour\": 1}}", 400, "colour"},
+		{"POST", "/v2.0/networks", "{\"network\": {\"mtu\": 9001}}", 400, "mtu"},
+		{"POST", "/v2.0/networks", "{\"network\": {\"name\": [1]}}", 400, "name"},
+		{"POST", "/v2.0/networks", "{\"network\": {\"project_id\": \"red\"}}", 403, "project"},
+		{"POST", "/v2.0/networks", "{\"network\": {\"shared\": true}}", 403, "share"},
+		{"POST", "/v2.0/networks", "[", 400, "network"},
+		{"POST", "/v2.0/networks", NULL, 400, "network"},
+		{"POST", "/v2.0/subnets", "{\"subnet\": {\"network_id\": \"nope\", \"ip_version\": 4, \"cidr\": \"10.0.0.0/24\"}}", 404, "nope"},
+		{"POST", "/v2.0/subnets", "{\"subnet\": {\"ip_version\": 4, \"cidr\": \"10.0.0.0/24\"}}", 400, "network_id"},
+		{"POST", "/v2.0/ports", "{\"port\": {\"network_id\": \"nope\"}}", 404, "nope"},
+		{"POST", "/v2.0/ports", "{\"port\": {\"mac_address\": \"01:00:5e:00:00:01\"}}", 400, "mac_address"},
+		{"GET", "/v2.0/routers", NULL, 404, "not be found"},
+		{"PATCH", "/v2.0/networks", NULL, 405, "PATCH"},
+		{"GET", "/v2.0/networks/..%2f..", NULL, 404, "could not be found"},
+	};
+	json_t *b;
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *t;
+		b = call(bad[i].method, bad[i].path, tok_alice, bad[i].body, bad[i].status);
+		t = json_dumps(b, 0);
+		if (t == NULL || strstr(t, bad[i].says) == NULL)
+			fail_msg("%s %s: %s does not say %s", bad[i].method, bad[i].path, t ? t : "",
+				 bad[i].says);
+		free(t);
+		json_decref(b);
+	}
+	json_decref(call("GET", "/v2.0/networks", NULL, NULL, 401));
+	json_decref(call("GET", "/v2.0/networks", "0123456789012345678901234567890123456789012345678901234567890123", NULL, 401));
+	json_decref(call("POST", "/v3/auth/tokens", NULL, "{\"auth\": {}}", 400));
+	json_decref(call("POST", "/v3/auth/tokens", NULL,
+			 "{\"auth\": {\"identity\": {\"password\": {\"user\": {\"name\": \"alice\", "
+			 "\"password\": \"no\"}}}}}", 401));
+	b = call("GET", "/v2.0/networks", tok_alice, NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(b, "networks")), 0);
+	json_decref(b);
+}
+
+static void ipam_arithmetic(void **state) {
+	struct ip n, a, l;
+	int len;
+	bool hb;
+	char buf[64];
+
+	(void)state;
+	assert_true(cidr_parse("10.1.2.3/16", &n, &len, &hb));
+	assert_true(hb);
+	ip_format(&n, buf, sizeof(buf));
+	assert_string_equal(buf, "10.1.0.0");
+	l = cidr_last(&n, len);
+	ip_format(&l, buf, sizeof(buf));
+	assert_string_equal(buf, "10.1.255.255");
+	assert_true(ip_parse("10.1.200.1", &a) && cidr_contains(&n, len, &a));
+	assert_true(ip_parse("10.2.0.1", &a) && !cidr_contains(&n, len, &a));
+	assert_true(cidr_parse("fd00:1::/64", &n, &len, &hb) && !hb);
+	assert_true(ip_slaac(&n, "fa:16:3e:12:34:56", &a));
+	ip_format(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "fd00:1::f816:3eff:fe12:3456");
+	l = cidr_last(&n, len);
+	ip_format(&l, buf, sizeof(buf));
+	assert_string_equal(buf, "fd00:1::ffff:ffff:ffff:ffff");
+	assert_false(cidr_parse("10.0.0.0/33", &n, &len, &hb));
+	assert_false(cidr_parse("10.0.0.0", &n, &len, &hb));
+	assert_false(cidr_parse("10.0.0.0/", &n, &len, &hb));
+	assert_false(cidr_parse("::/129", &n, &len, &hb));
+	assert_true(cidr_parse("0.0.0.0/0", &n, &len, &hb) && len == 0);
+}
+
+int main(void) {
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(whole_life, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_requests_change_nothing, setup, teardown),
+		cmocka_unit_test(ipam_arithmetic),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
