@@ -519,6 +519,16 @@ void api_handle(struct ctrl *c, const char *method, const char *path, const json
 			r);
 		return;
 	}
+	if (strncmp(path, "security-groups", 15) == 0 && (path[15] == '\0' || path[15] == '/')) {
+		security_groups(c, method, path[15] == '/' && path[16] != '\0' ? path + 16 : NULL, query,
+				&w, body, r);
+		return;
+	}
+	if (strncmp(path, "security-group-rules", 20) == 0 && (path[20] == '\0' || path[20] == '/')) {
+		security_group_rules(c, method, path[20] == '/' && path[21] != '\0' ? path + 21 : NULL,
+				     query, &w, body, r);
+		return;
+	}
 	if (strncmp(path, "ports", 5) == 0 && (path[5] == '\0' || path[5] == '/')) {
 		ports(c, method, path[5] == '/' && path[6] != '\0' ? path + 6 : NULL, query, &w, body, r);
 		return;

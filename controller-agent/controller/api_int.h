@@ -32,3 +32,10 @@ void subnets(struct ctrl *c, const char *method, const char *id, const json_t *q
 	     const struct who *w, const char *body, struct api_reply *r);
 void ports(struct ctrl *c, const char *method, const char *id, const json_t *query,
 	   const struct who *w, const char *body, struct api_reply *r);
+void security_groups(struct ctrl *c, const char *method, const char *id, const json_t *query,
+		     const struct who *w, const char *body, struct api_reply *r);
+void security_group_rules(struct ctrl *c, const char *method, const char *id,
+			  const json_t *query, const struct who *w, const char *body,
+			  struct api_reply *r);
+// The id of `project`'s default security group (made, with Neutron's rules, when it has none).
+const char *sg_default_id(struct ctrl *c, const char *project, char out[40]);

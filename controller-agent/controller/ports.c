@@ -336,10 +336,9 @@ void ports(struct ctrl *c, const char *method, const char *id, const json_t *que
 				      json_is_string(v) ? json_string_value(v) : "?");
 			goto out;
 		}
-		if (strcmp(key, "security_groups") == 0 && json_array_size(v) > 0) {
-			neutron_error(r, 404, "SecurityGroupNotFound", "Security group %s does not exist "
-				      "(security groups are not served yet: docs/controller.md).",
-				      json_string_value(json_array_get(v, 0)) ? json_string_value(json_array_get(v, 0)) : "?");
+		if (strcmp(key, "security_groups") == 0 && !json_is_array(v)) {
+			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for security_groups. "
+				      "Reason: a list of security group ids.");
 			goto out;
 		}
 		if (strcmp(key, "allowed_address_pairs") == 0 && !pairs_valid(v, r))
@@ -406,7 +405,41 @@ void ports(struct ctrl *c, const char *method, const char *id, const json_t *que
 			      json_string_value(json_object_get(in, "mac_address")));
 		goto out;
 	}
+	if (strcmp(method, "POST") == 0 && json_object_get(in, "security_groups") == NULL &&
+	    !json_is_false(json_object_get(in, "port_security_enabled")) &&
+	    !json_is_false(json_object_get(p, "port_security_enabled"))) {
+		char dflt[40];
+		json_object_set_new(p, "security_groups",
+				    json_pack("[s]", sg_default_id(c, json_string_value(json_object_get(p, "project_id")), dflt)));
+	}
 	json_object_update(p, in);
+	if (json_object_get(in, "security_groups") != NULL) {
+		const json_t *g;
+		size_t i;
+		if (json_array_size(json_object_get(in, "security_groups")) > 16) {
+			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for security_groups. Reason: "
+				      "at most 16 groups.");
+			goto out;
+		}
+		json_array_foreach(json_object_get(in, "security_groups"), i, g) {
+			json_t *sg = json_is_string(g) ? store_get(c->st, "security_group", json_string_value(g)) : NULL;
+			bool ok = sg != NULL && strcmp(json_string_value(json_object_get(sg, "project_id")),
+						       json_string_value(json_object_get(p, "project_id"))) == 0;
+			json_decref(sg);
+			if (!ok) {
+				neutron_error(r, 404, "SecurityGroupNotFound", "Security group %s does not "
+					      "exist", json_is_string(g) ? json_string_value(g) : "?");
+				goto out;
+			}
+		}
+	}
+	if (json_is_false(json_object_get(p, "port_security_enabled")) &&
+	    json_array_size(json_object_get(p, "security_groups")) > 0) {
+		neutron_error(r, 409, "PortSecurityAndIPRequiredForSecurityGroups", "Port security must "
+			      "be enabled and port must have an IP address in order to use security "
+			      "groups.");
+		goto out;
+	}
 	if (json_object_get(in, "fixed_ips") != NULL || strcmp(method, "POST") == 0) {
 		json_t *ips = NULL;
 		const char *owner = json_string_value(json_object_get(p, "device_owner"));

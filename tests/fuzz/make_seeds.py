@@ -207,3 +207,11 @@ write("fuzz_controller", "tokens", reqs(
     ("POST", "/v3/auth/tokens", '{"auth": {"identity": {"password": {"user": {"name": "u", "password": "pw"}}}, '
      '"scope": {"project": {"name": "p"}}}}'),
     ("GET", "/v3", None), ("GET", "/", None), ("GET", "/v2.0/extensions", None)))
+write("fuzz_controller", "security_groups", reqs(
+    ("GET", "/v2.0/security-groups", None),
+    ("POST", "/v2.0/security-groups", '{"security_group": {"name": "web"}}'),
+    ("POST", "/v2.0/security-group-rules", '{"security_group_rule": {"security_group_id": "x", "direction": "ingress", '
+     '"protocol": "tcp", "port_range_min": "80", "port_range_max": 81, "remote_ip_prefix": "10.0.0.0/8", '
+     '"vnet:l7": {"http": {"host": "a.example"}}}}'),
+    ("GET", "/v2.0/security-group-rules?direction=ingress", None),
+    ("DELETE", "/v2.0/security-groups/x", None)))

@@ -98,6 +98,29 @@ out=$(os alice subnet delete s4 2>&1) && fail "a subnet with ports was deleted"
 os alice port delete p1 p2 || fail "port delete"
 pass "subnets and ports: defaults (gateway, pool), SLAAC addresses from the MAC, overlap / host bits / gateway refused; addresses allocated, in use refused (409); networks and subnets in use not deleted"
 
+# ---- security groups ---------------------------------------------------------------------------
+[[ $(os alice security group list -f value -c Name) == default ]] || fail "alice's groups: $(os alice security group list)"
+[[ $(os alice security group rule list default -f value -c Direction -c Ethertype -c "Remote Security Group" | sort |
+	awk '{print $2, $1, ($3 == "None" ? "any" : "group")}' | sort | tr '\n' ';') == "egress IPv4 any;egress IPv6 any;ingress IPv4 group;ingress IPv6 group;" ]] ||
+	fail "the default group's rules: $(os alice security group rule list default)"
+os alice security group create web >/dev/null || fail "security group create"
+os alice security group rule create --ingress --protocol tcp --dst-port 80 --remote-ip 10.0.0.0/8 web >/dev/null || fail "rule create"
+out=$(os alice security group rule create --ingress --protocol tcp --dst-port 80 --remote-ip 10.0.0.0/8 web 2>&1) && fail "a duplicate rule was created"
+[[ $out == *"already exists"* ]] || fail "duplicate rule: $out"
+out=$(os alice security group rule create --ingress --protocol icmp --ethertype IPv6 web 2>&1) && fail "icmp with IPv6 accepted"
+out=$(os alice security group rule create --ingress --protocol tcp --dst-port 90:80 web 2>&1) && fail "a reversed port range accepted"
+WEBSG=$(os alice security group show web -f value -c id)
+[[ $(status POST /v2.0/security-group-rules "$(token alice pw-alice blue)" "{\"security_group_rule\": {\"security_group_id\": \"$WEBSG\", \"direction\": \"ingress\", \"protocol\": \"tcp\", \"port_range_min\": 443, \"port_range_max\": 443, \"vnet:l7\": {\"tls\": {\"sni\": [\"*.shop.example\"]}}}}") == 201 ]] ||
+	fail "a rule with vnet:l7: $(cat "$SYS_TMP/body")"
+os alice port create --network www --security-group web p4 -f value -c security_group_ids | grep -q "$WEBSG" || fail "port with group web"
+[[ $(os alice port create --network www p5 -f value -c security_group_ids) == *"$(os alice security group show default -f value -c id)"* ]] ||
+	fail "a new port is not in the default group"
+out=$(os alice security group delete web 2>&1) && fail "a group in use was deleted"
+out=$(os alice security group delete default 2>&1) && fail "the default group was deleted"
+[[ -z $(os bob security group list -f value -c ID | grep "$WEBSG") ]] || fail "bob sees alice's group"
+os alice port delete p4 p5 || fail "port delete p4 p5"
+pass "security groups: each project's default (egress any, ingress from members), rules with ports, prefixes and vnet:l7; duplicates, icmp with IPv6, reversed ranges refused; ports default to it; groups in use and default not deleted"
+
 # ---- projects apart; reader; admin --------------------------------------------------------------
 os bob network create web -f value -c id >/dev/null || fail "bob's network"
 [[ $(os bob network list -f value -c Name) == web ]] || fail "bob sees: $(os bob network list)"
