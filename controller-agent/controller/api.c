@@ -529,6 +529,23 @@ void api_handle(struct ctrl *c, const char *method, const char *path, const json
 				     query, &w, body, r);
 		return;
 	}
+	if (strncmp(path, "routers", 7) == 0 && (path[7] == '\0' || path[7] == '/')) {
+		char rid[64] = "";
+		const char *action = NULL;
+		if (path[7] == '/' && path[8] != '\0') {
+			const char *slash = strchr(path + 8, '/');
+			size_t n = slash != NULL ? (size_t)(slash - (path + 8)) : strlen(path + 8);
+			if (n >= sizeof(rid) || (slash != NULL && slash[1] == '\0')) {
+				neutron_error(r, 404, "HTTPNotFound", "The resource could not be found.");
+				return;
+			}
+			memcpy(rid, path + 8, n);
+			rid[n] = '\0';
+			action = slash != NULL ? slash + 1 : NULL;
+		}
+		routers(c, method, rid[0] != '\0' ? rid : NULL, action, query, &w, body, r);
+		return;
+	}
 	if (strncmp(path, "ports", 5) == 0 && (path[5] == '\0' || path[5] == '/')) {
 		ports(c, method, path[5] == '/' && path[6] != '\0' ? path + 6 : NULL, query, &w, body, r);
 		return;

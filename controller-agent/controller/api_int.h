@@ -39,3 +39,5 @@ void security_group_rules(struct ctrl *c, const char *method, const char *id,
 			  struct api_reply *r);
 // The id of `project`'s default security group (made, with Neutron's rules, when it has none).
 const char *sg_default_id(struct ctrl *c, const char *project, char out[40]);
+void routers(struct ctrl *c, const char *method, const char *id, const char *action,
+	     const json_t *query, const struct who *w, const char *body, struct api_reply *r);

@@ -215,3 +215,9 @@ write("fuzz_controller", "security_groups", reqs(
      '"vnet:l7": {"http": {"host": "a.example"}}}}'),
     ("GET", "/v2.0/security-group-rules?direction=ingress", None),
     ("DELETE", "/v2.0/security-groups/x", None)))
+write("fuzz_controller", "routers", reqs(
+    ("POST", "/v2.0/routers", '{"router": {"name": "r", "routes": []}}'),
+    ("PUT", "/v2.0/routers/x/add_router_interface", '{"subnet_id": "s"}'),
+    ("PUT", "/v2.0/routers/x", '{"router": {"routes": [{"destination": "10.9.0.0/16", "nexthop": "10.0.0.9"}]}}'),
+    ("PUT", "/v2.0/routers/x/remove_router_interface", '{"port_id": "p"}'),
+    ("DELETE", "/v2.0/routers/x", None)))

@@ -121,6 +121,27 @@ out=$(os alice security group delete default 2>&1) && fail "the default group wa
 os alice port delete p4 p5 || fail "port delete p4 p5"
 pass "security groups: each project's default (egress any, ingress from members), rules with ports, prefixes and vnet:l7; duplicates, icmp with IPv6, reversed ranges refused; ports default to it; groups in use and default not deleted"
 
+# ---- routers -------------------------------------------------------------------------------------
+os alice network create lan2 >/dev/null && os alice subnet create --network lan2 --subnet-range 10.2.0.0/24 s2 >/dev/null &&
+	os alice network create lan3 >/dev/null && os alice subnet create --network lan3 --subnet-range 10.1.0.0/25 s3 >/dev/null ||
+	fail "networks for the router"
+os alice router create r1 >/dev/null || fail "router create"
+os alice router add subnet r1 s4 && os alice router add subnet r1 s2 || fail "router add subnet"
+[[ $(os alice port list --router r1 -f value -c "Fixed IP Addresses" | grep -oE "10\.[0-9]+\.0\.[0-9]+" | sort | tr '\n' ' ') == "10.1.0.1 10.2.0.1 " ]] ||
+	fail "the router's interfaces: $(os alice port list --router r1)"
+out=$(os alice router add subnet r1 s3 2>&1) && fail "an overlapping subnet joined the router"
+[[ $out == *overlaps* ]] || fail "overlap on the router: $out"
+os alice router set --route destination=192.168.0.0/16,gateway=10.1.0.99 r1 || fail "router set --route"
+[[ $(os alice router show r1 -f value -c routes) == *192.168.0.0/16* ]] || fail "the route: $(os alice router show r1)"
+out=$(os alice router set --route destination=172.16.0.0/12,gateway=10.9.0.1 r1 2>&1) && fail "a route via an unconnected next hop"
+[[ $out == *"not connected"* ]] || fail "unconnected next hop: $out"
+out=$(os bob router add subnet "$(os alice router show r1 -f value -c id)" s4 2>&1) && fail "bob added to alice's router"
+out=$(os alice router delete r1 2>&1) && fail "a router with interfaces was deleted"
+os alice router set --no-route r1 && os alice router remove subnet r1 s2 && os alice router remove subnet r1 s4 &&
+	os alice router delete r1 || fail "router teardown"
+os alice network delete lan2 lan3 || fail "network delete lan2 lan3"
+pass "routers: interfaces on subnets (the gateway addresses), overlapping subnets on one router refused, routes via connected next hops only, another project's router 404, in use not deleted"
+
 # ---- projects apart; reader; admin --------------------------------------------------------------
 os bob network create web -f value -c id >/dev/null || fail "bob's network"
 [[ $(os bob network list -f value -c Name) == web ]] || fail "bob sees: $(os bob network list)"
