@@ -141,7 +141,9 @@ static void bad_requests_change_nothing(void **state) {
 		{"POST", "/v2.0/subnets", "{\"subnet\": {\"ip_version\": 4, \"cidr\": \"10.0.0.0/24\"}}", 400, "network_id"},
 		{"POST", "/v2.0/ports", "{\"port\": {\"network_id\": \"nope\"}}", 404, "nope"},
 		{"POST", "/v2.0/ports", "{\"port\": {\"mac_address\": \"01:00:5e:00:00:01\"}}", 400, "mac_address"},
-		{"GET", "/v2.0/routers", NULL, 404, "not be found"},
+		{"GET", "/v2.0/floatingips", NULL, 404, "not be found"},
+		{"POST", "/v2.0/routers", "{\"router\": {\"external_gateway_info\": {}}}", 400, "external_gateway_info"},
+		{"POST", "/v2.0/security-group-rules", "{\"security_group_rule\": {\"direction\": \"ingress\"}}", 404, "Security group"},
 		{"PATCH", "/v2.0/networks", NULL, 405, "PATCH"},
 		{"GET", "/v2.0/networks/..%2f..", NULL, 404, "could not be found"},
 	};
