@@ -158,9 +158,9 @@ static void auth_tokens(struct ctrl *c, const char *body, struct api_reply *r) {
 	{
 		json_t *t = json_pack("{sssssssI}", "user", name, "project", project, "role", role,
 				      "expires", (json_int_t)(now + c->token_ttl_s));
-		uint64_t rev = store_put(c->st, "token", token, project, name, t);
+		int ret = store_put_quiet(c->st, "token", token, project, name, t);
 		json_decref(t);
-		if (rev == 0) {
+		if (ret < 0) {
 			keystone_error(r, 500, "Internal Server Error", "the store refused the token");
 			goto out;
 		}
@@ -247,10 +247,10 @@ static bool network_check(json_t *in, const struct who *w, bool create, struct a
 				      key, json_is_string(v) ? json_string_value(v) : "?");
 			return false;
 		}
-		if (strcmp(key, "mtu") == 0 && (!json_is_integer(v) || json_integer_value(v) < 68 ||
+		if (strcmp(key, "mtu") == 0 && (!json_is_integer(v) || json_integer_value(v) < 576 ||
 						json_integer_value(v) > 9000)) {
 			neutron_error(r, 400, "HTTPBadRequest",
-				      "Invalid input for mtu. Reason: an integer 68..9000.");
+				      "Invalid input for mtu. Reason: an integer 576..9000.");
 			return false;
 		}
 		if ((strcmp(key, "tenant_id") == 0 || strcmp(key, "project_id") == 0) &&
@@ -493,7 +493,7 @@ void api_handle(struct ctrl *c, const char *method, const char *path, const json
 			keystone_error(r, 405, "Method Not Allowed", "POST a password to get a token");
 		return;
 	}
-	if (strncmp(path, "/v2.0/", 6) != 0) {
+	if (strncmp(path, "/v2.0/", 6) != 0 && strncmp(path, "/vnet/v1/hosts", 14) != 0) {
 		neutron_error(r, 404, "HTTPNotFound", "The resource could not be found.");
 		return;
 	}
@@ -503,10 +503,46 @@ void api_handle(struct ctrl *c, const char *method, const char *path, const json
 				    "message", "a valid X-Auth-Token is required");
 		return;
 	}
+	if (strncmp(path, "/vnet/v1/hosts", 14) == 0) {
+		char name[64] = "";
+		const char *what = NULL, *rest = path + 14;
+		if (*rest == '/' && rest[1] != '\0') {
+			const char *slash = strchr(rest + 1, '/');
+			size_t n = slash != NULL ? (size_t)(slash - rest - 1) : strlen(rest + 1);
+			if (n >= sizeof(name)) {
+				neutron_error(r, 404, "HostNotFound", "no such host");
+				return;
+			}
+			memcpy(name, rest + 1, n);
+			name[n] = '\0';
+			what = slash != NULL ? slash + 1 : NULL;
+		} else if (*rest != '\0' && strcmp(rest, "/") != 0) {
+			neutron_error(r, 404, "HTTPNotFound", "The resource could not be found.");
+			return;
+		}
+		hosts(c, method, name[0] != '\0' ? name : NULL, what, query, &w, body, r);
+		return;
+	}
 	path += 6;
 	if (strcmp(path, "extensions") == 0 && strcmp(method, "GET") == 0) {
+		static const char *const ext[][2] = {
+			{"security-group", "security-group"}, {"router", "Neutron L3 Router"},
+			{"extraroute", "Neutron Extra Route"}, {"binding", "Port Binding"},
+			{"allowed-address-pairs", "Allowed Address Pairs"}, {"provider", "Provider Network"},
+			{"port-security", "Port Security"}, {"agent", "agent"},
+			{"vnet-l7", "vnet L7 security group rules (vnet:l7)"},
+		};
+		json_t *l = json_array();
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+			json_array_append_new(l, json_pack("{sssssss[]ss}", "alias", ext[i][0], "name",
+							   ext[i][1], "description", ext[i][1], "links",
+							   "updated", "2026-11-30T00:00:00Z"));
 		r->status = 200;
-		r->body = json_pack("{s[]}", "extensions");
+		r->body = json_pack("{so}", "extensions", l);
+		return;
+	}
+	if (strcmp(path, "agents") == 0 && strcmp(method, "GET") == 0) {
+		agents(c, query, &w, r);
 		return;
 	}
 	if (strncmp(path, "networks", 8) == 0 && (path[8] == '\0' || path[8] == '/')) {

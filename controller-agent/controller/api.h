@@ -13,6 +13,8 @@ struct ctrl {
 	struct store *st;
 	char url[160];        // how clients reach us: the catalog's endpoints ("http://127.0.0.1:9696")
 	uint32_t token_ttl_s; // a token's life
+	char vhost_dir[128];  // where VM ports' vhost-user sockets are (the compiled devices)
+	uint32_t poll_max_s;  // how long a host's GET of its rules may wait for a change
 };
 
 // A response: status and JSON body (NULL: none), and the token header for /v3/auth/tokens.

@@ -41,3 +41,6 @@ void security_group_rules(struct ctrl *c, const char *method, const char *id,
 const char *sg_default_id(struct ctrl *c, const char *project, char out[40]);
 void routers(struct ctrl *c, const char *method, const char *id, const char *action,
 	     const json_t *query, const struct who *w, const char *body, struct api_reply *r);
+void agents(struct ctrl *c, const json_t *query, const struct who *w, struct api_reply *r);
+void hosts(struct ctrl *c, const char *method, const char *name, const char *what,
+	   const json_t *query, const struct who *w, const char *body, struct api_reply *r);

@@ -20,6 +20,7 @@
 
 static const char usage[] =
 	"usage: vnet-controller serve --db FILE [--listen ADDR:PORT] [--url URL] [--token-ttl S]\n"
+	"                             [--vhost-dir DIR] [--poll-max S]\n"
 	"       vnet-controller user add --db FILE NAME --project P --role admin|member|reader\n"
 	"                (the password: the first line of standard input)\n"
 	"\n"
@@ -27,7 +28,10 @@ static const char usage[] =
 	"  v2.0 API (/v2.0/networks) on ADDR:PORT (default 127.0.0.1:9696), plain HTTP: for loopback\n"
 	"  and demos (TLS: not built yet, docs/controller.md). --url: the address clients use, put in\n"
 	"  the token's catalog (default http://ADDR:PORT). --token-ttl: a token's life in seconds\n"
-	"  (default 3600).\n"
+	"  (default 3600). --vhost-dir: where VM ports' vhost-user sockets are, in the hosts' rules\n"
+	"  (default /run/vnet/vhost). --poll-max: how long a host's GET of its rules waits for a new\n"
+	"  revision (default 30 s). Hosts (the agents' API, admin tokens): POST /vnet/v1/hosts\n"
+	"  {name, vtep}; GET /vnet/v1/hosts/NAME/rules[?since=REV]; POST .../status.\n"
 	"user add: create or replace a user of project P with a role; the password is stored hashed\n"
 	"  (yescrypt).\n";
 
@@ -147,6 +151,7 @@ static int serve(int argc, char **argv) {
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},        {"listen", required_argument, NULL, 'l'},
 		{"url", required_argument, NULL, 'u'},       {"token-ttl", required_argument, NULL, 't'},
+		{"vhost-dir", required_argument, NULL, 'v'}, {"poll-max", required_argument, NULL, 'p'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *db = NULL, *listen = "127.0.0.1:9696", *url = NULL;
@@ -156,12 +161,16 @@ static int serve(int argc, char **argv) {
 	int c, port;
 
 	ctl.token_ttl_s = 3600;
+	ctl.poll_max_s = 30;
+	snprintf(ctl.vhost_dir, sizeof(ctl.vhost_dir), "/run/vnet/vhost");
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'u': url = optarg; break;
 		case 't': ctl.token_ttl_s = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'v': snprintf(ctl.vhost_dir, sizeof(ctl.vhost_dir), "%s", optarg); break;
+		case 'p': ctl.poll_max_s = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
@@ -180,10 +189,13 @@ static int serve(int argc, char **argv) {
 		fprintf(stderr, "vnet-controller: store: %s\n", err);
 		return 1;
 	}
-	// One thread: the store's calls are serialised, each a transaction.
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL, handler,
+	// A thread per connection: a host's GET of its rules waits (long poll) without holding up
+	// the others. SQLite's connection is serialised (its threading mode), each call a
+	// transaction.
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+			     (uint16_t)port, NULL, NULL, handler,
 			     NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
-			     request_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+			     request_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
 			     MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "vnet-controller: cannot listen on %s: %s\n", listen, strerror(errno));

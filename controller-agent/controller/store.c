@@ -142,6 +142,32 @@ uint64_t store_put(struct store *st, const char *kind, const char *id, const cha
 	return rev;
 }
 
+int store_put_quiet(struct store *st, const char *kind, const char *id, const char *project,
+		    const char *name, const json_t *obj) {
+	char *body = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	sqlite3_stmt *s;
+	int ret = -1;
+
+	if (body == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO objects (kind, id, project, name, body, revision) VALUES"
+			       " (?, ?, ?, ?, ?, 0) ON CONFLICT (kind, id) DO UPDATE SET"
+			       " project = excluded.project, name = excluded.name, body = excluded.body",
+			       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, project, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, body, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_DONE)
+			ret = 0;
+		sqlite3_finalize(s);
+	}
+	free(body);
+	return ret;
+}
+
 uint64_t store_delete(struct store *st, const char *kind, const char *id) {
 	sqlite3_stmt *s;
 	uint64_t rev = 0;
@@ -152,6 +178,19 @@ uint64_t store_delete(struct store *st, const char *kind, const char *id) {
 	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
 	rev = write_tx(st, s);
+	sqlite3_finalize(s);
+	return rev;
+}
+
+uint64_t store_revision(struct store *st) {
+	sqlite3_stmt *s;
+	uint64_t rev = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'revision'", -1, &s,
+			       NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rev = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return rev;
 }

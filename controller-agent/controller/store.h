@@ -27,6 +27,14 @@ json_t *store_list(struct store *st, const char *kind, const char *project);
 uint64_t store_put(struct store *st, const char *kind, const char *id, const char *project,
 		   const char *name, const json_t *obj);
 
+// The store's revision: it grows with every change of an object (not tokens' expiry).
+uint64_t store_revision(struct store *st);
+
+// The same, without a new revision: for what no host's document depends on (tokens, what hosts
+// report). 0 or -1.
+int store_put_quiet(struct store *st, const char *kind, const char *id, const char *project,
+		    const char *name, const json_t *obj);
+
 // Remove object (kind, id). Returns the new revision, or 0 if there was none.
 uint64_t store_delete(struct store *st, const char *kind, const char *id);
 

@@ -22,8 +22,10 @@ for u in "alice blue member" "bob red member" "carol blue reader" "root admin ad
 	set -- $u
 	echo "pw-$1" | "$CTL" user add --db "$DB" "$1" --project "$2" --role "$3" || fail "user add $1"
 done
+VH=$SYS_TMP/vhost
 start() { # [extra args]
-	spawn "$SYS_TMP/controller.log" "$CTL" serve --db "$DB" --listen "127.0.0.1:$PORT" "$@"
+	spawn "$SYS_TMP/controller.log" "$CTL" serve --db "$DB" --listen "127.0.0.1:$PORT" \
+		--vhost-dir "$VH" --poll-max 20 "$@"
 	CTL_PID=$SYS_LAST_PID
 	wait_for "the controller answers" 10 curl -sf "$URL/" -o /dev/null || fail "no controller: $(cat "$SYS_TMP/controller.log")"
 }
@@ -163,6 +165,83 @@ CAROL=$(token carol pw-carol blue)
 [[ $(os alice network show "$WEB" -f value -c provider:segmentation_id) == None ]] || fail "a member sees the VNI"
 pass "projects apart: bob gets 404 for alice's network (GET, PUT, DELETE); carol (reader) lists, cannot write (403); admin sees all and the VNIs"
 
+# ---- hosts: registration, the compiled rules, long poll, status ----------------------------------
+ROOT=$(token root pw-root admin)
+hostreq() { # method path [body]: as the agents (admin)
+	curl -s -X "$1" "$URL$2" -H "X-Auth-Token: $ROOT" ${3:+-d "$3"}
+}
+[[ $(status POST /vnet/v1/hosts "$(token alice pw-alice blue)" '{"name": "hv9", "vtep": "192.0.2.19"}') == 403 ]] ||
+	fail "a member registered a host"
+hostreq POST /vnet/v1/hosts '{"name": "hv1", "vtep": "192.0.2.11"}' | grep -q '"vtep":"192.0.2.11"' || fail "register hv1"
+hostreq POST /vnet/v1/hosts '{"name": "hv2", "vtep": "192.0.2.12"}' | grep -q '"vtep":"192.0.2.12"' || fail "register hv2"
+[[ $(status POST /vnet/v1/hosts "$ROOT" '{"name": "bad name", "vtep": "192.0.2.13"}') == 400 ]] || fail "a bad host name"
+[[ $(status POST /vnet/v1/hosts "$ROOT" '{"name": "hv3", "vtep": "224.0.0.1"}') == 400 ]] || fail "a multicast VTEP"
+os alice network create n1 >/dev/null && os alice subnet create --network n1 --subnet-range 10.11.0.0/24 s11 >/dev/null &&
+	os alice network create n2 >/dev/null && os alice subnet create --network n2 --subnet-range 10.12.0.0/24 s12 >/dev/null &&
+	os alice router create r2 >/dev/null && os alice router add subnet r2 s11 && os alice router add subnet r2 s12 ||
+	fail "n1, n2 and r2"
+VM1=$(os alice port create --network n1 --host hv1 --device-owner compute:nova vm1 -f value -c id) &&
+	os alice port create --network n2 --host hv2 --device-owner compute:nova vm2 >/dev/null &&
+	os alice port create --network n1 --host hv2 c3 >/dev/null || fail "ports on hv1 and hv2"
+hostreq GET /vnet/v1/hosts/hv1/rules >"$SYS_TMP/hv1.json"
+"$PY" - "$SYS_TMP/hv1.json" "$VM1" "$VH" <<'PY' || fail "hv1's document: $(cat "$SYS_TMP/hv1.json")"
+import json, sys
+r = json.load(open(sys.argv[1])); vm1, vh = sys.argv[2], sys.argv[3]
+d = r["document"]
+assert d["revision"] == r["revision"] > 0, r["revision"]
+assert [p["id"] for p in d["ports"]] == [vm1], d["ports"]
+p = d["ports"][0]
+assert p["device"] == "vhost:%s/vhu%s.sock,server" % (vh, vm1[:11]) and p["kind"] == "vm", p
+assert p["ips"] == ["10.11.0.2"] and p["port_security"] and len(p["security_groups"]) == 1, p
+rp = sorted((x["ips"][0], x["vtep"]) for x in d["remote_ports"])
+assert rp == [("10.11.0.3", "192.0.2.12"), ("10.12.0.2", "192.0.2.12")], rp
+nets = {n["vni"]: n for n in d["networks"]}
+assert len(nets) == 2 and all(n["flood_vteps"] == ["192.0.2.12"] and n.get("router") == d["routers"][0]["id"]
+                              for n in nets.values()), d["networks"]
+assert sorted(s["gateway"] for n in nets.values() for s in n["subnets"]) == ["10.11.0.1", "10.12.0.1"]
+assert [g["id"] for g in d["security_groups"]] == p["security_groups"], d["security_groups"]
+assert {r["direction"] for r in d["security_groups"][0]["rules"]} == {"ingress", "egress"}
+json.dump(d, open(sys.argv[1] + ".doc", "w"))
+PY
+REV=$(json_get "d['revision']" <"$SYS_TMP/hv1.json")
+# The document is one vnetd takes as it is.
+ensure_hugepages
+"$PY" - "$SYS_TMP/vnetd.json" "$SYS_TAG" "$SYS_TMP" "$SYS_VNETD_MB" <<'PY'
+import json, sys
+path, tag, tmp, mb = sys.argv[1:]
+json.dump({"eal_args": ["-l", "0,1", "--no-pci", "--file-prefix", tag + "-v", "-m", mb],
+           "socket": tmp + "/v.sock", "idle_sleep_max_us": 1000,
+           "underlay": {"device": "net_null39,no-rx=1", "address": "192.0.2.11/24", "mac": "02:00:c0:00:02:0b",
+                        "static_neighbors": [{"ip": "192.0.2.12", "mac": "02:00:c0:00:02:0c"}]},
+           "rules": {"revision": 0}}, open(path, "w"))
+PY
+mkdir -p "$VH"
+vnetd_start v "$SYS_TMP/vnetd.json"
+"$VNETCTL" -s "$(vnetd_sock v)" apply "$SYS_TMP/hv1.json.doc" >"$SYS_TMP/apply.out" 2>&1 ||
+	fail "vnetd refused hv1's document: $(cat "$SYS_TMP/apply.out")"
+grep -q "applied revision $REV" "$SYS_TMP/apply.out" || fail "apply: $(cat "$SYS_TMP/apply.out")"
+[[ -S $VH/vhu${VM1:0:11}.sock ]] || fail "vnetd did not make vm1's vhost-user socket"
+pass "hosts: registered by the agents' (admin) API only; hv1's document (its port with its vhost-user device, the remote ports with hv2's VTEP, both routed networks with flood lists, the router, the default group) is applied by vnetd as it is (revision $REV)"
+# Long poll: a GET from the revision it has returns when a change comes.
+spawn "$SYS_TMP/poll.json" curl -s "$URL/vnet/v1/hosts/hv1/rules?since=$REV" -H "X-Auth-Token: $ROOT"
+POLL=$SYS_LAST_PID
+os alice port create --network n2 --host hv1 --device-owner compute:nova vm4 >/dev/null || fail "port vm4"
+wait_for "the long poll returns" 10 sh -c "! kill -0 $POLL 2>/dev/null" || fail "the long poll did not return on a change"
+"$PY" - "$SYS_TMP/poll.json" "$REV" <<'PY' || fail "the long poll's answer: $(cat "$SYS_TMP/poll.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["revision"] > int(sys.argv[2]) and sorted(p["ips"][0] for p in r["document"]["ports"]) == ["10.11.0.2", "10.12.0.3"], r
+PY
+hostreq POST /vnet/v1/hosts/hv1/status "{\"revision\": $REV, \"ports\": {\"$VM1\": \"ACTIVE\"}}" >/dev/null
+[[ $(os alice port show vm1 -f value -c status) == ACTIVE ]] || fail "vm1 did not become ACTIVE"
+hostreq POST /vnet/v1/hosts/hv1/status "{\"revision\": $REV, \"ports\": {\"$(os alice port show vm2 -f value -c id)\": \"ACTIVE\"}}" >/dev/null
+[[ $(os alice port show vm2 -f value -c status) == DOWN ]] || fail "hv1 set the state of hv2's port"
+[[ $(os root network agent list -f value -c Host -c Alive | sort | tr '\n' ' ') == "hv1 True hv2 True " ]] ||
+	fail "network agent list: $(os root network agent list)"
+os alice port delete vm1 vm2 c3 vm4 && os alice router remove subnet r2 s11 && os alice router remove subnet r2 s12 &&
+	os alice router delete r2 && os alice network delete n1 n2 || fail "teardown of the hosts' objects"
+pass "hosts: a long poll returns at the next change with the new port; a host's report makes its port ACTIVE (not another host's); openstack network agent list shows both hosts alive"
+
 # ---- authentication -----------------------------------------------------------------------------
 [[ -z $(token alice wrong blue) ]] || fail "a wrong password gave a token"
 [[ -z $(token alice pw-alice red) ]] || fail "alice got a token for project red"
@@ -170,10 +249,10 @@ pass "projects apart: bob gets 404 for alice's network (GET, PUT, DELETE); carol
 [[ $(status GET /v2.0/networks "$(printf 'f%.0s' {1..64})") == 401 ]] || fail "a forged token: not 401"
 kill "$CTL_PID"
 sys_reap "$CTL_PID" 5
-start --token-ttl 1
+start --token-ttl 3
 SHORT=$(token alice pw-alice blue)
 [[ $(status GET /v2.0/networks "$SHORT") == 200 ]] || fail "a fresh token: not 200"
-wait_for "the 1-second token expires" 5 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Auth-Token: $SHORT' $URL/v2.0/networks)\" = 401 ]" ||
+wait_for "the 3-second token expires" 8 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Auth-Token: $SHORT' $URL/v2.0/networks)\" = 401 ]" ||
 	fail "an expired token still works"
 pass "authentication: wrong password, wrong project, no token, forged token, expired token: refused (401)"
 

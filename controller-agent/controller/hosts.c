@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The agents' side of the API (docs/controller.md, "Hosts"): hosts register with their VTEP, read
+// their rules document (waiting for a newer revision than the one they have), and report what they
+// applied and their ports' states; /v2.0/agents lists them as Neutron agents.
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "controller/api_int.h"
+#include "controller/compile.h"
+#include "controller/ipam.h"
+
+#define HOST_ALIVE_S 75 // a host that asked for its rules within this many seconds is alive
+
+// When each host last asked (in memory: liveness is no change of the tenants' state).
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_t *seen;
+
+static void host_seen(const char *name) {
+	pthread_mutex_lock(&seen_lock);
+	if (seen == NULL)
+		seen = json_object();
+	json_object_set_new(seen, name, json_integer((json_int_t)time(NULL)));
+	pthread_mutex_unlock(&seen_lock);
+}
+
+static time_t host_last_seen(const char *name) {
+	time_t t;
+
+	pthread_mutex_lock(&seen_lock);
+	t = (time_t)json_integer_value(json_object_get(seen, name));
+	pthread_mutex_unlock(&seen_lock);
+	return t;
+}
+
+static bool name_valid(const char *s) {
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("_.:-", s[i]) != NULL))
+			return false;
+	return true;
+}
+
+void agents(struct ctrl *c, const json_t *query, const struct who *w, struct api_reply *r) {
+	json_t *hosts = store_list(c->st, "host", NULL), *out = json_array(), *h;
+	time_t now = time(NULL);
+	size_t i;
+
+	(void)w;
+	json_array_foreach(hosts, i, h) {
+		const char *name = json_string_value(json_object_get(h, "name"));
+		time_t last = host_last_seen(name);
+		char hb[32];
+		json_t *a;
+		now_iso(hb, last != 0 ? last : (time_t)json_integer_value(json_object_get(h, "registered")));
+		a = json_pack("{sssssssssbsbsssss{sOsI}}", "id", json_string_value(json_object_get(h, "id")),
+			      "agent_type", "vnet agent", "binary", "vnet-agent", "host", name, "alive",
+			      last != 0 && now - last <= HOST_ALIVE_S, "admin_state_up", 1, "topic", "N/A",
+			      "heartbeat_timestamp", hb, "configurations", "vtep",
+			      json_object_get(h, "vtep"), "applied_revision",
+			      json_integer_value(json_object_get(h, "applied_revision")));
+		if (matches(a, query))
+			json_array_append_new(out, view_fields(a, json_object_get(query, "fields")));
+		else
+			json_decref(a);
+	}
+	json_decref(hosts);
+	r->status = 200;
+	r->body = json_pack("{so}", "agents", out);
+}
+
+void hosts(struct ctrl *c, const char *method, const char *name, const char *what,
+	   const json_t *query, const struct who *w, const char *body, struct api_reply *r) {
+	json_t *req = NULL, *h = NULL;
+
+	if (strcmp(w->role, "admin") != 0) {
+		neutron_error(r, 403, "HTTPForbidden", "hosts are the agents' (admin) API");
+		return;
+	}
+	if (name == NULL && strcmp(method, "POST") == 0) { // register
+		const char *n, *vtep;
+		struct ip a;
+		char id[37];
+		req = body != NULL ? json_loads(body, 0, NULL) : NULL;
+		n = json_string_value(json_object_get(req, "name"));
+		vtep = json_string_value(json_object_get(req, "vtep"));
+		if (!name_valid(n)) {
+			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for name. Reason: 1..63 "
+				      "characters of A-Z a-z 0-9 _ . : -");
+			goto out;
+		}
+		if (!ip_parse(vtep, &a) || a.family != 4 || a.v == 0 || (a.v >> 28) >= 14 ||
+		    (a.v >> 24) == 0 || (a.v >> 24) == 127) {
+			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for vtep. Reason: '%s' is "
+				      "not a unicast IPv4 address.", vtep != NULL ? vtep : "");
+			goto out;
+		}
+		h = store_get(c->st, "host", n);
+		if (h == NULL) {
+			uuid4(id);
+			h = json_pack("{sssssIsI}", "name", n, "id", id, "registered",
+				      (json_int_t)time(NULL), "applied_revision", (json_int_t)0);
+		}
+		json_object_set_new(h, "vtep", json_string(vtep));
+		if (store_put(c->st, "host", n, NULL, n, h) == 0) {
+			neutron_error(r, 500, "HTTPInternalServerError", "the store refused the write");
+			goto out;
+		}
+		host_seen(n);
+		r->status = 200;
+		r->body = json_pack("{sO}", "host", h);
+		goto out;
+	}
+	if (name == NULL || (h = store_get(c->st, "host", name)) == NULL) {
+		neutron_error(r, 404, "HostNotFound", "Host %s is not registered.", name ? name : "");
+		goto out;
+	}
+	if (what != NULL && strcmp(what, "rules") == 0 && strcmp(method, "GET") == 0) {
+		const json_t *since = json_object_get(query, "since");
+		uint64_t have = since != NULL ? strtoull(json_string_value(json_array_get(since, 0)), NULL, 10) : 0;
+		uint64_t rev = store_revision(c->st);
+		// Long poll: wait (bounded) for a revision newer than the host has.
+		for (unsigned int waited = 0; since != NULL && rev <= have && waited < c->poll_max_s * 10;
+		     waited++) {
+			usleep(100000);
+			rev = store_revision(c->st);
+		}
+		host_seen(name);
+		r->status = 200;
+		if (since != NULL && rev <= have) {
+			r->body = json_pack("{sIsb}", "revision", (json_int_t)rev, "unchanged", 1);
+		} else {
+			uint64_t at;
+			json_t *doc = compile_host(c, name, &at);
+			r->body = json_pack("{sIso}", "revision", (json_int_t)at, "document", doc);
+		}
+		goto out;
+	}
+	if (what != NULL && strcmp(what, "status") == 0 && strcmp(method, "POST") == 0) {
+		// The revision applied and the ports' states ("ACTIVE" once vnetd has them).
+		const json_t *ports, *st;
+		const char *pid;
+		req = body != NULL ? json_loads(body, 0, NULL) : NULL;
+		if (!json_is_integer(json_object_get(req, "revision")) ||
+		    (json_object_get(req, "ports") != NULL && !json_is_object(json_object_get(req, "ports")))) {
+			neutron_error(r, 400, "HTTPBadRequest", "Invalid input: {\"revision\": N, "
+				      "\"ports\": {\"<port id>\": \"ACTIVE\" | \"DOWN\"}}");
+			goto out;
+		}
+		json_object_set(h, "applied_revision", json_object_get(req, "revision"));
+		store_put_quiet(c->st, "host", name, NULL, name, h);
+		ports = json_object_get(req, "ports");
+		json_object_foreach((json_t *)ports, pid, st) {
+			json_t *p = store_get(c->st, "port", pid);
+			const char *s = json_string_value(st);
+			if (p != NULL && s != NULL && (strcmp(s, "ACTIVE") == 0 || strcmp(s, "DOWN") == 0) &&
+			    strcmp(json_string_value(json_object_get(p, "binding:host_id")), name) == 0 &&
+			    strcmp(json_string_value(json_object_get(p, "status")), s) != 0) {
+				json_object_set_new(p, "status", json_string(s));
+				store_put(c->st, "port", pid,
+					  json_string_value(json_object_get(p, "project_id")),
+					  json_string_value(json_object_get(p, "name")), p);
+			}
+			json_decref(p);
+		}
+		host_seen(name);
+		r->status = 204;
+		goto out;
+	}
+	neutron_error(r, 404, "HTTPNotFound", "The resource could not be found.");
+out:
+	json_decref(h);
+	json_decref(req);
+}
