@@ -15,7 +15,15 @@ struct ctrl {
 	uint32_t token_ttl_s; // a token's life
 	char vhost_dir[128];  // where VM ports' vhost-user sockets are (the compiled devices)
 	uint32_t poll_max_s;  // how long a host's GET of its rules may wait for a change
+	// Counters for /metrics (atomics: a thread per connection).
+	uint64_t requests[6];  // by status class: [2] 2xx, [3] 3xx, [4] 4xx, [5] 5xx
+	uint64_t latency_us;   // summed over requests
 };
+
+// Prometheus text (`GET /metrics`, no token): requests by status class, their summed latency,
+// hosts registered and alive, the store's revision and each host's revisions behind. A new
+// string (free()).
+char *api_metrics(struct ctrl *c);
 
 // A response: status and JSON body (NULL: none), and the token header for /v3/auth/tokens.
 struct api_reply {

@@ -179,3 +179,59 @@ out:
 	json_decref(h);
 	json_decref(req);
 }
+
+char *api_metrics(struct ctrl *c) {
+	json_t *hs = store_list(c->st, "host", NULL), *h;
+	uint64_t rev = store_revision(c->st);
+	time_t now = time(NULL);
+	unsigned int alive = 0;
+	size_t i, len = 0, cap = 4096;
+	char *out = malloc(cap);
+
+#define EMIT(...)                                                                                  \
+	do {                                                                                       \
+		int n_ = snprintf(out + len, cap - len, __VA_ARGS__);                              \
+		if (n_ < 0)                                                                        \
+			break;                                                                     \
+		if ((size_t)n_ >= cap - len) {                                                     \
+			char *m_ = realloc(out, cap = cap * 2 + (size_t)n_);                       \
+			if (m_ == NULL)                                                            \
+				break;                                                             \
+			out = m_;                                                                  \
+			snprintf(out + len, cap - len, __VA_ARGS__);                               \
+		}                                                                                  \
+		len += (size_t)n_;                                                                 \
+	} while (0)
+	if (out == NULL)
+		return NULL;
+	out[0] = '\0';
+	EMIT("# HELP vnet_controller_requests_total API requests answered, by status class.\n"
+	     "# TYPE vnet_controller_requests_total counter\n");
+	for (int k = 2; k <= 5; k++)
+		EMIT("vnet_controller_requests_total{code=\"%dxx\"} %llu\n", k,
+		     (unsigned long long)__atomic_load_n(&c->requests[k], __ATOMIC_RELAXED));
+	EMIT("# HELP vnet_controller_request_seconds_sum Time spent answering requests (long polls "
+	     "included).\n# TYPE vnet_controller_request_seconds_sum counter\n"
+	     "vnet_controller_request_seconds_sum %.6f\n",
+	     (double)__atomic_load_n(&c->latency_us, __ATOMIC_RELAXED) / 1e6);
+	EMIT("# HELP vnet_controller_store_revision The store's revision.\n"
+	     "# TYPE vnet_controller_store_revision gauge\nvnet_controller_store_revision %llu\n",
+	     (unsigned long long)rev);
+	EMIT("# HELP vnet_controller_host_revisions_behind Revisions a host has not applied yet.\n"
+	     "# TYPE vnet_controller_host_revisions_behind gauge\n");
+	json_array_foreach(hs, i, h) {
+		const char *name = json_string_value(json_object_get(h, "name"));
+		uint64_t applied = (uint64_t)json_integer_value(json_object_get(h, "applied_revision"));
+		time_t last = host_last_seen(name);
+		alive += last != 0 && now - last <= HOST_ALIVE_S;
+		EMIT("vnet_controller_host_revisions_behind{host=\"%s\"} %llu\n", name,
+		     (unsigned long long)(rev > applied ? rev - applied : 0));
+	}
+	EMIT("# HELP vnet_controller_hosts Hosts registered, and alive (asked for their rules in the "
+	     "last %d s).\n# TYPE vnet_controller_hosts gauge\n"
+	     "vnet_controller_hosts{state=\"registered\"} %zu\nvnet_controller_hosts{state=\"alive\"} %u\n",
+	     HOST_ALIVE_S, json_array_size(hs), alive);
+#undef EMIT
+	json_decref(hs);
+	return out;
+}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@ static const char usage[] =
 	"  (default /run/vnet/vhost). --poll-max: how long a host's GET of its rules waits for a new\n"
 	"  revision (default 30 s). Hosts (the agents' API, admin tokens): POST /vnet/v1/hosts\n"
 	"  {name, vtep}; GET /vnet/v1/hosts/NAME/rules[?since=REV]; POST .../status.\n"
+	"  GET /metrics: Prometheus text (requests, latency, hosts alive, revisions behind).\n"
 	"user add: create or replace a user of project P with a role; the password is stored hashed\n"
 	"  (yescrypt).\n";
 
@@ -111,6 +113,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		return MHD_YES;
 	}
 	memset(&r, 0, sizeof(r));
+	if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
+		char *text = api_metrics(&ctl);
+		struct MHD_Response *resp = text != NULL
+			? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE)
+			: NULL;
+		if (resp == NULL)
+			return MHD_NO;
+		MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+		ret = MHD_queue_response(conn, 200, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
 	if (rq->too_big) {
 		r.status = 413;
 		r.body = json_pack("{s{ssss}}", "NeutronError", "type", "HTTPRequestEntityTooLarge",
@@ -118,11 +132,19 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	} else {
 		query = json_object();
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, query);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		api_handle(&ctl, method, url, query,
 			   MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Auth-Token"), rq->body,
 			   &r);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		__atomic_add_fetch(&ctl.latency_us,
+				   (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000),
+				   __ATOMIC_RELAXED);
 		json_decref(query);
 	}
+	if (r.status >= 200 && r.status < 600)
+		__atomic_add_fetch(&ctl.requests[r.status / 100], 1, __ATOMIC_RELAXED);
 	ret = reply(conn, &r);
 	json_decref(r.body);
 	return ret;

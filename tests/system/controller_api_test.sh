@@ -238,9 +238,14 @@ hostreq POST /vnet/v1/hosts/hv1/status "{\"revision\": $REV, \"ports\": {\"$(os 
 [[ $(os alice port show vm2 -f value -c status) == DOWN ]] || fail "hv1 set the state of hv2's port"
 [[ $(os root network agent list -f value -c Host -c Alive | sort | tr '\n' ' ') == "hv1 True hv2 True " ]] ||
 	fail "network agent list: $(os root network agent list)"
+curl -s "$URL/metrics" >"$SYS_TMP/metrics"
+grep -q '^vnet_controller_hosts{state="alive"} 2$' "$SYS_TMP/metrics" &&
+	grep -q '^vnet_controller_host_revisions_behind{host="hv1"} [0-9]' "$SYS_TMP/metrics" &&
+	grep -qE '^vnet_controller_requests_total\{code="2xx"\} [1-9]' "$SYS_TMP/metrics" ||
+	fail "/metrics: $(cat "$SYS_TMP/metrics")"
 os alice port delete vm1 vm2 c3 vm4 && os alice router remove subnet r2 s11 && os alice router remove subnet r2 s12 &&
 	os alice router delete r2 && os alice network delete n1 n2 || fail "teardown of the hosts' objects"
-pass "hosts: a long poll returns at the next change with the new port; a host's report makes its port ACTIVE (not another host's); openstack network agent list shows both hosts alive"
+pass "hosts: a long poll returns at the next change with the new port; a host's report makes its port ACTIVE (not another host's); openstack network agent list and /metrics show both hosts alive"
 
 # ---- authentication -----------------------------------------------------------------------------
 [[ -z $(token alice wrong blue) ]] || fail "a wrong password gave a token"
