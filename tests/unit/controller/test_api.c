@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // vnet-controller's API called directly (api_handle, no HTTP) on a SQLite store in a temporary
 // file, under ASan in CI: tokens, networks, subnets and ports through their whole life, a table of
-// bad requests each refused with the status and the attribute named and nothing changed, and the
-// IPAM arithmetic (IPv4 and IPv6 prefixes, SLAAC).
+// bad requests each refused with the status and the attribute named and nothing changed, the
+// IPAM arithmetic (IPv4 and IPv6 prefixes, SLAAC), and a golden per-host document (two projects,
+// two hosts, a router: what host hv1 gets, ids replaced by names).
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "controller/api.h"
+#include "controller/compile.h"
 #include "controller/ipam.h"
 
 static struct ctrl c;
@@ -201,11 +203,147 @@ static void ipam_arithmetic(void **state) {
 	assert_true(cidr_parse("0.0.0.0/0", &n, &len, &hb) && len == 0);
 }
 
+// ---- the compiler: a golden per-host document ----------------------------------------------------
+
+static json_t *names; // id -> name, to compare documents whatever ids were drawn
+
+static const char *mk(const char *kind, const char *token, const char *body, const char *name) {
+	json_t *b = call("POST", kind[0] == 'n' ? "/v2.0/networks" : kind[0] == 's' ? "/v2.0/subnets"
+						   : kind[0] == 'r' ? "/v2.0/routers" : "/v2.0/ports",
+			 token, body, 201);
+	const char *key = kind[0] == 'n' ? "network" : kind[0] == 's' ? "subnet" : kind[0] == 'r' ? "router" : "port";
+	const char *id = json_string_value(json_object_get(json_object_get(b, key), "id"));
+
+	const char *key_in_names;
+
+	json_object_set_new(names, id, json_string(name));
+	key_in_names = json_object_iter_key(json_object_iter_at(names, id));
+	json_decref(b); // id was in it
+	return key_in_names;
+}
+
+// Replace every id string in v by its name, recursively; drop what differs from run to run.
+static json_t *normalise(json_t *v) {
+	if (json_is_string(v)) {
+		const json_t *n = json_object_get(names, json_string_value(v));
+		return n != NULL ? json_incref((json_t *)n) : json_incref(v);
+	}
+	if (json_is_array(v)) {
+		json_t *a = json_array(), *x;
+		size_t i;
+		json_array_foreach(v, i, x)
+			json_array_append_new(a, normalise(x));
+		return a;
+	}
+	if (json_is_object(v)) {
+		json_t *o = json_object(), *x;
+		const char *k;
+		json_object_foreach(v, k, x) {
+			if (strcmp(k, "revision") == 0 || strcmp(k, "mac") == 0 || strcmp(k, "device") == 0 ||
+			    strcmp(k, "rules") == 0)
+				continue;
+			json_object_set_new(o, k, normalise(x));
+		}
+		return o;
+	}
+	return json_incref(v);
+}
+
+static void golden_host_document(void **state) {
+	char body[512], path[160];
+	const char *n1, *n2, *s1, *s2, *r, *n3, *s3, *hv;
+	json_t *doc, *norm, *want;
+	uint64_t rev;
+	char *got, *exp;
+
+	(void)state;
+	names = json_object();
+	json_object_set_new(names, "blue", json_string("blue"));
+	n1 = mk("net", tok_alice, "{\"network\": {\"name\": \"n1\"}}", "n1");
+	n2 = mk("net", tok_alice, "{\"network\": {\"name\": \"n2\"}}", "n2");
+	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.1.0.0/24\", \"dns_nameservers\": [\"10.1.0.53\"]}}", n1);
+	s1 = mk("sub", tok_alice, body, "s1");
+	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.2.0.0/24\"}}", n2);
+	s2 = mk("sub", tok_alice, body, "s2");
+	r = mk("rtr", tok_alice, "{\"router\": {\"name\": \"r\"}}", "r");
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/v2.0/routers/%s/add_router_interface", r);
+		snprintf(body, sizeof(body), "{\"subnet_id\": \"%s\"}", i ? s2 : s1);
+		json_decref(call("PUT", path, tok_alice, body, 200));
+	}
+	n3 = mk("net", tok_bob, "{\"network\": {\"name\": \"n3\"}}", "n3");
+	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.1.0.0/24\"}}", n3);
+	s3 = mk("sub", tok_bob, body, "s3");
+	(void)s3;
+	// Hosts (the store directly: the agents' API wants admin).
+	hv = "hv1";
+	for (int i = 1; i <= 2; i++) {
+		char n[8], v[16];
+		json_t *h;
+		snprintf(n, sizeof(n), "hv%d", i);
+		snprintf(v, sizeof(v), "192.0.2.1%d", i);
+		h = json_pack("{ssss}", "name", n, "vtep", v);
+		store_put(c.st, "host", n, NULL, n, h);
+		json_decref(h);
+	}
+	// a on hv1 (n1, a VM), b on hv2 (n2), c on hv2 (n1), d on hv1 (red's n3), e on hv2 (n3), f
+	// nowhere (no host).
+	static const struct { const char *name, *host, *owner; int net; } P[] = {
+		{"a", "hv1", "compute:nova", 1}, {"b", "hv2", "", 2}, {"c", "hv2", "", 1},
+		{"d", "hv1", "", 3}, {"e", "hv2", "", 3}, {"f", "", "", 1},
+	};
+	for (unsigned int i = 0; i < 6; i++) {
+		snprintf(body, sizeof(body), "{\"port\": {\"network_id\": \"%s\", \"binding:host_id\": \"%s\", \"device_owner\": \"%s\"}}",
+			 P[i].net == 1 ? n1 : P[i].net == 2 ? n2 : n3, P[i].host, P[i].owner);
+		mk("port", P[i].net == 3 ? tok_bob : tok_alice, body, P[i].name);
+	}
+	{ // the default groups' ids as names
+		json_t *all = store_list(c.st, "security_group", NULL), *g;
+		size_t i;
+		json_array_foreach(all, i, g)
+			json_object_set_new(names, json_string_value(json_object_get(g, "id")),
+					    json_sprintf("default-%s", json_string_value(json_object_get(g, "project_id"))));
+		json_decref(all);
+	}
+	doc = compile_host(&c, hv, &rev);
+	assert_int_equal(json_integer_value(json_object_get(doc, "revision")), (json_int_t)rev);
+	norm = normalise(doc);
+	want = json_loads(
+		"{\"networks\": ["
+		"  {\"id\": \"n1\", \"tenant\": \"blue\", \"vni\": 1000, \"mtu\": 1450, \"router\": \"r\", \"flood_vteps\": [\"192.0.2.12\"],"
+		"   \"subnets\": [{\"cidr\": \"10.1.0.0/24\", \"dhcp\": true, \"gateway\": \"10.1.0.1\", \"dns_servers\": [\"10.1.0.53\"]}]},"
+		"  {\"id\": \"n2\", \"tenant\": \"blue\", \"vni\": 1001, \"mtu\": 1450, \"router\": \"r\", \"flood_vteps\": [\"192.0.2.12\"],"
+		"   \"subnets\": [{\"cidr\": \"10.2.0.0/24\", \"dhcp\": true, \"gateway\": \"10.2.0.1\"}]},"
+		"  {\"id\": \"n3\", \"tenant\": \"red\", \"vni\": 1002, \"mtu\": 1450, \"flood_vteps\": [\"192.0.2.12\"],"
+		"   \"subnets\": [{\"cidr\": \"10.1.0.0/24\", \"dhcp\": true}]}],"
+		" \"ports\": ["
+		"  {\"id\": \"a\", \"network\": \"n1\", \"kind\": \"vm\", \"ips\": [\"10.1.0.2\"], \"port_security\": true, \"security_groups\": [\"default-blue\"]},"
+		"  {\"id\": \"d\", \"network\": \"n3\", \"kind\": \"container\", \"ips\": [\"10.1.0.2\"], \"port_security\": true, \"security_groups\": [\"default-red\"]}],"
+		" \"remote_ports\": ["
+		"  {\"network\": \"n2\", \"ips\": [\"10.2.0.2\"], \"vtep\": \"192.0.2.12\", \"security_groups\": [\"default-blue\"]},"
+		"  {\"network\": \"n1\", \"ips\": [\"10.1.0.3\"], \"vtep\": \"192.0.2.12\", \"security_groups\": [\"default-blue\"]},"
+		"  {\"network\": \"n3\", \"ips\": [\"10.1.0.3\"], \"vtep\": \"192.0.2.12\", \"security_groups\": [\"default-red\"]}],"
+		" \"routers\": [{\"id\": \"r\", \"tenant\": \"blue\", \"routes\": []}],"
+		" \"security_groups\": [{\"id\": \"default-blue\", \"tenant\": \"blue\"}, {\"id\": \"default-red\", \"tenant\": \"red\"}],"
+		" \"static_macs\": []}", 0, NULL);
+	got = json_dumps(norm, JSON_SORT_KEYS);
+	exp = json_dumps(want, JSON_SORT_KEYS);
+	if (!json_equal(norm, want))
+		fail_msg("hv1's document:\n%s\nwant:\n%s", got, exp);
+	free(got);
+	free(exp);
+	json_decref(want);
+	json_decref(norm);
+	json_decref(doc);
+	json_decref(names);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(whole_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_requests_change_nothing, setup, teardown),
 		cmocka_unit_test(ipam_arithmetic),
+		cmocka_unit_test_setup_teardown(golden_host_document, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
