@@ -13,7 +13,7 @@ PKGS=(build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev lib
       libnl-3-dev libnl-route-3-dev libbpf-dev libxdp-dev
       qemu-system-x86 busybox-static linux-image-amd64 cpio
       curl openssl dnsmasq-base bind9-dnsutils
-      libmicrohttpd-dev libsqlite3-dev libcrypt-dev python3-openstackclient)
+      libmicrohttpd-dev libsqlite3-dev libcrypt-dev python3-openstackclient python3-yaml)
 
 missing=()
 for p in "${PKGS[@]}"; do
