@@ -323,6 +323,18 @@ static json_t *network_view(struct ctrl *c, const json_t *n, const struct who *w
 	return view_fields(v, fields);
 }
 
+json_t *list_visible(struct ctrl *c, const char *kind, const struct who *w, const json_t *query) {
+	json_t *all = store_list(c->st, kind, NULL), *out = json_array(), *x;
+	size_t i;
+
+	json_array_foreach(all, i, x)
+		if (visible(x, w) && matches(x, query))
+			json_array_append_new(out, view_fields(json_deep_copy(x),
+							       json_object_get(query, "fields")));
+	json_decref(all);
+	return out;
+}
+
 bool visible(const json_t *n, const struct who *w) {
 	return strcmp(w->role, "admin") == 0 || json_is_true(json_object_get(n, "shared")) ||
 	       strcmp(json_string_value(json_object_get(n, "project_id")), w->project) == 0;

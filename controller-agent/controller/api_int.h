@@ -9,6 +9,25 @@
 
 #include "controller/api.h"
 
+#include <string.h>
+
+// o[k] as a string, NULL if absent or not a string (jstr), "" then (jstr0).
+static inline const char *jstr(const json_t *o, const char *k) {
+	return json_string_value(json_object_get(o, k));
+}
+static inline const char *jstr0(const json_t *o, const char *k) {
+	const char *s = jstr(o, k);
+	return s != NULL ? s : "";
+}
+
+// Whether k is one of the NULL-terminated list l.
+static inline bool in_list(const char *const *l, const char *k) {
+	for (; *l != NULL; l++)
+		if (strcmp(*l, k) == 0)
+			return true;
+	return false;
+}
+
 // Who a request is (from its token).
 struct who {
 	char user[64], project[64], role[16];
@@ -27,6 +46,9 @@ bool visible(const json_t *n, const struct who *w);
 bool matches(const json_t *n, const json_t *query);
 // v reduced to the query's `fields` (all if none); takes v.
 json_t *view_fields(json_t *v, const json_t *fields);
+// The objects of `kind` the caller sees that pass the query's filters, each reduced to its
+// `fields`: a new array.
+json_t *list_visible(struct ctrl *c, const char *kind, const struct who *w, const json_t *query);
 
 void subnets(struct ctrl *c, const char *method, const char *id, const json_t *query,
 	     const struct who *w, const char *body, struct api_reply *r);

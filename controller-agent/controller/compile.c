@@ -18,10 +18,6 @@
 #include "controller/api_int.h"
 #include "controller/compile.h"
 
-static const char *str(const json_t *o, const char *k) {
-	const char *s = json_string_value(json_object_get(o, k));
-	return s != NULL ? s : "";
-}
 
 static bool set_has(const json_t *set, const char *k) {
 	return json_object_get(set, k) != NULL;
@@ -36,7 +32,7 @@ static void set_add(json_t *set, const char *k) {
 // plugin. Linux interface names take 15 characters: "tap" and the port id's first 11.
 static void port_device(const struct ctrl *c, const json_t *p, char *buf, size_t size,
 			const char **kind) {
-	const char *owner = str(p, "device_owner"), *id = str(p, "id");
+	const char *owner = jstr0(p, "device_owner"), *id = jstr0(p, "id");
 
 	if (strncmp(owner, "compute:", 8) == 0) {
 		snprintf(buf, size, "vhost:%s/vhu%.11s.sock,server", c->vhost_dir, id);
@@ -57,7 +53,7 @@ static void router_mac(const char *id, char out[18]) {
 }
 
 static bool is_vnic(const json_t *p) {
-	const char *owner = str(p, "device_owner");
+	const char *owner = jstr0(p, "device_owner");
 	return strncmp(owner, "network:", 8) != 0; // not a router interface, DHCP or gateway port
 }
 
@@ -66,16 +62,16 @@ static json_t *ips_of(const json_t *p) {
 	size_t i;
 
 	json_array_foreach(json_object_get(p, "fixed_ips"), i, f)
-		json_array_append_new(ips, json_string(str(f, "ip_address")));
+		json_array_append_new(ips, json_string(jstr0(f, "ip_address")));
 	return ips;
 }
 
 static json_t *rule_doc(const json_t *r) {
-	json_t *o = json_pack("{ssss}", "id", str(r, "id"), "direction", str(r, "direction"));
-	const char *proto = str(r, "protocol");
+	json_t *o = json_pack("{ssss}", "id", jstr0(r, "id"), "direction", jstr0(r, "direction"));
+	const char *proto = jstr0(r, "protocol");
 	const json_t *lo = json_object_get(r, "port_range_min"), *hi = json_object_get(r, "port_range_max");
 
-	json_object_set_new(o, "ethertype", json_string(strcmp(str(r, "ethertype"), "IPv6") == 0 ? "ipv6" : "ipv4"));
+	json_object_set_new(o, "ethertype", json_string(strcmp(jstr0(r, "ethertype"), "IPv6") == 0 ? "ipv6" : "ipv4"));
 	if (proto[0] != '\0')
 		json_object_set_new(o, "protocol", strcmp(proto, "ipv6-icmp") == 0 || strcmp(proto, "icmpv6") == 0
 							   ? json_string("icmp6")
@@ -114,18 +110,18 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 
 	*revision = store_revision(c->st);
 	json_array_foreach(hosts, i, x)
-		json_object_set(vtep_of, str(x, "name"), json_object_get(x, "vtep"));
+		json_object_set(vtep_of, jstr0(x, "name"), json_object_get(x, "vtep"));
 	// Routers and the networks they connect (by their interface ports).
 	json_array_foreach(ports, i, p)
-		if (strcmp(str(p, "device_owner"), "network:router_interface") == 0)
-			json_object_set_new(net_router, str(p, "network_id"), json_string(str(p, "device_id")));
+		if (strcmp(jstr0(p, "device_owner"), "network:router_interface") == 0)
+			json_object_set_new(net_router, jstr0(p, "network_id"), json_string(jstr0(p, "device_id")));
 	// This host's ports: their networks, their routers' networks, their groups.
 	json_array_foreach(ports, i, p)
-		if (is_vnic(p) && strcmp(str(p, "binding:host_id"), host) == 0)
-			set_add(want_nets, str(p, "network_id"));
+		if (is_vnic(p) && strcmp(jstr0(p, "binding:host_id"), host) == 0)
+			set_add(want_nets, jstr0(p, "network_id"));
 	json_array_foreach(ports, i, p) {
-		const char *rt = json_string_value(json_object_get(net_router, str(p, "network_id")));
-		if (rt != NULL && set_has(want_nets, str(p, "network_id")))
+		const char *rt = json_string_value(json_object_get(net_router, jstr0(p, "network_id")));
+		if (rt != NULL && set_has(want_nets, jstr0(p, "network_id")))
 			set_add(want_rts, rt);
 	}
 	{
@@ -137,18 +133,18 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 	}
 	// Ports: local ones, and the others of these networks as remote ports.
 	json_array_foreach(ports, i, p) {
-		const char *h = str(p, "binding:host_id");
+		const char *h = jstr0(p, "binding:host_id");
 		const json_t *g;
-		if (!is_vnic(p) || !set_has(want_nets, str(p, "network_id")) || h[0] == '\0')
+		if (!is_vnic(p) || !set_has(want_nets, jstr0(p, "network_id")) || h[0] == '\0')
 			continue;
 		if (strcmp(h, host) == 0) {
 			char dev[300];
 			const char *kind;
 			json_t *o;
 			port_device(c, p, dev, sizeof(dev), &kind);
-			o = json_pack("{sssssssssosssbsO}", "id", str(p, "id"), "network",
-				      str(p, "network_id"), "kind", kind, "device", dev, "ips", ips_of(p),
-				      "mac", str(p, "mac_address"), "port_security",
+			o = json_pack("{sssssssssosssbsO}", "id", jstr0(p, "id"), "network",
+				      jstr0(p, "network_id"), "kind", kind, "device", dev, "ips", ips_of(p),
+				      "mac", jstr0(p, "mac_address"), "port_security",
 				      !json_is_false(json_object_get(p, "port_security_enabled")),
 				      "security_groups", json_object_get(p, "security_groups"));
 			if (json_is_false(json_object_get(p, "port_security_enabled")))
@@ -156,8 +152,8 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 			json_array_append_new(doc_ports, o);
 		} else if (json_object_get(vtep_of, h) != NULL) {
 			json_array_append_new(doc_remote,
-				json_pack("{sssssosOsO}", "network", str(p, "network_id"), "mac",
-					  str(p, "mac_address"), "ips", ips_of(p), "vtep",
+				json_pack("{sssssosOsO}", "network", jstr0(p, "network_id"), "mac",
+					  jstr0(p, "mac_address"), "ips", ips_of(p), "vtep",
 					  json_object_get(vtep_of, h), "security_groups",
 					  json_object_get(p, "security_groups")));
 		}
@@ -166,21 +162,21 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 	}
 	// Groups named as remote groups by the wanted ones' rules.
 	json_array_foreach(rules, i, x)
-		if (set_has(want_sgs, str(x, "security_group_id")) &&
+		if (set_has(want_sgs, jstr0(x, "security_group_id")) &&
 		    json_is_string(json_object_get(x, "remote_group_id")))
-			set_add(want_sgs, str(x, "remote_group_id"));
+			set_add(want_sgs, jstr0(x, "remote_group_id"));
 	// Networks with their subnets and flood lists.
 	json_array_foreach(nets, i, x) {
-		const char *id = str(x, "id");
+		const char *id = jstr0(x, "id");
 		json_t *o, *sl = json_array(), *fl = json_object(), *fla = json_array(), *s;
 		const char *rt = json_string_value(json_object_get(net_router, id)), *h;
 		if (!set_has(want_nets, id))
 			continue;
 		json_array_foreach(subs, j, s) {
 			json_t *so;
-			if (strcmp(str(s, "network_id"), id) != 0)
+			if (strcmp(jstr0(s, "network_id"), id) != 0)
 				continue;
-			so = json_pack("{sssb}", "cidr", str(s, "cidr"), "dhcp",
+			so = json_pack("{sssb}", "cidr", jstr0(s, "cidr"), "dhcp",
 				       json_is_true(json_object_get(s, "enable_dhcp")) ||
 					       json_integer_value(json_object_get(s, "ip_version")) == 6);
 			if (json_integer_value(json_object_get(s, "ip_version")) == 6) {
@@ -195,8 +191,8 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 			json_array_append_new(sl, so);
 		}
 		json_array_foreach(ports, j, p) {
-			h = str(p, "binding:host_id");
-			if (is_vnic(p) && strcmp(str(p, "network_id"), id) == 0 && h[0] != '\0' &&
+			h = jstr0(p, "binding:host_id");
+			if (is_vnic(p) && strcmp(jstr0(p, "network_id"), id) == 0 && h[0] != '\0' &&
 			    strcmp(h, host) != 0 && json_object_get(vtep_of, h) != NULL &&
 			    !set_has(fl, json_string_value(json_object_get(vtep_of, h)))) {
 				set_add(fl, json_string_value(json_object_get(vtep_of, h)));
@@ -204,7 +200,7 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 			}
 		}
 		json_decref(fl);
-		o = json_pack("{sssssIsIsoso}", "id", id, "tenant", str(x, "project_id"), "vni",
+		o = json_pack("{sssssIsIsoso}", "id", id, "tenant", jstr0(x, "project_id"), "vni",
 			      json_integer_value(json_object_get(x, "provider:segmentation_id")), "mtu",
 			      json_integer_value(json_object_get(x, "mtu")), "subnets", sl, "flood_vteps",
 			      fla);
@@ -215,25 +211,25 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 	json_array_foreach(rts, i, x) {
 		char mac[18];
 		json_t *routes = json_array(), *rr;
-		if (!set_has(want_rts, str(x, "id")))
+		if (!set_has(want_rts, jstr0(x, "id")))
 			continue;
-		router_mac(str(x, "id"), mac);
+		router_mac(jstr0(x, "id"), mac);
 		json_array_foreach(json_object_get(x, "routes"), j, rr)
-			json_array_append_new(routes, json_pack("{ssss}", "prefix", str(rr, "destination"),
-								"nexthop", str(rr, "nexthop")));
-		json_array_append_new(doc_rts, json_pack("{sssssssO}", "id", str(x, "id"), "tenant",
-							 str(x, "project_id"), "mac", mac, "routes", routes));
+			json_array_append_new(routes, json_pack("{ssss}", "prefix", jstr0(rr, "destination"),
+								"nexthop", jstr0(rr, "nexthop")));
+		json_array_append_new(doc_rts, json_pack("{sssssssO}", "id", jstr0(x, "id"), "tenant",
+							 jstr0(x, "project_id"), "mac", mac, "routes", routes));
 		json_decref(routes);
 	}
 	json_array_foreach(sgs, i, x) {
 		json_t *rl = json_array();
-		if (!set_has(want_sgs, str(x, "id")))
+		if (!set_has(want_sgs, jstr0(x, "id")))
 			continue;
 		json_array_foreach(rules, j, p)
-			if (strcmp(str(p, "security_group_id"), str(x, "id")) == 0)
+			if (strcmp(jstr0(p, "security_group_id"), jstr0(x, "id")) == 0)
 				json_array_append_new(rl, rule_doc(p));
-		json_array_append_new(doc_sgs, json_pack("{sssssO}", "id", str(x, "id"), "tenant",
-							 str(x, "project_id"), "rules", rl));
+		json_array_append_new(doc_sgs, json_pack("{sssssO}", "id", jstr0(x, "id"), "tenant",
+							 jstr0(x, "project_id"), "rules", rl));
 		json_decref(rl);
 	}
 	json_decref(hosts);

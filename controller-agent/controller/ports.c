@@ -22,12 +22,6 @@ static const char *const port_attrs[] = {
 };
 static const char *const port_readonly[] = {"network_id", "tenant_id", "project_id", NULL};
 
-static bool in_list(const char *const *l, const char *k) {
-	for (; *l != NULL; l++)
-		if (strcmp(*l, k) == 0)
-			return true;
-	return false;
-}
 
 static bool mac_valid(const char *m) {
 	unsigned int b[6];
@@ -259,15 +253,8 @@ void ports(struct ctrl *c, const char *method, const char *id, const json_t *que
 	unsigned int st;
 
 	if (id == NULL && strcmp(method, "GET") == 0) {
-		json_t *all = store_list(c->st, "port", NULL), *out = json_array(), *x;
-		size_t i;
-		json_array_foreach(all, i, x)
-			if (visible(x, w) && matches(x, query))
-				json_array_append_new(out, view_fields(json_deep_copy(x),
-								       json_object_get(query, "fields")));
-		json_decref(all);
 		r->status = 200;
-		r->body = json_pack("{so}", "ports", out);
+		r->body = json_pack("{so}", "ports", list_visible(c, "port", w, query));
 		return;
 	}
 	if (id != NULL) {

@@ -13,9 +13,6 @@
 #define ROUTER_ROUTES_MAX 1024 // static routes through the API (vnetd takes far more)
 #define ROUTER_IF_OWNER "network:router_interface"
 
-static const char *str(const json_t *o, const char *k) {
-	return json_string_value(json_object_get(o, k));
-}
 
 // The router's interface ports (new array).
 static json_t *router_ifs(struct ctrl *c, const char *router) {
@@ -23,8 +20,8 @@ static json_t *router_ifs(struct ctrl *c, const char *router) {
 	size_t i;
 
 	json_array_foreach(all, i, p)
-		if (strcmp(str(p, "device_id"), router) == 0 &&
-		    strcmp(str(p, "device_owner"), ROUTER_IF_OWNER) == 0)
+		if (strcmp(jstr(p, "device_id"), router) == 0 &&
+		    strcmp(jstr(p, "device_owner"), ROUTER_IF_OWNER) == 0)
 			json_array_append(out, p);
 	json_decref(all);
 	return out;
@@ -33,7 +30,7 @@ static json_t *router_ifs(struct ctrl *c, const char *router) {
 // The subnet of an interface port (its first fixed IP's), a new reference or NULL.
 static json_t *if_subnet(struct ctrl *c, const json_t *port) {
 	const json_t *f = json_array_get(json_object_get(port, "fixed_ips"), 0);
-	return f != NULL ? store_get(c->st, "subnet", str(f, "subnet_id")) : NULL;
+	return f != NULL ? store_get(c->st, "subnet", jstr(f, "subnet_id")) : NULL;
 }
 
 // Whether `routes` (a list of {destination, nexthop}) is valid for a router whose interfaces are
@@ -52,8 +49,8 @@ static bool routes_valid(struct ctrl *c, const json_t *routes, const json_t *ifs
 		struct ip d, nh, net;
 		int len, l2;
 		bool hb, connected = false;
-		if (!cidr_parse(str(rt, "destination"), &d, &len, &hb) || hb ||
-		    !ip_parse(str(rt, "nexthop"), &nh) || d.family != nh.family) {
+		if (!cidr_parse(jstr(rt, "destination"), &d, &len, &hb) || hb ||
+		    !ip_parse(jstr(rt, "nexthop"), &nh) || d.family != nh.family) {
 			neutron_error(r, 400, "InvalidRoutes", "Invalid format for routes: routes[%zu] "
 				      "needs a destination (a CIDR without host bits) and a nexthop of its "
 				      "family.", i);
@@ -61,14 +58,14 @@ static bool routes_valid(struct ctrl *c, const json_t *routes, const json_t *ifs
 		}
 		json_array_foreach(ifs, j, p) {
 			json_t *s = if_subnet(c, p);
-			if (s != NULL && cidr_parse(str(s, "cidr"), &net, &l2, &hb) &&
+			if (s != NULL && cidr_parse(jstr(s, "cidr"), &net, &l2, &hb) &&
 			    cidr_contains(&net, l2, &nh))
 				connected = true;
 			json_decref(s);
 		}
 		if (!connected) {
 			neutron_error(r, 400, "InvalidRoutes", "Invalid format for routes: the nexthop %s "
-				      "is not connected with router", str(rt, "nexthop"));
+				      "is not connected with router", jstr(rt, "nexthop"));
 			return false;
 		}
 	}
@@ -79,8 +76,8 @@ static bool routes_valid(struct ctrl *c, const json_t *routes, const json_t *ifs
 static void router_if(struct ctrl *c, const json_t *router, bool add, const struct who *w,
 		      const char *body, struct api_reply *r) {
 	json_t *req = body != NULL ? json_loads(body, 0, NULL) : NULL, *sub = NULL, *port = NULL;
-	json_t *ifs = router_ifs(c, str(router, "id")), *net = NULL;
-	const char *sid = str(req, "subnet_id"), *pid = str(req, "port_id");
+	json_t *ifs = router_ifs(c, jstr(router, "id")), *net = NULL;
+	const char *sid = jstr(req, "subnet_id"), *pid = jstr(req, "port_id");
 	const json_t *p;
 	size_t i;
 
@@ -92,17 +89,17 @@ static void router_if(struct ctrl *c, const json_t *router, bool add, const stru
 	if (!add) {
 		json_array_foreach(ifs, i, p) {
 			const json_t *f = json_array_get(json_object_get(p, "fixed_ips"), 0);
-			if ((pid != NULL && strcmp(str(p, "id"), pid) == 0) ||
-			    (sid != NULL && f != NULL && strcmp(str(f, "subnet_id"), sid) == 0))
+			if ((pid != NULL && strcmp(jstr(p, "id"), pid) == 0) ||
+			    (sid != NULL && f != NULL && strcmp(jstr(f, "subnet_id"), sid) == 0))
 				port = json_incref((json_t *)p);
 		}
 		if (port == NULL) {
 			neutron_error(r, 404, sid ? "RouterInterfaceNotFoundForSubnet" : "RouterInterfaceNotFound",
-				      "Router %s has no interface %s %s.", str(router, "id"),
+				      "Router %s has no interface %s %s.", jstr(router, "id"),
 				      sid ? "on subnet" : "with port", sid ? sid : pid);
 			goto out;
 		}
-		store_delete(c->st, "port", str(port, "id"));
+		store_delete(c->st, "port", jstr(port, "id"));
 		goto reply;
 	}
 	if (pid != NULL) {
@@ -111,9 +108,9 @@ static void router_if(struct ctrl *c, const json_t *router, bool add, const stru
 			neutron_error(r, 404, "PortNotFound", "Port %s could not be found.", pid);
 			goto out;
 		}
-		if (str(port, "device_owner")[0] != '\0' || json_array_size(json_object_get(port, "fixed_ips")) != 1) {
+		if (jstr(port, "device_owner")[0] != '\0' || json_array_size(json_object_get(port, "fixed_ips")) != 1) {
 			neutron_error(r, 409, "PortInUse", "Port %s is in use (owned by %s) or has not "
-				      "exactly one address.", pid, str(port, "device_owner"));
+				      "exactly one address.", pid, jstr(port, "device_owner"));
 			goto out;
 		}
 		sub = if_subnet(c, port);
@@ -128,10 +125,10 @@ static void router_if(struct ctrl *c, const json_t *router, bool add, const stru
 		neutron_error(r, 404, "SubnetNotFound", "the port's subnet could not be found.");
 		goto out;
 	}
-	if (strcmp(str(sub, "project_id"), str(router, "project_id")) != 0) {
+	if (strcmp(jstr(sub, "project_id"), jstr(router, "project_id")) != 0) {
 		neutron_error(r, 400, "BadRequest", "Bad router request: subnet %s belongs to project "
-			      "%s, the router to %s.", str(sub, "id"), str(sub, "project_id"),
-			      str(router, "project_id"));
+			      "%s, the router to %s.", jstr(sub, "id"), jstr(sub, "project_id"),
+			      jstr(router, "project_id"));
 		goto out;
 	}
 	// No two subnets of one router may overlap (its VRF routes by them).
@@ -140,13 +137,13 @@ static void router_if(struct ctrl *c, const json_t *router, bool add, const stru
 		struct ip a, b;
 		int la, lb;
 		bool hb, clash = false;
-		if (s2 != NULL && cidr_parse(str(s2, "cidr"), &a, &la, &hb) &&
-		    cidr_parse(str(sub, "cidr"), &b, &lb, &hb) && a.family == b.family)
+		if (s2 != NULL && cidr_parse(jstr(s2, "cidr"), &a, &la, &hb) &&
+		    cidr_parse(jstr(sub, "cidr"), &b, &lb, &hb) && a.family == b.family)
 			clash = cidr_contains(&a, la, &b) || cidr_contains(&b, lb, &a);
 		if (clash) {
 			neutron_error(r, 400, "BadRequest", "Bad router request: Cidr %s of subnet %s "
-				      "overlaps with cidr %s of subnet %s.", str(sub, "cidr"),
-				      str(sub, "id"), str(s2, "cidr"), str(s2, "id"));
+				      "overlaps with cidr %s of subnet %s.", jstr(sub, "cidr"),
+				      jstr(sub, "id"), jstr(s2, "cidr"), jstr(s2, "id"));
 			json_decref(s2);
 			goto out;
 		}
@@ -158,13 +155,13 @@ static void router_if(struct ctrl *c, const json_t *router, bool add, const stru
 		char pbody[512];
 		if (json_is_null(json_object_get(sub, "gateway_ip"))) {
 			neutron_error(r, 400, "BadRequest", "Bad router request: Subnet %s does not have a "
-				      "gateway IP.", str(sub, "id"));
+				      "gateway IP.", jstr(sub, "id"));
 			goto out;
 		}
 		snprintf(pbody, sizeof(pbody), "{\"port\": {\"network_id\": \"%s\", \"device_owner\": "
 			 "\"%s\", \"device_id\": \"%s\", \"fixed_ips\": [{\"subnet_id\": \"%s\", "
-			 "\"ip_address\": \"%s\"}], \"security_groups\": []}}", str(sub, "network_id"),
-			 ROUTER_IF_OWNER, str(router, "id"), str(sub, "id"), str(sub, "gateway_ip"));
+			 "\"ip_address\": \"%s\"}], \"security_groups\": []}}", jstr(sub, "network_id"),
+			 ROUTER_IF_OWNER, jstr(router, "id"), jstr(sub, "id"), jstr(sub, "gateway_ip"));
 		ports(c, "POST", NULL, NULL, w, pbody, &pr);
 		if (pr.status != 201) {
 			*r = pr; // why the port could not be made (the gateway address in use, ...)
@@ -174,17 +171,17 @@ static void router_if(struct ctrl *c, const json_t *router, bool add, const stru
 		json_decref(pr.body);
 	} else {
 		json_object_set_new(port, "device_owner", json_string(ROUTER_IF_OWNER));
-		json_object_set_new(port, "device_id", json_string(str(router, "id")));
-		store_put(c->st, "port", pid, str(port, "project_id"), str(port, "name"), port);
+		json_object_set_new(port, "device_id", json_string(jstr(router, "id")));
+		store_put(c->st, "port", pid, jstr(port, "project_id"), jstr(port, "name"), port);
 	}
 reply:
 	if (sub == NULL)
 		sub = if_subnet(c, port);
 	r->status = 200;
-	r->body = json_pack("{sssssssssss[s]ss}", "id", str(router, "id"), "port_id", str(port, "id"),
-			    "subnet_id", sub != NULL ? str(sub, "id") : "", "network_id",
-			    str(port, "network_id"), "tenant_id", str(router, "project_id"), "subnet_ids",
-			    sub != NULL ? str(sub, "id") : "", "project_id", str(router, "project_id"));
+	r->body = json_pack("{sssssssssss[s]ss}", "id", jstr(router, "id"), "port_id", jstr(port, "id"),
+			    "subnet_id", sub != NULL ? jstr(sub, "id") : "", "network_id",
+			    jstr(port, "network_id"), "tenant_id", jstr(router, "project_id"), "subnet_ids",
+			    sub != NULL ? jstr(sub, "id") : "", "project_id", jstr(router, "project_id"));
 out:
 	(void)net;
 	json_decref(ifs);
@@ -204,15 +201,8 @@ void routers(struct ctrl *c, const char *method, const char *id, const char *act
 	char rid[37], ts[32];
 
 	if (id == NULL && strcmp(method, "GET") == 0) {
-		json_t *all = store_list(c->st, "router", NULL), *out = json_array(), *x;
-		size_t i;
-		json_array_foreach(all, i, x)
-			if (visible(x, w) && matches(x, query))
-				json_array_append_new(out, view_fields(json_deep_copy(x),
-								       json_object_get(query, "fields")));
-		json_decref(all);
 		r->status = 200;
-		r->body = json_pack("{so}", "routers", out);
+		r->body = json_pack("{so}", "routers", list_visible(c, "router", w, query));
 		return;
 	}
 	if (id != NULL) {

@@ -13,16 +13,7 @@
 
 #define SG_RULES_MAX 1024 // rules of one group (the rules document's limit)
 
-static bool in_list(const char *const *l, const char *k) {
-	for (; *l != NULL; l++)
-		if (strcmp(*l, k) == 0)
-			return true;
-	return false;
-}
 
-static const char *str(const json_t *o, const char *k) {
-	return json_string_value(json_object_get(o, k));
-}
 
 // The rules of group `id` (new array, oldest first).
 static json_t *group_rules(struct ctrl *c, const char *id) {
@@ -30,7 +21,7 @@ static json_t *group_rules(struct ctrl *c, const char *id) {
 	size_t i;
 
 	json_array_foreach(all, i, x)
-		if (strcmp(str(x, "security_group_id"), id) == 0)
+		if (strcmp(jstr(x, "security_group_id"), id) == 0)
 			json_array_append(out, x);
 	json_decref(all);
 	return out;
@@ -39,7 +30,7 @@ static json_t *group_rules(struct ctrl *c, const char *id) {
 static json_t *group_view(struct ctrl *c, const json_t *g, const json_t *fields) {
 	json_t *v = json_deep_copy(g);
 
-	json_object_set_new(v, "security_group_rules", group_rules(c, str(g, "id")));
+	json_object_set_new(v, "security_group_rules", group_rules(c, jstr(g, "id")));
 	return view_fields(v, fields);
 }
 
@@ -72,8 +63,8 @@ const char *sg_default_id(struct ctrl *c, const char *project, char out[40]) {
 
 	out[0] = '\0';
 	json_array_foreach(all, i, g)
-		if (strcmp(str(g, "name"), "default") == 0)
-			snprintf(out, 40, "%s", str(g, "id"));
+		if (strcmp(jstr(g, "name"), "default") == 0)
+			snprintf(out, 40, "%s", jstr(g, "id"));
 	json_decref(all);
 	if (out[0] != '\0')
 		return out;
@@ -89,7 +80,7 @@ const char *sg_default_id(struct ctrl *c, const char *project, char out[40]) {
 	for (int k = 0; k < 4; k++) {
 		json_t *r = rule_new(out, project, k < 2 ? "egress" : "ingress", k % 2 ? "IPv6" : "IPv4",
 				     k < 2 ? NULL : out);
-		store_put(c->st, "sg_rule", str(r, "id"), project, NULL, r);
+		store_put(c->st, "sg_rule", jstr(r, "id"), project, NULL, r);
 		json_decref(r);
 	}
 	return out;
@@ -131,7 +122,7 @@ void security_groups(struct ctrl *c, const char *method, const char *id, const j
 		}
 	}
 	if (strcmp(w->role, "reader") == 0 ||
-	    (g != NULL && strcmp(w->role, "admin") != 0 && strcmp(str(g, "project_id"), w->project) != 0)) {
+	    (g != NULL && strcmp(w->role, "admin") != 0 && strcmp(jstr(g, "project_id"), w->project) != 0)) {
 		neutron_error(r, 403, "HTTPForbidden", "rule:%s_security_group is disallowed by policy",
 			      strcmp(method, "POST") == 0 ? "create" : strcmp(method, "PUT") == 0 ? "update" : "delete");
 		goto out;
@@ -140,7 +131,7 @@ void security_groups(struct ctrl *c, const char *method, const char *id, const j
 		json_t *ps = store_list(c->st, "port", NULL), *p, *rules, *x;
 		size_t i, j;
 		bool used = false;
-		if (strcmp(str(g, "name"), "default") == 0) {
+		if (strcmp(jstr(g, "name"), "default") == 0) {
 			neutron_error(r, 409, "SecurityGroupCannotRemoveDefault",
 				      "Insufficient rights for removing default security group.");
 			json_decref(ps);
@@ -156,7 +147,7 @@ void security_groups(struct ctrl *c, const char *method, const char *id, const j
 		}
 		rules = group_rules(c, id);
 		json_array_foreach(rules, i, x)
-			store_delete(c->st, "sg_rule", str(x, "id"));
+			store_delete(c->st, "sg_rule", jstr(x, "id"));
 		json_decref(rules);
 		store_delete(c->st, "security_group", id);
 		r->status = 204;
@@ -197,12 +188,12 @@ void security_groups(struct ctrl *c, const char *method, const char *id, const j
 			goto out;
 		}
 		if (strcmp(key, "name") == 0 && strcmp(json_string_value(v), "default") == 0 &&
-		    (g == NULL || strcmp(str(g, "name"), "default") != 0)) {
+		    (g == NULL || strcmp(jstr(g, "name"), "default") != 0)) {
 			neutron_error(r, 409, "SecurityGroupDefaultAlreadyExists",
 				      "Default security group already exists.");
 			goto out;
 		}
-		if (g != NULL && strcmp(str(g, "name"), "default") == 0 && strcmp(key, "name") == 0 &&
+		if (g != NULL && strcmp(jstr(g, "name"), "default") == 0 && strcmp(key, "name") == 0 &&
 		    strcmp(json_string_value(v), "default") != 0) {
 			neutron_error(r, 409, "SecurityGroupCannotUpdateDefault",
 				      "Updating default security group not allowed.");
@@ -211,8 +202,8 @@ void security_groups(struct ctrl *c, const char *method, const char *id, const j
 	}
 	now_iso(ts, time(NULL));
 	if (g == NULL) {
-		const char *proj = str(in, "project_id") ? str(in, "project_id")
-			: str(in, "tenant_id") ? str(in, "tenant_id") : w->project;
+		const char *proj = jstr(in, "project_id") ? jstr(in, "project_id")
+			: jstr(in, "tenant_id") ? jstr(in, "tenant_id") : w->project;
 		char eg1[37], eg2[37];
 		uuid4(gid);
 		g = json_pack("{sssssssssssbsisssss[]}", "id", gid, "name", "", "description", "",
@@ -221,13 +212,13 @@ void security_groups(struct ctrl *c, const char *method, const char *id, const j
 		json_object_del(in, "tenant_id");
 		json_object_del(in, "project_id");
 		json_object_update(g, in);
-		if (store_put(c->st, "security_group", gid, proj, str(g, "name"), g) == 0)
+		if (store_put(c->st, "security_group", gid, proj, jstr(g, "name"), g) == 0)
 			goto store_failed;
 		// A new group allows all egress, as Neutron's do.
 		for (int k = 0; k < 2; k++) {
 			json_t *ru = rule_new(gid, proj, "egress", k ? "IPv6" : "IPv4", NULL);
-			snprintf(k ? eg2 : eg1, 37, "%s", str(ru, "id"));
-			store_put(c->st, "sg_rule", str(ru, "id"), proj, NULL, ru);
+			snprintf(k ? eg2 : eg1, 37, "%s", jstr(ru, "id"));
+			store_put(c->st, "sg_rule", jstr(ru, "id"), proj, NULL, ru);
 			json_decref(ru);
 		}
 		id = gid;
@@ -236,7 +227,7 @@ void security_groups(struct ctrl *c, const char *method, const char *id, const j
 		json_object_set_new(g, "revision_number",
 				    json_integer(json_integer_value(json_object_get(g, "revision_number")) + 1));
 		json_object_set_new(g, "updated_at", json_string(ts));
-		if (store_put(c->st, "security_group", id, str(g, "project_id"), str(g, "name"), g) == 0)
+		if (store_put(c->st, "security_group", id, jstr(g, "project_id"), jstr(g, "name"), g) == 0)
 			goto store_failed;
 	}
 	r->status = strcmp(method, "POST") == 0 ? 201 : 200;
@@ -266,7 +257,7 @@ static bool rule_check(struct ctrl *c, const struct who *w, json_t *in, json_t *
 		"project_id", "vnet:l7", NULL,
 	};
 	static const char *const ints[] = {"port_range_min", "port_range_max", NULL};
-	const char *key, *dir = str(in, "direction"), *eth = str(in, "ethertype");
+	const char *key, *dir = jstr(in, "direction"), *eth = jstr(in, "ethertype");
 	const json_t *proto = json_object_get(in, "protocol"), *v;
 	const json_t *pmin, *pmax, *l7 = json_object_get(in, "vnet:l7");
 	int pnum = -1;
@@ -367,7 +358,7 @@ static bool rule_check(struct ctrl *c, const struct who *w, json_t *in, json_t *
 	if (v != NULL && !json_is_null(v)) {
 		json_t *rg = json_is_string(v) ? store_get(c->st, "security_group", json_string_value(v))
 					       : NULL;
-		bool ok = rg != NULL && strcmp(str(rg, "project_id"), str(group, "project_id")) == 0;
+		bool ok = rg != NULL && strcmp(jstr(rg, "project_id"), jstr(group, "project_id")) == 0;
 		json_decref(rg);
 		if (!ok) {
 			neutron_error(r, 404, "SecurityGroupNotFound", "Security group %s does not exist",
@@ -444,15 +435,8 @@ void security_group_rules(struct ctrl *c, const char *method, const char *id,
 
 	sg_default_id(c, w->project, dflt);
 	if (id == NULL && strcmp(method, "GET") == 0) {
-		json_t *all = store_list(c->st, "sg_rule", NULL), *out = json_array(), *x;
-		size_t i;
-		json_array_foreach(all, i, x)
-			if (visible(x, w) && matches(x, query))
-				json_array_append_new(out, view_fields(json_deep_copy(x),
-								       json_object_get(query, "fields")));
-		json_decref(all);
 		r->status = 200;
-		r->body = json_pack("{so}", "security_group_rules", out);
+		r->body = json_pack("{so}", "security_group_rules", list_visible(c, "sg_rule", w, query));
 		return;
 	}
 	if (id != NULL) {
@@ -470,7 +454,7 @@ void security_group_rules(struct ctrl *c, const char *method, const char *id,
 		}
 	}
 	if (strcmp(w->role, "reader") == 0 ||
-	    (ru != NULL && strcmp(w->role, "admin") != 0 && strcmp(str(ru, "project_id"), w->project) != 0)) {
+	    (ru != NULL && strcmp(w->role, "admin") != 0 && strcmp(jstr(ru, "project_id"), w->project) != 0)) {
 		neutron_error(r, 403, "HTTPForbidden", "rule:%s_security_group_rule is disallowed by "
 			      "policy", strcmp(method, "POST") == 0 ? "create" : "delete");
 		goto out;
@@ -492,21 +476,21 @@ void security_group_rules(struct ctrl *c, const char *method, const char *id,
 			      "Resource body required: {\"security_group_rule\": {...}}");
 		goto out;
 	}
-	if (str(in, "security_group_id") != NULL)
-		g = store_get(c->st, "security_group", str(in, "security_group_id"));
+	if (jstr(in, "security_group_id") != NULL)
+		g = store_get(c->st, "security_group", jstr(in, "security_group_id"));
 	if (g == NULL || !visible(g, w)) {
 		neutron_error(r, 404, "SecurityGroupNotFound", "Security group %s does not exist",
-			      str(in, "security_group_id") ? str(in, "security_group_id") : "(none given)");
+			      jstr(in, "security_group_id") ? jstr(in, "security_group_id") : "(none given)");
 		goto out;
 	}
-	if (strcmp(w->role, "admin") != 0 && strcmp(str(g, "project_id"), w->project) != 0) {
+	if (strcmp(w->role, "admin") != 0 && strcmp(jstr(g, "project_id"), w->project) != 0) {
 		neutron_error(r, 403, "HTTPForbidden", "only the group's project adds rules to it");
 		goto out;
 	}
-	ru = rule_new(str(g, "id"), str(g, "project_id"), "ingress", "IPv4", NULL);
+	ru = rule_new(jstr(g, "id"), jstr(g, "project_id"), "ingress", "IPv4", NULL);
 	if (!rule_check(c, w, in, ru, g, r))
 		goto out;
-	rules = group_rules(c, str(g, "id"));
+	rules = group_rules(c, jstr(g, "id"));
 	if (json_array_size(rules) >= SG_RULES_MAX) {
 		neutron_error(r, 409, "SecurityGroupRuleLimitExceeded", "Quota exceeded: a group holds "
 			      "at most %d rules.", SG_RULES_MAX);
@@ -518,11 +502,11 @@ void security_group_rules(struct ctrl *c, const char *method, const char *id,
 		json_array_foreach(rules, i, x)
 			if (rule_same(x, ru)) {
 				neutron_error(r, 409, "SecurityGroupRuleExists", "Security group rule "
-					      "already exists. Rule id is %s.", str(x, "id"));
+					      "already exists. Rule id is %s.", jstr(x, "id"));
 				goto out;
 			}
 	}
-	if (store_put(c->st, "sg_rule", str(ru, "id"), str(ru, "project_id"), NULL, ru) == 0) {
+	if (store_put(c->st, "sg_rule", jstr(ru, "id"), jstr(ru, "project_id"), NULL, ru) == 0) {
 		neutron_error(r, 500, "HTTPInternalServerError", "the store refused the write");
 		goto out;
 	}

@@ -23,12 +23,6 @@ static const char *const subnet_updatable[] = {
 	"enable_dhcp", NULL,
 };
 
-static bool in_list(const char *const *l, const char *k) {
-	for (; *l != NULL; l++)
-		if (strcmp(*l, k) == 0)
-			return true;
-	return false;
-}
 
 static bool bad(struct api_reply *r, const char *fmt, const char *a, const char *b) {
 	char msg[400];
@@ -231,15 +225,8 @@ void subnets(struct ctrl *c, const char *method, const char *id, const json_t *q
 	char sid[37], ts[32];
 
 	if (id == NULL && strcmp(method, "GET") == 0) {
-		json_t *all = store_list(c->st, "subnet", NULL), *out = json_array(), *x;
-		size_t i;
-		json_array_foreach(all, i, x)
-			if (visible(x, w) && matches(x, query))
-				json_array_append_new(out, view_fields(json_deep_copy(x),
-								       json_object_get(query, "fields")));
-		json_decref(all);
 		r->status = 200;
-		r->body = json_pack("{so}", "subnets", out);
+		r->body = json_pack("{so}", "subnets", list_visible(c, "subnet", w, query));
 		return;
 	}
 	if (id != NULL) {
