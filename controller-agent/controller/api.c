@@ -335,6 +335,61 @@ json_t *list_visible(struct ctrl *c, const char *kind, const struct who *w, cons
 	return out;
 }
 
+bool resource_begin(struct ctrl *c, const struct resource *rs, const char *method, const char *id,
+		    const json_t *query, const struct who *w, struct api_reply *r, json_t **obj) {
+	const json_t *fields = json_object_get(query, "fields");
+	json_t *o;
+
+	*obj = NULL;
+	if (id == NULL && strcmp(method, "GET") == 0) {
+		r->status = 200;
+		if (rs->view == NULL) {
+			r->body = json_pack("{so}", rs->plural, list_visible(c, rs->kind, w, query));
+		} else {
+			json_t *all = store_list(c->st, rs->kind, NULL), *out = json_array(), *x;
+			size_t i;
+			json_array_foreach(all, i, x)
+				if (visible(x, w) && matches(x, query))
+					json_array_append_new(out, rs->view(c, x, w, fields));
+			json_decref(all);
+			r->body = json_pack("{so}", rs->plural, out);
+		}
+		return false;
+	}
+	if (id == NULL)
+		return true;
+	o = store_get(c->st, rs->kind, id);
+	if (o == NULL || !visible(o, w)) {
+		neutron_error(r, 404, rs->not_found, rs->not_found_msg, id);
+		json_decref(o);
+		return false;
+	}
+	if (strcmp(method, "GET") == 0) {
+		r->status = 200;
+		r->body = json_pack("{so}", rs->key, rs->view != NULL ? rs->view(c, o, w, fields)
+								      : view_fields(json_deep_copy(o), fields));
+		json_decref(o);
+		return false;
+	}
+	*obj = o;
+	return true;
+}
+
+bool may_write(const struct who *w, const json_t *obj, const char *action, const char *noun,
+	       struct api_reply *r) {
+	if (strcmp(w->role, "reader") != 0 &&
+	    (obj == NULL || strcmp(w->role, "admin") == 0 ||
+	     strcmp(jstr0(obj, "project_id"), w->project) == 0))
+		return true;
+	neutron_error(r, 403, "HTTPForbidden", "rule:%s_%s is disallowed by policy", action, noun);
+	return false;
+}
+
+// The policy action of a write.
+const char *write_action(const char *method) {
+	return strcmp(method, "POST") == 0 ? "create" : strcmp(method, "PUT") == 0 ? "update" : "delete";
+}
+
 bool visible(const json_t *n, const struct who *w) {
 	return strcmp(w->role, "admin") == 0 || json_is_true(json_object_get(n, "shared")) ||
 	       strcmp(json_string_value(json_object_get(n, "project_id")), w->project) == 0;
@@ -376,41 +431,15 @@ bool matches(const json_t *n, const json_t *query) {
 
 static void networks(struct ctrl *c, const char *method, const char *id, const json_t *query,
 		     const struct who *w, const char *body, struct api_reply *r) {
-	bool writer = strcmp(w->role, "reader") != 0;
 	json_t *req = NULL, *n = NULL;
 	char nid[37], ts[32];
 
-	if (id == NULL && strcmp(method, "GET") == 0) {
-		json_t *all = store_list(c->st, "network", NULL), *out = json_array(), *x;
-		size_t i;
-		json_array_foreach(all, i, x)
-			if (visible(x, w) && matches(x, query))
-				json_array_append_new(out, network_view(c, x, w,
-									 json_object_get(query, "fields")));
-		json_decref(all);
-		r->status = 200;
-		r->body = json_pack("{so}", "networks", out);
-		return;
-	}
-	if (id != NULL) {
-		n = store_get(c->st, "network", id);
-		if (n == NULL || !visible(n, w)) {
-			neutron_error(r, 404, "NetworkNotFound", "Network %s could not be found.", id);
-			goto out;
-		}
-		if (strcmp(method, "GET") == 0) {
-			r->status = 200;
-			r->body = json_pack("{so}", "network",
-					    network_view(c, n, w, json_object_get(query, "fields")));
-			goto out;
-		}
-	}
-	if (!writer || (n != NULL && strcmp(w->role, "admin") != 0 &&
-			strcmp(json_string_value(json_object_get(n, "project_id")), w->project) != 0)) {
-		neutron_error(r, 403, "HTTPForbidden", "rule:%s_network is disallowed by policy",
-			      strcmp(method, "POST") == 0 ? "create" : strcmp(method, "PUT") == 0 ? "update" : "delete");
+	static const struct resource rs = {"network", "network", "networks", "NetworkNotFound",
+					   "Network %s could not be found.", network_view};
+
+	if (!resource_begin(c, &rs, method, id, query, w, r, &n) ||
+	    !may_write(w, n, write_action(method), "network", r))
 		goto out;
-	}
 	if (strcmp(method, "DELETE") == 0 && n != NULL) {
 		json_t *ps = store_list(c->st, "port", NULL), *ss = store_list(c->st, "subnet", NULL), *x;
 		size_t i;

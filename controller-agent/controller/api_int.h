@@ -66,3 +66,23 @@ void routers(struct ctrl *c, const char *method, const char *id, const char *act
 void agents(struct ctrl *c, const json_t *query, const struct who *w, struct api_reply *r);
 void hosts(struct ctrl *c, const char *method, const char *name, const char *what,
 	   const json_t *query, const struct who *w, const char *body, struct api_reply *r);
+
+// The start every resource's request shares. A list (GET, no id) is answered from list_visible;
+// an id is fetched (404 `not_found` if the caller cannot see it, then a GET of it is answered,
+// viewed by `view` if not NULL). Returns true when the request goes on (a write) with *obj the
+// object (a new reference) or NULL; false when it was answered.
+struct resource {
+	const char *kind;      // the store's kind: "port"
+	const char *key;       // the body's key: "port"
+	const char *plural;    // the list's key: "ports"
+	const char *not_found; // the 404's type and message: "PortNotFound", "Port %s could not..."
+	const char *not_found_msg;
+	json_t *(*view)(struct ctrl *c, const json_t *o, const struct who *w, const json_t *fields);
+};
+bool resource_begin(struct ctrl *c, const struct resource *rs, const char *method, const char *id,
+		    const json_t *query, const struct who *w, struct api_reply *r, json_t **obj);
+// Whether the caller may write `obj` (NULL: create): not a reader, and its project's or admin.
+// false with a 403 naming the policy rule ("update_port").
+const char *write_action(const char *method);
+bool may_write(const struct who *w, const json_t *obj, const char *action, const char *noun,
+	       struct api_reply *r);

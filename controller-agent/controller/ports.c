@@ -252,31 +252,11 @@ void ports(struct ctrl *c, const char *method, const char *id, const json_t *que
 	char pid[37], ts[32];
 	unsigned int st;
 
-	if (id == NULL && strcmp(method, "GET") == 0) {
-		r->status = 200;
-		r->body = json_pack("{so}", "ports", list_visible(c, "port", w, query));
-		return;
-	}
-	if (id != NULL) {
-		p = store_get(c->st, "port", id);
-		if (p == NULL || !visible(p, w)) {
-			neutron_error(r, 404, "PortNotFound", "Port %s could not be found.", id);
-			goto out;
-		}
-		if (strcmp(method, "GET") == 0) {
-			r->status = 200;
-			r->body = json_pack("{so}", "port",
-					    view_fields(json_deep_copy(p), json_object_get(query, "fields")));
-			goto out;
-		}
-	}
-	if (strcmp(w->role, "reader") == 0 ||
-	    (p != NULL && strcmp(w->role, "admin") != 0 &&
-	     strcmp(json_string_value(json_object_get(p, "project_id")), w->project) != 0)) {
-		neutron_error(r, 403, "HTTPForbidden", "rule:%s_port is disallowed by policy",
-			      strcmp(method, "POST") == 0 ? "create" : strcmp(method, "PUT") == 0 ? "update" : "delete");
+	static const struct resource rs = {"port", "port", "ports", "PortNotFound", "Port %s could not be found.", NULL};
+
+	if (!resource_begin(c, &rs, method, id, query, w, r, &p) ||
+	    !may_write(w, p, write_action(method), "port", r))
 		goto out;
-	}
 	if (strcmp(method, "DELETE") == 0 && p != NULL) {
 		store_delete(c->st, "port", id);
 		r->status = 204;

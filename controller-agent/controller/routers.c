@@ -200,31 +200,14 @@ void routers(struct ctrl *c, const char *method, const char *id, const char *act
 	json_t *v;
 	char rid[37], ts[32];
 
-	if (id == NULL && strcmp(method, "GET") == 0) {
-		r->status = 200;
-		r->body = json_pack("{so}", "routers", list_visible(c, "router", w, query));
-		return;
-	}
-	if (id != NULL) {
-		rt = store_get(c->st, "router", id);
-		if (rt == NULL || !visible(rt, w)) {
-			neutron_error(r, 404, "RouterNotFound", "Router %s could not be found", id);
-			goto out;
-		}
-		if (strcmp(method, "GET") == 0 && action == NULL) {
-			r->status = 200;
-			r->body = json_pack("{so}", "router",
-					    view_fields(json_deep_copy(rt), json_object_get(query, "fields")));
-			goto out;
-		}
-	}
-	if (strcmp(w->role, "reader") == 0 ||
-	    (rt != NULL && strcmp(w->role, "admin") != 0 && strcmp(json_string_value(json_object_get(rt, "project_id")), w->project) != 0)) {
-		neutron_error(r, 403, "HTTPForbidden", "rule:%s_router is disallowed by policy",
-			      action != NULL ? action : strcmp(method, "POST") == 0 ? "create"
-					       : strcmp(method, "PUT") == 0 ? "update" : "delete");
+	static const struct resource rs = {"router", "router", "routers", "RouterNotFound",
+					   "Router %s could not be found", NULL};
+
+	if (action != NULL && strcmp(method, "GET") == 0)
+		method = "GET-action"; // no GET of an action: 404 below, not the router
+	if (!resource_begin(c, &rs, method, id, query, w, r, &rt) ||
+	    !may_write(w, rt, action != NULL ? action : write_action(method), "router", r))
 		goto out;
-	}
 	if (action != NULL) {
 		if (strcmp(method, "PUT") != 0 || (strcmp(action, "add_router_interface") != 0 &&
 						    strcmp(action, "remove_router_interface") != 0)) {

@@ -27,12 +27,21 @@ static json_t *group_rules(struct ctrl *c, const char *id) {
 	return out;
 }
 
-static json_t *group_view(struct ctrl *c, const json_t *g, const json_t *fields) {
+static json_t *group_view(struct ctrl *c, const json_t *g, const struct who *w,
+			  const json_t *fields) {
 	json_t *v = json_deep_copy(g);
 
+	(void)w;
 	json_object_set_new(v, "security_group_rules", group_rules(c, jstr(g, "id")));
 	return view_fields(v, fields);
 }
+
+static const struct resource group_rs = {"security_group", "security_group", "security_groups",
+					 "SecurityGroupNotFound", "Security group %s does not exist",
+					 group_view};
+static const struct resource rule_rs = {"sg_rule", "security_group_rule", "security_group_rules",
+					"SecurityGroupRuleNotFound",
+					"Security group rule %s does not exist", NULL};
 
 static json_t *rule_new(const char *group, const char *project, const char *dir,
 			const char *ethertype, const char *remote_group) {
@@ -96,37 +105,9 @@ void security_groups(struct ctrl *c, const char *method, const char *id, const j
 	char gid[40], ts[32];
 
 	sg_default_id(c, w->project, gid); // every project has its default group
-	if (id == NULL && strcmp(method, "GET") == 0) {
-		json_t *all = store_list(c->st, "security_group", NULL), *out = json_array(), *x;
-		size_t i;
-		json_array_foreach(all, i, x)
-			if (visible(x, w) && matches(x, query))
-				json_array_append_new(out, group_view(c, x, json_object_get(query, "fields")));
-		json_decref(all);
-		r->status = 200;
-		r->body = json_pack("{so}", "security_groups", out);
-		return;
-	}
-	if (id != NULL) {
-		g = store_get(c->st, "security_group", id);
-		if (g == NULL || !visible(g, w)) {
-			neutron_error(r, 404, "SecurityGroupNotFound", "Security group %s does not exist",
-				      id);
-			goto out;
-		}
-		if (strcmp(method, "GET") == 0) {
-			r->status = 200;
-			r->body = json_pack("{so}", "security_group",
-					    group_view(c, g, json_object_get(query, "fields")));
-			goto out;
-		}
-	}
-	if (strcmp(w->role, "reader") == 0 ||
-	    (g != NULL && strcmp(w->role, "admin") != 0 && strcmp(jstr(g, "project_id"), w->project) != 0)) {
-		neutron_error(r, 403, "HTTPForbidden", "rule:%s_security_group is disallowed by policy",
-			      strcmp(method, "POST") == 0 ? "create" : strcmp(method, "PUT") == 0 ? "update" : "delete");
+	if (!resource_begin(c, &group_rs, method, id, query, w, r, &g) ||
+	    !may_write(w, g, write_action(method), "security_group", r))
 		goto out;
-	}
 	if (strcmp(method, "DELETE") == 0 && g != NULL) {
 		json_t *ps = store_list(c->st, "port", NULL), *p, *rules, *x;
 		size_t i, j;
@@ -231,7 +212,7 @@ void security_groups(struct ctrl *c, const char *method, const char *id, const j
 			goto store_failed;
 	}
 	r->status = strcmp(method, "POST") == 0 ? 201 : 200;
-	r->body = json_pack("{so}", "security_group", group_view(c, g, NULL));
+	r->body = json_pack("{so}", "security_group", group_view(c, g, w, NULL));
 	goto out;
 store_failed:
 	neutron_error(r, 500, "HTTPInternalServerError", "the store refused the write");
@@ -434,31 +415,9 @@ void security_group_rules(struct ctrl *c, const char *method, const char *id,
 	char dflt[40];
 
 	sg_default_id(c, w->project, dflt);
-	if (id == NULL && strcmp(method, "GET") == 0) {
-		r->status = 200;
-		r->body = json_pack("{so}", "security_group_rules", list_visible(c, "sg_rule", w, query));
-		return;
-	}
-	if (id != NULL) {
-		ru = store_get(c->st, "sg_rule", id);
-		if (ru == NULL || !visible(ru, w)) {
-			neutron_error(r, 404, "SecurityGroupRuleNotFound", "Security group rule %s does "
-				      "not exist", id);
-			goto out;
-		}
-		if (strcmp(method, "GET") == 0) {
-			r->status = 200;
-			r->body = json_pack("{so}", "security_group_rule",
-					    view_fields(json_deep_copy(ru), json_object_get(query, "fields")));
-			goto out;
-		}
-	}
-	if (strcmp(w->role, "reader") == 0 ||
-	    (ru != NULL && strcmp(w->role, "admin") != 0 && strcmp(jstr(ru, "project_id"), w->project) != 0)) {
-		neutron_error(r, 403, "HTTPForbidden", "rule:%s_security_group_rule is disallowed by "
-			      "policy", strcmp(method, "POST") == 0 ? "create" : "delete");
+	if (!resource_begin(c, &rule_rs, method, id, query, w, r, &ru) ||
+	    !may_write(w, ru, write_action(method), "security_group_rule", r))
 		goto out;
-	}
 	if (strcmp(method, "DELETE") == 0 && ru != NULL) {
 		store_delete(c->st, "sg_rule", id);
 		r->status = 204;

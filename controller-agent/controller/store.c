@@ -116,6 +116,16 @@ rollback:
 	return 0;
 }
 
+// The five columns of an object write (kind, id, project, name, body) into statement s.
+static void bind_object(sqlite3_stmt *s, const char *kind, const char *id, const char *project,
+			const char *name, const char *body) {
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, project, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, body, -1, SQLITE_STATIC);
+}
+
 uint64_t store_put(struct store *st, const char *kind, const char *id, const char *project,
 		   const char *name, const json_t *obj) {
 	char *body = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
@@ -130,11 +140,7 @@ uint64_t store_put(struct store *st, const char *kind, const char *id, const cha
 			       " ON CONFLICT (kind, id) DO UPDATE SET project = excluded.project,"
 			       " name = excluded.name, body = excluded.body, revision = excluded.revision",
 			       -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, project, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, body, -1, SQLITE_STATIC);
+		bind_object(s, kind, id, project, name, body);
 		rev = write_tx(st, s);
 		sqlite3_finalize(s);
 	}
@@ -155,11 +161,7 @@ int store_put_quiet(struct store *st, const char *kind, const char *id, const ch
 			       " (?, ?, ?, ?, ?, 0) ON CONFLICT (kind, id) DO UPDATE SET"
 			       " project = excluded.project, name = excluded.name, body = excluded.body",
 			       -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, project, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, body, -1, SQLITE_STATIC);
+		bind_object(s, kind, id, project, name, body);
 		if (sqlite3_step(s) == SQLITE_DONE)
 			ret = 0;
 		sqlite3_finalize(s);

@@ -224,31 +224,11 @@ void subnets(struct ctrl *c, const char *method, const char *id, const json_t *q
 	json_t *v;
 	char sid[37], ts[32];
 
-	if (id == NULL && strcmp(method, "GET") == 0) {
-		r->status = 200;
-		r->body = json_pack("{so}", "subnets", list_visible(c, "subnet", w, query));
-		return;
-	}
-	if (id != NULL) {
-		s = store_get(c->st, "subnet", id);
-		if (s == NULL || !visible(s, w)) {
-			neutron_error(r, 404, "SubnetNotFound", "Subnet %s could not be found.", id);
-			goto out;
-		}
-		if (strcmp(method, "GET") == 0) {
-			r->status = 200;
-			r->body = json_pack("{so}", "subnet",
-					    view_fields(json_deep_copy(s), json_object_get(query, "fields")));
-			goto out;
-		}
-	}
-	if (strcmp(w->role, "reader") == 0 ||
-	    (s != NULL && strcmp(w->role, "admin") != 0 &&
-	     strcmp(json_string_value(json_object_get(s, "project_id")), w->project) != 0)) {
-		neutron_error(r, 403, "HTTPForbidden", "rule:%s_subnet is disallowed by policy",
-			      strcmp(method, "POST") == 0 ? "create" : strcmp(method, "PUT") == 0 ? "update" : "delete");
+	static const struct resource rs = {"subnet", "subnet", "subnets", "SubnetNotFound", "Subnet %s could not be found.", NULL};
+
+	if (!resource_begin(c, &rs, method, id, query, w, r, &s) ||
+	    !may_write(w, s, write_action(method), "subnet", r))
 		goto out;
-	}
 	if (strcmp(method, "DELETE") == 0 && s != NULL) {
 		if (subnet_in_use(c, id)) {
 			neutron_error(r, 409, "SubnetInUse",
