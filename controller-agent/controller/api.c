@@ -505,8 +505,8 @@ out:
 
 // ---- routing ------------------------------------------------------------------------------------
 
-void api_handle(struct ctrl *c, const char *method, const char *path, const json_t *query,
-		const char *token, const char *body, struct api_reply *r) {
+static void route(struct ctrl *c, const char *method, const char *path, const json_t *query,
+		  const char *token, const char *body, struct api_reply *r) {
 	struct who w;
 	char ver[200];
 
@@ -628,4 +628,39 @@ void api_handle(struct ctrl *c, const char *method, const char *path, const json
 		return;
 	}
 	neutron_error(r, 404, "HTTPNotFound", "The resource could not be found.");
+}
+
+// Each request is one store transaction (store.h): a read sees one revision; a write applies whole
+// or not at all, and is run again if another controller changed the store meanwhile. A GET of the
+// security groups may create the project's default group, so it is a write.
+void api_handle(struct ctrl *c, const char *method, const char *path, const json_t *query,
+		const char *token, const char *body, struct api_reply *r) {
+	bool write = strcmp(method, "GET") != 0 || strncmp(path, "/v2.0/security-groups", 21) == 0;
+
+	for (int attempt = 0;; attempt++) {
+		uint64_t rev;
+		int ret;
+		if (!write) {
+			store_read_begin(c->st);
+			route(c, method, path, query, token, body, r);
+			store_read_end(c->st);
+			return;
+		}
+		store_tx_begin(c->st);
+		route(c, method, path, query, token, body, r);
+		if (r->status >= 400) {
+			store_tx_abort(c->st);
+			return;
+		}
+		ret = store_tx_commit(c->st, &rev);
+		if (ret == 0)
+			return;
+		json_decref(r->body);
+		if (ret < 0 || attempt == 15) {
+			neutron_error(r, 503, "ServiceUnavailable", "The store did not take the change "
+				      "(%s); nothing was written. Try again.",
+				      ret < 0 ? "unreachable or refused" : "too many concurrent writes");
+			return;
+		}
+	}
 }

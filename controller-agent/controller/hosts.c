@@ -127,11 +127,8 @@ void hosts(struct ctrl *c, const char *method, const char *name, const char *wha
 		uint64_t have = since != NULL ? strtoull(json_string_value(json_array_get(since, 0)), NULL, 10) : 0;
 		uint64_t rev = store_revision(c->st);
 		// Long poll: wait (bounded) for a revision newer than the host has.
-		for (unsigned int waited = 0; since != NULL && rev <= have && waited < c->poll_max_s * 10;
-		     waited++) {
-			usleep(100000);
-			rev = store_revision(c->st);
-		}
+		if (since != NULL && rev <= have)
+			rev = store_wait(c->st, have, c->poll_max_s * 1000);
 		host_seen(name);
 		r->status = 200;
 		if (since != NULL && rev <= have) {

@@ -218,7 +218,7 @@ static int serve(int argc, char **argv) {
 			     (uint16_t)port, NULL, NULL, handler,
 			     NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
 			     request_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-			     MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
+			     MHD_OPTION_CONNECTION_LIMIT, 4000u, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "vnet-controller: cannot listen on %s: %s\n", listen, strerror(errno));
 		store_close(ctl.st);

@@ -1,243 +1,345 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The store's SQLite backend (store.h).
+// The store's front (store.h): requests as transactions over either backend, and the wait for a
+// new revision that the hosts' long polls use.
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sqlite3.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "controller/store.h"
 
 struct store {
-	sqlite3 *db;
+	const struct store_ops *ops;
+	void *b;
+	pthread_mutex_t writer; // one write transaction at a time in this process
+	pthread_rwlock_t view;  // read requests (shared) against commits (exclusive)
+	pthread_mutex_t wait_lock;
+	pthread_cond_t changed; // the revision grew (st->rev)
+	uint64_t rev;           // the newest revision known (under wait_lock)
+	pthread_t watcher;      // etcd: follows the revision other controllers make
+	bool watching;
+	volatile bool stop;
 };
 
-static const char *const schema =
-	"PRAGMA journal_mode=WAL;"
-	"CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, id TEXT NOT NULL, project TEXT,"
-	" name TEXT, body TEXT NOT NULL, revision INTEGER NOT NULL, PRIMARY KEY (kind, id));"
-	"CREATE INDEX IF NOT EXISTS objects_project ON objects (kind, project);"
-	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-	"INSERT OR IGNORE INTO meta VALUES ('revision', 0);"
-	"CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, hash TEXT NOT NULL,"
-	" project TEXT NOT NULL, role TEXT NOT NULL);";
+// This thread's request.
+static __thread struct {
+	json_t *writes; // a transaction's writes: [[kind, id, project, name, body|null], ...]
+	uint64_t base;  // the revision it began at
+	bool in_tx, in_read;
+} cur;
 
-struct store *store_open(const char *path, char *err, size_t err_size) {
+static void rev_seen(struct store *st, uint64_t rev) {
+	pthread_mutex_lock(&st->wait_lock);
+	if (rev > st->rev) {
+		st->rev = rev;
+		pthread_cond_broadcast(&st->changed);
+	}
+	pthread_mutex_unlock(&st->wait_lock);
+}
+
+// etcd: another controller's write is seen here within 50 ms.
+static void *watch(void *arg) {
+	struct store *st = arg;
+
+	while (!st->stop) {
+		uint64_t rev = st->ops->revision(st->b);
+		if (rev != 0)
+			rev_seen(st, rev);
+		usleep(50000);
+	}
+	return NULL;
+}
+
+struct store *store_open(const char *spec, char *err, size_t err_size) {
 	struct store *st = calloc(1, sizeof(*st));
-	char *msg = NULL;
+	pthread_rwlockattr_t ra;
+	pthread_condattr_t ca;
 
 	if (st == NULL) {
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open(path, &st->db) != SQLITE_OK ||
-	    sqlite3_exec(st->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, err_size, "%s: %s", path, msg != NULL ? msg : sqlite3_errmsg(st->db));
-		sqlite3_free(msg);
-		store_close(st);
+	if (strncmp(spec, "etcd:", 5) == 0) {
+		st->ops = &store_etcd_ops;
+		st->b = store_etcd_open(spec + 5, err, err_size);
+	} else {
+		st->ops = &store_sqlite_ops;
+		st->b = store_sqlite_open(strncmp(spec, "sqlite:", 7) == 0 ? spec + 7 : spec, err,
+					  err_size);
+	}
+	if (st->b == NULL) {
+		free(st);
 		return NULL;
 	}
-	sqlite3_busy_timeout(st->db, 5000);
+	pthread_mutex_init(&st->writer, NULL);
+	pthread_rwlockattr_init(&ra);
+	// Commits are short; a stream of reads must not starve them.
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&st->view, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&st->wait_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&st->changed, &ca);
+	pthread_condattr_destroy(&ca);
+	st->rev = st->ops->revision(st->b);
+	if (st->ops == &store_etcd_ops)
+		st->watching = pthread_create(&st->watcher, NULL, watch, st) == 0;
 	return st;
 }
 
 void store_close(struct store *st) {
 	if (st == NULL)
 		return;
-	sqlite3_close(st->db);
+	st->stop = true;
+	if (st->watching)
+		pthread_join(st->watcher, NULL);
+	st->ops->close(st->b);
+	pthread_mutex_destroy(&st->writer);
+	pthread_rwlock_destroy(&st->view);
+	pthread_mutex_destroy(&st->wait_lock);
+	pthread_cond_destroy(&st->changed);
 	free(st);
 }
 
-static json_t *row_json(sqlite3_stmt *s, int col) {
-	const char *text = (const char *)sqlite3_column_text(s, col);
-	return text != NULL ? json_loads(text, 0, NULL) : NULL;
+const char *store_backend(const struct store *st) {
+	return st->ops->name;
+}
+
+// ---- requests -----------------------------------------------------------------------------------
+
+static void view_begin(struct store *st) {
+	pthread_rwlock_rdlock(&st->view);
+	if (st->ops->read_begin != NULL)
+		st->ops->read_begin(st->b);
+}
+
+static void view_end(struct store *st) {
+	if (st->ops->read_end != NULL)
+		st->ops->read_end(st->b);
+	pthread_rwlock_unlock(&st->view);
+}
+
+void store_read_begin(struct store *st) {
+	view_begin(st);
+	cur.in_read = true;
+}
+
+void store_read_end(struct store *st) {
+	cur.in_read = false;
+	view_end(st);
+}
+
+void store_tx_begin(struct store *st) {
+	pthread_mutex_lock(&st->writer);
+	view_begin(st);
+	cur.in_tx = true;
+	cur.writes = json_array();
+	cur.base = st->ops->revision(st->b);
+}
+
+static void tx_end(struct store *st) {
+	json_decref(cur.writes);
+	cur.writes = NULL;
+	cur.in_tx = false;
+	pthread_mutex_unlock(&st->writer);
+}
+
+int store_tx_commit(struct store *st, uint64_t *rev) {
+	int ret = 0;
+
+	view_end(st);
+	*rev = cur.base;
+	if (json_array_size(cur.writes) > 0) {
+		pthread_rwlock_wrlock(&st->view);
+		ret = st->ops->commit(st->b, cur.writes, true, cur.base, rev);
+		pthread_rwlock_unlock(&st->view);
+		if (ret == 0)
+			rev_seen(st, *rev);
+	}
+	tx_end(st);
+	return ret;
+}
+
+void store_tx_abort(struct store *st) {
+	view_end(st);
+	tx_end(st);
+}
+
+uint64_t store_wait(struct store *st, uint64_t have, unsigned int timeout_ms) {
+	bool in_read = cur.in_read;
+	struct timespec until;
+
+	if (in_read)
+		view_end(st);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&st->wait_lock);
+	while (st->rev <= have &&
+	       pthread_cond_timedwait(&st->changed, &st->wait_lock, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&st->wait_lock);
+	if (in_read)
+		view_begin(st);
+	return st->ops->revision(st->b);
+}
+
+// ---- objects ------------------------------------------------------------------------------------
+
+static bool same_key(const json_t *w, const char *kind, const char *id) {
+	return strcmp(json_string_value(json_array_get(w, 0)), kind) == 0 &&
+	       strcmp(json_string_value(json_array_get(w, 1)), id) == 0;
 }
 
 json_t *store_get(struct store *st, const char *kind, const char *id) {
-	sqlite3_stmt *s;
-	json_t *obj = NULL;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT body FROM objects WHERE kind = ? AND id = ?", -1, &s,
-			       NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		obj = row_json(s, 0);
-	sqlite3_finalize(s);
-	return obj;
+	if (cur.in_tx)
+		for (size_t i = json_array_size(cur.writes); i-- > 0;) {
+			const json_t *w = json_array_get(cur.writes, i);
+			if (same_key(w, kind, id))
+				return json_is_null(json_array_get(w, 4))
+					       ? NULL
+					       : json_deep_copy(json_array_get(w, 4));
+		}
+	return st->ops->get(st->b, kind, id);
 }
 
 json_t *store_list(struct store *st, const char *kind, const char *project) {
-	sqlite3_stmt *s;
-	json_t *list = json_array();
+	json_t *keyed = st->ops->list(st->b, kind, project), *out = json_array();
+	size_t i, j;
 
-	if (sqlite3_prepare_v2(st->db,
-			       project != NULL ? "SELECT body FROM objects WHERE kind = ? AND project = ?"
-						 " ORDER BY rowid"
-					       : "SELECT body FROM objects WHERE kind = ? ORDER BY rowid",
-			       -1, &s, NULL) != SQLITE_OK)
-		return list;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	if (project != NULL)
-		sqlite3_bind_text(s, 2, project, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		json_t *o = row_json(s, 0);
-		if (o != NULL)
-			json_array_append_new(list, o);
+	if (cur.in_tx) { // the transaction's own writes, in order
+		for (i = 0; i < json_array_size(cur.writes); i++) {
+			const json_t *w = json_array_get(cur.writes, i);
+			const char *id = json_string_value(json_array_get(w, 1));
+			const char *p = json_string_value(json_array_get(w, 2));
+			json_t *body = json_array_get(w, 4);
+			bool found = false;
+			if (strcmp(json_string_value(json_array_get(w, 0)), kind) != 0)
+				continue;
+			for (j = 0; j < json_array_size(keyed); j++) {
+				json_t *kv = json_array_get(keyed, j);
+				if (strcmp(json_string_value(json_array_get(kv, 0)), id) != 0)
+					continue;
+				found = true;
+				if (json_is_null(body) ||
+				    (project != NULL && (p == NULL || strcmp(p, project) != 0)))
+					json_array_remove(keyed, j);
+				else
+					json_array_set_new(kv, 1, json_deep_copy(body));
+				break;
+			}
+			if (!found && !json_is_null(body) &&
+			    (project == NULL || (p != NULL && strcmp(p, project) == 0)))
+				json_array_append_new(keyed, json_pack("[sO]", id, body));
+		}
 	}
-	sqlite3_finalize(s);
-	return list;
+	for (i = 0; i < json_array_size(keyed); i++)
+		json_array_append(out, json_array_get(json_array_get(keyed, i), 1));
+	json_decref(keyed);
+	return out;
 }
 
-// Run `sql` (the object write) and bump the revision in one transaction; the new revision or 0.
-static uint64_t write_tx(struct store *st, sqlite3_stmt *s) {
-	sqlite3_stmt *r = NULL;
+// A write outside a transaction: applied at once (retried while others write).
+static uint64_t write_now(struct store *st, json_t *w) {
+	json_t *writes = json_pack("[o]", w);
 	uint64_t rev = 0;
 
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(s) != SQLITE_DONE || sqlite3_changes(st->db) == 0)
-		goto rollback;
-	if (sqlite3_prepare_v2(st->db,
-			       "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value",
-			       -1, &r, NULL) != SQLITE_OK ||
-	    sqlite3_step(r) != SQLITE_ROW)
-		goto rollback;
-	rev = (uint64_t)sqlite3_column_int64(r, 0);
-	sqlite3_finalize(r);
-	r = NULL;
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-		return rev;
-rollback:
-	sqlite3_finalize(r);
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return 0;
-}
-
-// The five columns of an object write (kind, id, project, name, body) into statement s.
-static void bind_object(sqlite3_stmt *s, const char *kind, const char *id, const char *project,
-			const char *name, const char *body) {
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, body, -1, SQLITE_STATIC);
+	for (int tries = 0; tries < 100; tries++) {
+		uint64_t base = st->ops->revision(st->b);
+		int ret;
+		// In a read request (a GET that creates a project's default group) this thread holds
+		// the view already: the backend's commit is atomic on its own.
+		if (!cur.in_read)
+			pthread_rwlock_wrlock(&st->view);
+		ret = st->ops->commit(st->b, writes, true, base, &rev);
+		if (!cur.in_read)
+			pthread_rwlock_unlock(&st->view);
+		if (ret == 1 && cur.in_read && st->ops->read_end != NULL) { // a newer view
+			st->ops->read_end(st->b);
+			st->ops->read_begin(st->b);
+		}
+		if (ret == 0) {
+			rev_seen(st, rev);
+			break;
+		}
+		rev = 0;
+		if (ret < 0)
+			break;
+	}
+	json_decref(writes);
+	return rev;
 }
 
 uint64_t store_put(struct store *st, const char *kind, const char *id, const char *project,
 		   const char *name, const json_t *obj) {
-	char *body = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-	sqlite3_stmt *s;
-	uint64_t rev = 0;
+	json_t *w = json_pack("[sso?o?o]", kind, id, project != NULL ? json_string(project) : NULL,
+			      name != NULL ? json_string(name) : NULL, json_deep_copy(obj));
 
-	if (body == NULL)
+	if (w == NULL)
 		return 0;
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO objects (kind, id, project, name, body, revision) VALUES"
-			       " (?, ?, ?, ?, ?, (SELECT value + 1 FROM meta WHERE key = 'revision'))"
-			       " ON CONFLICT (kind, id) DO UPDATE SET project = excluded.project,"
-			       " name = excluded.name, body = excluded.body, revision = excluded.revision",
-			       -1, &s, NULL) == SQLITE_OK) {
-		bind_object(s, kind, id, project, name, body);
-		rev = write_tx(st, s);
-		sqlite3_finalize(s);
+	if (cur.in_tx) {
+		json_array_append_new(cur.writes, w);
+		return cur.base + 1;
 	}
-	free(body);
-	return rev;
+	return write_now(st, w);
+}
+
+uint64_t store_delete(struct store *st, const char *kind, const char *id) {
+	json_t *old = store_get(st, kind, id), *w;
+
+	if (old == NULL)
+		return 0;
+	json_decref(old);
+	w = json_pack("[ssnnn]", kind, id);
+	if (cur.in_tx) {
+		json_array_append_new(cur.writes, w);
+		return cur.base + 1;
+	}
+	return write_now(st, w);
 }
 
 int store_put_quiet(struct store *st, const char *kind, const char *id, const char *project,
 		    const char *name, const json_t *obj) {
-	char *body = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-	sqlite3_stmt *s;
-	int ret = -1;
+	json_t *writes = json_pack("[[sso?o?o]]", kind, id,
+				   project != NULL ? json_string(project) : NULL,
+				   name != NULL ? json_string(name) : NULL, json_deep_copy(obj));
+	uint64_t rev;
+	int ret;
 
-	if (body == NULL)
+	if (writes == NULL)
 		return -1;
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO objects (kind, id, project, name, body, revision) VALUES"
-			       " (?, ?, ?, ?, ?, 0) ON CONFLICT (kind, id) DO UPDATE SET"
-			       " project = excluded.project, name = excluded.name, body = excluded.body",
-			       -1, &s, NULL) == SQLITE_OK) {
-		bind_object(s, kind, id, project, name, body);
-		if (sqlite3_step(s) == SQLITE_DONE)
-			ret = 0;
-		sqlite3_finalize(s);
-	}
-	free(body);
-	return ret;
-}
-
-uint64_t store_delete(struct store *st, const char *kind, const char *id) {
-	sqlite3_stmt *s;
-	uint64_t rev = 0;
-
-	if (sqlite3_prepare_v2(st->db, "DELETE FROM objects WHERE kind = ? AND id = ?", -1, &s,
-			       NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	rev = write_tx(st, s);
-	sqlite3_finalize(s);
-	return rev;
+	ret = st->ops->commit(st->b, writes, false, 0, &rev);
+	json_decref(writes);
+	return ret == 0 ? 0 : -1;
 }
 
 uint64_t store_revision(struct store *st) {
-	sqlite3_stmt *s;
-	uint64_t rev = 0;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'revision'", -1, &s,
-			       NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		rev = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rev;
+	return st->ops->revision(st->b);
 }
 
 void store_tokens_expire(struct store *st, int64_t now) {
-	sqlite3_stmt *s;
-
-	if (sqlite3_prepare_v2(st->db, "DELETE FROM objects WHERE kind = 'token' AND"
-				       " json_extract(body, '$.expires') < ?", -1, &s, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	st->ops->tokens_expire(st->b, now);
 }
 
 int store_user_put(struct store *st, const char *name, const char *hash, const char *project,
 		   const char *role) {
-	sqlite3_stmt *s;
-	int ret = -1;
+	json_t *u = json_pack("{ssssssss}", "name", name, "hash", hash, "project", project, "role",
+			      role);
+	int ret = u != NULL ? st->ops->user_put(st->b, name, u) : -1;
 
-	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?)", -1, &s,
-			       NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, role, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_DONE)
-		ret = 0;
-	sqlite3_finalize(s);
+	json_decref(u);
 	return ret;
 }
 
 json_t *store_user_get(struct store *st, const char *name) {
-	sqlite3_stmt *s;
-	json_t *u = NULL;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT hash, project, role FROM users WHERE name = ?", -1,
-			       &s, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		u = json_pack("{ssssssss}", "name", name, "hash", sqlite3_column_text(s, 0),
-			      "project", sqlite3_column_text(s, 1), "role",
-			      sqlite3_column_text(s, 2));
-	sqlite3_finalize(s);
-	return u;
+	return st->ops->user_get(st->b, name);
 }

@@ -15,6 +15,12 @@ command -v openstack >/dev/null || fail "the openstack CLI is not installed (scr
 CTL=${VNET_CONTROLLER:-$(dirname "$VNETD")/controller-agent/vnet-controller}
 [[ -x $CTL ]] || fail "no vnet-controller at $CTL"
 DB=$SYS_TMP/controller.db
+if [[ ${CTL_STORE:-sqlite} == etcd ]]; then # the same suite on the etcd backend
+	# shellcheck source=SCRIPTDIR/../lib/etcd.sh
+	source "$(dirname "$0")/../lib/etcd.sh"
+	etcd_cluster 1
+	DB=etcd:$ETCD_URLS
+fi
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL=http://127.0.0.1:$PORT
 
@@ -276,5 +282,5 @@ kill "$CTL_PID"
 sys_reap "$CTL_PID" 5
 start
 [[ $(os alice network show "$WEB" -f value -c mtu) == 1300 ]] || fail "the network did not survive the restart"
-pass "the store (SQLite) keeps the networks across a restart of the controller"
+pass "the store (${CTL_STORE:-sqlite}) keeps the networks across a restart of the controller"
 sys_done
