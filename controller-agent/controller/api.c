@@ -506,7 +506,7 @@ out:
 // ---- routing ------------------------------------------------------------------------------------
 
 static void route(struct ctrl *c, const char *method, const char *path, const json_t *query,
-		  const char *token, const char *body, struct api_reply *r) {
+		  const char *token, const char *body, const char *peer, struct api_reply *r) {
 	struct who w;
 	char ver[200];
 
@@ -538,7 +538,12 @@ static void route(struct ctrl *c, const char *method, const char *path, const js
 		neutron_error(r, 404, "HTTPNotFound", "The resource could not be found.");
 		return;
 	}
-	if (!token_who(c, token, &w)) {
+	if (token == NULL && peer != NULL && strncmp(path, "/vnet/v1/hosts", 14) == 0) {
+		// An agent, by its host certificate: hosts() keeps it to its own host.
+		memset(&w, 0, sizeof(w));
+		snprintf(w.user, sizeof(w.user), "%s", peer);
+		snprintf(w.role, sizeof(w.role), "agent");
+	} else if (!token_who(c, token, &w)) {
 		r->status = 401;
 		r->body = json_pack("{s{sissss}}", "error", "code", 401, "title", "Unauthorized",
 				    "message", "a valid X-Auth-Token is required");
@@ -634,7 +639,7 @@ static void route(struct ctrl *c, const char *method, const char *path, const js
 // or not at all, and is run again if another controller changed the store meanwhile. A GET of the
 // security groups may create the project's default group, so it is a write.
 void api_handle(struct ctrl *c, const char *method, const char *path, const json_t *query,
-		const char *token, const char *body, struct api_reply *r) {
+		const char *token, const char *body, const char *peer, struct api_reply *r) {
 	bool write = strcmp(method, "GET") != 0 || strncmp(path, "/v2.0/security-groups", 21) == 0;
 
 	for (int attempt = 0;; attempt++) {
@@ -642,12 +647,12 @@ void api_handle(struct ctrl *c, const char *method, const char *path, const json
 		int ret;
 		if (!write) {
 			store_read_begin(c->st);
-			route(c, method, path, query, token, body, r);
+			route(c, method, path, query, token, body, peer, r);
 			store_read_end(c->st);
 			return;
 		}
 		store_tx_begin(c->st);
-		route(c, method, path, query, token, body, r);
+		route(c, method, path, query, token, body, peer, r);
 		if (r->status >= 400) {
 			store_tx_abort(c->st);
 			return;

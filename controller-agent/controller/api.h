@@ -33,10 +33,15 @@ struct api_reply {
 };
 
 // Handle one request (method, path without the query, query arguments as a JSON object of
-// strings and arrays of strings, the X-Auth-Token header or NULL, the body or NULL). Pure: no
-// HTTP here, so that tests call it directly.
+// strings and arrays of strings, the X-Auth-Token header or NULL, the body or NULL; `peer`: the
+// host named by the connection's verified client certificate, or NULL). Pure: no HTTP here, so
+// that tests call it directly.
+//
+// Who may do what: a token's user what its role allows in its project (admin: everything); a
+// host's certificate (an agent) only the agents' API of that host: register it, read its rules,
+// report its state. A certificate alone reaches no tenant resource.
 void api_handle(struct ctrl *c, const char *method, const char *path, const json_t *query,
-		const char *token, const char *body, struct api_reply *r);
+		const char *token, const char *body, const char *peer, struct api_reply *r);
 
 // A password's hash for the store (yescrypt). NULL on failure; free() it.
 char *api_password_hash(const char *password);

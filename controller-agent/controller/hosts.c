@@ -4,6 +4,7 @@
 // applied and their ports' states; /v2.0/agents lists them as Neutron agents.
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,8 +81,16 @@ void hosts(struct ctrl *c, const char *method, const char *name, const char *wha
 	   const json_t *query, const struct who *w, const char *body, struct api_reply *r) {
 	json_t *req = NULL, *h = NULL;
 
-	if (strcmp(w->role, "admin") != 0) {
-		neutron_error(r, 403, "HTTPForbidden", "hosts are the agents' (admin) API");
+	bool agent = strcmp(w->role, "agent") == 0;
+
+	if (!agent && strcmp(w->role, "admin") != 0) {
+		neutron_error(r, 403, "HTTPForbidden", "hosts are the agents' API (a host certificate, "
+			      "or an admin token)");
+		return;
+	}
+	if (agent && (name != NULL ? strcmp(name, w->user) != 0 : strcmp(method, "POST") != 0)) {
+		neutron_error(r, 403, "HTTPForbidden", "this certificate is host %s's: it reads and "
+			      "reports that host only", w->user);
 		return;
 	}
 	if (name == NULL && strcmp(method, "POST") == 0) { // register
@@ -91,6 +100,11 @@ void hosts(struct ctrl *c, const char *method, const char *name, const char *wha
 		req = body != NULL ? json_loads(body, 0, NULL) : NULL;
 		n = json_string_value(json_object_get(req, "name"));
 		vtep = json_string_value(json_object_get(req, "vtep"));
+		if (agent && (n == NULL || strcmp(n, w->user) != 0)) {
+			neutron_error(r, 403, "HTTPForbidden", "this certificate is host %s's: it "
+				      "registers that host only", w->user);
+			goto out;
+		}
 		if (!name_valid(n)) {
 			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for name. Reason: 1..63 "
 				      "characters of A-Z a-z 0-9 _ . : -");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // vnet-controller: the tenants' API (OpenStack Identity v3 tokens and Networking v2.0) over
-// libmicrohttpd, on a SQLite store. docs/controller.md.
+// libmicrohttpd (HTTPS, with the hosts' client certificates), on a SQLite or etcd store; the CA
+// commands. docs/controller.md.
 
 #include <errno.h>
 #include <getopt.h>
@@ -16,26 +17,39 @@
 #include <microhttpd.h>
 
 #include "controller/api.h"
+#include "controller/tls.h"
 
 #define BODY_MAX (1u << 20) // a request body, bytes (larger: 413)
 
 static const char usage[] =
-	"usage: vnet-controller serve --db FILE [--listen ADDR:PORT] [--url URL] [--token-ttl S]\n"
+	"usage: vnet-controller serve --db STORE [--listen ADDR:PORT] [--url URL] [--token-ttl S]\n"
 	"                             [--vhost-dir DIR] [--poll-max S]\n"
-	"       vnet-controller user add --db FILE NAME --project P --role admin|member|reader\n"
+	"                             [--tls-cert FILE --tls-key FILE [--client-ca FILE]]\n"
+	"       vnet-controller user add --db STORE NAME --project P --role admin|member|reader\n"
 	"                (the password: the first line of standard input)\n"
+	"       vnet-controller ca init --dir DIR [--days N]\n"
+	"       vnet-controller ca issue --dir DIR NAME [--san ADDRESS|DNSNAME]... [--days N]\n"
 	"\n"
+	"STORE: a SQLite file (the default backend), or etcd:URL[,URL...] (the etcd v3 members' client\n"
+	"  URLs, tried in turn; several controllers may share them).\n"
 	"serve: the OpenStack Identity v3 token service (POST /v3/auth/tokens) and the Networking\n"
-	"  v2.0 API (/v2.0/networks) on ADDR:PORT (default 127.0.0.1:9696), plain HTTP: for loopback\n"
-	"  and demos (TLS: not built yet, docs/controller.md). --url: the address clients use, put in\n"
-	"  the token's catalog (default http://ADDR:PORT). --token-ttl: a token's life in seconds\n"
-	"  (default 3600). --vhost-dir: where VM ports' vhost-user sockets are, in the hosts' rules\n"
-	"  (default /run/vnet/vhost). --poll-max: how long a host's GET of its rules waits for a new\n"
-	"  revision (default 30 s). Hosts (the agents' API, admin tokens): POST /vnet/v1/hosts\n"
-	"  {name, vtep}; GET /vnet/v1/hosts/NAME/rules[?since=REV]; POST .../status.\n"
-	"  GET /metrics: Prometheus text (requests, latency, hosts alive, revisions behind).\n"
+	"  v2.0 API (/v2.0/networks) on ADDR:PORT (default 127.0.0.1:9696). HTTPS with --tls-cert\n"
+	"  and --tls-key (PEM); without them plain HTTP, on a loopback address only (a demo).\n"
+	"  --client-ca: the CA of the hosts' certificates: an agent presenting one (CN = its host's\n"
+	"  name) uses the agents' API of that host only, without a token. --url: the address clients\n"
+	"  use, put in the token's catalog (default http(s)://ADDR:PORT). --token-ttl: a token's life\n"
+	"  in seconds (default 3600). --vhost-dir: where VM ports' vhost-user sockets are, in the\n"
+	"  hosts' rules (default /run/vnet/vhost). --poll-max: how long a host's GET of its rules\n"
+	"  waits for a new revision (default 30 s). Hosts (the agents' API: a host certificate or an\n"
+	"  admin token): POST /vnet/v1/hosts {name, vtep}; GET /vnet/v1/hosts/NAME/rules[?since=REV];\n"
+	"  POST .../status. GET /metrics: Prometheus text (requests, latency, hosts alive,\n"
+	"  revisions behind).\n"
 	"user add: create or replace a user of project P with a role; the password is stored hashed\n"
-	"  (yescrypt).\n";
+	"  (yescrypt).\n"
+	"ca init: a new CA in DIR (ca.pem, ca.key; ECDSA P-256; default 3650 days), for tests and\n"
+	"  small sites. ca issue: DIR/NAME.pem and DIR/NAME.key signed by it, CN=NAME (a host's\n"
+	"  name, or the controller's), for TLS servers and clients, --san: its addresses and DNS\n"
+	"  names (default 825 days).\n";
 
 struct request {
 	char *body;
@@ -44,6 +58,7 @@ struct request {
 };
 
 static struct ctrl ctl;
+static bool use_tls;
 static volatile sig_atomic_t stop;
 
 static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -134,9 +149,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, query);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		const union MHD_ConnectionInfo *ci =
+			use_tls ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION)
+				: NULL;
+		char peer[64];
+		bool have_peer = ci != NULL && tls_peer_name(ci->tls_session, peer, sizeof(peer)) == 0;
 		api_handle(&ctl, method, url, query,
 			   MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Auth-Token"), rq->body,
-			   &r);
+			   have_peer ? peer : NULL, &r);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		__atomic_add_fetch(&ctl.latency_us,
 				   (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000),
@@ -174,9 +194,14 @@ static int serve(int argc, char **argv) {
 		{"db", required_argument, NULL, 'd'},        {"listen", required_argument, NULL, 'l'},
 		{"url", required_argument, NULL, 'u'},       {"token-ttl", required_argument, NULL, 't'},
 		{"vhost-dir", required_argument, NULL, 'v'}, {"poll-max", required_argument, NULL, 'p'},
-		{NULL, 0, NULL, 0},
+		{"tls-cert", required_argument, NULL, 'C'}, {"tls-key", required_argument, NULL, 'K'},
+		{"client-ca", required_argument, NULL, 'A'}, {NULL, 0, NULL, 0},
 	};
 	const char *db = NULL, *listen = "127.0.0.1:9696", *url = NULL;
+	const char *cert_file = NULL, *key_file = NULL, *ca_file = NULL;
+	char *cert = NULL, *key = NULL, *ca = NULL;
+	struct MHD_OptionItem tls_opts[4] = {{MHD_OPTION_END, 0, NULL}};
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	char host[64], err[256];
 	struct MHD_Daemon *d;
@@ -193,6 +218,9 @@ static int serve(int argc, char **argv) {
 		case 't': ctl.token_ttl_s = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'v': snprintf(ctl.vhost_dir, sizeof(ctl.vhost_dir), "%s", optarg); break;
 		case 'p': ctl.poll_max_s = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'C': cert_file = optarg; break;
+		case 'K': key_file = optarg; break;
+		case 'A': ca_file = optarg; break;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
@@ -203,9 +231,42 @@ static int serve(int argc, char **argv) {
 		return 2;
 	}
 	sa.sin_port = htons((uint16_t)port);
+	if ((cert_file == NULL) != (key_file == NULL) || (ca_file != NULL && cert_file == NULL)) {
+		fprintf(stderr, "vnet-controller serve: --tls-cert and --tls-key go together "
+				"(--client-ca needs them)\n");
+		return 2;
+	}
+	use_tls = cert_file != NULL;
+	if (!use_tls && (ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
+		fprintf(stderr, "vnet-controller serve: plain HTTP on %s: only on a loopback address "
+				"(a demo); give --tls-cert and --tls-key\n", listen);
+		return 2;
+	}
+	if (use_tls) {
+		int k = 0;
+		cert = tls_read_file(cert_file, NULL);
+		key = tls_read_file(key_file, NULL);
+		ca = ca_file != NULL ? tls_read_file(ca_file, NULL) : NULL;
+		if (cert == NULL || key == NULL || (ca_file != NULL && ca == NULL)) {
+			fprintf(stderr, "vnet-controller serve: cannot read %s: %s\n",
+				cert == NULL ? cert_file : key == NULL ? key_file : ca_file,
+				strerror(errno));
+			free(cert);
+			free(key);
+			free(ca);
+			return 1;
+		}
+		flags |= MHD_USE_TLS;
+		tls_opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cert};
+		tls_opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key};
+		if (ca != NULL) // clients are asked for a certificate; tls_peer_name verifies it
+			tls_opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, ca};
+		tls_opts[k] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	}
 	snprintf(ctl.url, sizeof(ctl.url), "%s", url != NULL ? url : "");
 	if (url == NULL)
-		snprintf(ctl.url, sizeof(ctl.url), "http://%s:%d", host, port);
+		snprintf(ctl.url, sizeof(ctl.url), "%s://%s:%d", use_tls ? "https" : "http", host,
+			 port);
 	ctl.st = store_open(db, err, sizeof(err));
 	if (ctl.st == NULL) {
 		fprintf(stderr, "vnet-controller: store: %s\n", err);
@@ -214,14 +275,17 @@ static int serve(int argc, char **argv) {
 	// A thread per connection: a host's GET of its rules waits (long poll) without holding up
 	// the others. SQLite's connection is serialised (its threading mode), each call a
 	// transaction.
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-			     (uint16_t)port, NULL, NULL, handler,
-			     NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
-			     request_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-			     MHD_OPTION_CONNECTION_LIMIT, 4000u, MHD_OPTION_END);
+	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR,
+			     &sa, MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 4000u,
+			     MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (d == NULL) {
-		fprintf(stderr, "vnet-controller: cannot listen on %s: %s\n", listen, strerror(errno));
+		fprintf(stderr, "vnet-controller: cannot listen on %s%s: %s\n", listen,
+			use_tls ? " with TLS (check the certificate and key)" : "", strerror(errno));
 		store_close(ctl.st);
+		free(cert);
+		free(key);
+		free(ca);
 		return 1;
 	}
 	signal(SIGTERM, on_signal);
@@ -231,6 +295,50 @@ static int serve(int argc, char **argv) {
 		pause();
 	MHD_stop_daemon(d);
 	store_close(ctl.st);
+	free(cert);
+	free(key);
+	free(ca);
+	return 0;
+}
+
+static int ca_cmd(int argc, char **argv) {
+	static const struct option opts[] = {
+		{"dir", required_argument, NULL, 'd'}, {"days", required_argument, NULL, 'n'},
+		{"san", required_argument, NULL, 's'}, {NULL, 0, NULL, 0},
+	};
+	const char *dir = NULL, *sans[16];
+	bool init = strcmp(argv[0], "init") == 0;
+	unsigned int days = init ? 3650 : 825;
+	size_t n_sans = 0;
+	char err[512];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'n': days = (unsigned int)strtoul(optarg, NULL, 10); break;
+		case 's':
+			if (n_sans == sizeof(sans) / sizeof(sans[0])) {
+				fprintf(stderr, "vnet-controller ca: at most 16 --san\n");
+				return 2;
+			}
+			sans[n_sans++] = optarg;
+			break;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (dir == NULL || days == 0 || days > 36500 || optind != argc - (init ? 0 : 1) ||
+	    (init && n_sans > 0)) {
+		fprintf(stderr, "vnet-controller ca %s: --dir DIR%s are needed (--days 1..36500)\n",
+			argv[0], init ? "" : " and NAME");
+		return 2;
+	}
+	if (init ? tls_ca_init(dir, days, err, sizeof(err))
+		 : tls_ca_issue(dir, argv[optind], sans, n_sans, days, err, sizeof(err))) {
+		fprintf(stderr, "vnet-controller ca %s: %s\n", argv[0], err);
+		return 1;
+	}
+	printf("%s/%s.pem\n", dir, init ? "ca" : argv[optind]);
 	return 0;
 }
 
@@ -291,6 +399,9 @@ int main(int argc, char **argv) {
 		return serve(argc - 1, argv + 1);
 	if (argc >= 3 && strcmp(argv[1], "user") == 0 && strcmp(argv[2], "add") == 0)
 		return user_add(argc - 2, argv + 2);
+	if (argc >= 3 && strcmp(argv[1], "ca") == 0 &&
+	    (strcmp(argv[2], "init") == 0 || strcmp(argv[2], "issue") == 0))
+		return ca_cmd(argc - 2, argv + 2);
 	fputs(usage, stderr);
 	return 2;
 }

@@ -28,7 +28,7 @@ static json_t *call(const char *method, const char *path, const char *token, con
 	struct api_reply r;
 	json_t *q = json_object();
 
-	api_handle(&c, method, path, q, token, body, &r);
+	api_handle(&c, method, path, q, token, body, NULL, &r);
 	json_decref(q);
 	if (r.status != want) {
 		char *t = r.body != NULL ? json_dumps(r.body, 0) : NULL;
