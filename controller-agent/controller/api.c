@@ -661,6 +661,8 @@ void api_handle(struct ctrl *c, const char *method, const char *path, const json
 		if (ret == 0)
 			return;
 		json_decref(r->body);
+		if (ret > 0)
+			__atomic_add_fetch(&c->conflicts, 1, __ATOMIC_RELAXED);
 		if (ret < 0 || attempt == 15) {
 			neutron_error(r, 503, "ServiceUnavailable", "The store did not take the change "
 				      "(%s); nothing was written. Try again.",

@@ -18,6 +18,7 @@ struct ctrl {
 	// Counters for /metrics (atomics: a thread per connection).
 	uint64_t requests[6];  // by status class: [2] 2xx, [3] 3xx, [4] 4xx, [5] 5xx
 	uint64_t latency_us;   // summed over requests
+	uint64_t conflicts;    // write requests run again: another controller wrote first
 };
 
 // Prometheus text (`GET /metrics`, no token): requests by status class, their summed latency,

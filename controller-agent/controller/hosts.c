@@ -225,6 +225,10 @@ char *api_metrics(struct ctrl *c) {
 	     "included).\n# TYPE vnet_controller_request_seconds_sum counter\n"
 	     "vnet_controller_request_seconds_sum %.6f\n",
 	     (double)__atomic_load_n(&c->latency_us, __ATOMIC_RELAXED) / 1e6);
+	EMIT("# HELP vnet_controller_store_conflicts_total Write requests run again because another "
+	     "controller changed the store first.\n# TYPE vnet_controller_store_conflicts_total counter\n"
+	     "vnet_controller_store_conflicts_total %llu\n",
+	     (unsigned long long)__atomic_load_n(&c->conflicts, __ATOMIC_RELAXED));
 	EMIT("# HELP vnet_controller_store_revision The store's revision.\n"
 	     "# TYPE vnet_controller_store_revision gauge\nvnet_controller_store_revision %llu\n",
 	     (unsigned long long)rev);
