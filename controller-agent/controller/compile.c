@@ -10,7 +10,13 @@
 //   groups;
 // - each network's flood list (the other hosts with ports in it).
 // Its revision is the store's.
+//
+// Compiling is cheap per host: the store is read and indexed once per revision (struct model,
+// shared by every host's compile at that revision), and a host's compile walks only its networks'
+// ports. The last document of each host is kept (struct host_doc) so that a change that leaves a
+// host's document as it was does not wake its agent, and one that changes it can be sent as ops.
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,46 +103,186 @@ static json_t *rule_doc(const json_t *r) {
 	return o;
 }
 
-json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
-	json_t *hosts = store_list(c->st, "host", NULL), *ports = store_list(c->st, "port", NULL);
-	json_t *nets = store_list(c->st, "network", NULL), *subs = store_list(c->st, "subnet", NULL);
-	json_t *rts = store_list(c->st, "router", NULL), *sgs = store_list(c->st, "security_group", NULL);
-	json_t *rules = store_list(c->st, "sg_rule", NULL);
-	json_t *want_nets = json_object(), *want_rts = json_object(), *want_sgs = json_object();
-	json_t *vtep_of = json_object(), *net_router = json_object();
-	json_t *doc_nets = json_array(), *doc_ports = json_array(), *doc_remote = json_array();
-	json_t *doc_rts = json_array(), *doc_sgs = json_array(), *p, *x;
-	size_t i, j;
+// ---- the model: one revision's intent, indexed ----------------------------------------------------
 
-	*revision = store_revision(c->st);
+struct model {
+	uint64_t store, rev; // store_id and revision
+	unsigned int refs; // under model_lock
+	json_t *vtep_of;       // host name -> VTEP
+	json_t *nets;          // [network], store order
+	json_t *subs_by_net;   // network id -> [subnet]
+	json_t *ports_by_net;  // network id -> [vNIC port bound to a host], store order
+	json_t *ports_by_host; // host -> [vNIC port]
+	json_t *net_router;    // network id -> router id (by its interface ports)
+	json_t *port_seq;      // port id -> its place in the store's order
+	json_t *rts;           // [router], store order
+	json_t *sgs;           // [security group], store order
+	json_t *rules;         // [rule], store order
+	json_t *rules_by_sg;   // group id -> [rule]
+};
+
+static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct model *current; // the newest built (one reference held here)
+
+static void append_to(json_t *index, const char *key, json_t *v) {
+	json_t *l = json_object_get(index, key);
+
+	if (l == NULL) {
+		l = json_array();
+		json_object_set_new(index, key, l);
+	}
+	json_array_append(l, v);
+}
+
+static void model_free(struct model *m) {
+	json_decref(m->vtep_of);
+	json_decref(m->nets);
+	json_decref(m->subs_by_net);
+	json_decref(m->ports_by_net);
+	json_decref(m->ports_by_host);
+	json_decref(m->net_router);
+	json_decref(m->port_seq);
+	json_decref(m->rts);
+	json_decref(m->sgs);
+	json_decref(m->rules);
+	json_decref(m->rules_by_sg);
+	free(m);
+}
+
+static void model_put(struct model *m) {
+	bool last;
+
+	pthread_mutex_lock(&model_lock);
+	last = --m->refs == 0;
+	pthread_mutex_unlock(&model_lock);
+	if (last)
+		model_free(m);
+}
+
+static struct model *model_build(struct ctrl *c, uint64_t rev) {
+	struct model *m = calloc(1, sizeof(*m));
+	json_t *hosts = store_list(c->st, "host", NULL), *ports = store_list(c->st, "port", NULL);
+	json_t *subs = store_list(c->st, "subnet", NULL), *x;
+	size_t i;
+
+	if (m == NULL)
+		abort();
+	m->store = store_id(c->st);
+	m->rev = rev;
+	m->refs = 1;
+	m->vtep_of = json_object();
+	m->nets = store_list(c->st, "network", NULL);
+	m->subs_by_net = json_object();
+	m->ports_by_net = json_object();
+	m->ports_by_host = json_object();
+	m->net_router = json_object();
+	m->port_seq = json_object();
+	m->rts = store_list(c->st, "router", NULL);
+	m->sgs = store_list(c->st, "security_group", NULL);
+	m->rules = store_list(c->st, "sg_rule", NULL);
+	m->rules_by_sg = json_object();
 	json_array_foreach(hosts, i, x)
-		json_object_set(vtep_of, jstr0(x, "name"), json_object_get(x, "vtep"));
-	// Routers and the networks they connect (by their interface ports).
-	json_array_foreach(ports, i, p)
-		if (strcmp(jstr0(p, "device_owner"), "network:router_interface") == 0)
-			json_object_set_new(net_router, jstr0(p, "network_id"), json_string(jstr0(p, "device_id")));
+		json_object_set(m->vtep_of, jstr0(x, "name"), json_object_get(x, "vtep"));
+	json_array_foreach(subs, i, x)
+		append_to(m->subs_by_net, jstr0(x, "network_id"), x);
+	json_array_foreach(ports, i, x) {
+		const char *h = jstr0(x, "binding:host_id");
+		json_object_set_new(m->port_seq, jstr0(x, "id"), json_integer((json_int_t)i));
+		if (strcmp(jstr0(x, "device_owner"), "network:router_interface") == 0)
+			json_object_set_new(m->net_router, jstr0(x, "network_id"),
+					    json_string(jstr0(x, "device_id")));
+		if (!is_vnic(x) || h[0] == '\0')
+			continue;
+		append_to(m->ports_by_net, jstr0(x, "network_id"), x);
+		append_to(m->ports_by_host, h, x);
+	}
+	json_array_foreach(m->rules, i, x)
+		append_to(m->rules_by_sg, jstr0(x, "security_group_id"), x);
+	json_decref(hosts);
+	json_decref(ports);
+	json_decref(subs);
+	return m;
+}
+
+// The model at the store's revision as this request sees it (a reference: model_put).
+static struct model *model_get(struct ctrl *c) {
+	uint64_t rev = store_revision(c->st);
+	struct model *m;
+
+	pthread_mutex_lock(&model_lock);
+	if (current != NULL && current->store == store_id(c->st) && current->rev == rev) {
+		m = current;
+		m->refs++;
+		pthread_mutex_unlock(&model_lock);
+		return m;
+	}
+	pthread_mutex_unlock(&model_lock);
+	m = model_build(c, rev); // outside the lock: reads of the store
+	pthread_mutex_lock(&model_lock);
+	if (current == NULL || current->store != m->store || current->rev < rev) {
+		// keep the newest for the others
+		if (current != NULL && --current->refs == 0)
+			model_free(current);
+		current = m;
+		m->refs++;
+	}
+	pthread_mutex_unlock(&model_lock);
+	return m;
+}
+
+// ---- one host's document --------------------------------------------------------------------------
+
+struct seq_port {
+	json_int_t seq;
+	json_t *p;
+};
+
+static int by_seq(const void *a, const void *b) {
+	const struct seq_port *x = a, *y = b;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static json_t *compile_model(struct ctrl *c, const struct model *m, const char *host) {
+	json_t *want_nets = json_object(), *want_rts = json_object(), *want_sgs = json_object();
+	json_t *doc_nets = json_array(), *doc_ports = json_array(), *doc_remote = json_array();
+	json_t *doc_rts = json_array(), *doc_sgs = json_array(), *p, *x, *l;
+	const json_t *mine = json_object_get(m->ports_by_host, host);
+	struct seq_port *cand = NULL;
+	size_t i, j, n = 0, cap = 0;
+	const char *netid;
+
 	// This host's ports: their networks, their routers' networks, their groups.
-	json_array_foreach(ports, i, p)
-		if (is_vnic(p) && strcmp(jstr0(p, "binding:host_id"), host) == 0)
-			set_add(want_nets, jstr0(p, "network_id"));
-	json_array_foreach(ports, i, p) {
-		const char *rt = json_string_value(json_object_get(net_router, jstr0(p, "network_id")));
-		if (rt != NULL && set_has(want_nets, jstr0(p, "network_id")))
+	json_array_foreach(mine, i, p)
+		set_add(want_nets, jstr0(p, "network_id"));
+	json_object_foreach(want_nets, netid, x) {
+		const char *rt = json_string_value(json_object_get(m->net_router, netid));
+		if (rt != NULL && json_object_get(m->ports_by_net, netid) != NULL)
 			set_add(want_rts, rt);
 	}
-	{
-		const char *netid;
-		json_t *rt;
-		json_object_foreach(net_router, netid, rt)
-			if (set_has(want_rts, json_string_value(rt)))
-				set_add(want_nets, netid);
+	json_object_foreach(m->net_router, netid, x)
+		if (set_has(want_rts, json_string_value(x)))
+			set_add(want_nets, netid);
+	// Ports of those networks, in the store's order: local ones, and the others as remote ports.
+	json_object_foreach(want_nets, netid, x) {
+		l = json_object_get(m->ports_by_net, netid);
+		json_array_foreach(l, i, p) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				cand = realloc(cand, cap * sizeof(*cand));
+				if (cand == NULL)
+					abort();
+			}
+			cand[n].seq = json_integer_value(json_object_get(m->port_seq, jstr0(p, "id")));
+			cand[n++].p = p;
+		}
 	}
-	// Ports: local ones, and the others of these networks as remote ports.
-	json_array_foreach(ports, i, p) {
-		const char *h = jstr0(p, "binding:host_id");
+	if (n > 0)
+		qsort(cand, n, sizeof(*cand), by_seq);
+	for (size_t k = 0; k < n; k++) {
+		const char *h;
 		const json_t *g;
-		if (!is_vnic(p) || !set_has(want_nets, jstr0(p, "network_id")) || h[0] == '\0')
-			continue;
+		p = cand[k].p;
+		h = jstr0(p, "binding:host_id");
 		if (strcmp(h, host) == 0) {
 			char dev[300];
 			const char *kind;
@@ -150,35 +296,33 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 			if (json_is_false(json_object_get(p, "port_security_enabled")))
 				json_object_del(o, "security_groups");
 			json_array_append_new(doc_ports, o);
-		} else if (json_object_get(vtep_of, h) != NULL) {
+		} else if (json_object_get(m->vtep_of, h) != NULL) {
 			json_array_append_new(doc_remote,
 				json_pack("{sssssosOsO}", "network", jstr0(p, "network_id"), "mac",
 					  jstr0(p, "mac_address"), "ips", ips_of(p), "vtep",
-					  json_object_get(vtep_of, h), "security_groups",
+					  json_object_get(m->vtep_of, h), "security_groups",
 					  json_object_get(p, "security_groups")));
 		}
 		json_array_foreach(json_object_get(p, "security_groups"), j, g)
 			set_add(want_sgs, json_string_value(g));
 	}
+	free(cand);
 	// Groups named as remote groups by the wanted ones' rules.
-	json_array_foreach(rules, i, x)
+	json_array_foreach(m->rules, i, x)
 		if (set_has(want_sgs, jstr0(x, "security_group_id")) &&
 		    json_is_string(json_object_get(x, "remote_group_id")))
 			set_add(want_sgs, jstr0(x, "remote_group_id"));
 	// Networks with their subnets and flood lists.
-	json_array_foreach(nets, i, x) {
+	json_array_foreach(m->nets, i, x) {
 		const char *id = jstr0(x, "id");
 		json_t *o, *sl = json_array(), *fl = json_object(), *fla = json_array(), *s;
-		const char *rt = json_string_value(json_object_get(net_router, id)), *h;
+		const char *rt = json_string_value(json_object_get(m->net_router, id)), *h;
 		if (!set_has(want_nets, id))
 			continue;
-		json_array_foreach(subs, j, s) {
-			json_t *so;
-			if (strcmp(jstr0(s, "network_id"), id) != 0)
-				continue;
-			so = json_pack("{sssb}", "cidr", jstr0(s, "cidr"), "dhcp",
-				       json_is_true(json_object_get(s, "enable_dhcp")) ||
-					       json_integer_value(json_object_get(s, "ip_version")) == 6);
+		json_array_foreach(json_object_get(m->subs_by_net, id), j, s) {
+			json_t *so = json_pack("{sssb}", "cidr", jstr0(s, "cidr"), "dhcp",
+					       json_is_true(json_object_get(s, "enable_dhcp")) ||
+						       json_integer_value(json_object_get(s, "ip_version")) == 6);
 			if (json_integer_value(json_object_get(s, "ip_version")) == 6) {
 				json_object_del(so, "dhcp");
 				if (json_is_string(json_object_get(s, "ipv6_ra_mode")))
@@ -190,13 +334,13 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 				json_object_set(so, "dns_servers", json_object_get(s, "dns_nameservers"));
 			json_array_append_new(sl, so);
 		}
-		json_array_foreach(ports, j, p) {
+		json_array_foreach(json_object_get(m->ports_by_net, id), j, p) {
+			const json_t *vtep;
 			h = jstr0(p, "binding:host_id");
-			if (is_vnic(p) && strcmp(jstr0(p, "network_id"), id) == 0 && h[0] != '\0' &&
-			    strcmp(h, host) != 0 && json_object_get(vtep_of, h) != NULL &&
-			    !set_has(fl, json_string_value(json_object_get(vtep_of, h)))) {
-				set_add(fl, json_string_value(json_object_get(vtep_of, h)));
-				json_array_append(fla, json_object_get(vtep_of, h));
+			vtep = json_object_get(m->vtep_of, h);
+			if (strcmp(h, host) != 0 && vtep != NULL && !set_has(fl, json_string_value(vtep))) {
+				set_add(fl, json_string_value(vtep));
+				json_array_append(fla, (json_t *)vtep);
 			}
 		}
 		json_decref(fl);
@@ -208,7 +352,7 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 			json_object_set_new(o, "router", json_string(rt));
 		json_array_append_new(doc_nets, o);
 	}
-	json_array_foreach(rts, i, x) {
+	json_array_foreach(m->rts, i, x) {
 		char mac[18];
 		json_t *routes = json_array(), *rr;
 		if (!set_has(want_rts, jstr0(x, "id")))
@@ -221,30 +365,172 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 							 jstr0(x, "project_id"), "mac", mac, "routes", routes));
 		json_decref(routes);
 	}
-	json_array_foreach(sgs, i, x) {
+	json_array_foreach(m->sgs, i, x) {
 		json_t *rl = json_array();
 		if (!set_has(want_sgs, jstr0(x, "id")))
 			continue;
-		json_array_foreach(rules, j, p)
-			if (strcmp(jstr0(p, "security_group_id"), jstr0(x, "id")) == 0)
-				json_array_append_new(rl, rule_doc(p));
+		json_array_foreach(json_object_get(m->rules_by_sg, jstr0(x, "id")), j, p)
+			json_array_append_new(rl, rule_doc(p));
 		json_array_append_new(doc_sgs, json_pack("{sssssO}", "id", jstr0(x, "id"), "tenant",
 							 jstr0(x, "project_id"), "rules", rl));
 		json_decref(rl);
 	}
-	json_decref(hosts);
-	json_decref(ports);
-	json_decref(nets);
-	json_decref(subs);
-	json_decref(rts);
-	json_decref(sgs);
-	json_decref(rules);
 	json_decref(want_nets);
 	json_decref(want_rts);
 	json_decref(want_sgs);
-	json_decref(vtep_of);
-	json_decref(net_router);
-	return json_pack("{sIsosososososo}", "revision", (json_int_t)*revision, "networks", doc_nets,
-			 "ports", doc_ports, "remote_ports", doc_remote, "routers", doc_rts,
-			 "security_groups", doc_sgs, "static_macs", json_array());
+	return json_pack("{sosososososo}", "networks", doc_nets, "ports", doc_ports, "remote_ports",
+			 doc_remote, "routers", doc_rts, "security_groups", doc_sgs, "static_macs",
+			 json_array());
+}
+
+json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
+	struct model *m = model_get(c);
+	json_t *doc = compile_model(c, m, host);
+
+	*revision = m->rev;
+	json_object_set_new(doc, "revision", json_integer((json_int_t)m->rev));
+	model_put(m);
+	return doc;
+}
+
+// ---- the hosts' last documents ----------------------------------------------------------------
+
+// The last document this controller made for a host, and the revisions over which it is known to
+// have been the host's document: [changed_at, at].
+struct host_doc {
+	json_t *doc; // without "revision"
+	uint64_t changed_at, at;
+};
+
+static pthread_mutex_t docs_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_t *docs;        // host name -> integer (struct host_doc *)
+static uint64_t docs_store; // whose store's documents they are
+
+static void docs_clear(void) {
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(docs, k, v) {
+		struct host_doc *e = (struct host_doc *)(uintptr_t)json_integer_value(v);
+		json_decref(e->doc);
+		free(e);
+	}
+	json_object_clear(docs);
+}
+
+void compile_host_view(struct ctrl *c, const char *host, struct host_view *v) {
+	struct model *m = model_get(c);
+	struct host_doc *e;
+	json_t *slot;
+
+	memset(v, 0, sizeof(*v));
+	v->doc = compile_model(c, m, host);
+	v->rev = m->rev;
+	model_put(m);
+	pthread_mutex_lock(&docs_lock);
+	if (docs == NULL)
+		docs = json_object();
+	if (docs_store != store_id(c->st)) { // another store (tests open several)
+		docs_clear();
+		docs_store = store_id(c->st);
+	}
+	slot = json_object_get(docs, host);
+	e = slot != NULL ? (struct host_doc *)(uintptr_t)json_integer_value(slot) : NULL;
+	if (e == NULL) {
+		e = calloc(1, sizeof(*e));
+		if (e == NULL)
+			abort();
+		json_object_set_new(docs, host, json_integer((json_int_t)(uintptr_t)e));
+	}
+	if (e->doc != NULL && v->rev < e->at) {
+		v->older_view = true; // another request saw a newer revision already
+	} else if (e->doc != NULL && json_equal(e->doc, v->doc)) {
+		v->known_from = e->changed_at;
+		v->known_to = e->at;
+		e->at = v->rev;
+		v->changed_at = e->changed_at;
+	} else {
+		v->changed = true;
+		v->prev = e->doc; // handed over
+		v->known_from = e->changed_at;
+		v->known_to = e->at;
+		e->doc = json_incref(v->doc);
+		e->changed_at = e->at = v->rev;
+		v->changed_at = v->rev;
+	}
+	pthread_mutex_unlock(&docs_lock);
+}
+
+void host_view_clear(struct host_view *v) {
+	json_decref(v->doc);
+	json_decref(v->prev);
+	memset(v, 0, sizeof(*v));
+}
+
+// The key of an object of a document's array: its id, or its network and MAC.
+static json_t *doc_key(const json_t *o, bool by_mac) {
+	return by_mac ? json_pack("{sOsO}", "network", json_object_get(o, "network"), "mac",
+				  json_object_get(o, "mac"))
+		      : json_incref(json_object_get(o, "id"));
+}
+
+static char *key_text(const json_t *k) {
+	return json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+json_t *doc_ops(const json_t *old, const json_t *new) {
+	static const struct {
+		const char *array, *kind;
+		bool by_mac;
+	} kinds[] = {
+		{"networks", "network", false},      {"routers", "router", false},
+		{"security_groups", "security_group", false}, {"ports", "port", false},
+		{"remote_ports", "remote_port", true}, {"static_macs", "static_mac", true},
+	};
+	json_t *ops = json_array();
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		const json_t *a = json_object_get(old, kinds[k].array), *b = json_object_get(new, kinds[k].array);
+		json_t *in_old = json_object(), *in_new = json_object(), *o;
+		size_t i;
+		json_array_foreach(a, i, o) {
+			json_t *key = doc_key(o, kinds[k].by_mac);
+			char *t = key_text(key);
+			json_object_set(in_old, t, o);
+			free(t);
+			json_decref(key);
+		}
+		json_array_foreach(b, i, o) {
+			json_t *key = doc_key(o, kinds[k].by_mac);
+			char *t = key_text(key);
+			json_object_set(in_new, t, o);
+			free(t);
+			json_decref(key);
+		}
+		json_array_foreach(a, i, o) { // removed
+			json_t *key = doc_key(o, kinds[k].by_mac);
+			char *t = key_text(key);
+			if (json_object_get(in_new, t) == NULL)
+				json_array_append_new(ops, json_pack("{sssssO}", "op", "remove", "kind",
+								     kinds[k].kind, "id", key));
+			free(t);
+			json_decref(key);
+		}
+		json_array_foreach(b, i, o) { // replaced, added
+			json_t *key = doc_key(o, kinds[k].by_mac);
+			char *t = key_text(key);
+			const json_t *was = json_object_get(in_old, t);
+			if (was == NULL)
+				json_array_append_new(ops, json_pack("{sssssO}", "op", "add", "kind",
+								     kinds[k].kind, "object", o));
+			else if (!json_equal((json_t *)was, o))
+				json_array_append_new(ops, json_pack("{sssssO}", "op", "replace", "kind",
+								     kinds[k].kind, "object", o));
+			free(t);
+			json_decref(key);
+		}
+		json_decref(in_old);
+		json_decref(in_new);
+	}
+	return ops;
 }

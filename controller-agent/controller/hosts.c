@@ -3,11 +3,13 @@
 // their rules document (waiting for a newer revision than the one they have), and report what they
 // applied and their ports' states; /v2.0/agents lists them as Neutron agents.
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "controller/api_int.h"
@@ -77,6 +79,80 @@ void agents(struct ctrl *c, const json_t *query, const struct who *w, struct api
 	r->body = json_pack("{so}", "agents", out);
 }
 
+static uint64_t ms_now(void) {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+// GET /vnet/v1/hosts/NAME/rules[?since=REV[&ops=1]]: the host's document; with `since`, a long
+// poll that answers when the host's document differs from the one it had at REV (a change that
+// leaves it as it was does not wake the agent), or after --poll-max with {"unchanged": true} and
+// the revision up to which it is known to be the same. With ops=1, the answer is the operations
+// from REV's document to the new one when this controller knows REV's document
+// ({"revision", "base", "ops"}), else the whole document ({"revision", "document"}).
+static void rules_get(struct ctrl *c, const char *name, const json_t *query, struct api_reply *r) {
+	const json_t *since = json_object_get(query, "since");
+	const char *since_s = json_string_value(json_array_get(since, 0));
+	const char *ops_s = json_string_value(json_array_get(json_object_get(query, "ops"), 0));
+	bool want_ops = ops_s != NULL && strcmp(ops_s, "1") == 0;
+	uint64_t have = 0, seen, deadline = ms_now() + (uint64_t)c->poll_max_s * 1000;
+	char *end = NULL;
+
+	if (since != NULL) {
+		errno = 0;
+		have = since_s != NULL ? strtoull(since_s, &end, 10) : 0;
+		if (since_s == NULL || since_s[0] < '0' || since_s[0] > '9' || *end != '\0' ||
+		    errno != 0) {
+			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for since. Reason: a "
+				      "revision (a decimal number) is expected.");
+			return;
+		}
+	}
+	seen = have;
+	for (;;) {
+		struct host_view v;
+		if (since != NULL) {
+			uint64_t rev = store_revision(c->st), now = ms_now();
+			if (rev < have) // a revision this store never had (another store's): start over
+				since = NULL;
+			else if (rev <= seen) {
+				if (now >= deadline) {
+					r->status = 200;
+					r->body = json_pack("{sIsb}", "revision", (json_int_t)seen,
+							    "unchanged", 1);
+					return;
+				}
+				store_wait(c->st, seen, (unsigned int)(deadline - now));
+				continue;
+			}
+		}
+		compile_host_view(c, name, &v);
+		if (since != NULL && v.older_view) {
+			host_view_clear(&v);
+			continue;
+		}
+		if (since != NULL && !v.changed && v.known_from <= have && have <= v.known_to) {
+			seen = v.rev; // this host's document is the one it has: wait on
+			host_view_clear(&v);
+			continue;
+		}
+		r->status = 200;
+		if (since != NULL && want_ops && v.changed && v.prev != NULL && v.known_from <= have &&
+		    have <= v.known_to) {
+			r->body = json_pack("{sIsIso}", "revision", (json_int_t)v.rev, "base",
+					    (json_int_t)have, "ops", doc_ops(v.prev, v.doc));
+		} else {
+			json_t *doc = json_copy(v.doc); // v.doc is the one kept for the host: as it is
+			json_object_set_new(doc, "revision", json_integer((json_int_t)v.rev));
+			r->body = json_pack("{sIso}", "revision", (json_int_t)v.rev, "document", doc);
+		}
+		host_view_clear(&v);
+		return;
+	}
+}
+
 void hosts(struct ctrl *c, const char *method, const char *name, const char *what,
 	   const json_t *query, const struct who *w, const char *body, struct api_reply *r) {
 	json_t *req = NULL, *h = NULL;
@@ -137,21 +213,8 @@ void hosts(struct ctrl *c, const char *method, const char *name, const char *wha
 		goto out;
 	}
 	if (what != NULL && strcmp(what, "rules") == 0 && strcmp(method, "GET") == 0) {
-		const json_t *since = json_object_get(query, "since");
-		uint64_t have = since != NULL ? strtoull(json_string_value(json_array_get(since, 0)), NULL, 10) : 0;
-		uint64_t rev = store_revision(c->st);
-		// Long poll: wait (bounded) for a revision newer than the host has.
-		if (since != NULL && rev <= have)
-			rev = store_wait(c->st, have, c->poll_max_s * 1000);
+		rules_get(c, name, query, r);
 		host_seen(name);
-		r->status = 200;
-		if (since != NULL && rev <= have) {
-			r->body = json_pack("{sIsb}", "revision", (json_int_t)rev, "unchanged", 1);
-		} else {
-			uint64_t at;
-			json_t *doc = compile_host(c, name, &at);
-			r->body = json_pack("{sIso}", "revision", (json_int_t)at, "document", doc);
-		}
 		goto out;
 	}
 	if (what != NULL && strcmp(what, "status") == 0 && strcmp(method, "POST") == 0) {

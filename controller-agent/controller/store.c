@@ -23,6 +23,7 @@ struct store {
 	pthread_t watcher;      // etcd: follows the revision other controllers make
 	bool watching;
 	volatile bool stop;
+	uint64_t id;
 };
 
 // This thread's request.
@@ -86,6 +87,8 @@ struct store *store_open(const char *spec, char *err, size_t err_size) {
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&st->changed, &ca);
 	pthread_condattr_destroy(&ca);
+	static uint64_t ids;
+	st->id = __atomic_add_fetch(&ids, 1, __ATOMIC_RELAXED);
 	st->rev = st->ops->revision(st->b);
 	if (st->ops == &store_etcd_ops)
 		st->watching = pthread_create(&st->watcher, NULL, watch, st) == 0;
@@ -104,6 +107,10 @@ void store_close(struct store *st) {
 	pthread_mutex_destroy(&st->wait_lock);
 	pthread_cond_destroy(&st->changed);
 	free(st);
+}
+
+uint64_t store_id(const struct store *st) {
+	return st->id;
 }
 
 const char *store_backend(const struct store *st) {

@@ -53,6 +53,8 @@ struct store *store_open(const char *spec, char *err, size_t err_size);
 void store_close(struct store *st);
 // "sqlite" or "etcd".
 const char *store_backend(const struct store *st);
+// A number no other store opened by this process has (for caches keyed by store and revision).
+uint64_t store_id(const struct store *st);
 
 // ---- requests ----
 void store_read_begin(struct store *st);

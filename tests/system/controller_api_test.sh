@@ -238,6 +238,37 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["revision"] > int(sys.argv[2]) and sorted(p["ips"][0] for p in r["document"]["ports"]) == ["10.11.0.2", "10.12.0.3"], r
 PY
+# Ops: vnetd takes the new document, then a poll with ops=1 from its revision. Another project's
+# port on hv2 leaves hv1's document as it is: the poll does not answer until a port of hv1's
+# networks comes, and then answers with just what changed, which vnetd applies.
+"$PY" -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["document"], open(sys.argv[1] + ".doc", "w"))' "$SYS_TMP/poll.json"
+"$VNETCTL" -s "$(vnetd_sock v)" apply "$SYS_TMP/poll.json.doc" >"$SYS_TMP/apply.out" 2>&1 ||
+	fail "vnetd refused the polled document: $(cat "$SYS_TMP/apply.out")"
+REV2=$(json_get "d['revision']" <"$SYS_TMP/poll.json")
+spawn "$SYS_TMP/poll2.json" curl -s "$URL/vnet/v1/hosts/hv1/rules?since=$REV2&ops=1" -H "X-Auth-Token: $ROOT"
+POLL=$SYS_LAST_PID
+os bob network create other >/dev/null && os bob subnet create --network other --subnet-range 10.50.0.0/24 other4 >/dev/null &&
+	os bob port create --network other --host hv2 --device-owner compute:nova elsewhere >/dev/null || fail "bob's port"
+UNRELATED=$(curl -s "$URL/metrics" | sed -n 's/^vnet_controller_store_revision //p')
+os alice port create --network n2 --host hv2 --device-owner compute:nova vm5 >/dev/null || fail "port vm5"
+VM5_MAC=$(os alice port show vm5 -f value -c mac_address)
+wait_for "the ops poll returns" 10 sh -c "! kill -0 $POLL 2>/dev/null" || fail "the ops poll did not return"
+"$PY" - "$SYS_TMP/poll2.json" "$REV2" "$UNRELATED" "$VM5_MAC" <<'PY' || fail "the ops answer: $(cat "$SYS_TMP/poll2.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+base, unrelated, mac = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+assert r["base"] == base and r["revision"] > unrelated, r
+ops = sorted((o["op"], o["kind"]) for o in r["ops"])
+assert ops == [("add", "remote_port")], ops  # hv2 is in n2's flood list already
+add = [o for o in r["ops"] if o["op"] == "add"][0]["object"]
+assert add["mac"] == mac and add["vtep"] == "192.0.2.12", add
+json.dump({"revision": r["revision"], "ops": r["ops"]}, open(sys.argv[1] + ".tx", "w"))
+PY
+REV3=$(json_get "d['revision']" <"$SYS_TMP/poll2.json")
+"$VNETCTL" -s "$(vnetd_sock v)" apply "$SYS_TMP/poll2.json.tx" >"$SYS_TMP/apply.out" 2>&1 ||
+	fail "vnetd refused the ops: $(cat "$SYS_TMP/apply.out")"
+grep -q "applied revision $REV3" "$SYS_TMP/apply.out" || fail "apply ops: $(cat "$SYS_TMP/apply.out")"
+pass "ops: another project's port leaves hv1's poll waiting; vm5 on hv1's network answers it with just a remote port added, which vnetd applies (revision $REV3)"
 hostreq POST /vnet/v1/hosts/hv1/status "{\"revision\": $REV, \"ports\": {\"$VM1\": \"ACTIVE\"}}" >/dev/null
 [[ $(os alice port show vm1 -f value -c status) == ACTIVE ]] || fail "vm1 did not become ACTIVE"
 hostreq POST /vnet/v1/hosts/hv1/status "{\"revision\": $REV, \"ports\": {\"$(os alice port show vm2 -f value -c id)\": \"ACTIVE\"}}" >/dev/null
@@ -249,7 +280,7 @@ grep -q '^vnet_controller_hosts{state="alive"} 2$' "$SYS_TMP/metrics" &&
 	grep -q '^vnet_controller_host_revisions_behind{host="hv1"} [0-9]' "$SYS_TMP/metrics" &&
 	grep -qE '^vnet_controller_requests_total\{code="2xx"\} [1-9]' "$SYS_TMP/metrics" ||
 	fail "/metrics: $(cat "$SYS_TMP/metrics")"
-os alice port delete vm1 vm2 c3 vm4 && os alice router remove subnet r2 s11 && os alice router remove subnet r2 s12 &&
+os alice port delete vm1 vm2 c3 vm4 vm5 && os bob port delete elsewhere && os bob network delete other && os alice router remove subnet r2 s11 && os alice router remove subnet r2 s12 &&
 	os alice router delete r2 && os alice network delete n1 n2 || fail "teardown of the hosts' objects"
 pass "hosts: a long poll returns at the next change with the new port; a host's report makes its port ACTIVE (not another host's); openstack network agent list and /metrics show both hosts alive"
 

@@ -338,12 +338,50 @@ static void golden_host_document(void **state) {
 	json_decref(names);
 }
 
+// The ops between two documents: removals, replacements and additions of every kind, keyed by id
+// or by network and MAC; none between equal documents.
+static void ops_between_documents(void **state) {
+	json_t *a = json_loads(
+		"{\"networks\": [{\"id\": \"n1\", \"vni\": 1}, {\"id\": \"n2\", \"vni\": 2}],"
+		" \"ports\": [{\"id\": \"p1\", \"network\": \"n1\"}],"
+		" \"remote_ports\": [{\"network\": \"n1\", \"mac\": \"02:00:00:00:00:01\", \"vtep\": \"192.0.2.1\"},"
+		"                    {\"network\": \"n1\", \"mac\": \"02:00:00:00:00:02\", \"vtep\": \"192.0.2.1\"}],"
+		" \"routers\": [], \"security_groups\": [{\"id\": \"g\", \"rules\": []}], \"static_macs\": []}", 0, NULL);
+	json_t *b = json_loads(
+		"{\"networks\": [{\"id\": \"n1\", \"vni\": 1}, {\"id\": \"n3\", \"vni\": 3}],"
+		" \"ports\": [{\"id\": \"p1\", \"network\": \"n1\"}, {\"id\": \"p2\", \"network\": \"n3\"}],"
+		" \"remote_ports\": [{\"network\": \"n1\", \"mac\": \"02:00:00:00:00:01\", \"vtep\": \"192.0.2.9\"}],"
+		" \"routers\": [], \"security_groups\": [{\"id\": \"g\", \"rules\": [{\"id\": \"r\"}]}], \"static_macs\": []}", 0, NULL);
+	json_t *want = json_loads(
+		"[{\"op\": \"remove\", \"kind\": \"network\", \"id\": \"n2\"},"
+		" {\"op\": \"add\", \"kind\": \"network\", \"object\": {\"id\": \"n3\", \"vni\": 3}},"
+		" {\"op\": \"replace\", \"kind\": \"security_group\", \"object\": {\"id\": \"g\", \"rules\": [{\"id\": \"r\"}]}},"
+		" {\"op\": \"add\", \"kind\": \"port\", \"object\": {\"id\": \"p2\", \"network\": \"n3\"}},"
+		" {\"op\": \"remove\", \"kind\": \"remote_port\", \"id\": {\"network\": \"n1\", \"mac\": \"02:00:00:00:00:02\"}},"
+		" {\"op\": \"replace\", \"kind\": \"remote_port\", \"object\": {\"network\": \"n1\", \"mac\": \"02:00:00:00:00:01\", \"vtep\": \"192.0.2.9\"}}]",
+		0, NULL);
+	json_t *ops = doc_ops(a, b), *none = doc_ops(b, b);
+
+	(void)state;
+	if (!json_equal(ops, want)) {
+		char *t = json_dumps(ops, 0);
+		fail_msg("ops: %s", t);
+	}
+	assert_int_equal(json_array_size(none), 0);
+	json_decref(ops);
+	json_decref(none);
+	json_decref(want);
+	json_decref(a);
+	json_decref(b);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(whole_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_requests_change_nothing, setup, teardown),
 		cmocka_unit_test(ipam_arithmetic),
 		cmocka_unit_test_setup_teardown(golden_host_document, setup, teardown),
+		cmocka_unit_test(ops_between_documents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
