@@ -221,3 +221,11 @@ write("fuzz_controller", "routers", reqs(
     ("PUT", "/v2.0/routers/x", '{"router": {"routes": [{"destination": "10.9.0.0/16", "nexthop": "10.0.0.9"}]}}'),
     ("PUT", "/v2.0/routers/x/remove_router_interface", '{"port_id": "p"}'),
     ("DELETE", "/v2.0/routers/x", None)))
+write("fuzz_controller", "hosts", reqs(
+    ("POST", "/v2.0/networks", '{"network": {"name": "n"}}'),
+    ("POST", "/vnet/v1/hosts", '{"name": "hv1", "vtep": "192.0.2.1"}'),
+    ("POST", "/v2.0/ports", '{"port": {"network_id": "n", "binding:host_id": "hv1"}}'),
+    ("GET", "/vnet/v1/hosts/hv1/rules", None),
+    ("GET", "/vnet/v1/hosts/hv1/rules?since=1&ops=1", None),
+    ("POST", "/vnet/v1/hosts/hv1/status", '{"revision": 3, "ports": {"p": "ACTIVE"}}'),
+    ("GET", "/vnet/v1/hosts/hv2/rules?since=x", None)))
