@@ -169,6 +169,7 @@ static void auth_tokens(struct ctrl *c, const char *body, struct api_reply *r) {
 	now_iso(expires, now + c->token_ttl_s);
 	r->status = 201;
 	snprintf(r->subject_token, sizeof(r->subject_token), "%s", token);
+	snprintf(r->who, sizeof(r->who), "%s@%s", name, project);
 	r->body = json_pack(
 		"{s{s[s]sssss{ssss s{ssss}}s{ssss s{ssss}}s[{ssss}]so}}", "token", "methods",
 		"password", "issued_at", issued, "expires_at", expires, "user", "id", name, "name",
@@ -543,12 +544,15 @@ static void route(struct ctrl *c, const char *method, const char *path, const js
 		memset(&w, 0, sizeof(w));
 		snprintf(w.user, sizeof(w.user), "%s", peer);
 		snprintf(w.role, sizeof(w.role), "agent");
+		snprintf(r->who, sizeof(r->who), "host:%s", peer);
 	} else if (!token_who(c, token, &w)) {
 		r->status = 401;
 		r->body = json_pack("{s{sissss}}", "error", "code", 401, "title", "Unauthorized",
 				    "message", "a valid X-Auth-Token is required");
 		return;
 	}
+	if (r->who[0] == '\0')
+		snprintf(r->who, sizeof(r->who), "%s@%s", w.user, w.project);
 	if (strncmp(path, "/vnet/v1/hosts", 14) == 0) {
 		char name[64] = "";
 		const char *what = NULL, *rest = path + 14;

@@ -31,6 +31,7 @@ struct api_reply {
 	unsigned int status;
 	json_t *body;
 	char subject_token[80];
+	char who[160]; // for the log: "user@project" or "host:NAME", once known
 };
 
 // Handle one request (method, path without the query, query arguments as a JSON object of

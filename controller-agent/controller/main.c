@@ -25,7 +25,9 @@ static const char usage[] =
 	"usage: vnet-controller serve --db STORE [--listen ADDR:PORT] [--url URL] [--token-ttl S]\n"
 	"                             [--vhost-dir DIR] [--poll-max S]\n"
 	"                             [--tls-cert FILE --tls-key FILE [--client-ca FILE]]\n"
+	"                             [--config FILE] [--quiet]\n"
 	"       vnet-controller user add --db STORE NAME --project P --role admin|member|reader\n"
+	"       vnet-controller user hash\n"
 	"                (the password: the first line of standard input)\n"
 	"       vnet-controller ca init --dir DIR [--days N]\n"
 	"       vnet-controller ca issue --dir DIR NAME [--san ADDRESS|DNSNAME]... [--days N]\n"
@@ -44,8 +46,12 @@ static const char usage[] =
 	"  admin token): POST /vnet/v1/hosts {name, vtep}; GET /vnet/v1/hosts/NAME/rules[?since=REV];\n"
 	"  POST .../status. GET /metrics: Prometheus text (requests, latency, hosts alive,\n"
 	"  revisions behind).\n"
+	"  --config: a JSON file with the same settings (db, listen, url, token_ttl, poll_max,\n"
+	"  vhost_dir, tls_cert, tls_key, client_ca) and users [{name, project, role,\n"
+	"  password_hash}]; the command line overrides it (docs/controller.md). A JSON line a\n"
+	"  request goes to standard error (--quiet: none).\n"
 	"user add: create or replace a user of project P with a role; the password is stored hashed\n"
-	"  (yescrypt).\n"
+	"  (yescrypt). user hash: print a password's hash, for the config file's users.\n"
 	"ca init: a new CA in DIR (ca.pem, ca.key; ECDSA P-256; default 3650 days), for tests and\n"
 	"  small sites. ca issue: DIR/NAME.pem and DIR/NAME.key signed by it, CN=NAME (a host's\n"
 	"  name, or the controller's), for TLS servers and clients, --san: its addresses and DNS\n"
@@ -55,6 +61,7 @@ struct request {
 	char *body;
 	size_t len;
 	bool too_big;
+	struct timespec t0;
 };
 
 static struct ctrl ctl;
@@ -95,6 +102,39 @@ static enum MHD_Result reply(struct MHD_Connection *conn, const struct api_reply
 	return ret;
 }
 
+// One JSON line a request on standard error (the journal): time, method, path (never the query or
+// a token), status, milliseconds, who (user@project or host:NAME). --quiet: none.
+static bool quiet;
+
+static void log_request(const char *method, const char *url, const struct api_reply *r,
+			struct timespec t0) {
+	struct timespec t1;
+	char ts[64];
+	json_t *line;
+	char *text;
+
+	if (quiet)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	{
+		struct timespec now;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &now);
+		gmtime_r(&now.tv_sec, &tm);
+		snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 now.tv_nsec / 1000000);
+	}
+	line = json_pack("{sssssssssssisf}", "time", ts, "level", r->status >= 500 ? "error" : "info",
+			 "method", method, "path", url, "who", r->who, "status", (int)r->status, "ms",
+			 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	text = line != NULL ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	if (text != NULL)
+		fprintf(stderr, "%s\n", text);
+	free(text);
+	json_decref(line);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
 			       const char *method, const char *version, const char *upload,
 			       size_t *upload_size, void **con_cls) {
@@ -109,6 +149,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		rq = calloc(1, sizeof(*rq));
 		if (rq == NULL)
 			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &rq->t0);
 		*con_cls = rq;
 		return MHD_YES;
 	}
@@ -165,6 +206,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	}
 	if (r.status >= 200 && r.status < 600)
 		__atomic_add_fetch(&ctl.requests[r.status / 100], 1, __ATOMIC_RELAXED);
+	log_request(method, url, &r, rq->t0);
 	ret = reply(conn, &r);
 	json_decref(r.body);
 	return ret;
@@ -189,14 +231,45 @@ static void on_signal(int sig) {
 	stop = 1;
 }
 
+// The config file's "users": [{name, project, role, password_hash}], the hash as `vnet-controller
+// user hash` prints it (yescrypt). 0 or -1 (said on stderr).
+static int config_users_check(const char *path, const json_t *users) {
+	const json_t *u;
+	size_t i;
+
+	if (!json_is_array(users)) {
+		fprintf(stderr, "vnet-controller serve: %s: users: an array is expected\n", path);
+		return -1;
+	}
+	json_array_foreach(users, i, u) {
+		const char *name = json_string_value(json_object_get(u, "name"));
+		const char *project = json_string_value(json_object_get(u, "project"));
+		const char *role = json_string_value(json_object_get(u, "role"));
+		const char *hash = json_string_value(json_object_get(u, "password_hash"));
+		if (!json_is_object(u) || json_object_size(u) != 4 || name == NULL || name[0] == '\0' ||
+		    project == NULL || project[0] == '\0' || role == NULL ||
+		    (strcmp(role, "admin") != 0 && strcmp(role, "member") != 0 &&
+		     strcmp(role, "reader") != 0) ||
+		    hash == NULL || strncmp(hash, "$y$", 3) != 0) {
+			fprintf(stderr, "vnet-controller serve: %s: users[%zu]: {name, project, role "
+					"(admin, member or reader), password_hash (yescrypt, from "
+					"`vnet-controller user hash`)} is expected\n", path, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int serve(int argc, char **argv) {
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},        {"listen", required_argument, NULL, 'l'},
 		{"url", required_argument, NULL, 'u'},       {"token-ttl", required_argument, NULL, 't'},
 		{"vhost-dir", required_argument, NULL, 'v'}, {"poll-max", required_argument, NULL, 'p'},
 		{"tls-cert", required_argument, NULL, 'C'}, {"tls-key", required_argument, NULL, 'K'},
-		{"client-ca", required_argument, NULL, 'A'}, {NULL, 0, NULL, 0},
+		{"client-ca", required_argument, NULL, 'A'}, {"config", required_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0},
 	};
+	static json_t *conf; // the config file's values live as long as the process
 	const char *db = NULL, *listen = "127.0.0.1:9696", *url = NULL;
 	const char *cert_file = NULL, *key_file = NULL, *ca_file = NULL;
 	char *cert = NULL, *key = NULL, *ca = NULL;
@@ -210,6 +283,71 @@ static int serve(int argc, char **argv) {
 	ctl.token_ttl_s = 3600;
 	ctl.poll_max_s = 30;
 	snprintf(ctl.vhost_dir, sizeof(ctl.vhost_dir), "/run/vnet/vhost");
+	// --config first, whatever its place: the command line overrides the file.
+	for (int i = 1; i < argc; i++) {
+		const char *path = strcmp(argv[i], "--config") == 0 && i + 1 < argc ? argv[i + 1]
+				   : strncmp(argv[i], "--config=", 9) == 0   ? argv[i] + 9
+									     : NULL;
+		const char *k;
+		json_t *v;
+		json_error_t je;
+		if (path == NULL)
+			continue;
+		conf = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+		if (!json_is_object(conf)) {
+			fprintf(stderr, "vnet-controller serve: %s:%d: %s\n", path, je.line,
+				conf == NULL ? je.text : "a JSON object is expected");
+			return 2;
+		}
+		json_object_foreach(conf, k, v) {
+			static const char *const strs[] = {"db", "listen", "url", "vhost_dir",
+							   "tls_cert", "tls_key", "client_ca"};
+			bool known = false;
+			for (size_t n = 0; n < sizeof(strs) / sizeof(strs[0]); n++)
+				if (strcmp(k, strs[n]) == 0) {
+					known = true;
+					if (!json_is_string(v) || json_string_length(v) == 0) {
+						fprintf(stderr, "vnet-controller serve: %s: %s: a "
+								"string is expected\n", path, k);
+						return 2;
+					}
+				}
+			if (strcmp(k, "token_ttl") == 0 || strcmp(k, "poll_max") == 0) {
+				known = true;
+				if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+				    json_integer_value(v) > 86400 * 365) {
+					fprintf(stderr, "vnet-controller serve: %s: %s: seconds "
+							"(1..31536000) are expected\n", path, k);
+					return 2;
+				}
+			}
+			if (strcmp(k, "users") == 0) {
+				known = true;
+				if (config_users_check(path, v) < 0)
+					return 2;
+			}
+			if (!known) {
+				fprintf(stderr, "vnet-controller serve: %s: unknown key '%s' (db, listen, "
+						"url, token_ttl, poll_max, vhost_dir, tls_cert, tls_key, "
+						"client_ca, users)\n", path, k);
+				return 2;
+			}
+		}
+		db = json_string_value(json_object_get(conf, "db"));
+		if (json_object_get(conf, "listen") != NULL)
+			listen = json_string_value(json_object_get(conf, "listen"));
+		url = json_string_value(json_object_get(conf, "url"));
+		if (json_object_get(conf, "vhost_dir") != NULL)
+			snprintf(ctl.vhost_dir, sizeof(ctl.vhost_dir), "%s",
+				 json_string_value(json_object_get(conf, "vhost_dir")));
+		if (json_object_get(conf, "token_ttl") != NULL)
+			ctl.token_ttl_s = (uint32_t)json_integer_value(json_object_get(conf, "token_ttl"));
+		if (json_object_get(conf, "poll_max") != NULL)
+			ctl.poll_max_s = (uint32_t)json_integer_value(json_object_get(conf, "poll_max"));
+		cert_file = json_string_value(json_object_get(conf, "tls_cert"));
+		key_file = json_string_value(json_object_get(conf, "tls_key"));
+		ca_file = json_string_value(json_object_get(conf, "client_ca"));
+	}
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
@@ -221,6 +359,8 @@ static int serve(int argc, char **argv) {
 		case 'C': cert_file = optarg; break;
 		case 'K': key_file = optarg; break;
 		case 'A': ca_file = optarg; break;
+		case 'f': break; // read above
+		case 'q': quiet = true; break;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
@@ -271,6 +411,20 @@ static int serve(int argc, char **argv) {
 	if (ctl.st == NULL) {
 		fprintf(stderr, "vnet-controller: store: %s\n", err);
 		return 1;
+	}
+	{ // the config file's users, into the store
+		json_t *u;
+		size_t i;
+		json_array_foreach(json_object_get(conf, "users"), i, u)
+			if (store_user_put(ctl.st, json_string_value(json_object_get(u, "name")),
+					   json_string_value(json_object_get(u, "password_hash")),
+					   json_string_value(json_object_get(u, "project")),
+					   json_string_value(json_object_get(u, "role"))) < 0) {
+				fprintf(stderr, "vnet-controller: the store refused user %s\n",
+					json_string_value(json_object_get(u, "name")));
+				store_close(ctl.st);
+				return 1;
+			}
 	}
 	// A thread per connection: a host's GET of its rules waits (long poll) without holding up
 	// the others. SQLite's connection is serialised (its threading mode), each call a
@@ -399,6 +553,22 @@ int main(int argc, char **argv) {
 		return serve(argc - 1, argv + 1);
 	if (argc >= 3 && strcmp(argv[1], "user") == 0 && strcmp(argv[2], "add") == 0)
 		return user_add(argc - 2, argv + 2);
+	if (argc == 3 && strcmp(argv[1], "user") == 0 && strcmp(argv[2], "hash") == 0) {
+		char password[256], *hash;
+		if (fgets(password, sizeof(password), stdin) == NULL || password[0] == '\n') {
+			fprintf(stderr, "vnet-controller user hash: no password on standard input\n");
+			return 2;
+		}
+		password[strcspn(password, "\n")] = '\0';
+		hash = api_password_hash(password);
+		if (hash == NULL) {
+			fprintf(stderr, "vnet-controller user hash: cannot hash\n");
+			return 1;
+		}
+		printf("%s\n", hash);
+		free(hash);
+		return 0;
+	}
 	if (argc >= 3 && strcmp(argv[1], "ca") == 0 &&
 	    (strcmp(argv[2], "init") == 0 || strcmp(argv[2], "issue") == 0))
 		return ca_cmd(argc - 2, argv + 2);

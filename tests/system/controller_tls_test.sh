@@ -74,6 +74,27 @@ sys_reap "$SHORT_PID" 5
 wait_for "the 1-second token expires" 10 sh -c "[ \"\$(curl -s --cacert $CA/ca.pem -o /dev/null -w '%{http_code}' -H 'X-Auth-Token: $EXPIRED' $URL/v2.0/networks)\" = 401 ]" ||
 	fail "the short token did not expire"
 
+# The same settings from a config file, with a user from it (hashed by `user hash`); bad files refused.
+P3=$(free_port)
+HASH=$(echo pw-dave | "$CTL" user hash) || fail "user hash"
+cat >"$SYS_TMP/conf.json" <<EOF
+{"db": "$DB", "listen": "127.0.0.1:$P3", "tls_cert": "$CA/controller.pem", "tls_key": "$CA/controller.key",
+ "client_ca": "$CA/ca.pem", "token_ttl": 60, "users": [{"name": "dave", "project": "green", "role": "member", "password_hash": "$HASH"}]}
+EOF
+spawn "$SYS_TMP/conf.log" "$CTL" serve --config "$SYS_TMP/conf.json"
+wait_for "the configured controller answers" 10 curl -sf --cacert "$CA/ca.pem" "https://127.0.0.1:$P3/" -o /dev/null ||
+	fail "no configured controller: $(cat "$SYS_TMP/conf.log")"
+CODE=$(curl -s --cacert "$CA/ca.pem" -o /dev/null -w '%{http_code}' -X POST "https://127.0.0.1:$P3/v3/auth/tokens" -H 'Content-Type: application/json' -d \
+	'{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "dave", "domain": {"name": "Default"}, "password": "pw-dave"}}},
+	  "scope": {"project": {"name": "green", "domain": {"name": "Default"}}}}}')
+[[ $CODE == 201 ]] || fail "the config file's user cannot log in: $CODE"
+grep -q '"path":"/v3/auth/tokens","who":"dave@green","status":201' "$SYS_TMP/conf.log" || fail "no structured log line: $(tail -3 "$SYS_TMP/conf.log")"
+echo '{"db": "x", "colour": 1}' >"$SYS_TMP/bad.json"
+! "$CTL" serve --config "$SYS_TMP/bad.json" 2>"$SYS_TMP/err" && grep -q "unknown key 'colour'" "$SYS_TMP/err" || fail "bad config: $(cat "$SYS_TMP/err")"
+echo '{"db": "x", "users": [{"name": "e", "project": "p", "role": "member", "password_hash": "plain"}]}' >"$SYS_TMP/bad.json"
+! "$CTL" serve --config "$SYS_TMP/bad.json" 2>"$SYS_TMP/err" && grep -q "users\[0\]" "$SYS_TMP/err" || fail "bad users: $(cat "$SYS_TMP/err")"
+pass "--config: the settings and a user (vnet-controller user hash) from a JSON file; unknown keys and plain passwords refused; one JSON log line a request"
+
 "$PY" "$(dirname "$0")/controller_access.py" "$URL" "$CA" "$ROGUE" "$EXPIRED" >"$SYS_TMP/access.out" 2>&1 ||
 	fail "access matrix: $(cat "$SYS_TMP/access.out")"
 cat "$SYS_TMP/access.out"
