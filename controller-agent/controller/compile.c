@@ -204,17 +204,31 @@ static struct model *model_build(struct ctrl *c, uint64_t rev) {
 	return m;
 }
 
-// The model at the store's revision as this request sees it (a reference: model_put).
+// The model at the store's revision as this request sees it (a reference: model_put). One
+// thread builds it; the others that want the same revision (every agent's long poll wakes at a
+// change) wait for that one instead of each building its own.
+static pthread_cond_t model_built = PTHREAD_COND_INITIALIZER;
+static uint64_t building_store, building_rev; // a build under way (0: none)
+
 static struct model *model_get(struct ctrl *c) {
-	uint64_t rev = store_revision(c->st);
+	uint64_t rev = store_revision(c->st), sid = store_id(c->st);
 	struct model *m;
 
 	pthread_mutex_lock(&model_lock);
-	if (current != NULL && current->store == store_id(c->st) && current->rev == rev) {
-		m = current;
-		m->refs++;
-		pthread_mutex_unlock(&model_lock);
-		return m;
+	for (;;) {
+		if (current != NULL && current->store == sid && current->rev == rev) {
+			m = current;
+			m->refs++;
+			pthread_mutex_unlock(&model_lock);
+			return m;
+		}
+		if (building_rev != rev || building_store != sid)
+			break;
+		pthread_cond_wait(&model_built, &model_lock);
+	}
+	if (building_rev == 0) { // else another revision is being built: build ours beside it
+		building_store = sid;
+		building_rev = rev;
 	}
 	pthread_mutex_unlock(&model_lock);
 	m = model_build(c, rev); // outside the lock: reads of the store
@@ -225,6 +239,11 @@ static struct model *model_get(struct ctrl *c) {
 			model_free(current);
 		current = m;
 		m->refs++;
+	}
+	if (building_rev == rev && building_store == sid) {
+		building_rev = 0;
+		building_store = 0;
+		pthread_cond_broadcast(&model_built);
 	}
 	pthread_mutex_unlock(&model_lock);
 	return m;
