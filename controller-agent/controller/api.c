@@ -307,13 +307,13 @@ json_t *view_fields(json_t *v, const json_t *fields) {
 // unless admin (as in Neutron).
 static json_t *network_view(struct ctrl *c, const json_t *n, const struct who *w,
 			    const json_t *fields) {
-	json_t *v = json_deep_copy(n), *subs = store_list(c->st, "subnet", NULL), *ids = json_array(), *x;
+	json_t *v = json_deep_copy(n), *ids = json_array(), *x;
+	json_t *subs = store_find(c->st, "subnet", "network_id",
+				  json_string_value(json_object_get(n, "id")));
 	size_t i;
 
 	json_array_foreach(subs, i, x)
-		if (strcmp(json_string_value(json_object_get(x, "network_id")),
-			   json_string_value(json_object_get(n, "id"))) == 0)
-			json_array_append(ids, json_object_get(x, "id"));
+		json_array_append(ids, json_object_get(x, "id"));
 	json_decref(subs);
 	json_object_set_new(v, "subnets", ids);
 	if (strcmp(w->role, "admin") != 0) {
@@ -324,8 +324,18 @@ static json_t *network_view(struct ctrl *c, const json_t *n, const struct who *w
 	return view_fields(v, fields);
 }
 
+// The kind's objects, through the store's index when the query names one network.
+static json_t *candidates(struct ctrl *c, const char *kind, const json_t *query) {
+	const json_t *net = json_object_get(query, "network_id");
+
+	if ((strcmp(kind, "port") == 0 || strcmp(kind, "subnet") == 0) && json_array_size(net) == 1 &&
+	    json_is_string(json_array_get(net, 0)))
+		return store_find(c->st, kind, "network_id", json_string_value(json_array_get(net, 0)));
+	return store_list(c->st, kind, NULL);
+}
+
 json_t *list_visible(struct ctrl *c, const char *kind, const struct who *w, const json_t *query) {
-	json_t *all = store_list(c->st, kind, NULL), *out = json_array(), *x;
+	json_t *all = candidates(c, kind, query), *out = json_array(), *x;
 	size_t i;
 
 	json_array_foreach(all, i, x)
@@ -347,7 +357,7 @@ bool resource_begin(struct ctrl *c, const struct resource *rs, const char *metho
 		if (rs->view == NULL) {
 			r->body = json_pack("{so}", rs->plural, list_visible(c, rs->kind, w, query));
 		} else {
-			json_t *all = store_list(c->st, rs->kind, NULL), *out = json_array(), *x;
+			json_t *all = candidates(c, rs->kind, query), *out = json_array(), *x;
 			size_t i;
 			json_array_foreach(all, i, x)
 				if (visible(x, w) && matches(x, query))

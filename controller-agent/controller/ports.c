@@ -35,12 +35,11 @@ static bool mac_valid(const char *m) {
 
 // The ports of network `netid` other than `self`.
 static json_t *network_ports(struct ctrl *c, const char *netid, const char *self) {
-	json_t *all = store_list(c->st, "port", NULL), *out = json_array(), *p;
+	json_t *all = store_find(c->st, "port", "network_id", netid), *out = json_array(), *p;
 	size_t i;
 
 	json_array_foreach(all, i, p)
-		if (strcmp(json_string_value(json_object_get(p, "network_id")), netid) == 0 &&
-		    (self == NULL || strcmp(json_string_value(json_object_get(p, "id")), self) != 0))
+		if (self == NULL || strcmp(json_string_value(json_object_get(p, "id")), self) != 0)
 			json_array_append(out, p);
 	json_decref(all);
 	return out;
@@ -110,7 +109,8 @@ static unsigned int fixed_ips(struct ctrl *c, const json_t *req, const json_t *p
 			      struct api_reply *r) {
 	const char *netid = json_string_value(json_object_get(port, "network_id"));
 	const char *mac = json_string_value(json_object_get(port, "mac_address"));
-	json_t *all = store_list(c->st, "subnet", NULL), *subs = json_array(), *res = json_array();
+	json_t *all = store_find(c->st, "subnet", "network_id", netid), *subs = json_array();
+	json_t *res = json_array();
 	const json_t *s, *e;
 	size_t i, j;
 	char buf[64];

@@ -219,17 +219,19 @@ json_t *store_get(struct store *st, const char *kind, const char *id) {
 	return st->ops->get(st->b, kind, id);
 }
 
-json_t *store_list(struct store *st, const char *kind, const char *project) {
-	json_t *keyed = st->ops->list(st->b, kind, project), *out = json_array();
+// The backend's [[id, body]] with this transaction's own writes applied, in order; `keep` says
+// whether a written body belongs in the result.
+static json_t *overlay(json_t *keyed, const char *kind,
+		       bool (*keep)(const json_t *w, const void *arg), const void *arg) {
+	json_t *out = json_array();
 	size_t i, j;
 
-	if (cur.in_tx) { // the transaction's own writes, in order
+	if (cur.in_tx) {
 		for (i = 0; i < json_array_size(cur.writes); i++) {
 			const json_t *w = json_array_get(cur.writes, i);
 			const char *id = json_string_value(json_array_get(w, 1));
-			const char *p = json_string_value(json_array_get(w, 2));
 			json_t *body = json_array_get(w, 4);
-			bool found = false;
+			bool found = false, in = !json_is_null(body) && keep(w, arg);
 			if (strcmp(json_string_value(json_array_get(w, 0)), kind) != 0)
 				continue;
 			for (j = 0; j < json_array_size(keyed); j++) {
@@ -237,15 +239,13 @@ json_t *store_list(struct store *st, const char *kind, const char *project) {
 				if (strcmp(json_string_value(json_array_get(kv, 0)), id) != 0)
 					continue;
 				found = true;
-				if (json_is_null(body) ||
-				    (project != NULL && (p == NULL || strcmp(p, project) != 0)))
-					json_array_remove(keyed, j);
-				else
+				if (in)
 					json_array_set_new(kv, 1, json_deep_copy(body));
+				else
+					json_array_remove(keyed, j);
 				break;
 			}
-			if (!found && !json_is_null(body) &&
-			    (project == NULL || (p != NULL && strcmp(p, project) == 0)))
+			if (!found && in)
 				json_array_append_new(keyed, json_pack("[sO]", id, body));
 		}
 	}
@@ -253,6 +253,33 @@ json_t *store_list(struct store *st, const char *kind, const char *project) {
 		json_array_append(out, json_array_get(json_array_get(keyed, i), 1));
 	json_decref(keyed);
 	return out;
+}
+
+static bool of_project(const json_t *w, const void *arg) {
+	const char *project = arg, *p = json_string_value(json_array_get(w, 2));
+
+	return project == NULL || (p != NULL && strcmp(p, project) == 0);
+}
+
+json_t *store_list(struct store *st, const char *kind, const char *project) {
+	return overlay(st->ops->list(st->b, kind, project), kind, of_project, project);
+}
+
+struct field_is {
+	const char *field, *value;
+};
+
+static bool has_field(const json_t *w, const void *arg) {
+	const struct field_is *f = arg;
+	const char *v = json_string_value(json_object_get(json_array_get(w, 4), f->field));
+
+	return v != NULL && strcmp(v, f->value) == 0;
+}
+
+json_t *store_find(struct store *st, const char *kind, const char *field, const char *value) {
+	struct field_is f = {field, value};
+
+	return overlay(st->ops->find(st->b, kind, field, value), kind, has_field, &f);
 }
 
 // A write outside a transaction: applied at once (retried while others write).

@@ -26,6 +26,8 @@ struct store_ops {
 	json_t *(*get)(void *b, const char *kind, const char *id);
 	// The objects of `kind` (of `project` only, if not NULL), oldest first: [[id, body], ...].
 	json_t *(*list)(void *b, const char *kind, const char *project);
+	// The same, of the objects whose body's string member `field` is `value`.
+	json_t *(*find)(void *b, const char *kind, const char *field, const char *value);
 	uint64_t (*revision)(void *b);
 	// Apply `writes` (an array of [kind, id, project|null, name|null, body|null (delete)]) at
 	// once. bump: the revision grows by one, and only if it is still `base` (else 1, conflict).
@@ -75,6 +77,10 @@ json_t *store_get(struct store *st, const char *kind, const char *id);
 
 // Every object of `kind` (of `project` only, if not NULL), oldest first: a new JSON array.
 json_t *store_list(struct store *st, const char *kind, const char *project);
+
+// Every object of `kind` whose body's string member `field` is `value`, oldest first: a new JSON
+// array. Indexed for (port, network_id) and (subnet, network_id) on SQLite.
+json_t *store_find(struct store *st, const char *kind, const char *field, const char *value);
 
 // Write object (kind, id) of `project` named `name` (NULL: none) with body `obj` (created or
 // replaced). In a transaction: kept for the commit. Outside: applied at once. Returns the store's

@@ -336,6 +336,20 @@ static json_t *et_list(void *b, const char *kind, const char *project) {
 	return out;
 }
 
+// etcd has no secondary index: the kind's scan, filtered here.
+static json_t *et_find(void *b, const char *kind, const char *field, const char *value) {
+	json_t *all = et_list(b, kind, NULL), *out = json_array(), *kv;
+	size_t i;
+
+	json_array_foreach(all, i, kv) {
+		const char *v = json_string_value(json_object_get(json_array_get(kv, 1), field));
+		if (v != NULL && strcmp(v, value) == 0)
+			json_array_append(out, kv);
+	}
+	json_decref(all);
+	return out;
+}
+
 static uint64_t rev_at(struct etcd *e, int64_t *at) {
 	json_t *kvs = range(e, "vnet/rev", NULL, at);
 	char *v = json_array_size(kvs) == 1 ? kv_value(json_array_get(kvs, 0)) : NULL;
@@ -455,6 +469,7 @@ const struct store_ops store_etcd_ops = {
 	.close = et_close,
 	.get = et_get,
 	.list = et_list,
+	.find = et_find,
 	.revision = et_revision,
 	.commit = et_commit,
 	.tokens_expire = et_tokens_expire,

@@ -22,6 +22,7 @@ static const char *const schema =
 	"CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, id TEXT NOT NULL, project TEXT,"
 	" name TEXT, body TEXT NOT NULL, revision INTEGER NOT NULL, PRIMARY KEY (kind, id));"
 	"CREATE INDEX IF NOT EXISTS objects_project ON objects (kind, project);"
+	"CREATE INDEX IF NOT EXISTS objects_network ON objects (kind, json_extract(body, '$.network_id'));"
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 	"INSERT OR IGNORE INTO meta VALUES ('revision', 0);"
 	"CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, hash TEXT NOT NULL,"
@@ -94,6 +95,32 @@ static json_t *sq_list(void *b, const char *kind, const char *project) {
 		sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
 		if (project != NULL)
 			sqlite3_bind_text(q, 2, project, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			json_t *o = row_json(q, 1);
+			if (o != NULL)
+				json_array_append_new(list, json_pack("[so]", sqlite3_column_text(q, 0), o));
+		}
+		sqlite3_finalize(q);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return list;
+}
+
+static json_t *sq_find(void *b, const char *kind, const char *field, const char *value) {
+	struct sqlite_store *s = b;
+	json_t *list = json_array();
+	char sql[200], path[80];
+	sqlite3_stmt *q;
+
+	if (strspn(field, "abcdefghijklmnopqrstuvwxyz_") != strlen(field) || strlen(field) > 64)
+		return list;
+	snprintf(path, sizeof(path), "$.%s", field);
+	snprintf(sql, sizeof(sql), "SELECT id, body FROM objects WHERE kind = ? AND "
+		 "json_extract(body, '%s') = ? ORDER BY rowid", path);
+	pthread_mutex_lock(&s->lock);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
 		while (sqlite3_step(q) == SQLITE_ROW) {
 			json_t *o = row_json(q, 1);
 			if (o != NULL)
@@ -268,6 +295,7 @@ const struct store_ops store_sqlite_ops = {
 	.close = sq_close,
 	.get = sq_get,
 	.list = sq_list,
+	.find = sq_find,
 	.revision = sq_revision,
 	.commit = sq_commit,
 	.tokens_expire = sq_tokens_expire,
