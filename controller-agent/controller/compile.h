@@ -27,6 +27,4 @@ struct host_view {
 void compile_host_view(struct ctrl *c, const char *host, struct host_view *v);
 void host_view_clear(struct host_view *v);
 
-// The operations (docs/rules-schema.md, "A list of operations") that turn document `old` into
-// `new`: removals, replacements, additions. A new array.
-json_t *doc_ops(const json_t *old, const json_t *new);
+#include "common/docops.h"

@@ -368,6 +368,21 @@ static void ops_between_documents(void **state) {
 		fail_msg("ops: %s", t);
 	}
 	assert_int_equal(json_array_size(none), 0);
+	{ // the agent's side: a's copy with the ops applied is b; bad ops are named
+		json_t *c2 = json_deep_copy(a), *bad;
+		char err[128];
+		assert_int_equal(doc_apply_ops(c2, ops, err, sizeof(err)), 0);
+		assert_true(json_equal(c2, b));
+		bad = json_loads("[{\"op\": \"remove\", \"kind\": \"port\", \"id\": \"p9\"}]", 0, NULL);
+		assert_int_equal(doc_apply_ops(c2, bad, err, sizeof(err)), -1);
+		assert_string_equal(err, "ops[0]: no such port");
+		json_decref(bad);
+		bad = json_loads("[{\"op\": \"add\", \"kind\": \"network\", \"object\": {\"id\": \"n1\"}}]", 0, NULL);
+		assert_int_equal(doc_apply_ops(c2, bad, err, sizeof(err)), -1);
+		assert_string_equal(err, "ops[0]: network already exists");
+		json_decref(bad);
+		json_decref(c2);
+	}
 	json_decref(ops);
 	json_decref(none);
 	json_decref(want);
