@@ -14,7 +14,8 @@ PKGS=(build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev lib
       qemu-system-x86 busybox-static linux-image-amd64 cpio
       curl openssl dnsmasq-base bind9-dnsutils
       libmicrohttpd-dev libsqlite3-dev libcrypt-dev python3-openstackclient python3-yaml
-      libcurl4-gnutls-dev libgnutls28-dev etcd-server etcd-client)
+      libcurl4-gnutls-dev libgnutls28-dev etcd-server etcd-client
+      podman runc containernetworking-plugins)
 
 missing=()
 for p in "${PKGS[@]}"; do

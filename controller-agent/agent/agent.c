@@ -411,8 +411,8 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *arg) {
 }
 
 // One request to the current controller URL. The HTTP status (0: no answer), the body in *ans.
-static long http(CURL *h, const char *method, const char *path, const json_t *body, long timeout_s,
-		 json_t **ans) {
+static long http_as(CURL *h, const char *token, const char *method, const char *path,
+		    const json_t *body, long timeout_s, json_t **ans) {
 	struct curl_slist *hdr = NULL;
 	struct buf b = {0};
 	char url[512], tok[200];
@@ -430,8 +430,8 @@ static long http(CURL *h, const char *method, const char *path, const json_t *bo
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
-	if (ag.token[0] != '\0') {
-		snprintf(tok, sizeof(tok), "X-Auth-Token: %s", ag.token);
+	if (token != NULL && token[0] != '\0') {
+		snprintf(tok, sizeof(tok), "X-Auth-Token: %s", token);
 		hdr = curl_slist_append(hdr, tok);
 	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
@@ -451,6 +451,12 @@ static long http(CURL *h, const char *method, const char *path, const json_t *bo
 	free(b.p);
 	free(text);
 	return code;
+}
+
+// As this host: its certificate, or the admin token of --token-file.
+static long http(CURL *h, const char *method, const char *path, const json_t *body, long timeout_s,
+		 json_t **ans) {
+	return http_as(h, ag.token, method, path, body, timeout_s, ans);
 }
 
 static void contact(bool ok, const char *what) {
@@ -643,6 +649,267 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned int statu
 	return send_text(conn, status, text != NULL ? text : strdup("{}"), "application/json");
 }
 
+// ---- CNI (vnet-cni calls these) -------------------------------------------------------------
+
+// A token of the tenant the CNI configuration names ({"user", "password", "project"}), or NULL.
+static char *tenant_token(CURL *h, const json_t *auth, char *err, size_t err_size) {
+	const char *user = json_string_value(json_object_get(auth, "user"));
+	const char *pw = json_string_value(json_object_get(auth, "password"));
+	const char *project = json_string_value(json_object_get(auth, "project"));
+	json_t *req, *ans = NULL;
+	struct curl_slist *hdr = NULL;
+	struct buf b = {0};
+	char url[512], *text, *tok = NULL;
+	long code = 0;
+
+	if (user == NULL || pw == NULL || project == NULL) {
+		snprintf(err, err_size, "the network's configuration has no auth {user, password, project}");
+		return NULL;
+	}
+	req = json_pack("{s{s{s[s]s{s{sss{ss}ss}}}s{s{sss{ss}}}}}", "auth", "identity", "methods",
+			"password", "password", "user", "name", user, "domain", "name", "Default",
+			"password", pw, "scope", "project", "name", project, "domain", "name",
+			"Default");
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	snprintf(url, sizeof(url), "%s/v3/auth/tokens", ag.url[ag.cur]);
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, text);
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (ag.ca[0] != '\0')
+		curl_easy_setopt(h, CURLOPT_CAINFO, ag.ca);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, NULL);
+	{
+		struct curl_header *th = NULL;
+		if (curl_easy_perform(h) == CURLE_OK) {
+			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+			if (code == 201 && curl_easy_header(h, "X-Subject-Token", 0, CURLH_HEADER, -1,
+							    &th) == CURLHE_OK)
+				tok = strdup(th->value);
+		}
+	}
+	if (tok == NULL)
+		snprintf(err, err_size, "the controller refused %s of project %s (%ld)", user, project,
+			 code);
+	(void)ans;
+	curl_slist_free_all(hdr);
+	free(b.p);
+	free(text);
+	return tok;
+}
+
+// A request with a tenant's token (not the host's identity).
+static long tenant_http(CURL *h, const char *token, const char *method, const char *path,
+			const json_t *body, json_t **ans) {
+	return http_as(h, token, method, path, body, 15, ans);
+}
+
+// Does vnetd have port `id` from the agent (and the agent configured its container)?
+static bool port_live(const char *id) {
+	bool live = false;
+	json_t *p;
+	size_t i;
+
+	pthread_mutex_lock(&ag.lock);
+	json_array_foreach(json_object_get(ag.given, "ports"), i, p)
+		if (strcmp(json_string_value(json_object_get(p, "id")), id) == 0 &&
+		    strstr(json_string_value(json_object_get(p, "device")), ",netns=") != NULL)
+			live = true;
+	pthread_mutex_unlock(&ag.lock);
+	return live;
+}
+
+// POST /v1/cni/add {container_id, netns, ifname, network, auth}: the port of container on this
+// host in `network` (a name or id of the tenant's), made in the controller with the container's
+// id as device_id, its veth made and addressed in `netns`. Answers {port_id, mac, ips: [{address
+// (CIDR), gateway?}]} once vnetd has it (at most 20 s).
+static json_t *cni_add(const json_t *req, unsigned int *status) {
+	const char *cid = json_string_value(json_object_get(req, "container_id"));
+	const char *ns = json_string_value(json_object_get(req, "netns"));
+	const char *ifname = json_string_value(json_object_get(req, "ifname"));
+	const char *net = json_string_value(json_object_get(req, "network"));
+	CURL *h = curl_easy_init();
+	json_t *ans = NULL, *port = NULL, *out = NULL, *body;
+	char err[256] = "", path[512], *tok = NULL, *esc;
+	const char *netid = NULL, *pid;
+	long code;
+
+	*status = 400;
+	if (cid == NULL || ns == NULL || ifname == NULL || net == NULL || h == NULL ||
+	    strlen(cid) > 128 || ns[0] != '/' || strlen(ifname) > 15) {
+		out = json_pack("{ss}", "error", "container_id, netns (a path), ifname (1..15) and network are needed");
+		goto done;
+	}
+	*status = 502;
+	tok = tenant_token(h, json_object_get(req, "auth"), err, sizeof(err));
+	if (tok == NULL)
+		goto fail;
+	esc = curl_easy_escape(h, net, 0);
+	snprintf(path, sizeof(path), "/v2.0/networks?name=%s", esc);
+	curl_free(esc);
+	code = tenant_http(h, tok, "GET", path, NULL, &ans);
+	if (code == 200 && json_array_size(json_object_get(ans, "networks")) == 1)
+		netid = json_string_value(json_object_get(json_array_get(json_object_get(ans, "networks"), 0), "id"));
+	if (netid == NULL) {
+		json_decref(ans);
+		snprintf(path, sizeof(path), "/v2.0/networks/%s", net);
+		code = tenant_http(h, tok, "GET", path, NULL, &ans);
+		netid = code == 200 ? json_string_value(json_object_get(json_object_get(ans, "network"), "id")) : NULL;
+	}
+	if (netid == NULL) {
+		snprintf(err, sizeof(err), "no network '%s' in the project", net);
+		*status = 404;
+		goto fail;
+	}
+	body = json_pack("{s{ssssssssss}}", "port", "network_id", netid, "binding:host_id", ag.host,
+			 "device_id", cid, "device_owner", "container:vnet-cni", "name", cid);
+	code = tenant_http(h, tok, "POST", "/v2.0/ports", body, &port);
+	json_decref(body);
+	if (code != 201) {
+		snprintf(err, sizeof(err), "the controller did not make the port (%ld): %s", code,
+			 json_string_value(json_object_get(json_object_get(port, "NeutronError"), "message")) ?: "");
+		goto fail;
+	}
+	pid = json_string_value(json_object_get(json_object_get(port, "port"), "id"));
+	pthread_mutex_lock(&ag.lock);
+	// Not the tenant's password: DEL brings the network's configuration again.
+	json_object_set_new(ag.netns, pid, json_pack("{ssssssss}", "netns", ns, "ifname", ifname,
+						     "container_id", cid, "network", netid));
+	save_json("netns.json", ag.netns);
+	if (ag.doc != NULL)
+		apply(ag.doc, false);
+	pthread_mutex_unlock(&ag.lock);
+	for (int i = 0; i < 200 && !port_live(pid); i++) { // the controller's document brings it
+		struct timespec t = {0, 100 * 1000000};
+		nanosleep(&t, NULL);
+	}
+	if (!port_live(pid)) {
+		snprintf(err, sizeof(err), "port %s was made but vnetd did not get it within 20 s", pid);
+		*status = 504;
+		goto fail;
+	}
+	{
+		const json_t *p = json_object_get(port, "port"), *f;
+		json_t *ips = json_array(), *sub = NULL;
+		size_t i;
+		json_array_foreach(json_object_get(p, "fixed_ips"), i, f) {
+			const char *a = json_string_value(json_object_get(f, "ip_address"));
+			const char *cidr;
+			json_t *ip;
+			snprintf(path, sizeof(path), "/v2.0/subnets/%s",
+				 json_string_value(json_object_get(f, "subnet_id")));
+			if (tenant_http(h, tok, "GET", path, NULL, &sub) != 200) {
+				json_decref(sub);
+				continue;
+			}
+			cidr = json_string_value(json_object_get(json_object_get(sub, "subnet"), "cidr"));
+			snprintf(err, sizeof(err), "%s%s", a, cidr != NULL && strchr(cidr, '/') ? strchr(cidr, '/') : "");
+			ip = json_pack("{ss}", "address", err);
+			if (json_is_string(json_object_get(json_object_get(sub, "subnet"), "gateway_ip")))
+				json_object_set(ip, "gateway", json_object_get(json_object_get(sub, "subnet"), "gateway_ip"));
+			json_array_append_new(ips, ip);
+			json_decref(sub);
+			sub = NULL;
+		}
+		out = json_pack("{sssOso}", "port_id", pid, "mac", json_object_get(p, "mac_address"), "ips", ips);
+		*status = 200;
+	}
+	goto done;
+fail:
+	out = json_pack("{ss}", "error", err);
+done:
+	json_decref(ans);
+	json_decref(port);
+	free(tok);
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	return out;
+}
+
+// POST /v1/cni/del {container_id, auth}: the container's ports deleted in the controller (and so
+// from vnetd). Nothing to delete is success (CNI's DEL is idempotent).
+static json_t *cni_del(const json_t *req, unsigned int *status) {
+	const char *cid = json_string_value(json_object_get(req, "container_id"));
+	CURL *h = curl_easy_init();
+	json_t *ids = json_array(), *v, *out;
+	char err[256] = "", path[256], *tok = NULL;
+	const char *id;
+	size_t i;
+
+	*status = 400;
+	if (cid == NULL || h == NULL) {
+		out = json_pack("{ss}", "error", "container_id is needed");
+		goto done;
+	}
+	pthread_mutex_lock(&ag.lock);
+	json_object_foreach(ag.netns, id, v)
+		if (json_is_string(json_object_get(v, "container_id")) &&
+		    strcmp(json_string_value(json_object_get(v, "container_id")), cid) == 0)
+			json_array_append_new(ids, json_string(id));
+	pthread_mutex_unlock(&ag.lock);
+	*status = 200;
+	if (json_array_size(ids) > 0) {
+		tok = tenant_token(h, json_object_get(req, "auth"), err, sizeof(err));
+		if (tok == NULL) {
+			*status = 502;
+			out = json_pack("{ss}", "error", err);
+			goto done;
+		}
+	}
+	json_array_foreach(ids, i, v) {
+		json_t *ans = NULL;
+		long code;
+		snprintf(path, sizeof(path), "/v2.0/ports/%s", json_string_value(v));
+		code = tenant_http(h, tok, "DELETE", path, NULL, &ans);
+		json_decref(ans);
+		if (code != 204 && code != 404) {
+			*status = 502;
+			snprintf(err, sizeof(err), "the controller did not delete port %s (%ld)",
+				 json_string_value(v), code);
+			out = json_pack("{ss}", "error", err);
+			goto done;
+		}
+		pthread_mutex_lock(&ag.lock);
+		json_object_del(ag.netns, json_string_value(v));
+		save_json("netns.json", ag.netns);
+		pthread_mutex_unlock(&ag.lock);
+	}
+	out = json_pack("{sO}", "deleted", ids);
+done:
+	json_decref(ids);
+	free(tok);
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	return out;
+}
+
+// POST /v1/cni/check {container_id}: 200 if vnetd has every port of the container, else 404.
+static json_t *cni_check(const json_t *req, unsigned int *status) {
+	const char *cid = json_string_value(json_object_get(req, "container_id")), *id;
+	json_t *ids = json_array(), *v, *out;
+	size_t i, live = 0;
+
+	pthread_mutex_lock(&ag.lock);
+	json_object_foreach(ag.netns, id, v)
+		if (cid != NULL && json_is_string(json_object_get(v, "container_id")) &&
+		    strcmp(json_string_value(json_object_get(v, "container_id")), cid) == 0)
+			json_array_append_new(ids, json_string(id));
+	pthread_mutex_unlock(&ag.lock);
+	json_array_foreach(ids, i, v)
+		live += port_live(json_string_value(v));
+	*status = json_array_size(ids) > 0 && live == json_array_size(ids) ? 200 : 404;
+	out = *status == 200 ? json_pack("{sO}", "ports", ids)
+			     : json_pack("{ss}", "error", "the container has no port that vnetd holds");
+	json_decref(ids);
+	return out;
+}
+
 static enum MHD_Result local_api(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload,
 				 size_t *upload_size, void **con_cls) {
@@ -735,8 +1002,18 @@ static enum MHD_Result local_api(void *cls, struct MHD_Connection *conn, const c
 		}
 		return send_json(conn, 200, json_pack("{ss}", "port", id));
 	}
+	if ((strcmp(url, "/v1/cni/add") == 0 || strcmp(url, "/v1/cni/del") == 0 ||
+	     strcmp(url, "/v1/cni/check") == 0) && strcmp(method, "POST") == 0) {
+		json_t *req = body->p != NULL ? json_loads(body->p, 0, NULL) : NULL, *out;
+		unsigned int status;
+		out = url[8] == 'a' ? cni_add(req, &status)
+		      : url[8] == 'd' ? cni_del(req, &status)
+				      : cni_check(req, &status);
+		json_decref(req);
+		return send_json(conn, status, out);
+	}
 	return send_json(conn, 404, json_pack("{ss}", "error", "GET /status, GET /metrics, "
-						     "POST /v1/ports/ID/netns"));
+						     "POST /v1/ports/ID/netns, /v1/cni/add, /v1/cni/del"));
 }
 
 static void local_done(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -873,7 +1150,8 @@ int main(int argc, char **argv) {
 			return 2;
 		}
 		sa.sin_port = htons((uint16_t)port);
-		d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL,
+		d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+				     (uint16_t)port, NULL, NULL,
 				     local_api, NULL, MHD_OPTION_SOCK_ADDR, &sa,
 				     MHD_OPTION_NOTIFY_COMPLETED, local_done, NULL, MHD_OPTION_END);
 		if (d == NULL) {

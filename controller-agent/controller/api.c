@@ -423,9 +423,13 @@ bool matches(const json_t *n, const json_t *query) {
 			continue;
 		if (have == NULL)
 			return false;
-		if (json_is_string(have))
-			snprintf(buf, sizeof(buf), "%s", json_string_value(have));
-		else if (json_is_boolean(have))
+		if (json_is_string(have)) { // whole, however long (a container's id is 64 characters)
+			json_array_foreach(vals, i, v)
+				any |= strcmp(json_string_value(v), json_string_value(have)) == 0;
+			if (!any)
+				return false;
+			continue;
+		} else if (json_is_boolean(have))
 			snprintf(buf, sizeof(buf), "%s", json_is_true(have) ? "True" : "False");
 		else if (json_is_integer(have))
 			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(have));

@@ -26,6 +26,7 @@ SYS_T0=$SECONDS
 declare -a SYS_NETNS=()    # netns this run made
 declare -a SYS_IFACES=()   # interfaces this run made in the root netns
 declare -a SYS_PIDS=()     # background helpers (captures, servers)
+declare -a SYS_CLEANUP=()  # commands cleanup runs first (a test's own: podman containers)
 declare -A SYS_VNETD_PID=() SYS_VNETD_SOCK=() SYS_VNETD_LOG=()
 SYS_LAST_PID=
 
@@ -127,7 +128,11 @@ sys_dump_logs() {
 # cleanup: kill what we started (helpers, then every vnetd: SIGTERM, SIGKILL after 5 s), delete
 # our netns and interfaces, remove the temp dir. Idempotent; safe to call from any state.
 cleanup() {
-	local pid ns ifc name
+	local pid ns ifc name c
+	for c in "${SYS_CLEANUP[@]}"; do
+		$c
+	done
+	SYS_CLEANUP=()
 	for pid in "${SYS_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
