@@ -119,6 +119,10 @@ struct model {
 	json_t *sgs;           // [security group], store order
 	json_t *rules;         // [rule], store order
 	json_t *rules_by_sg;   // group id -> [rule]
+	// Fingerprints, for hosts whose document cannot have changed (host_digest): each network's
+	// (its body, its subnets, every port on it), and the rest's (routers, groups, rules, VTEPs).
+	json_t *fp_net;        // network id -> integer
+	uint64_t fp_rest;
 };
 
 static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -146,6 +150,7 @@ static void model_free(struct model *m) {
 	json_decref(m->sgs);
 	json_decref(m->rules);
 	json_decref(m->rules_by_sg);
+	json_decref(m->fp_net);
 	free(m);
 }
 
@@ -157,6 +162,28 @@ static void model_put(struct model *m) {
 	pthread_mutex_unlock(&model_lock);
 	if (last)
 		model_free(m);
+}
+
+static uint64_t fnv(uint64_t h, const char *text) {
+	for (const char *p = text; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull; // a separator
+}
+
+static uint64_t fnv_json(uint64_t h, const json_t *j) {
+	char *t = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+	h = fnv(h, t != NULL ? t : "");
+	free(t);
+	return h;
+}
+
+// Mix `v` into network `id`'s fingerprint.
+static void fp_mix(json_t *fp, const char *id, uint64_t v) {
+	uint64_t h = (uint64_t)json_integer_value(json_object_get(fp, id));
+
+	h = (h ^ v) * 1099511628211ull + v;
+	json_object_set_new(fp, id, json_integer((json_int_t)h));
 }
 
 static struct model *model_build(struct ctrl *c, uint64_t rev) {
@@ -198,6 +225,19 @@ static struct model *model_build(struct ctrl *c, uint64_t rev) {
 	}
 	json_array_foreach(m->rules, i, x)
 		append_to(m->rules_by_sg, jstr0(x, "security_group_id"), x);
+	m->fp_net = json_object();
+	json_array_foreach(m->nets, i, x)
+		fp_mix(m->fp_net, jstr0(x, "id"), fnv_json(14695981039346656037ull, x));
+	json_array_foreach(subs, i, x)
+		fp_mix(m->fp_net, jstr0(x, "network_id"), fnv_json(14695981039346656037ull, x));
+	json_array_foreach(ports, i, x) // every port: router interfaces and unbound ones too
+		fp_mix(m->fp_net, jstr0(x, "network_id"), fnv_json(14695981039346656037ull, x));
+	// Routers with their networks (an interface on a network no host port is on yet brings that
+	// network to the hosts of the router's other networks), groups, rules, VTEPs: rarer changes,
+	// that make every host compile again.
+	m->fp_rest = fnv_json(fnv_json(fnv_json(fnv_json(fnv_json(14695981039346656037ull, m->rts),
+							 m->net_router), m->sgs), m->rules),
+			      m->vtep_of);
 	json_decref(hosts);
 	json_decref(ports);
 	json_decref(subs);
@@ -419,7 +459,26 @@ json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
 struct host_doc {
 	json_t *doc; // without "revision"
 	uint64_t changed_at, at;
+	uint64_t digest; // host_digest when doc was made
 };
+
+// What a host's document is made of, in a model: the rest's fingerprint, the host's own ports,
+// and the fingerprints of the networks of `doc` (the host's document in an earlier model: if
+// another network were to come in, one of the host's ports or routers would have changed first,
+// and with it the fingerprint of a network in the document).
+static uint64_t host_digest(const struct model *m, const char *host, const json_t *doc) {
+	uint64_t h = m->fp_rest;
+	const json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(m->ports_by_host, host), i, x)
+		h = fnv(h, jstr0(x, "id"));
+	json_array_foreach(json_object_get(doc, "networks"), i, x) {
+		const json_t *fp = json_object_get(m->fp_net, jstr0(x, "id"));
+		h = (h ^ (uint64_t)json_integer_value(fp)) * 1099511628211ull;
+	}
+	return h;
+}
 
 static pthread_mutex_t docs_lock = PTHREAD_MUTEX_INITIALIZER;
 static json_t *docs;        // host name -> integer (struct host_doc *)
@@ -442,9 +501,27 @@ void compile_host_view(struct ctrl *c, const char *host, struct host_view *v) {
 	struct host_doc *e;
 	json_t *slot;
 
+	uint64_t digest = 0;
+	json_t *known = NULL;
+
 	memset(v, 0, sizeof(*v));
-	v->doc = compile_model(c, m, host);
 	v->rev = m->rev;
+	pthread_mutex_lock(&docs_lock);
+	slot = docs != NULL && docs_store == store_id(c->st) ? json_object_get(docs, host) : NULL;
+	e = slot != NULL ? (struct host_doc *)(uintptr_t)json_integer_value(slot) : NULL;
+	if (e != NULL && e->doc != NULL) {
+		known = json_incref(e->doc);
+		digest = e->digest;
+	}
+	pthread_mutex_unlock(&docs_lock);
+	// Nothing the host's document is made of changed: it is the one made before, uncompiled.
+	if (known != NULL && host_digest(m, host, known) == digest)
+		v->doc = known;
+	else {
+		json_decref(known);
+		v->doc = compile_model(c, m, host);
+	}
+	digest = host_digest(m, host, v->doc);
 	model_put(m);
 	pthread_mutex_lock(&docs_lock);
 	if (docs == NULL)
@@ -463,10 +540,11 @@ void compile_host_view(struct ctrl *c, const char *host, struct host_view *v) {
 	}
 	if (e->doc != NULL && v->rev < e->at) {
 		v->older_view = true; // another request saw a newer revision already
-	} else if (e->doc != NULL && json_equal(e->doc, v->doc)) {
+	} else if (e->doc != NULL && (e->doc == v->doc || json_equal(e->doc, v->doc))) {
 		v->known_from = e->changed_at;
 		v->known_to = e->at;
 		e->at = v->rev;
+		e->digest = digest;
 		v->changed_at = e->changed_at;
 	} else {
 		v->changed = true;
@@ -474,6 +552,7 @@ void compile_host_view(struct ctrl *c, const char *host, struct host_view *v) {
 		v->known_from = e->changed_at;
 		v->known_to = e->at;
 		e->doc = json_incref(v->doc);
+		e->digest = digest;
 		e->changed_at = e->at = v->rev;
 		v->changed_at = v->rev;
 	}

@@ -237,10 +237,12 @@ void hosts(struct ctrl *c, const char *method, const char *name, const char *wha
 			if (p != NULL && s != NULL && (strcmp(s, "ACTIVE") == 0 || strcmp(s, "DOWN") == 0) &&
 			    strcmp(json_string_value(json_object_get(p, "binding:host_id")), name) == 0 &&
 			    strcmp(json_string_value(json_object_get(p, "status")), s) != 0) {
+				// No new revision: a port's state is in no host's document (a
+				// revision would wake every agent for nothing).
 				json_object_set_new(p, "status", json_string(s));
-				store_put(c->st, "port", pid,
-					  json_string_value(json_object_get(p, "project_id")),
-					  json_string_value(json_object_get(p, "name")), p);
+				store_put_quiet(c->st, "port", pid,
+						json_string_value(json_object_get(p, "project_id")),
+						json_string_value(json_object_get(p, "name")), p);
 			}
 			json_decref(p);
 		}

@@ -390,6 +390,87 @@ static void ops_between_documents(void **state) {
 	json_decref(b);
 }
 
+// The hosts' documents kept between revisions (and not compiled again when nothing they are made
+// of changed) are, after every kind of change, what a compile from scratch makes.
+static void check_views(void) {
+	for (int i = 1; i <= 3; i++) {
+		char hv[8];
+		struct host_view v;
+		uint64_t rev;
+		json_t *fresh;
+		snprintf(hv, sizeof(hv), "hv%d", i);
+		store_read_begin(c.st);
+		compile_host_view(&c, hv, &v);
+		fresh = compile_host(&c, hv, &rev);
+		store_read_end(c.st);
+		json_object_del(fresh, "revision");
+		if (!json_equal(v.doc, fresh)) {
+			char *a = json_dumps(v.doc, JSON_SORT_KEYS), *b = json_dumps(fresh, JSON_SORT_KEYS);
+			fail_msg("%s's kept document:\n%s\nfrom scratch:\n%s", hv, a, b);
+		}
+		json_decref(fresh);
+		host_view_clear(&v);
+	}
+}
+
+static void kept_documents_follow_every_change(void **state) {
+	char body[512], path[200];
+	const char *n1, *n2, *s1, *s2, *r, *p1, *p2;
+	json_t *h, *x;
+
+	(void)state;
+	names = json_object();
+	for (int i = 1; i <= 3; i++) {
+		char n[8], v[16];
+		snprintf(n, sizeof(n), "hv%d", i);
+		snprintf(v, sizeof(v), "192.0.2.1%d", i);
+		h = json_pack("{ssss}", "name", n, "vtep", v);
+		store_put(c.st, "host", n, NULL, n, h);
+		json_decref(h);
+	}
+	n1 = mk("net", tok_alice, "{\"network\": {\"name\": \"n1\"}}", "n1");
+	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.1.0.0/24\"}}", n1);
+	s1 = mk("sub", tok_alice, body, "s1");
+	check_views();
+	snprintf(body, sizeof(body), "{\"port\": {\"network_id\": \"%s\", \"binding:host_id\": \"hv1\"}}", n1);
+	p1 = mk("port", tok_alice, body, "p1");
+	check_views();
+	snprintf(body, sizeof(body), "{\"port\": {\"network_id\": \"%s\", \"binding:host_id\": \"hv2\"}}", n1);
+	p2 = mk("port", tok_alice, body, "p2");
+	check_views();
+	n2 = mk("net", tok_alice, "{\"network\": {\"name\": \"n2\"}}", "n2");
+	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.2.0.0/24\"}}", n2);
+	s2 = mk("sub", tok_alice, body, "s2");
+	snprintf(body, sizeof(body), "{\"port\": {\"network_id\": \"%s\", \"binding:host_id\": \"hv3\"}}", n2);
+	mk("port", tok_alice, body, "p3");
+	check_views();
+	r = mk("rtr", tok_alice, "{\"router\": {\"name\": \"r\"}}", "r");
+	snprintf(path, sizeof(path), "/v2.0/routers/%s/add_router_interface", r);
+	snprintf(body, sizeof(body), "{\"subnet_id\": \"%s\"}", s1);
+	json_decref(call("PUT", path, tok_alice, body, 200));
+	check_views();
+	snprintf(body, sizeof(body), "{\"subnet_id\": \"%s\"}", s2); // n2 comes to hv1 and hv2
+	json_decref(call("PUT", path, tok_alice, body, 200));
+	check_views();
+	h = json_pack("{ssss}", "name", "hv3", "vtep", "192.0.2.99"); // hv3 moves
+	store_put(c.st, "host", "hv3", NULL, "hv3", h);
+	json_decref(h);
+	check_views();
+	x = call("GET", "/v2.0/security-groups", tok_alice, NULL, 200);
+	snprintf(body, sizeof(body), "{\"security_group_rule\": {\"security_group_id\": \"%s\", \"direction\": \"ingress\", \"protocol\": \"tcp\", \"port_range_min\": 22, \"port_range_max\": 22}}",
+		 json_string_value(json_object_get(json_array_get(json_object_get(x, "security_groups"), 0), "id")));
+	json_decref(x);
+	json_decref(call("POST", "/v2.0/security-group-rules", tok_alice, body, 201));
+	check_views();
+	snprintf(path, sizeof(path), "/v2.0/ports/%s", p2); // p2 migrates to hv3
+	json_decref(call("PUT", path, tok_alice, "{\"port\": {\"binding:host_id\": \"hv3\"}}", 200));
+	check_views();
+	snprintf(path, sizeof(path), "/v2.0/ports/%s", p1);
+	json_decref(call("DELETE", path, tok_alice, NULL, 204));
+	check_views();
+	json_decref(names);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(whole_life, setup, teardown),
@@ -397,6 +478,7 @@ int main(void) {
 		cmocka_unit_test(ipam_arithmetic),
 		cmocka_unit_test_setup_teardown(golden_host_document, setup, teardown),
 		cmocka_unit_test(ops_between_documents),
+		cmocka_unit_test_setup_teardown(kept_documents_follow_every_change, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
