@@ -4,6 +4,7 @@
 // Control thread only; worker counters are read with relaxed loads and summed.
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,14 +116,64 @@ static void method_show_ports(struct ctl_call *call) {
 	call->result = list;
 }
 
+// What the host's vnet-agent last said about the controller (agent.report), for `status`: whether
+// the rules vnetd holds may be stale. The control thread's alone.
+static struct {
+	bool reported;
+	bool reachable;
+	char controller[256];
+	int64_t received_at;  // unix time the agent got its last rules (0: never)
+	int64_t contact_at;   // unix time the controller last answered (0: never)
+	uint64_t revision;    // the agent's revision
+	time_t reported_at;   // when the agent said it
+} agent;
+
+static void method_agent_report(struct ctl_call *call) {
+	const json_t *p = call->params;
+	const char *ctl = json_string_value(json_object_get(p, "controller"));
+
+	if (!json_is_object(p) || ctl == NULL || strlen(ctl) >= sizeof(agent.controller) ||
+	    !json_is_boolean(json_object_get(p, "reachable")) ||
+	    !json_is_integer(json_object_get(p, "received_at")) ||
+	    !json_is_integer(json_object_get(p, "contact_at")) ||
+	    !json_is_integer(json_object_get(p, "revision"))) {
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "agent.report: {\"controller\": URL, "
+			  "\"reachable\": bool, \"received_at\", \"contact_at\": unix seconds, "
+			  "\"revision\"} expected");
+		return;
+	}
+	agent.reported = true;
+	agent.reachable = json_is_true(json_object_get(p, "reachable"));
+	snprintf(agent.controller, sizeof(agent.controller), "%s", ctl);
+	agent.received_at = json_integer_value(json_object_get(p, "received_at"));
+	agent.contact_at = json_integer_value(json_object_get(p, "contact_at"));
+	agent.revision = (uint64_t)json_integer_value(json_object_get(p, "revision"));
+	agent.reported_at = time(NULL);
+	call->result = json_object();
+}
+
 static void method_status(struct ctl_call *call) {
 	const struct dp_config *cfg = dp_config_current();
+	time_t now = time(NULL);
 
 	call->result = json_pack("{sIsIsisisIss}", "generation",
 				 (json_int_t)(cfg ? cfg->generation : 0), "revision",
 				 (json_int_t)(cfg ? cfg->revision : 0), "workers",
 				 (int)dp_workers_count(), "ports", cfg ? cfg->n_ports : 0,
 				 "uptime_s", (json_int_t)dp_uptime_sec(), "version", "0.1.0");
+	// The rules' freshness, as the agent said it (at most every second); an agent that stopped
+	// saying anything for 10 s is itself a reason to think them stale.
+	if (agent.reported)
+		json_object_set_new(call->result, "agent",
+				    json_pack("{sssbsbsIsIsIsI}", "controller", agent.controller,
+					      "controller_reachable", agent.reachable, "stale",
+					      !agent.reachable || now - agent.reported_at > 10,
+					      "agent_revision", (json_int_t)agent.revision,
+					      "received_s_ago",
+					      (json_int_t)(agent.received_at ? now - agent.received_at : -1),
+					      "contact_s_ago",
+					      (json_int_t)(agent.contact_at ? now - agent.contact_at : -1),
+					      "reported_s_ago", (json_int_t)(now - agent.reported_at)));
 }
 
 static int node_stats_cb(bool is_first, bool is_last, void *cookie,
@@ -261,7 +312,10 @@ static void method_apply(struct ctl_call *call) {
 
 
 void dp_stats_methods_register(void) {
-	ctl_method_register("status", "generation, revision, workers, ports, uptime", method_status);
+	ctl_method_register("status", "generation, revision, workers, ports, uptime, the agent's report",
+			    method_status);
+	ctl_method_register("agent.report", "vnet-agent: the controller reachable or not, when the "
+			    "rules came (shown by status)", method_agent_report);
 	ctl_method_register("show.ports", "ports with counters and link state", method_show_ports);
 	ctl_method_register("stats", "port, worker and graph node counters", method_stats);
 	ctl_method_register("drops", "drop counters per reason and input port", method_drops);

@@ -28,9 +28,30 @@ static int status_print(const struct cli *cli, const json_t *res) {
 		{ "ports", "ports", NULL, false },
 	};
 
+	const json_t *ag;
+
 	if (!json_is_object(res))
 		return out_bad_answer(cli, "an object");
 	table_fields_print(res, cols, ARRAY_SIZE(cols));
+	ag = json_object_get(res, "agent");
+	if (json_is_object(ag)) {
+		long long rx = json_integer_value(json_object_get(ag, "received_s_ago"));
+		long long seen = json_integer_value(json_object_get(ag, "contact_s_ago"));
+		printf("%-12s %s\n", "rules",
+		       json_is_true(json_object_get(ag, "stale"))
+			       ? "STALE: forwarding on the last rules the agent applied"
+			       : "current");
+		printf("%-12s %s, %s (last answer %llds ago)\n", "controller",
+		       json_string_value(json_object_get(ag, "controller")),
+		       json_is_true(json_object_get(ag, "controller_reachable")) ? "reachable"
+										 : "UNREACHABLE",
+		       seen);
+		printf("%-12s revision %lld, received %llds ago; agent heard %llds ago\n", "agent",
+		       (long long)json_integer_value(json_object_get(ag, "agent_revision")), rx,
+		       (long long)json_integer_value(json_object_get(ag, "reported_s_ago")));
+	} else {
+		printf("%-12s %s\n", "rules", "from vnetctl apply (no agent has reported)");
+	}
 	return CLI_OK;
 }
 
@@ -38,7 +59,8 @@ static struct cli_cmd status_cmd = {
 	.module = "dataplane",
 	.name = "status",
 	.synopsis = "[--json]",
-	.help = "vnetd version, configuration generation, uptime",
+	.help = "vnetd version, configuration generation, uptime, and whether its rules are current "
+		"(what vnet-agent last reported: the controller reachable, when the rules came)",
 	.method = "status",
 	.print = status_print,
 };

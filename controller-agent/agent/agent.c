@@ -610,10 +610,22 @@ static void *run(void *arg) {
 // vnetd restarted (its revision is not ours): it gets the last document back at once, from memory
 // (or the disk), without waiting for the controller. Every 200 ms.
 static void *watch_vnetd(void *arg) {
+	unsigned int tick = 0;
+
 	(void)arg;
 	while (!stop) {
 		struct timespec t = {0, 200 * 1000000};
 		long long rev = vnetd_revision();
+		if (rev >= 0 && tick++ % 5 == 0) { // every second: the rules' freshness, for `status`
+			json_t *rep;
+			pthread_mutex_lock(&ag.lock);
+			rep = json_pack("{sssbsIsIsI}", "controller", ag.url[ag.cur], "reachable",
+					ag.reachable, "received_at", (json_int_t)ag.received_at,
+					"contact_at", (json_int_t)ag.last_contact, "revision",
+					(json_int_t)ag.applied);
+			pthread_mutex_unlock(&ag.lock);
+			vnetd_call("agent.report", rep, NULL);
+		}
 		pthread_mutex_lock(&ag.lock);
 		if (rev >= 0 && ag.doc != NULL && (uint64_t)rev != ag.vnetd_rev) {
 			alog("warning", "vnetd is at revision %lld, not %llu (restarted?): applying "

@@ -119,12 +119,17 @@ wait_for "the agents see the controller gone" 30 sh -c "curl -sf http://127.0.0.
 	fail "agent hv1 does not say it is stale: $(agent_status hv1)"
 read -r sent got < <(stream "$C1" "$IP2" 3)
 ((sent == 300 && sent == got)) || fail "without the controller: $got of $sent pings answered"
-pass "controller killed: $got of $sent pings (100/s) answered; the agents report stale (controller_reachable false)"
+wait_for "vnetctl status says the rules are stale" 10 sh -c "'$VNETCTL' -s '$(vnetd_sock h1)' status | grep -q STALE" ||
+	fail "vnetctl status: $("$VNETCTL" -s "$(vnetd_sock h1)" status)"
+"$VNETCTL" -s "$(vnetd_sock h1)" status | sed -n '/^rules/,$p' | sed 's/^/  /'
+pass "controller killed: $got of $sent pings (100/s) answered; the agents report stale (/status; vnetctl status: STALE, controller UNREACHABLE)"
 start_controller
 P3=$(port c3 hv1)
 container "$C3" "$P3" hv1
 wait_for "c3 (made after the controller came back) pings c2" 20 ping_ok "$C3" "$IP2" || fail "c3 cannot ping c2"
 wait_for "agent hv1 not stale" 10 sh -c "curl -sf http://127.0.0.1:${APORT[hv1]}/status | grep -q '\"stale\":false'" || fail "hv1 stays stale"
+wait_for "vnetctl status says the rules are current" 10 sh -c "'$VNETCTL' -s '$(vnetd_sock h1)' status | grep -q '^rules *current'" ||
+	fail "vnetctl status: $("$VNETCTL" -s "$(vnetd_sock h1)" status)"
 pass "the controller back: changes resume (c3 on hv1 reaches c2), the agents are no longer stale"
 
 # An agent restarted while traffic flows: nothing lost, vnetd not touched.
