@@ -59,8 +59,7 @@ static struct cli_cmd status_cmd = {
 	.module = "dataplane",
 	.name = "status",
 	.synopsis = "[--json]",
-	.help = "vnetd version, configuration generation, uptime, and whether its rules are current "
-		"(what vnet-agent last reported: the controller reachable, when the rules came)",
+	.help = "vnetd version, configuration generation, uptime, whether its rules are current",
 	.method = "status",
 	.print = status_print,
 };
