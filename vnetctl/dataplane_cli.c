@@ -445,6 +445,10 @@ static int trace_print(const struct cli *cli, const json_t *res) {
 	cell_auto(json_object_get(res, "trace_id"), id, sizeof(id));
 	printf("trace %s: %zu-byte frame in at %s (synthetic: nothing learned or sent)\n", id,
 	       req->frame_len, cli_opt_value(cli, "port"));
+	// The rules the walk ran on: what a controller's revision or an agent's report is matched to.
+	printf("rules revision %lld (generation %lld)\n",
+	       (long long)json_integer_value(json_object_get(res, "revision")),
+	       (long long)json_integer_value(json_object_get(res, "generation")));
 	json_array_foreach(records, i, rec)
 		trace_record_print(i + 1, rec, w_node, w_next);
 	if (json_array_size(records) == 0)

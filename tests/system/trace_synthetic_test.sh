@@ -85,6 +85,8 @@ sys.exit(0 if got == sys.argv[2:] else "nodes %s, want %s" % (got, sys.argv[2:])
 traced spoofed_source.pcap a 0
 grep -q '^trace [0-9]*: 47-byte frame in at a (synthetic: nothing learned or sent)$' "$SYS_TMP/trace.txt" ||
 	fail "trace header"
+REV_NOW=$("$VNETCTL" -s "$(vnetd_sock v)" status --json | json_get "d['revision']")
+grep -q "^rules revision $REV_NOW (generation [0-9]*)$" "$SYS_TMP/trace.txt" || fail "the trace does not name the rules revision $REV_NOW"
 grep -Eq '^ +1 +port_rx +-> parse( |$)' "$SYS_TMP/trace.txt" || fail "trace: no port_rx -> parse record"
 grep -Eq '^ +2 +parse +-> port_security( |$)' "$SYS_TMP/trace.txt" || fail "trace: no parse -> port_security record"
 grep -Eq '^ +3 +port_security +-> pkt_drop( |$)' "$SYS_TMP/trace.txt" || fail "trace: no port_security -> pkt_drop record"
