@@ -1078,14 +1078,36 @@ class Spawned:
                 st, _, _ = await c.request("GET", "/v3", timeout=2)
                 c.close()
                 if st == 200:
-                    await asyncio.sleep(0.2)
-                    if self.p.poll() is None:
+                    if self.p.poll() is None and self.listens(port):
                         return
+                    await asyncio.sleep(0.1)
                     continue
             except OSError:
                 pass
             await asyncio.sleep(0.05)
         raise SystemExit("controller_load: the controller does not answer")
+
+    def listens(self, port):
+        """Whether our controller holds the socket listening on port (and not another
+        server), from /proc/net/tcp and our process's file descriptors; True if unknown."""
+        try:
+            inodes = set()
+            with open("/proc/net/tcp") as f:
+                for line in list(f)[1:]:
+                    x = line.split()
+                    if x[3] == "0A" and int(x[1].split(":")[1], 16) == port:
+                        inodes.add(x[9])
+            fds = os.listdir(f"/proc/{self.pid}/fd")
+        except OSError:
+            return True
+        for fd in fds:
+            try:
+                link = os.readlink(f"/proc/{self.pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                return True
+        return False
 
     def stop(self, keep):
         self.p.terminate()
