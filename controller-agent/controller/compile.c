@@ -374,10 +374,13 @@ static json_t *compile_model(struct ctrl *c, const struct model *m, const char *
 	// Networks with their subnets and flood lists.
 	json_array_foreach(m->nets, i, x) {
 		const char *id = jstr0(x, "id");
-		json_t *o, *sl = json_array(), *fl = json_object(), *fla = json_array(), *s;
+		json_t *o, *sl, *fl, *fla, *s;
 		const char *rt = json_string_value(json_object_get(m->net_router, id)), *h;
 		if (!set_has(want_nets, id))
 			continue;
+		sl = json_array();
+		fl = json_object();
+		fla = json_array();
 		json_array_foreach(json_object_get(m->subs_by_net, id), j, s) {
 			json_t *so = json_pack("{sssb}", "cidr", jstr0(s, "cidr"), "dhcp",
 					       json_is_true(json_object_get(s, "enable_dhcp")) ||
@@ -413,9 +416,10 @@ static json_t *compile_model(struct ctrl *c, const struct model *m, const char *
 	}
 	json_array_foreach(m->rts, i, x) {
 		char mac[18];
-		json_t *routes = json_array(), *rr;
+		json_t *routes, *rr;
 		if (!set_has(want_rts, jstr0(x, "id")))
 			continue;
+		routes = json_array();
 		router_mac(jstr0(x, "id"), mac);
 		json_array_foreach(json_object_get(x, "routes"), j, rr)
 			json_array_append_new(routes, json_pack("{ssss}", "prefix", jstr0(rr, "destination"),
@@ -425,9 +429,10 @@ static json_t *compile_model(struct ctrl *c, const struct model *m, const char *
 		json_decref(routes);
 	}
 	json_array_foreach(m->sgs, i, x) {
-		json_t *rl = json_array();
+		json_t *rl;
 		if (!set_has(want_sgs, jstr0(x, "id")))
 			continue;
+		rl = json_array();
 		json_array_foreach(json_object_get(m->rules_by_sg, jstr0(x, "id")), j, p)
 			json_array_append_new(rl, rule_doc(p));
 		json_array_append_new(doc_sgs, json_pack("{sssssO}", "id", jstr0(x, "id"), "tenant",
