@@ -31,6 +31,7 @@
 #include <netlink/route/route.h>
 
 #include "common/docops.h"
+#include "common/httpbuf.h"
 #include "vnetctl/rpc.h"
 #include "vnetctl/vnetctl.h"
 
@@ -388,33 +389,11 @@ static int apply(json_t *doc, bool whole) {
 
 // ---- the controller -----------------------------------------------------------------------------
 
-struct buf {
-	char *p;
-	size_t n;
-};
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *arg) {
-	struct buf *b = arg;
-	size_t n = size * nmemb;
-	char *p;
-
-	if (b->n + n > (256u << 20))
-		return 0;
-	p = realloc(b->p, b->n + n + 1);
-	if (p == NULL)
-		return 0;
-	memcpy(p + b->n, data, n);
-	b->n += n;
-	p[b->n] = '\0';
-	b->p = p;
-	return n;
-}
-
 // One request to the current controller URL. The HTTP status (0: no answer), the body in *ans.
 static long http_as(CURL *h, const char *token, const char *method, const char *path,
 		    const json_t *body, long timeout_s, json_t **ans) {
 	struct curl_slist *hdr = NULL;
-	struct buf b = {0};
+	struct http_buf b = {0};
 	char url[512], tok[200];
 	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	long code = 0;
@@ -424,7 +403,7 @@ static long http_as(CURL *h, const char *token, const char *method, const char *
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_buf_collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
@@ -670,7 +649,7 @@ static char *tenant_token(CURL *h, const json_t *auth, char *err, size_t err_siz
 	const char *project = json_string_value(json_object_get(auth, "project"));
 	json_t *req, *ans = NULL;
 	struct curl_slist *hdr = NULL;
-	struct buf b = {0};
+	struct http_buf b = {0};
 	char url[512], *text, *tok = NULL;
 	long code = 0;
 
@@ -690,7 +669,7 @@ static char *tenant_token(CURL *h, const json_t *auth, char *err, size_t err_siz
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, text);
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_buf_collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -925,7 +904,7 @@ static json_t *cni_check(const json_t *req, unsigned int *status) {
 static enum MHD_Result local_api(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload,
 				 size_t *upload_size, void **con_cls) {
-	struct buf *body = *con_cls;
+	struct http_buf *body = *con_cls;
 	time_t now = time(NULL);
 
 	(void)cls;
@@ -937,7 +916,7 @@ static enum MHD_Result local_api(void *cls, struct MHD_Connection *conn, const c
 	}
 	if (*upload_size > 0) {
 		if (body->n + *upload_size < 65536)
-			collect((char *)upload, 1, *upload_size, body);
+			http_buf_collect((char *)upload, 1, *upload_size, body);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -1030,7 +1009,7 @@ static enum MHD_Result local_api(void *cls, struct MHD_Connection *conn, const c
 
 static void local_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 		       enum MHD_RequestTerminationCode toe) {
-	struct buf *b = *con_cls;
+	struct http_buf *b = *con_cls;
 
 	(void)cls;
 	(void)conn;

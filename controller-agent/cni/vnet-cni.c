@@ -16,6 +16,8 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "common/httpbuf.h"
+
 static const char *const versions = "[\"0.3.0\", \"0.3.1\", \"0.4.0\", \"1.0.0\"]";
 
 // CNI's error form on stdout, exit 1 (codes: 4 invalid configuration, 7 invalid environment
@@ -31,31 +33,12 @@ static int cni_error(const char *version, int code, const char *msg, const char 
 	return 1;
 }
 
-struct buf {
-	char *p;
-	size_t n;
-};
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *arg) {
-	struct buf *b = arg;
-	size_t n = size * nmemb;
-	char *p = realloc(b->p, b->n + n + 1);
-
-	if (p == NULL)
-		return 0;
-	memcpy(p + b->n, data, n);
-	b->n += n;
-	p[b->n] = '\0';
-	b->p = p;
-	return n;
-}
-
 // POST `body` to the agent's `path`; the HTTP status (0: no answer) and the answer.
 static long agent_call(const char *agent, const char *path, const json_t *body, json_t **ans) {
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	char url[512], *text = json_dumps(body, JSON_COMPACT);
-	struct buf b = {0};
+	struct http_buf b = {0};
 	long code = 0;
 
 	*ans = NULL;
@@ -63,7 +46,7 @@ static long agent_call(const char *agent, const char *path, const json_t *body, 
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, text);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_buf_collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
 	if (curl_easy_perform(h) == CURLE_OK)

@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 
+#include "common/httpbuf.h"
 #include "controller/store.h"
 
 #define ETCD_MAX_ENDPOINTS 8
@@ -96,28 +97,6 @@ static json_t *b64_json(const char *s) {
 
 // ---- HTTP ---------------------------------------------------------------------------------------
 
-struct buf {
-	char *p;
-	size_t n;
-};
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *arg) {
-	struct buf *b = arg;
-	size_t n = size * nmemb;
-	char *p;
-
-	if (b->n + n > (64u << 20)) // 64 MiB: no answer of ours is bigger
-		return 0;
-	p = realloc(b->p, b->n + n + 1);
-	if (p == NULL)
-		return 0;
-	memcpy(p + b->n, data, n);
-	b->n += n;
-	p[b->n] = '\0';
-	b->p = p;
-	return n;
-}
-
 static CURL *thread_curl(struct etcd *e) {
 	CURL *h = pthread_getspecific(e->curl_key);
 
@@ -142,7 +121,7 @@ static json_t *call(struct etcd *e, const char *path, const json_t *req, bool re
 	}
 	for (unsigned int k = 0; k < e->n_url && ans == NULL; k++) {
 		unsigned int i = (first + k) % e->n_url;
-		struct buf b = {0};
+		struct http_buf b = {.max = 64u << 20}; // no answer of ours is bigger
 		char url[256];
 		long code = 0;
 		CURLcode rc;
@@ -150,7 +129,7 @@ static json_t *call(struct etcd *e, const char *path, const json_t *req, bool re
 		curl_easy_reset(h);
 		curl_easy_setopt(h, CURLOPT_URL, url);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_buf_collect);
 		curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 500L);
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 3000L);

@@ -81,6 +81,16 @@ static json_t *sq_get(void *b, const char *kind, const char *id) {
 	return obj;
 }
 
+// The rows of `q` (SELECT id, body ...) appended to `list` as [id, body]; q finalized.
+static void keyed_rows(sqlite3_stmt *q, json_t *list) {
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		json_t *o = row_json(q, 1);
+		if (o != NULL)
+			json_array_append_new(list, json_pack("[so]", sqlite3_column_text(q, 0), o));
+	}
+	sqlite3_finalize(q);
+}
+
 static json_t *sq_list(void *b, const char *kind, const char *project) {
 	struct sqlite_store *s = b;
 	json_t *list = json_array();
@@ -95,12 +105,7 @@ static json_t *sq_list(void *b, const char *kind, const char *project) {
 		sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
 		if (project != NULL)
 			sqlite3_bind_text(q, 2, project, -1, SQLITE_STATIC);
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			json_t *o = row_json(q, 1);
-			if (o != NULL)
-				json_array_append_new(list, json_pack("[so]", sqlite3_column_text(q, 0), o));
-		}
-		sqlite3_finalize(q);
+		keyed_rows(q, list);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return list;
@@ -121,12 +126,7 @@ static json_t *sq_find(void *b, const char *kind, const char *field, const char 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			json_t *o = row_json(q, 1);
-			if (o != NULL)
-				json_array_append_new(list, json_pack("[so]", sqlite3_column_text(q, 0), o));
-		}
-		sqlite3_finalize(q);
+		keyed_rows(q, list);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return list;
