@@ -233,13 +233,8 @@ static bool network_check(json_t *in, const struct who *w, bool create, struct a
 			neutron_error(r, 400, "HTTPBadRequest", "Unrecognized attribute(s) '%s'", key);
 			return false;
 		}
-		if ((strcmp(key, "name") == 0 || strcmp(key, "description") == 0) &&
-		    (!json_is_string(v) || strlen(json_string_value(v)) > 255)) {
-			neutron_error(r, 400, "HTTPBadRequest",
-				      "Invalid input for %s. Reason: a string of at most 255 characters.",
-				      key);
+		if ((strcmp(key, "name") == 0 || strcmp(key, "description") == 0) && !text_ok(key, v, r))
 			return false;
-		}
 		if ((strcmp(key, "admin_state_up") == 0 || strcmp(key, "shared") == 0 ||
 		     strcmp(key, "port_security_enabled") == 0) &&
 		    !json_is_boolean(v)) {
@@ -384,6 +379,44 @@ bool resource_begin(struct ctrl *c, const struct resource *rs, const char *metho
 	}
 	*obj = o;
 	return true;
+}
+
+json_t *request_object(const char *method, const char *id, const json_t *existing,
+		       const char *body, const char *singular, json_t **req, struct api_reply *r) {
+	json_t *in;
+
+	*req = NULL;
+	if (!(strcmp(method, "POST") == 0 && id == NULL) &&
+	    !(strcmp(method, "PUT") == 0 && existing != NULL)) {
+		neutron_error(r, 405, "HTTPMethodNotAllowed", "%s is not allowed here", method);
+		return NULL;
+	}
+	*req = body != NULL ? json_loads(body, 0, NULL) : NULL;
+	in = json_object_get(*req, singular);
+	if (!json_is_object(in)) {
+		neutron_error(r, 400, "HTTPBadRequest", "Resource body required: {\"%s\": {...}}",
+			      singular);
+		return NULL;
+	}
+	return in;
+}
+
+bool text_ok(const char *key, const json_t *v, struct api_reply *r) {
+	if (json_is_string(v) && strlen(json_string_value(v)) <= 255)
+		return true;
+	neutron_error(r, 400, "HTTPBadRequest", "Invalid input for %s. Reason: a string of at most "
+		      "255 characters.", key);
+	return false;
+}
+
+bool project_ok(const char *key, const json_t *v, const json_t *existing, const struct who *w,
+		struct api_reply *r) {
+	if (existing == NULL && json_is_string(v) &&
+	    (strcmp(json_string_value(v), w->project) == 0 || strcmp(w->role, "admin") == 0))
+		return true;
+	neutron_error(r, 403, "HTTPForbidden", "%s: only admin may name another project, and only "
+		      "at creation", key);
+	return false;
 }
 
 bool may_write(const struct who *w, const json_t *obj, const char *action, const char *noun,

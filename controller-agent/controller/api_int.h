@@ -84,5 +84,16 @@ bool resource_begin(struct ctrl *c, const struct resource *rs, const char *metho
 // Whether the caller may write `obj` (NULL: create): not a reader, and its project's or admin.
 // false with a 403 naming the policy rule ("update_port").
 const char *write_action(const char *method);
+// The `singular` object of a write's body: a POST without an id (create) or a PUT of an existing
+// object (`existing`). NULL after a 405 or a 400 in r; *req holds the parsed body (json_decref it).
+json_t *request_object(const char *method, const char *id, const json_t *existing,
+		       const char *body, const char *singular, json_t **req, struct api_reply *r);
+// A free-text attribute (name, description, ...): a string of at most 255 characters, else a 400
+// naming it.
+bool text_ok(const char *key, const json_t *v, struct api_reply *r);
+// tenant_id / project_id: only at creation, and another project's only by admin, else 403.
+bool project_ok(const char *key, const json_t *v, const json_t *existing, const struct who *w,
+		struct api_reply *r);
+
 bool may_write(const struct who *w, const json_t *obj, const char *action, const char *noun,
 	       struct api_reply *r);

@@ -262,16 +262,9 @@ void ports(struct ctrl *c, const char *method, const char *id, const json_t *que
 		r->status = 204;
 		goto out;
 	}
-	if (!(strcmp(method, "POST") == 0 && id == NULL) && !(strcmp(method, "PUT") == 0 && p != NULL)) {
-		neutron_error(r, 405, "HTTPMethodNotAllowed", "%s is not allowed here", method);
+	in = request_object(method, id, p, body, "port", &req, r);
+	if (in == NULL)
 		goto out;
-	}
-	req = body != NULL ? json_loads(body, 0, NULL) : NULL;
-	in = json_object_get(req, "port");
-	if (!json_is_object(in)) {
-		neutron_error(r, 400, "HTTPBadRequest", "Resource body required: {\"port\": {...}}");
-		goto out;
-	}
 	convert(in, (const char *const[]){NULL}, bools);
 	json_object_foreach(in, key, v) {
 		if (!in_list(port_attrs, key)) {
@@ -285,12 +278,8 @@ void ports(struct ctrl *c, const char *method, const char *id, const json_t *que
 		}
 		if ((strcmp(key, "name") == 0 || strcmp(key, "description") == 0 ||
 		     strcmp(key, "device_id") == 0 || strcmp(key, "device_owner") == 0 ||
-		     strcmp(key, "binding:host_id") == 0) &&
-		    (!json_is_string(v) || strlen(json_string_value(v)) > 255)) {
-			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for %s. Reason: a string "
-				      "of at most 255 characters.", key);
+		     strcmp(key, "binding:host_id") == 0) && !text_ok(key, v, r))
 			goto out;
-		}
 		if ((strcmp(key, "admin_state_up") == 0 || strcmp(key, "port_security_enabled") == 0) &&
 		    !json_is_boolean(v)) {
 			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for %s. Reason: not a "

@@ -227,16 +227,9 @@ void routers(struct ctrl *c, const char *method, const char *id, const char *act
 		r->status = 204;
 		goto out;
 	}
-	if (!(strcmp(method, "POST") == 0 && id == NULL) && !(strcmp(method, "PUT") == 0 && rt != NULL)) {
-		neutron_error(r, 405, "HTTPMethodNotAllowed", "%s is not allowed here", method);
+	in = request_object(method, id, rt, body, "router", &req, r);
+	if (in == NULL)
 		goto out;
-	}
-	req = body != NULL ? json_loads(body, 0, NULL) : NULL;
-	in = json_object_get(req, "router");
-	if (!json_is_object(in)) {
-		neutron_error(r, 400, "HTTPBadRequest", "Resource body required: {\"router\": {...}}");
-		goto out;
-	}
 	convert(in, (const char *const[]){NULL}, bools);
 	json_object_foreach(in, key, v) {
 		bool known = false;
@@ -248,24 +241,16 @@ void routers(struct ctrl *c, const char *method, const char *id, const char *act
 					"gateway yet)" : "Unrecognized attribute(s) '%s'", key);
 			goto out;
 		}
-		if ((strcmp(key, "name") == 0 || strcmp(key, "description") == 0) &&
-		    (!json_is_string(v) || strlen(json_string_value(v)) > 255)) {
-			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for %s. Reason: a string "
-				      "of at most 255 characters.", key);
+		if ((strcmp(key, "name") == 0 || strcmp(key, "description") == 0) && !text_ok(key, v, r))
 			goto out;
-		}
 		if (strcmp(key, "admin_state_up") == 0 && !json_is_boolean(v)) {
 			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for admin_state_up. Reason: "
 				      "not a valid boolean value.");
 			goto out;
 		}
 		if ((strcmp(key, "tenant_id") == 0 || strcmp(key, "project_id") == 0) &&
-		    (rt != NULL || !json_is_string(v) ||
-		     (strcmp(json_string_value(v), w->project) != 0 && strcmp(w->role, "admin") != 0))) {
-			neutron_error(r, 403, "HTTPForbidden", "%s: only admin may name another project, "
-				      "and only at creation", key);
+		    !project_ok(key, v, rt, w, r))
 			goto out;
-		}
 	}
 	ifs = rt != NULL ? router_ifs(c, id) : json_array();
 	if (json_object_get(in, "routes") != NULL && !routes_valid(c, json_object_get(in, "routes"), ifs, r))

@@ -134,40 +134,24 @@ void security_groups(struct ctrl *c, const char *method, const char *id, const j
 		r->status = 204;
 		goto out;
 	}
-	if (!(strcmp(method, "POST") == 0 && id == NULL) && !(strcmp(method, "PUT") == 0 && g != NULL)) {
-		neutron_error(r, 405, "HTTPMethodNotAllowed", "%s is not allowed here", method);
+	in = request_object(method, id, g, body, "security_group", &req, r);
+	if (in == NULL)
 		goto out;
-	}
-	req = body != NULL ? json_loads(body, 0, NULL) : NULL;
-	in = json_object_get(req, "security_group");
-	if (!json_is_object(in)) {
-		neutron_error(r, 400, "HTTPBadRequest",
-			      "Resource body required: {\"security_group\": {...}}");
-		goto out;
-	}
 	json_object_foreach(in, key, v) {
 		if (!in_list(attrs, key)) {
 			neutron_error(r, 400, "HTTPBadRequest", "Unrecognized attribute(s) '%s'", key);
 			goto out;
 		}
-		if ((strcmp(key, "name") == 0 || strcmp(key, "description") == 0) &&
-		    (!json_is_string(v) || strlen(json_string_value(v)) > 255)) {
-			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for %s. Reason: a string "
-				      "of at most 255 characters.", key);
+		if ((strcmp(key, "name") == 0 || strcmp(key, "description") == 0) && !text_ok(key, v, r))
 			goto out;
-		}
 		if (strcmp(key, "stateful") == 0 && !json_is_true(v)) {
 			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for stateful. Reason: vnet's "
 				      "security groups are stateful only.");
 			goto out;
 		}
 		if ((strcmp(key, "tenant_id") == 0 || strcmp(key, "project_id") == 0) &&
-		    (g != NULL || !json_is_string(v) ||
-		     (strcmp(json_string_value(v), w->project) != 0 && strcmp(w->role, "admin") != 0))) {
-			neutron_error(r, 403, "HTTPForbidden", "%s: only admin may name another project, "
-				      "and only at creation", key);
+		    !project_ok(key, v, g, w, r))
 			goto out;
-		}
 		if (strcmp(key, "name") == 0 && strcmp(json_string_value(v), "default") == 0 &&
 		    (g == NULL || strcmp(jstr(g, "name"), "default") != 0)) {
 			neutron_error(r, 409, "SecurityGroupDefaultAlreadyExists",

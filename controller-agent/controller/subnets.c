@@ -240,16 +240,9 @@ void subnets(struct ctrl *c, const char *method, const char *id, const json_t *q
 		r->status = 204;
 		goto out;
 	}
-	if (!(strcmp(method, "POST") == 0 && id == NULL) && !(strcmp(method, "PUT") == 0 && s != NULL)) {
-		neutron_error(r, 405, "HTTPMethodNotAllowed", "%s is not allowed here", method);
+	in = request_object(method, id, s, body, "subnet", &req, r);
+	if (in == NULL)
 		goto out;
-	}
-	req = body != NULL ? json_loads(body, 0, NULL) : NULL;
-	in = json_object_get(req, "subnet");
-	if (!json_is_object(in)) {
-		neutron_error(r, 400, "HTTPBadRequest", "Resource body required: {\"subnet\": {...}}");
-		goto out;
-	}
 	convert(in, ints, bools);
 	json_object_foreach(in, key, v) {
 		if (!in_list(subnet_attrs, key)) {
@@ -261,12 +254,8 @@ void subnets(struct ctrl *c, const char *method, const char *id, const json_t *q
 				      key);
 			goto out;
 		}
-		if ((strcmp(key, "name") == 0 || strcmp(key, "description") == 0) &&
-		    (!json_is_string(v) || strlen(json_string_value(v)) > 255)) {
-			neutron_error(r, 400, "HTTPBadRequest", "Invalid input for %s. Reason: a string "
-				      "of at most 255 characters.", key);
+		if ((strcmp(key, "name") == 0 || strcmp(key, "description") == 0) && !text_ok(key, v, r))
 			goto out;
-		}
 	}
 	now_iso(ts, time(NULL));
 	if (s == NULL) {
