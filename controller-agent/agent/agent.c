@@ -65,10 +65,14 @@ struct agent {
 	uint64_t vnetd_rev;   // the revision vnetd holds: `applied`, or an older one with the same
 			      // content (changes elsewhere that left this host's document as it was)
 	json_t *netns;        // port id -> {"netns", "ifname"}
+	unsigned int left_out; // container ports of the last document without a vNIC yet
 	bool reachable;       // the controller answered the last request
 	time_t received_at;   // when the last document (or ops) came
 	time_t last_contact;  // when the controller last answered
 	uint64_t polls, errors, applies_whole, applies_ops, vnetd_restores, refused;
+	// Live migration: ports handed to another host and taken from one, connections imported,
+	// handoffs that came without connections in time.
+	uint64_t handoffs_out, handoffs_in, handoff_connections, handoff_timeouts;
 	char last_error[256];
 };
 
@@ -167,18 +171,30 @@ static long long vnetd_revision(void) {
 
 // The document as vnetd takes it on this host: a container's port gets its veth made by vnetd
 // in the container's namespace, once the agent knows that namespace (the CNI plugin says it); a
-// container port whose namespace is not known yet is left out (its container does not exist).
+// port whose interface (tap + the id's first 11 characters, as Neutron names it) exists already
+// is adopted as it is (made by a hypervisor or another plugin; vnetd never deletes it); any other
+// container port is left out (its container does not exist yet).
 static json_t *localize(const json_t *doc) {
 	json_t *out = json_deep_copy(doc), *ports = json_array(), *p;
 	size_t i;
 
+	ag.left_out = 0;
+	json_object_del(out, "moved_away");
+
 	json_array_foreach(json_object_get(out, "ports"), i, p) {
 		const char *dev = json_string_value(json_object_get(p, "device"));
 		const json_t *ns = json_object_get(ag.netns, json_string_value(json_object_get(p, "id")));
+		json_object_del(p, "moved_from"); // the controller's word to the agent, not vnetd's
 		if (dev != NULL && strncmp(dev, "veth:", 5) == 0 && strchr(dev, ',') == NULL) {
 			char d[512];
-			if (ns == NULL)
+			if (ns == NULL && if_nametoindex(dev + 5) != 0) {
+				json_array_append(ports, p);
 				continue;
+			}
+			if (ns == NULL) {
+				ag.left_out++;
+				continue;
+			}
 			snprintf(d, sizeof(d), "%s,netns=%s,peer=%s", dev,
 				 json_string_value(json_object_get(ns, "netns")),
 				 json_string_value(json_object_get(ns, "ifname")));
@@ -498,6 +514,135 @@ static void report(CURL *h) {
 		contact(false, "status refused");
 }
 
+
+// ---- live migration (docs/agent.md, "Live migration") -------------------------------------------
+
+#define HANDOFF_WAIT_MS 2000 // how long a port arriving here waits for its connections
+
+// Whether doc has a local port with (network, mac) of p.
+static bool doc_has(const json_t *doc, const json_t *p) {
+	const json_t *q;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "ports"), i, q)
+		if (json_equal(json_object_get(q, "network"), json_object_get(p, "network")) &&
+		    json_equal(json_object_get(q, "mac"), json_object_get(p, "mac")))
+			return true;
+	return false;
+}
+
+// The ids of the ports local in `from` that `to` says are moving to another host ("moved_away",
+// not deleted: their connections go with them); with
+// `arriving`, those local in `to` and not in `from` that the controller says are moving here
+// from another host ("moved_from").
+static json_t *moved_ports(const json_t *from, const json_t *to, bool arriving) {
+	json_t *out = json_array();
+	const json_t *p;
+	size_t i;
+
+	if (from == NULL || to == NULL)
+		return out;
+	if (arriving) {
+		json_array_foreach(json_object_get(to, "ports"), i, p)
+			if (json_is_string(json_object_get(p, "moved_from")) && !doc_has(from, p))
+				json_array_append(out, json_object_get(p, "id"));
+		return out;
+	}
+	json_array_foreach(json_object_get(from, "ports"), i, p) {
+		const json_t *a;
+		size_t j;
+		if (doc_has(to, p))
+			continue;
+		json_array_foreach(json_object_get(to, "moved_away"), j, a)
+			if (json_equal(a, json_object_get(p, "id")))
+				json_array_append(out, (json_t *)a);
+	}
+	return out;
+}
+
+// Before revision `next` is applied: the connections of the ports it moves away from this host
+// (vnetd's conntrack.export, while they are still here) go to the controller, then the
+// connections of the ports it brings here are fetched (waiting up to HANDOFF_WAIT_MS for the other
+// host). Returns {port id: connections} to import once `next` is applied. Called with ag.lock
+// held; releases it while talking to the controller.
+static json_t *handoffs_before(CURL *h, const json_t *next) {
+	json_t *out = json_object(), *leaving = moved_ports(ag.doc, next, false),
+	       *arriving = moved_ports(ag.doc, next, true), *exports = json_object(), *v;
+	const char *id;
+	char path[320];
+	size_t i;
+
+	json_array_foreach(leaving, i, v) {
+		json_t *x = NULL;
+		if (vnetd_call("conntrack.export", json_pack("{sO}", "port", v), &x) == 0 && x != NULL)
+			json_object_set_new(exports, json_string_value(v), x);
+		else
+			json_decref(x);
+	}
+	pthread_mutex_unlock(&ag.lock);
+	json_object_foreach(exports, id, v) {
+		json_t *ans = NULL;
+		long code;
+		snprintf(path, sizeof(path), "/vnet/v1/hosts/%s/handoffs/%s", ag.host, id);
+		code = http(h, "PUT", path, v, 30, &ans);
+		json_decref(ans);
+		if (code == 204) {
+			alog("info", "port %s moves away: its %zu connections handed to the controller",
+			     id, json_array_size(json_object_get(v, "connections")));
+			__atomic_add_fetch(&ag.handoffs_out, 1, __ATOMIC_RELAXED);
+		} else if (code != 404) {
+			alog("warning", "port %s moves away: the controller did not take its connections "
+				        "(%ld)", id, code);
+		}
+	}
+	json_array_foreach(arriving, i, v) {
+		json_t *ans = NULL, *ho;
+		long code;
+		snprintf(path, sizeof(path), "/vnet/v1/hosts/%s/handoffs/%s?wait=%d", ag.host,
+			 json_string_value(v), HANDOFF_WAIT_MS);
+		code = http(h, "GET", path, NULL, HANDOFF_WAIT_MS / 1000 + 10, &ans);
+		ho = json_object_get(ans, "handoff");
+		if (code == 200 && json_is_array(json_object_get(ho, "connections"))) {
+			json_object_set(out, json_string_value(v), json_object_get(ho, "connections"));
+		} else if (code == 200) {
+			alog("warning", "port %s comes from host %s, which gave no connections in %d ms: "
+				        "they are picked up again here where the rules allow, refused where "
+				        "not", json_string_value(v),
+			     json_string_value(json_object_get(ho, "from")), HANDOFF_WAIT_MS);
+			__atomic_add_fetch(&ag.handoff_timeouts, 1, __ATOMIC_RELAXED);
+		}
+		json_decref(ans);
+	}
+	pthread_mutex_lock(&ag.lock);
+	json_decref(leaving);
+	json_decref(arriving);
+	json_decref(exports);
+	return out;
+}
+
+// After: the connections of the ports that came, into vnetd. Under ag.lock.
+static void handoffs_after(json_t *imports) {
+	const char *id;
+	json_t *cs;
+
+	json_object_foreach(imports, id, cs) {
+		json_t *res = NULL;
+		if (vnetd_call("conntrack.import", json_pack("{sssO}", "port", id, "connections", cs),
+			       &res) == 0) {
+			alog("info", "port %s came from another host: %lld of its %zu connections "
+				     "imported (%lld known, %lld refused)", id,
+			     json_integer_value(json_object_get(res, "imported")), json_array_size(cs),
+			     json_integer_value(json_object_get(res, "known")),
+			     json_integer_value(json_object_get(res, "refused")));
+			ag.handoffs_in++;
+			ag.handoff_connections += (uint64_t)json_integer_value(json_object_get(res, "imported"));
+		} else {
+			alog("warning", "port %s came from another host: vnetd refused its connections", id);
+		}
+		json_decref(res);
+	}
+}
+
 static void *run(void *arg) {
 	CURL *h = curl_easy_init();
 	unsigned int wait_ms = 200;
@@ -554,7 +699,11 @@ static void *run(void *arg) {
 		pthread_mutex_lock(&ag.lock);
 		ag.received_at = time(NULL);
 		if (json_is_object(json_object_get(ans, "document"))) {
+			json_t *imports = handoffs_before(h, json_object_get(ans, "document"));
 			whole = apply(json_object_get(ans, "document"), false) < 0;
+			if (!whole)
+				handoffs_after(imports);
+			json_decref(imports);
 		} else if (json_is_array(json_object_get(ans, "ops")) && ag.doc != NULL &&
 			   (uint64_t)json_integer_value(json_object_get(ans, "base")) == ag.applied) {
 			json_t *next = json_deep_copy(ag.doc);
@@ -565,8 +714,16 @@ static void *run(void *arg) {
 				     (unsigned long long)ag.applied, err);
 				whole = true;
 			} else {
+				json_t *imports;
 				json_object_set(next, "revision", json_object_get(ans, "revision"));
+				json_object_del(next, "moved_away");
+				if (json_object_get(ans, "moved_away") != NULL)
+					json_object_set(next, "moved_away", json_object_get(ans, "moved_away"));
+				imports = handoffs_before(h, next);
 				whole = apply(next, false) < 0;
+				if (!whole)
+					handoffs_after(imports);
+				json_decref(imports);
 			}
 			json_decref(next);
 		} else {
@@ -584,6 +741,22 @@ static void *run(void *arg) {
 	}
 	curl_easy_cleanup(h);
 	return NULL;
+}
+
+// Whether the interface of a port left out of the document (no namespace known, no interface)
+// exists now: made by a hypervisor or a plugin after the port came. Under ag.lock.
+static bool tap_appeared(const json_t *doc) {
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "ports"), i, p) {
+		const char *dev = json_string_value(json_object_get(p, "device"));
+		if (dev != NULL && strncmp(dev, "veth:", 5) == 0 && strchr(dev, ',') == NULL &&
+		    json_object_get(ag.netns, json_string_value(json_object_get(p, "id"))) == NULL &&
+		    if_nametoindex(dev + 5) != 0)
+			return true;
+	}
+	return false;
 }
 
 // vnetd restarted (its revision is not ours): it gets the last document back at once, from memory
@@ -606,6 +779,9 @@ static void *watch_vnetd(void *arg) {
 			vnetd_call("agent.report", rep, NULL);
 		}
 		pthread_mutex_lock(&ag.lock);
+		if (rev >= 0 && ag.doc != NULL && (uint64_t)rev == ag.vnetd_rev && ag.left_out > 0 &&
+		    tap_appeared(ag.doc))
+			apply(ag.doc, false); // the port comes in now that its interface exists
 		if (rev >= 0 && ag.doc != NULL && (uint64_t)rev != ag.vnetd_rev) {
 			alog("warning", "vnetd is at revision %lld, not %llu (restarted?): applying "
 					"revision %llu again", rev, (unsigned long long)ag.vnetd_rev,
@@ -934,6 +1110,10 @@ static enum MHD_Result local_api(void *cls, struct MHD_Connection *conn, const c
 			       "applies_ops", (json_int_t)ag.applies_ops, "vnetd_restores",
 			       (json_int_t)ag.vnetd_restores, "refused", (json_int_t)ag.refused);
 		json_object_set_new(st, "stale", json_boolean(!ag.reachable));
+		json_object_set_new(st, "handoffs", json_pack("{sIsIsIsI}", "out",
+			(json_int_t)__atomic_load_n(&ag.handoffs_out, __ATOMIC_RELAXED), "in",
+			(json_int_t)ag.handoffs_in, "connections", (json_int_t)ag.handoff_connections,
+			"timeouts", (json_int_t)__atomic_load_n(&ag.handoff_timeouts, __ATOMIC_RELAXED)));
 		json_object_set_new(st, "last_error", json_string(ag.last_error));
 		pthread_mutex_unlock(&ag.lock);
 		return send_json(conn, 200, st);
@@ -952,10 +1132,20 @@ static enum MHD_Result local_api(void *cls, struct MHD_Connection *conn, const c
 			     "# HELP vnet_agent_vnetd_restores_total Documents given back to a restarted vnetd.\n"
 			     "# TYPE vnet_agent_vnetd_restores_total counter\nvnet_agent_vnetd_restores_total %llu\n"
 			     "# HELP vnet_agent_controller_errors_total Requests the controller did not answer.\n"
-			     "# TYPE vnet_agent_controller_errors_total counter\nvnet_agent_controller_errors_total %llu\n",
+			     "# TYPE vnet_agent_controller_errors_total counter\nvnet_agent_controller_errors_total %llu\n"
+			     "# HELP vnet_agent_handoffs_total Ports moved (live migration), by direction.\n"
+			     "# TYPE vnet_agent_handoffs_total counter\n"
+			     "vnet_agent_handoffs_total{direction=\"out\"} %llu\nvnet_agent_handoffs_total{direction=\"in\"} %llu\n"
+			     "# HELP vnet_agent_handoff_connections_total Connections imported with ports that came.\n"
+			     "# TYPE vnet_agent_handoff_connections_total counter\nvnet_agent_handoff_connections_total %llu\n"
+			     "# HELP vnet_agent_handoff_timeouts_total Ports that came without their connections in time.\n"
+			     "# TYPE vnet_agent_handoff_timeouts_total counter\nvnet_agent_handoff_timeouts_total %llu\n",
 			     (unsigned long long)ag.applied, ag.reachable ? 1 : 0,
 			     (unsigned long long)ag.applies_whole, (unsigned long long)ag.applies_ops,
-			     (unsigned long long)ag.vnetd_restores, (unsigned long long)ag.errors) < 0)
+			     (unsigned long long)ag.vnetd_restores, (unsigned long long)ag.errors,
+			     (unsigned long long)__atomic_load_n(&ag.handoffs_out, __ATOMIC_RELAXED),
+			     (unsigned long long)ag.handoffs_in, (unsigned long long)ag.handoff_connections,
+			     (unsigned long long)__atomic_load_n(&ag.handoff_timeouts, __ATOMIC_RELAXED)) < 0)
 			text = NULL;
 		pthread_mutex_unlock(&ag.lock);
 		return text != NULL ? send_text(conn, 200, text, "text/plain; version=0.0.4") : MHD_NO;

@@ -115,6 +115,8 @@ struct model {
 	json_t *ports_by_host; // host -> [vNIC port]
 	json_t *net_router;    // network id -> router id (by its interface ports)
 	json_t *port_seq;      // port id -> its place in the store's order
+	json_t *moved_from;    // port id -> the host it is moving from (an open handoff)
+	json_t *moved_away;    // host -> [id of a port moving from it to another host]
 	json_t *rts;           // [router], store order
 	json_t *sgs;           // [security group], store order
 	json_t *rules;         // [rule], store order
@@ -146,6 +148,8 @@ static void model_free(struct model *m) {
 	json_decref(m->ports_by_host);
 	json_decref(m->net_router);
 	json_decref(m->port_seq);
+	json_decref(m->moved_from);
+	json_decref(m->moved_away);
 	json_decref(m->rts);
 	json_decref(m->sgs);
 	json_decref(m->rules);
@@ -225,6 +229,17 @@ static struct model *model_build(struct ctrl *c, uint64_t rev) {
 	}
 	json_array_foreach(m->rules, i, x)
 		append_to(m->rules_by_sg, jstr0(x, "security_group_id"), x);
+	// Open handoffs (live migration, ports.c): the host a port goes to is told where it was.
+	m->moved_from = json_object();
+	m->moved_away = json_object();
+	{
+		json_t *hos = store_list(c->st, "handoff", NULL);
+		json_array_foreach(hos, i, x) {
+			json_object_set(m->moved_from, jstr0(x, "port"), json_object_get(x, "from"));
+			append_to(m->moved_away, jstr0(x, "from"), json_object_get(x, "port"));
+		}
+		json_decref(hos);
+	}
 	m->fp_net = json_object();
 	json_array_foreach(m->nets, i, x)
 		fp_mix(m->fp_net, jstr0(x, "id"), fnv_json(14695981039346656037ull, x));
@@ -354,6 +369,8 @@ static json_t *compile_model(struct ctrl *c, const struct model *m, const char *
 				      "security_groups", json_object_get(p, "security_groups"));
 			if (json_is_false(json_object_get(p, "port_security_enabled")))
 				json_object_del(o, "security_groups");
+			if (json_object_get(m->moved_from, jstr0(p, "id")) != NULL)
+				json_object_set(o, "moved_from", json_object_get(m->moved_from, jstr0(p, "id")));
 			json_array_append_new(doc_ports, o);
 		} else if (json_object_get(m->vtep_of, h) != NULL) {
 			json_array_append_new(doc_remote,
@@ -442,9 +459,15 @@ static json_t *compile_model(struct ctrl *c, const struct model *m, const char *
 	json_decref(want_nets);
 	json_decref(want_rts);
 	json_decref(want_sgs);
-	return json_pack("{sosososososo}", "networks", doc_nets, "ports", doc_ports, "remote_ports",
-			 doc_remote, "routers", doc_rts, "security_groups", doc_sgs, "static_macs",
-			 json_array());
+	{
+		json_t *doc = json_pack("{sosososososo}", "networks", doc_nets, "ports", doc_ports,
+					"remote_ports", doc_remote, "routers", doc_rts,
+					"security_groups", doc_sgs, "static_macs", json_array());
+		// The ports moving away from this host: their agent hands their connections over.
+		if (json_object_get(m->moved_away, host) != NULL)
+			json_object_set(doc, "moved_away", json_object_get(m->moved_away, host));
+		return doc;
+	}
 }
 
 json_t *compile_host(struct ctrl *c, const char *host, uint64_t *revision) {
@@ -478,6 +501,8 @@ static uint64_t host_digest(const struct model *m, const char *host, const json_
 
 	json_array_foreach(json_object_get(m->ports_by_host, host), i, x)
 		h = fnv(h, jstr0(x, "id"));
+	json_array_foreach(json_object_get(m->moved_away, host), i, x) // not as its ports' ids
+		h = fnv(fnv(h, "moved away"), json_string_value(x));
 	json_array_foreach(json_object_get(doc, "networks"), i, x) {
 		const json_t *fp = json_object_get(m->fp_net, jstr0(x, "id"));
 		h = (h ^ (uint64_t)json_integer_value(fp)) * 1099511628211ull;

@@ -143,6 +143,9 @@ static void rules_get(struct ctrl *c, const char *name, const json_t *query, str
 		    have <= v.known_to) {
 			r->body = json_pack("{sIsIso}", "revision", (json_int_t)v.rev, "base",
 					    (json_int_t)have, "ops", doc_ops(v.prev, v.doc));
+			// Not a list the ops cover: the document's own, whole (live migration).
+			if (json_object_get(v.doc, "moved_away") != NULL)
+				json_object_set(r->body, "moved_away", json_object_get(v.doc, "moved_away"));
 		} else {
 			json_t *doc = json_copy(v.doc); // v.doc is the one kept for the host: as it is
 			json_object_set_new(doc, "revision", json_integer((json_int_t)v.rev));
@@ -151,6 +154,82 @@ static void rules_get(struct ctrl *c, const char *name, const json_t *query, str
 		host_view_clear(&v);
 		return;
 	}
+}
+
+// ---- handoffs (live migration: docs/agent.md, "Live migration") -------------------------------
+
+#define HANDOFF_WAIT_MAX_MS 10000 // the longest ?wait= a host may ask
+
+// PUT /vnet/v1/hosts/FROM/handoffs/PORT {connections: [...]} (vnetd's conntrack.export): the
+// host a port left gives its connections. GET /vnet/v1/hosts/TO/handoffs/PORT[?wait=MS]: the
+// host it goes to takes them, waiting up to MS for them; {"handoff": {port, from, to, state:
+// "exported" | "waiting", connections}}. 404 when no handoff of that port concerns the host.
+static void handoff(struct ctrl *c, const char *method, const char *name, const char *port,
+		    const json_t *query, const char *body, struct api_reply *r) {
+	json_t *h = store_get(c->st, "handoff", port), *req = NULL;
+	bool put = strcmp(method, "PUT") == 0;
+
+	if (!put && strcmp(method, "GET") != 0) {
+		neutron_error(r, 405, "HTTPMethodNotAllowed", "a handoff is PUT by the host a port "
+			      "leaves and read (GET) by the host it goes to");
+		goto out;
+	}
+	if (h == NULL || strcmp(json_string_value(json_object_get(h, put ? "from" : "to")), name) != 0) {
+		neutron_error(r, 404, "HandoffNotFound", "No handoff of port %s %s host %s.", port,
+			      put ? "from" : "to", name);
+		goto out;
+	}
+	if (put) {
+		const json_t *cs;
+		req = body != NULL ? json_loads(body, 0, NULL) : NULL;
+		cs = json_object_get(req, "connections");
+		if (!json_is_array(cs)) {
+			neutron_error(r, 400, "HTTPBadRequest", "Invalid input: {\"connections\": [...]} "
+				      "(vnetd's conntrack.export)");
+			goto out;
+		}
+		json_object_set(h, "connections", (json_t *)cs);
+		json_object_set_new(h, "exported_at", json_integer((json_int_t)time(NULL)));
+		if (store_put_quiet(c->st, "handoff", port, NULL, NULL, h) < 0) {
+			neutron_error(r, 500, "HTTPInternalServerError", "the store refused the write");
+			goto out;
+		}
+		r->status = 204;
+		goto out;
+	}
+	{
+		const char *w = json_string_value(json_array_get(json_object_get(query, "wait"), 0));
+		long wait_ms = w != NULL ? strtol(w, NULL, 10) : 0;
+		struct timespec t0, t;
+		if (wait_ms < 0 || wait_ms > HANDOFF_WAIT_MAX_MS)
+			wait_ms = wait_ms < 0 ? 0 : HANDOFF_WAIT_MAX_MS;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			long left;
+			if (h == NULL || json_object_get(h, "connections") != NULL)
+				break;
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			left = wait_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+			if (left <= 0)
+				break;
+			// Slices of 50 ms: another controller's quiet write (etcd) wakes no one here.
+			store_wait_quiet(c->st, left < 50 ? (unsigned int)left : 50);
+			json_decref(h);
+			h = store_get(c->st, "handoff", port);
+		}
+		if (h == NULL || strcmp(json_string_value(json_object_get(h, "to")), name) != 0) {
+			neutron_error(r, 404, "HandoffNotFound", "No handoff of port %s to host %s.", port,
+				      name);
+			goto out;
+		}
+		json_object_set_new(h, "state", json_string(json_object_get(h, "connections") != NULL
+								   ? "exported" : "waiting"));
+		r->status = 200;
+		r->body = json_pack("{sO}", "handoff", h);
+	}
+out:
+	json_decref(h);
+	json_decref(req);
 }
 
 void hosts(struct ctrl *c, const char *method, const char *name, const char *what,
@@ -248,6 +327,11 @@ void hosts(struct ctrl *c, const char *method, const char *name, const char *wha
 		}
 		host_seen(name);
 		r->status = 204;
+		goto out;
+	}
+	if (what != NULL && strncmp(what, "handoffs/", 9) == 0) {
+		handoff(c, method, name, what + 9, query, body, r);
+		host_seen(name);
 		goto out;
 	}
 	neutron_error(r, 404, "HTTPNotFound", "The resource could not be found.");

@@ -20,6 +20,9 @@
 #include "controller/tls.h"
 
 #define BODY_MAX (1u << 20) // a request body, bytes (larger: 413)
+// A host's request body: a migrating port's connections (conntrack.export: up to 65,536 of
+// about 450 bytes each).
+#define HOST_BODY_MAX (32u << 20)
 
 static const char usage[] =
 	"usage: vnet-controller serve --db STORE [--listen ADDR:PORT] [--url URL] [--token-ttl S]\n"
@@ -154,7 +157,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (rq->len + *upload_size > BODY_MAX) {
+		size_t max = strncmp(url, "/vnet/v1/hosts/", 15) == 0 ? HOST_BODY_MAX : BODY_MAX;
+		if (rq->len + *upload_size > max) {
 			rq->too_big = true;
 		} else {
 			char *b = realloc(rq->body, rq->len + *upload_size + 1);
@@ -184,7 +188,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	if (rq->too_big) {
 		r.status = 413;
 		r.body = json_pack("{s{ssss}}", "NeutronError", "type", "HTTPRequestEntityTooLarge",
-				   "message", "Request body larger than 1 MiB");
+				   "message", strncmp(url, "/vnet/v1/hosts/", 15) == 0
+					   ? "Request body larger than 32 MiB"
+					   : "Request body larger than 1 MiB");
 	} else {
 		query = json_object();
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_arg, query);

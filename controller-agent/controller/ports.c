@@ -244,12 +244,40 @@ static bool pairs_valid(const json_t *pairs, struct api_reply *r) {
 	return true;
 }
 
+// A port's binding moved from host `from` to host `to` (live migration: docs/agent.md,
+// "Live migration"): a handoff record for the hosts' agents, written with the port in one
+// revision. The host the port leaves gives it the port's connections (PUT
+// /vnet/v1/hosts/FROM/handoffs/PORT), the host it goes to takes them before the port goes live
+// there (GET /vnet/v1/hosts/TO/handoffs/PORT). Any other change of the binding ends a handoff
+// still open. False with the reply set if the store refused.
+static bool handoff_note(struct ctrl *c, const char *id, const char *from, const char *to,
+			 struct api_reply *r) {
+	json_t *h;
+	uint64_t ok;
+
+	if (to == NULL || strcmp(from, to) == 0)
+		return true;
+	if (from[0] == '\0' || to[0] == '\0') {
+		h = store_get(c->st, "handoff", id);
+		if (h != NULL)
+			store_delete(c->st, "handoff", id);
+		json_decref(h);
+		return true;
+	}
+	h = json_pack("{sssssssI}", "port", id, "from", from, "to", to, "at", (json_int_t)time(NULL));
+	ok = store_put(c->st, "handoff", id, NULL, NULL, h);
+	json_decref(h);
+	if (ok == 0)
+		neutron_error(r, 500, "HTTPInternalServerError", "the store refused the write");
+	return ok != 0;
+}
+
 void ports(struct ctrl *c, const char *method, const char *id, const json_t *query,
 	   const struct who *w, const char *body, struct api_reply *r) {
 	static const char *const bools[] = {"admin_state_up", "port_security_enabled", NULL};
 	json_t *req = NULL, *p = NULL, *in, *net = NULL, *others = NULL, *v;
 	const char *key;
-	char pid[37], ts[32];
+	char pid[37], ts[32], was_at[256] = "";
 	unsigned int st;
 
 	static const struct resource rs = {"port", "port", "ports", "PortNotFound", "Port %s could not be found.", NULL};
@@ -259,6 +287,7 @@ void ports(struct ctrl *c, const char *method, const char *id, const json_t *que
 		goto out;
 	if (strcmp(method, "DELETE") == 0 && p != NULL) {
 		store_delete(c->st, "port", id);
+		store_delete(c->st, "handoff", id);
 		r->status = 204;
 		goto out;
 	}
@@ -349,6 +378,8 @@ void ports(struct ctrl *c, const char *method, const char *id, const json_t *que
 		json_object_del(in, "project_id");
 		id = pid;
 	} else {
+		snprintf(was_at, sizeof(was_at), "%s",
+			 json_string_value(json_object_get(p, "binding:host_id")));
 		others = network_ports(c, json_string_value(json_object_get(p, "network_id")), id);
 		json_object_set_new(p, "revision_number",
 				    json_integer(json_integer_value(json_object_get(p, "revision_number")) + 1));
@@ -417,6 +448,8 @@ void ports(struct ctrl *c, const char *method, const char *id, const json_t *que
 				    json_string(host != NULL && host[0] != '\0' ? "vhostuser" : "unbound"));
 	}
 	json_object_set_new(p, "updated_at", json_string(ts));
+	if (!handoff_note(c, id, was_at, json_string_value(json_object_get(p, "binding:host_id")), r))
+		goto out;
 	if (store_put(c->st, "port", id, json_string_value(json_object_get(p, "project_id")),
 		      json_string_value(json_object_get(p, "name")), p) == 0) {
 		neutron_error(r, 500, "HTTPInternalServerError", "the store refused the write");

@@ -20,6 +20,7 @@ struct store {
 	pthread_mutex_t wait_lock;
 	pthread_cond_t changed; // the revision grew (st->rev)
 	uint64_t rev;           // the newest revision known (under wait_lock)
+	uint64_t quiet;         // quiet writes made by this process (under wait_lock)
 	pthread_t watcher;      // etcd: follows the revision other controllers make
 	bool watching;
 	volatile bool stop;
@@ -200,6 +201,31 @@ uint64_t store_wait(struct store *st, uint64_t have, unsigned int timeout_ms) {
 	return st->ops->revision(st->b);
 }
 
+void store_wait_quiet(struct store *st, unsigned int timeout_ms) {
+	bool in_read = cur.in_read;
+	struct timespec until;
+	uint64_t rev, quiet;
+
+	if (in_read)
+		view_end(st);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&st->wait_lock);
+	rev = st->rev;
+	quiet = st->quiet;
+	while (st->rev == rev && st->quiet == quiet &&
+	       pthread_cond_timedwait(&st->changed, &st->wait_lock, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&st->wait_lock);
+	if (in_read)
+		view_begin(st);
+}
+
 // ---- objects ------------------------------------------------------------------------------------
 
 static bool same_key(const json_t *w, const char *kind, const char *id) {
@@ -353,6 +379,12 @@ int store_put_quiet(struct store *st, const char *kind, const char *id, const ch
 		return -1;
 	ret = st->ops->commit(st->b, writes, false, 0, &rev);
 	json_decref(writes);
+	if (ret == 0) {
+		pthread_mutex_lock(&st->wait_lock);
+		st->quiet++;
+		pthread_cond_broadcast(&st->changed);
+		pthread_mutex_unlock(&st->wait_lock);
+	}
 	return ret == 0 ? 0 : -1;
 }
 

@@ -71,6 +71,10 @@ void store_tx_abort(struct store *st);
 // read request (the view is renewed).
 uint64_t store_wait(struct store *st, uint64_t have, unsigned int timeout_ms);
 
+// Wait up to `timeout_ms` for any write, quiet ones (store_put_quiet) of this process included.
+// Quiet writes of other controllers (etcd) do not wake it: callers wait in short slices.
+void store_wait_quiet(struct store *st, unsigned int timeout_ms);
+
 // ---- objects ----
 // The object (kind, id) as a new JSON object, or NULL if there is none.
 json_t *store_get(struct store *st, const char *kind, const char *id);

@@ -471,6 +471,79 @@ static void kept_documents_follow_every_change(void **state) {
 	json_decref(names);
 }
 
+// As host `peer` (its certificate): the status, the body in *out (NULL: dropped).
+static unsigned int host_call(const char *peer, const char *method, const char *path, const char *wait,
+			      const char *body, json_t **out) {
+	struct api_reply r;
+	json_t *q = json_object();
+
+	if (wait != NULL)
+		json_object_set_new(q, "wait", json_pack("[s]", wait));
+	api_handle(&c, method, path, q, NULL, body, peer, &r);
+	json_decref(q);
+	if (out != NULL)
+		*out = r.body;
+	else
+		json_decref(r.body);
+	return r.status;
+}
+
+// Live migration (docs/agent.md): a port's binding moved from hv1 to hv2 opens a handoff; hv2's
+// document says where the port comes from, hv1's that it moves away; hv1 gives the connections,
+// hv2 takes them; no other host may; a binding changed again ends it.
+static void handoff_moves_connections(void **state) {
+	char net[40], port[40], body[256], path[200];
+	json_t *b, *doc;
+	uint64_t rev;
+
+	(void)state;
+	for (int i = 1; i <= 2; i++) {
+		char n[8], v[16];
+		snprintf(n, sizeof(n), "hv%d", i);
+		snprintf(v, sizeof(v), "192.0.2.1%d", i);
+		b = json_pack("{ssss}", "name", n, "vtep", v);
+		store_put(c.st, "host", n, NULL, n, b);
+		json_decref(b);
+	}
+	id_of(call("POST", "/v2.0/networks", tok_alice, "{\"network\": {\"name\": \"n\"}}", 201), "network", net);
+	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.1.0.0/24\"}}", net);
+	json_decref(call("POST", "/v2.0/subnets", tok_alice, body, 201));
+	snprintf(body, sizeof(body), "{\"port\": {\"network_id\": \"%s\", \"binding:host_id\": \"hv1\"}}", net);
+	id_of(call("POST", "/v2.0/ports", tok_alice, body, 201), "port", port);
+	snprintf(path, sizeof(path), "/vnet/v1/hosts/hv2/handoffs/%s", port);
+	assert_int_equal(host_call("hv2", "GET", path, "0", NULL, NULL), 404); // not moving
+	snprintf(path, sizeof(path), "/v2.0/ports/%s", port);
+	json_decref(call("PUT", path, tok_alice, "{\"port\": {\"binding:host_id\": \"hv2\"}}", 200));
+	store_read_begin(c.st);
+	doc = compile_host(&c, "hv2", &rev);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "ports"), 0), "moved_from")), "hv1");
+	json_decref(doc);
+	doc = compile_host(&c, "hv1", &rev);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "moved_away"), 0)), port);
+	json_decref(doc);
+	store_read_end(c.st);
+	snprintf(path, sizeof(path), "/vnet/v1/hosts/hv2/handoffs/%s", port);
+	assert_int_equal(host_call("hv2", "GET", path, "50", NULL, &b), 200); // hv1 has not given them
+	assert_string_equal(json_string_value(json_object_get(json_object_get(b, "handoff"), "state")), "waiting");
+	json_decref(b);
+	assert_int_equal(host_call("hv2", "PUT", path, NULL, "{\"connections\": []}", NULL), 404); // hv2 gives none
+	assert_int_equal(host_call("hv1", "PUT", path, NULL, "{\"connections\": []}", NULL), 403); // another's path
+	snprintf(path, sizeof(path), "/vnet/v1/hosts/hv1/handoffs/%s", port);
+	assert_int_equal(host_call("hv1", "PUT", path, NULL, "{\"connections\": 7}", NULL), 400);
+	assert_int_equal(host_call("hv1", "GET", path, "0", NULL, NULL), 404); // it goes to hv2
+	assert_int_equal(host_call("hv1", "PUT", path, NULL,
+				   "{\"connections\": [{\"protocol\": \"tcp\", \"source\": \"10.1.0.9\"}]}", NULL), 204);
+	snprintf(path, sizeof(path), "/vnet/v1/hosts/hv2/handoffs/%s", port);
+	assert_int_equal(host_call("hv2", "GET", path, "1000", NULL, &b), 200);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(b, "handoff"), "state")), "exported");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(b, "handoff"), "connections")), 1);
+	json_decref(b);
+	snprintf(path, sizeof(path), "/v2.0/ports/%s", port); // unbound: the handoff ends
+	json_decref(call("PUT", path, tok_alice, "{\"port\": {\"binding:host_id\": \"\"}}", 200));
+	snprintf(path, sizeof(path), "/vnet/v1/hosts/hv2/handoffs/%s", port);
+	assert_int_equal(host_call("hv2", "GET", path, "0", NULL, NULL), 404);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(whole_life, setup, teardown),
@@ -479,6 +552,7 @@ int main(void) {
 		cmocka_unit_test_setup_teardown(golden_host_document, setup, teardown),
 		cmocka_unit_test(ops_between_documents),
 		cmocka_unit_test_setup_teardown(kept_documents_follow_every_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(handoff_moves_connections, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
