@@ -952,8 +952,8 @@ static json_t *cni_add(const json_t *req, unsigned int *status) {
 	if (ag.doc != NULL)
 		apply(ag.doc, false);
 	pthread_mutex_unlock(&ag.lock);
-	for (int i = 0; i < 200 && !port_live(pid); i++) { // the controller's document brings it
-		struct timespec t = {0, 100 * 1000000};
+	for (int i = 0; i < 4000 && !port_live(pid); i++) { // the controller's document brings it
+		struct timespec t = {0, 5 * 1000000};
 		nanosleep(&t, NULL);
 	}
 	if (!port_live(pid)) {
