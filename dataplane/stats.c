@@ -310,6 +310,16 @@ static void method_apply(struct ctl_call *call) {
 				 (json_int_t)dp_config_current()->revision);
 }
 
+// The rules document in use, as vnetd holds it (the whole document after every transaction,
+// whole or by ops), with its generation: what the agent gave it, to compare with the controller's.
+static void method_rules_get(struct ctl_call *call) {
+	const struct dp_config *cfg = dp_config_current();
+	const json_t *doc = rules_current();
+
+	call->result = json_pack("{sIsIsO}", "generation", (json_int_t)(cfg ? cfg->generation : 0),
+				 "revision", (json_int_t)(cfg ? cfg->revision : 0), "document",
+				 doc != NULL ? (json_t *)doc : json_null());
+}
 
 void dp_stats_methods_register(void) {
 	ctl_method_register("status", "generation, revision, workers, ports, uptime, the agent's report",
@@ -320,6 +330,8 @@ void dp_stats_methods_register(void) {
 	ctl_method_register("stats", "port, worker and graph node counters", method_stats);
 	ctl_method_register("drops", "drop counters per reason and input port", method_drops);
 	ctl_method_register("apply", "apply a transaction (rules document or ops)", method_apply);
+	ctl_method_register("rules.get", "the rules document in use, with its generation and revision",
+			    method_rules_get);
 	ctl_method_register("trace", "inject a packet at a port in dry-run mode, return its path",
 			    trace_method_inject);
 }

@@ -6,6 +6,7 @@
 #
 #   ag_controller_start                 CA, certificates for hv1 and hv2, user alice (project
 #                                       blue), the controller on a free port; sets URL, TOKEN
+#                                       (more `serve` options: set AG_CTL_ARGS=(...) before)
 #   ag_controller_serve                 (again, after a kill) the controller on the same port
 #   ag_hosts_start                      hv1 and hv2: fabric, vnetd h1 and h2, agents hv1 and hv2
 #   ag_agent_start hvN                  (again) the agent of host hvN
@@ -13,6 +14,8 @@
 #   ag_port NAME HOST [JSON-MEMBERS]    a port in $NET: its id (its address in $SYS_TMP/NAME.ip)
 #   ag_container NS PORT-ID HOST        a namespace for the port's container, told to HOST's agent
 #   ag_status hvN                       the agent's /status
+#   ag_host_rules hvN                   the host's compiled document, as it reads it (its
+#                                       certificate): {"revision", "document"}
 #   ag_stream NS ADDR SECONDS           a 100/s ping stream; prints "sent received"
 
 CTL=${VNET_CONTROLLER:-$(dirname "$VNETD")/controller-agent/vnet-controller}
@@ -20,6 +23,7 @@ AGENT=${VNET_AGENT:-$(dirname "$VNETD")/controller-agent/vnet-agent}
 [[ -x $CTL && -x $AGENT ]] || fail "no vnet-controller or vnet-agent next to $VNETD"
 VTEP1=192.0.2.11 VTEP2=192.0.2.12
 declare -A APORT AGENT_PID
+[[ -n ${AG_CTL_ARGS+set} ]] || AG_CTL_ARGS=()
 
 ag_free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -41,7 +45,8 @@ ag_controller_start() {
 
 ag_controller_serve() {
 	spawn "$SYS_TMP/controller.log" "$CTL" serve --db "$DB" --listen "127.0.0.1:$CPORT" --poll-max 5 \
-		--tls-cert "$CA/controller.pem" --tls-key "$CA/controller.key" --client-ca "$CA/ca.pem"
+		--tls-cert "$CA/controller.pem" --tls-key "$CA/controller.key" --client-ca "$CA/ca.pem" \
+		"${AG_CTL_ARGS[@]}"
 	CTL_PID=$SYS_LAST_PID
 	wait_for "the controller answers" 10 curl -sf --cacert "$CA/ca.pem" "$URL/" -o /dev/null ||
 		fail "no controller: $(cat "$SYS_TMP/controller.log")"
@@ -81,6 +86,10 @@ ag_agent_start() {
 }
 
 ag_status() { curl -sf "http://127.0.0.1:${APORT[$1]}/status"; }
+
+ag_host_rules() {
+	curl -sf --cacert "$CA/ca.pem" --cert "$CA/$1.pem" --key "$CA/$1.key" "$URL/vnet/v1/hosts/$1/rules"
+}
 
 ag_port() {
 	api POST /v2.0/ports "{\"port\": {\"name\": \"$1\", \"network_id\": \"$NET\", \"binding:host_id\": \"$2\"${3:+, $3}}}" >"$SYS_TMP/$1.json" || fail "port $1"
