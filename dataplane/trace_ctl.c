@@ -16,6 +16,7 @@
 #include "dataplane/ctl.h"
 #include "dataplane/port.h"
 #include "dataplane/trace.h"
+#include "dataplane/trace_build.h"
 #include "dataplane/worker.h"
 
 #define TRACE_MAX_RECORDS 1024
@@ -91,6 +92,7 @@ struct trace_pending {
 	uint32_t trace_id;
 	uint64_t deadline_tsc;
 	int expected, ended;
+	int frame_len;
 	json_t *records, *tx, *drops;
 	const struct dp_config *cfg; // the snapshot when it was injected, held until the answer
 };
@@ -154,10 +156,11 @@ static void trace_record_add(struct trace_pending *t, const struct trace_record 
 		json_array_append(t->tx, json_object_get(last, "out_port"));
 	if (t->ended < t->expected)
 		return;
-	ctl_deferred_reply(t->d, json_pack("{sisIsIsoso}", "trace_id", (int)t->trace_id,
+	ctl_deferred_reply(t->d, json_pack("{sisIsIsososi}", "trace_id", (int)t->trace_id,
 					   "generation", (json_int_t)r->generation, "revision",
 					   (json_int_t)(cfg != NULL ? cfg->revision : 0), "records",
-					   t->records, "verdict", verdict_json(t->tx, t->drops)));
+					   t->records, "verdict", verdict_json(t->tx, t->drops),
+					   "frame_len", t->frame_len));
 	t->records = t->tx = t->drops = NULL; // taken by the answer
 	pending_free(t);
 }
@@ -197,6 +200,7 @@ void trace_method_inject(struct ctl_call *call) {
 	const struct dp_config *cfg = dp_config_current();
 	const char *port = json_string_value(json_object_get(call->params, "port"));
 	const char *hex = json_string_value(json_object_get(call->params, "packet"));
+	const char *words = json_string_value(json_object_get(call->params, "describe"));
 	struct trace_pending *t;
 	const struct dp_port *p;
 	static uint8_t data[TRACE_FRAME_MAX];
@@ -204,8 +208,9 @@ void trace_method_inject(struct ctl_call *call) {
 	uint32_t id;
 	int len;
 
-	if (port == NULL || hex == NULL) {
-		ctl_error(call, CTL_ERR_INVALID_PARAMS, "trace needs \"port\" and \"packet\" (hex)");
+	if (port == NULL || (hex == NULL) == (words == NULL)) {
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "trace needs \"port\" and one of \"packet\" "
+			  "(hex) and \"describe\" (words)");
 		return;
 	}
 	p = cfg ? dp_config_port_lookup(cfg, port) : NULL;
@@ -213,7 +218,16 @@ void trace_method_inject(struct ctl_call *call) {
 		ctl_error(call, CTL_ERR_INVALID_PARAMS, "port: no port named \"%s\"", port);
 		return;
 	}
-	len = hex_decode(hex, data, sizeof(data));
+	if (words != NULL) {
+		char err[512];
+		len = trace_build(cfg, port, words, data, sizeof(data), err, sizeof(err));
+		if (len < 0) {
+			ctl_error(call, CTL_ERR_INVALID_PARAMS, "%s", err);
+			return;
+		}
+	} else {
+		len = hex_decode(hex, data, sizeof(data));
+	}
 	if (len <= 0) {
 		ctl_error(call, CTL_ERR_INVALID_PARAMS,
 			  "packet: not a hex string of 1..%zu bytes", sizeof(data));
@@ -245,6 +259,7 @@ void trace_method_inject(struct ctl_call *call) {
 		return;
 	}
 	t->trace_id = id;
+	t->frame_len = len;
 	t->cfg = dp_config_hold(cfg);
 	t->expected = 1;
 	t->records = json_array();

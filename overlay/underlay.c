@@ -18,6 +18,7 @@
 #include "dataplane/port.h"
 #include "dataplane/rules.h"
 #include "dataplane/vnetd_config.h"
+#include "dataplane/trace_build.h"
 #include "overlay/overlay.h"
 
 struct underlay underlay;
@@ -153,6 +154,15 @@ int underlay_config(const json_t *o, char *err, size_t err_size) {
 	return 0;
 }
 
+// Frames described in words at the underlay (dataplane/trace_build.h): its MAC and VTEP.
+static int underlay_trace_info(const char *port, struct rte_ether_addr *mac, rte_be32_t *addr) {
+	if (!underlay.enabled || strcmp(port, "underlay") != 0)
+		return -1;
+	*mac = underlay.mac;
+	*addr = underlay.addr;
+	return 0;
+}
+
 int underlay_init(void) {
 	char err[512];
 	int edge, ret;
@@ -179,6 +189,7 @@ int underlay_init(void) {
 	ret = dp_system_port_add("underlay", underlay.device, underlay.port_id, (uint8_t)edge);
 	if (ret < 0)
 		return ret;
+	trace_build_system_port_register(underlay_trace_info);
 	LOG(INFO, "underlay port_id=%u vtep=%s/%u", underlay.port_id,
 	    inet_ntop(AF_INET, &underlay.addr, err, sizeof(err)), underlay.plen);
 	return 0;

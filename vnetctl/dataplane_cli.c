@@ -336,8 +336,24 @@ static int trace_params(struct cli *cli, json_t **params) {
 
 	if (port == NULL)
 		return cli_usage_error(cli, "--port is required");
-	if ((pcap == NULL) == (hex_arg == NULL))
-		return cli_usage_error(cli, "give exactly one of --pcap and --hex");
+	if ((pcap != NULL) + (hex_arg != NULL) + (cli->n_args > 0) != 1)
+		return cli_usage_error(cli, "give exactly one of --pcap, --hex and the packet in words");
+	if (cli->n_args > 0) { // vnetd builds the frame from the words and its rules
+		char words[4096];
+		size_t used = 0;
+		for (int i = 0; i < cli->n_args; i++) {
+			int n = snprintf(words + used, sizeof(words) - used, "%s%s", i ? " " : "",
+					 cli->args[i]);
+			if (n < 0 || (size_t)n >= sizeof(words) - used)
+				return cli_usage_error(cli, "the words: longer than %zu characters",
+						       sizeof(words) - 1);
+			used += (size_t)n;
+		}
+		req.frame_len = 0;
+		cli->data = &req;
+		*params = json_pack("{s:s, s:s}", "port", port, "describe", words);
+		return *params ? CLI_OK : cli_usage_error(cli, "not valid UTF-8");
+	}
 	if (index != NULL && pcap == NULL)
 		return cli_usage_error(cli, "--index goes with --pcap");
 	if (pcap != NULL) {
@@ -444,7 +460,9 @@ static int trace_print(const struct cli *cli, const json_t *res) {
 	}
 	cell_auto(json_object_get(res, "trace_id"), id, sizeof(id));
 	printf("trace %s: %zu-byte frame in at %s (synthetic: nothing learned or sent)\n", id,
-	       req->frame_len, cli_opt_value(cli, "port"));
+	       req->frame_len != 0 ? req->frame_len
+				   : (size_t)json_integer_value(json_object_get(res, "frame_len")),
+	       cli_opt_value(cli, "port"));
 	// The rules the walk ran on: what a controller's revision or an agent's report is matched to.
 	printf("rules revision %lld (generation %lld)\n",
 	       (long long)json_integer_value(json_object_get(res, "revision")),
@@ -460,7 +478,7 @@ static int trace_print(const struct cli *cli, const json_t *res) {
 static struct cli_cmd trace_cmd = {
 	.module = "dataplane",
 	.name = "trace",
-	.synopsis = "--port NAME (--pcap FILE [--index N] | --hex HEX) [--json]",
+	.synopsis = "--port NAME (--pcap FILE [--index N] | --hex HEX | WORDS...) [--json]",
 	.help = "show the path of one frame through the graph, without sending it",
 	.opts = (const struct cli_opt[]){
 		{ "port", "NAME", "the port the frame comes in at (required)" },
@@ -470,6 +488,8 @@ static struct cli_cmd trace_cmd = {
 		{ "hex", "HEX", "give the frame in hex (':' '-' '.' and blanks may separate bytes)" },
 		{ NULL },
 	},
+	.rest = &(const struct cli_opt){ "WORDS", NULL, "the packet in words, vnetd fills in the "
+		"rest: from 10.1.0.11 to 10.2.0.7 tcp dport 80 syn (docs/vnetctl.md)" },
 	.method = "trace",
 	.params = trace_params,
 	.print = trace_print,

@@ -104,7 +104,14 @@ methods = ["help", "status", "show.ports", "show.networks", "show.macs", "show.v
            "drops", "apply", "trace"]
 params = {"apply": [{"rules": ops}, {"rules": topo}],
           "trace": [{"port": "a", "packet": (top / "pcap-samples").joinpath("icmp_echo.pcap")
-                     and bytes(rdpcap(str(top / "pcap-samples" / "icmp_echo.pcap"))[0]).hex()}],
+                     and bytes(rdpcap(str(top / "pcap-samples" / "icmp_echo.pcap"))[0]).hex()},
+                    {"port": "b", "describe": "from 10.0.0.11 to 10.0.0.10 tcp dport 80 syn"},
+                    {"port": "a", "describe": "to 10.9.0.5 http host shop.example path /api"},
+                    {"port": "a", "describe": "to fd00::b icmp6 echo vlan 7 ttl 3"},
+                    {"port": "a", "describe": "arp who-has 10.0.0.1 tell 10.0.0.10"},
+                    {"port": "b", "describe": "to 10.0.0.12 tls sni a.example sport 1 seq 9 ack"},
+                    {"port": "a", "describe": "to 10.0.0.12 dns query a.example len 30"},
+                    {"port": "underlay", "describe": "vxlan vni 5001 from-vtep 192.0.2.12 from 10.0.0.12 to 10.0.0.10 udp"}],
           "show.macs": [{"network": "red"}]}
 for i, m in enumerate(methods):
     for j, p in enumerate(params.get(m, [{}])):
