@@ -353,6 +353,37 @@ static void save_state(void) {
 
 // Give vnetd document `doc` (the controller's, at its revision), as one transaction: the ops from
 // what vnetd has when it has ours, else the whole document. Under ag.lock. 0 or -1.
+// A VM port's vhost-user socket is vnetd's (the server): its directory must exist first (the
+// controller's --vhost-dir, /run/vnet/vhost by default, is gone after a reboot).
+static void vhost_dirs(const json_t *given) {
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(given, "ports"), i, p) {
+		const char *dev = json_string_value(json_object_get(p, "device"));
+		char dir[512], *end;
+		if (dev == NULL || strncmp(dev, "vhost:", 6) != 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%s", dev + 6);
+		end = strchr(dir, ',');
+		if (end != NULL)
+			*end = '\0';
+		end = strrchr(dir, '/');
+		if (end == NULL || end == dir)
+			continue;
+		*end = '\0';
+		for (char *q = dir + 1; *q != '\0'; q++)
+			if (*q == '/') {
+				*q = '\0';
+				mkdir(dir, 0755);
+				*q = '/';
+			}
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			alog("warning", "cannot make %s for port %s's vhost-user socket: %s", dir,
+			     json_string_value(json_object_get(p, "id")), strerror(errno));
+	}
+}
+
 static double ms_between(const struct timespec *a, const struct timespec *b) {
 	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
@@ -380,6 +411,7 @@ static int apply(json_t *doc, bool whole) {
 	} else {
 		params = json_deep_copy(given);
 	}
+	vhost_dirs(given);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (vnetd_call("apply", params, &res) < 0) {
 		json_decref(given);
@@ -753,6 +785,29 @@ static void *run(void *arg) {
 	return NULL;
 }
 
+// vnetd holds a newer revision than the agent noted (the agent was stopped between vnetd's
+// answer and writing applied.json, or someone else gave vnetd a document): what vnetd has is
+// taken as it is (rules.get), not replaced by the older document; the controller's next answer
+// is then a diff from it. Under ag.lock. 0, or -1 if vnetd did not say.
+static int adopt_vnetd(long long rev) {
+	json_t *res = NULL;
+
+	if (vnetd_call("rules.get", NULL, &res) < 0 || !json_is_object(json_object_get(res, "document")) ||
+	    json_integer_value(json_object_get(res, "revision")) != rev) {
+		json_decref(res);
+		return -1;
+	}
+	json_decref(ag.given);
+	ag.given = json_incref(json_object_get(res, "document"));
+	ag.vnetd_rev = (uint64_t)rev;
+	json_decref(res);
+	save_state();
+	alog("info", "vnetd is at revision %lld, newer than the %llu the agent noted: its document "
+		     "is kept as it is (the controller's next answer is applied as a diff from it)",
+	     rev, (unsigned long long)ag.applied);
+	return 0;
+}
+
 // Whether the interface of a port left out of the document (no namespace known, no interface)
 // exists now: made by a hypervisor or a plugin after the port came. Under ag.lock.
 static bool tap_appeared(const json_t *doc) {
@@ -792,6 +847,8 @@ static void *watch_vnetd(void *arg) {
 		if (rev >= 0 && ag.doc != NULL && (uint64_t)rev == ag.vnetd_rev && ag.left_out > 0 &&
 		    tap_appeared(ag.doc))
 			apply(ag.doc, false); // the port comes in now that its interface exists
+		if (rev >= 0 && ag.doc != NULL && (uint64_t)rev > ag.vnetd_rev && rev > 0)
+			adopt_vnetd(rev);
 		if (rev >= 0 && ag.doc != NULL && (uint64_t)rev != ag.vnetd_rev) {
 			alog("warning", "vnetd is at revision %lld, not %llu (restarted?): applying "
 					"revision %llu again", rev, (unsigned long long)ag.vnetd_rev,
@@ -1322,6 +1379,8 @@ int main(int argc, char **argv) {
 		ag.given = localize(ag.doc); // what vnetd has
 		alog("info", "vnetd holds revision %llu already: nothing to do until the controller "
 			     "has more", (unsigned long long)ag.applied);
+	} else if (ag.doc != NULL && vrev > 0 && (uint64_t)vrev > ag.vnetd_rev && adopt_vnetd(vrev) == 0) {
+		; // vnetd is ahead: kept
 	} else if (ag.doc != NULL && vrev >= 0) {
 		alog("info", "vnetd is at revision %lld: giving it revision %llu from %s", vrev,
 		     (unsigned long long)ag.applied, ag.dir);

@@ -443,9 +443,20 @@ void ports(struct ctrl *c, const char *method, const char *id, const json_t *que
 		goto out;
 	}
 	{
+		// What Nova (os-vif) needs to plug the vNIC: a VM's vhost-user socket, vnetd its server
+		// (vhostuser_mode names QEMU's side: client); a container's tap-named veth.
 		const char *host = json_string_value(json_object_get(p, "binding:host_id"));
+		const char *owner = json_string_value(json_object_get(p, "device_owner"));
+		bool bound = host != NULL && host[0] != '\0';
+		bool vm = owner != NULL && strncmp(owner, "compute:", 8) == 0;
+		char sock[512];
+		snprintf(sock, sizeof(sock), "%s/vhu%.11s.sock", c->vhost_dir, id);
 		json_object_set_new(p, "binding:vif_type",
-				    json_string(host != NULL && host[0] != '\0' ? "vhostuser" : "unbound"));
+				    json_string(!bound ? "unbound" : vm ? "vhostuser" : "tap"));
+		json_object_set_new(p, "binding:vif_details",
+				    bound && vm ? json_pack("{sssssb}", "vhostuser_socket", sock,
+							    "vhostuser_mode", "client", "port_filter", 1)
+				    : bound ? json_pack("{sb}", "port_filter", 1) : json_object());
 	}
 	json_object_set_new(p, "updated_at", json_string(ts));
 	if (!handoff_note(c, id, was_at, json_string_value(json_object_get(p, "binding:host_id")), r))
