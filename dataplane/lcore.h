@@ -70,6 +70,7 @@ struct dp_lcore {
 	struct rte_ring *inject;          // SP/SC: control thread -> worker, synthetic trace packets
 	struct rte_ring *events;          // SP/SC: worker -> control thread, struct dp_event
 	struct rte_ring *trace;           // SP/SC: worker -> control thread, struct trace_record
+	struct rte_ring *snap;            // SP/SC: worker -> control thread, struct live_snap
 	uint64_t now_tsc;                 // rte_rdtsc() at the start of the current walk
 	uint32_t now_sec;                 // seconds since start, at the start of the current walk
 	uint32_t copies_walk;             // flood copies made in the current walk (dp_pkt_copy)

@@ -20,6 +20,7 @@
 
 #include "dataplane/config.h"
 #include "dataplane/graph.h"
+#include "dataplane/live_trace.h"
 #include "dataplane/worker.h"
 
 enum port_rx_edge {
@@ -90,6 +91,7 @@ static uint16_t port_rx_system(struct rte_graph *graph, struct rte_node *node, u
 		pc->rx_bytes += rte_pktmbuf_pkt_len(pkts[j]);
 	}
 	pc->rx_pkts += n;
+	live_trace_rx(dp_lcore_get(), node->id, (uint8_t)edge, port_id, pkts, n);
 	if (n > 0)
 		rte_node_enqueue(graph, node, edge, (void **)pkts, n);
 	return n;
@@ -120,6 +122,7 @@ static inline uint16_t port_rx_source(struct rte_graph *graph, struct rte_node *
 		pc->rx_bytes += rte_pktmbuf_pkt_len(pkts[j]);
 	}
 	pc->rx_pkts += n;
+	live_trace_rx(lc, node->id, PORT_RX_PARSE, port_id, &pkts[*count], n); // one test unarmed
 	*count += n;
 	return n;
 }

@@ -15,6 +15,7 @@
 #include "dataplane/config.h"
 #include "dataplane/ctl.h"
 #include "dataplane/port.h"
+#include "dataplane/live_trace.h"
 #include "dataplane/trace.h"
 #include "dataplane/trace_build.h"
 #include "dataplane/worker.h"
@@ -24,7 +25,6 @@
 #define TRACE_TIMEOUT_MS 2000
 #define TRACE_MAX_PENDING 64 // traces in flight at once
 
-static uint32_t next_trace_id = 1;
 
 static int hex_decode(const char *hex, uint8_t *out, size_t size) {
 	size_t n = 0;
@@ -169,6 +169,8 @@ int trace_poll(void) {
 	struct trace_record r[64];
 	uint64_t now = rte_rdtsc();
 
+	live_trace_snaps();
+
 	for (unsigned int w = 0; w < dp_workers_count(); w++) {
 		struct dp_lcore *lc = dp_worker_get(w);
 		unsigned int n;
@@ -178,8 +180,10 @@ int trace_poll(void) {
 							   NULL);
 			for (unsigned int i = 0; i < n; i++) {
 				struct trace_pending *t = pending_lookup(r[i].trace_id);
-				if (t != NULL) // else a record of a trace that timed out or was cancelled
+				if (t != NULL)
 					trace_record_add(t, &r[i]);
+				else // a live trace's, or one of a trace that timed out or was cancelled
+					live_trace_record(&r[i]);
 			}
 		} while (n > 0);
 	}
@@ -233,7 +237,7 @@ void trace_method_inject(struct ctl_call *call) {
 			  "packet: not a hex string of 1..%zu bytes", sizeof(data));
 		return;
 	}
-	id = next_trace_id++;
+	id = trace_id_next(1);
 	m = trace_packet(data, len, p->port_id, id);
 	if (m == NULL) {
 		ctl_error(call, CTL_ERR_INTERNAL, "no mbuf for the trace packet");

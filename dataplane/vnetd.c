@@ -27,6 +27,7 @@
 #include "dataplane/rules.h"
 #include "dataplane/stats.h"
 #include "dataplane/telemetry.h"
+#include "dataplane/live_trace.h"
 #include "dataplane/trace.h"
 #include "dataplane/vnetd_config.h"
 #include "dataplane/worker.h"
@@ -112,6 +113,7 @@ static int start(struct vnetd_config *vc) {
 		return ret;
 	}
 	dp_stats_methods_register();
+	live_trace_methods_register();
 	ret = dp_features_init();
 	if (ret < 0) {
 		fprintf(stderr, "vnetd: feature start-up failed: %s\n", strerror(-ret));
@@ -153,6 +155,7 @@ static void serve(void) {
 		ctl_poll(n_traces > 0 ? 1 : 20);
 		dp_events_drain(4096);
 		n_traces = trace_poll();
+		n_traces += live_trace_poll();
 		dp_periodic_run();
 	}
 	LOG(NOTICE, "vnetd stopping");

@@ -266,6 +266,15 @@ out:
 const struct cli_cmd *cli_cmd_find(int argc, char **argv, int *n_words) {
 	bool partial = false;
 
+	// A two-word command first ("trace live"), then one word ("trace", whose words follow).
+	for (const struct cli_cmd *c = cli_cmds; c != NULL && argc >= 2; c = c->next) {
+		const char *sp = strchr(c->name, ' ');
+		if (sp != NULL && (size_t)(sp - c->name) == strlen(argv[0]) &&
+		    strncmp(c->name, argv[0], (size_t)(sp - c->name)) == 0 && strcmp(sp + 1, argv[1]) == 0) {
+			*n_words = 2;
+			return c;
+		}
+	}
 	for (const struct cli_cmd *c = cli_cmds; c != NULL; c = c->next) {
 		const char *sp = strchr(c->name, ' ');
 		size_t n = sp ? (size_t)(sp - c->name) : strlen(c->name);
