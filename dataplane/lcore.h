@@ -62,6 +62,8 @@ struct dp_rx_sched {
 
 struct dp_enqueue;
 
+struct drop_ring;
+
 struct dp_lcore {
 	unsigned int lcore_id;
 	unsigned int worker;              // 0 .. n_workers-1: also this worker's TX queue on every port
@@ -71,6 +73,7 @@ struct dp_lcore {
 	struct rte_ring *events;          // SP/SC: worker -> control thread, struct dp_event
 	struct rte_ring *trace;           // SP/SC: worker -> control thread, struct trace_record
 	struct rte_ring *snap;            // SP/SC: worker -> control thread, struct live_snap
+	struct drop_ring *drop_ring;      // the recent drops (drop_ring.h); worker writes, seqlocked
 	uint64_t now_tsc;                 // rte_rdtsc() at the start of the current walk
 	uint32_t now_sec;                 // seconds since start, at the start of the current walk
 	uint32_t copies_walk;             // flood copies made in the current walk (dp_pkt_copy)

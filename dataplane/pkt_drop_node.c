@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // pkt_drop: where every dropped packet ends (edge 0 of every node). Counts it per input port and
 // per reason (meta->drop_reason, set by dp_drop()), writes the terminal trace record, frees it.
-// Synthetic (dry-run) packets are recorded but not counted. A burst node: it frees in bulk.
+// Synthetic (dry-run) packets are recorded but not counted. The start of some goes to the recent
+// drops (drop_ring.h, rate-limited). A burst node: it frees in bulk.
 
 #include <rte_graph_worker.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/drop_ring.h"
 #include "dataplane/graph.h"
 
 static uint16_t pkt_drop_process(struct rte_graph *graph, struct rte_node *node, void **objs,
@@ -26,6 +28,7 @@ static uint16_t pkt_drop_process(struct rte_graph *graph, struct rte_node *node,
 		}
 		lc->counters.drops[port][reason]++;
 		lc->counters.port[port].drops++;
+		drop_ring_maybe(lc, lc->drop_ring, m, reason);
 	}
 	rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, n);
 	return n;

@@ -27,6 +27,7 @@
 #include "dataplane/rules.h"
 #include "dataplane/stats.h"
 #include "dataplane/telemetry.h"
+#include "dataplane/drop_ring.h"
 #include "dataplane/live_trace.h"
 #include "dataplane/trace.h"
 #include "dataplane/vnetd_config.h"
@@ -114,6 +115,7 @@ static int start(struct vnetd_config *vc) {
 	}
 	dp_stats_methods_register();
 	live_trace_methods_register();
+	drop_ring_methods_register();
 	ret = dp_features_init();
 	if (ret < 0) {
 		fprintf(stderr, "vnetd: feature start-up failed: %s\n", strerror(-ret));

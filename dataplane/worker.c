@@ -22,6 +22,7 @@
 #include "dataplane/config.h"
 #include "dataplane/log.h"
 #include "dataplane/trace.h"
+#include "dataplane/drop_ring.h"
 #include "dataplane/live_trace.h"
 #include "dataplane/worker.h"
 
@@ -142,13 +143,16 @@ static int worker_alloc(unsigned int w) {
 	snprintf(name, sizeof(name), "tr%u", w);
 	lc->trace = rte_ring_create_elem(name, sizeof(struct trace_record), DP_TRACE_RING_SIZE,
 					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	lc->drop_ring = rte_zmalloc_socket("drop_ring", sizeof(struct drop_ring), RTE_CACHE_LINE_SIZE,
+					   socket);
 	snprintf(name, sizeof(name), "snap%u", w);
 	lc->snap = rte_ring_create_elem(name, sizeof(struct live_snap), DP_SNAP_RING_SIZE, socket,
 					RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "inj%u", w);
 	lc->inject = rte_ring_create(name, DP_INJECT_RING_SIZE, socket,
 				     RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (lc->events == NULL || lc->trace == NULL || lc->inject == NULL || lc->snap == NULL) {
+	if (lc->events == NULL || lc->trace == NULL || lc->inject == NULL || lc->snap == NULL ||
+	    lc->drop_ring == NULL) {
 		LOG(ERR, "rte_ring_create worker=%u: %s", w, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}

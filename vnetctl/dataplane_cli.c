@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -208,17 +209,23 @@ static int drops_print(const struct cli *cli, const json_t *res) {
 	return CLI_OK;
 }
 
+static int drops_run(struct cli *cli);
+
 static struct cli_cmd drops_cmd = {
 	.module = "dataplane",
 	.name = "drops",
-	.synopsis = "[--all] [--json]",
-	.help = "dropped packets by reason and port",
+	.synopsis = "[--all] [--port P] [--watch] [--write OUT.pcapng] [--json]",
+	.help = "dropped packets by reason and port; the recent ones themselves with --write",
 	.opts = (const struct cli_opt[]){
 		{ "all", NULL, "also list the reasons (and ports) that count zero" },
+		{ "port", "P", "only port P's drops (in at P, or on the way out to P with --write)" },
+		{ "watch", NULL, "print what changed every second, with the deltas, until interrupted" },
+		{ "write", "OUT.pcapng", "write the recent dropped packets (the last 4 per reason, "
+		  "their first 128 bytes), each with its reason, port and tenant as a comment" },
 		{ NULL },
 	},
 	.method = "drops",
-	.print = drops_print,
+	.run = drops_run,
 };
 VNETCTL_COMMAND_REGISTER(drops_cmd);
 
@@ -585,14 +592,21 @@ static int pcapng_block(FILE *f, uint32_t type, const void *body, size_t n) {
 		       ? 0 : -1;
 }
 
-static int live_write(const struct live_ctx *x, const char *path) {
+struct pcapng_pkt {
+	const uint8_t *frame;
+	size_t caplen, len;
+	uint64_t ts_us; // since the epoch
+	const char *comment;
+};
+
+// Write pkts[0..n) to `path` as pcapng. The number written, or -1 (errno).
+static int pcapng_write(const char *path, const struct pcapng_pkt *pkts, int n) {
 	FILE *f = fopen(path, "wb");
 	uint8_t shb[16] = {0}, idb[8] = {0};
-	uint32_t magic = 0x1A2B3C4D;
-	uint16_t v1 = 1, v0 = 0, link = 1;
-	uint32_t snap = 65535;
+	uint32_t magic = 0x1A2B3C4D, snap = 65535;
+	uint16_t v1 = 1, v0 = 0, link = 1; // LINKTYPE_ETHERNET
 	int64_t unknown = -1;
-	int n = 0;
+	int written = 0;
 
 	if (f == NULL)
 		return -1;
@@ -606,50 +620,59 @@ static int live_write(const struct live_ctx *x, const char *path) {
 		fclose(f);
 		return -1;
 	}
-	for (int i = 0; i < LIVE_PACKETS_MAX; i++) {
-		const struct live_pkt *lp = &x->pkts[i];
-		char comment[256];
-		uint8_t *b;
-		size_t cl, pad, n_b;
-		uint64_t ts;
-		uint32_t w;
-		uint16_t code, olen;
-		if (lp->frame == NULL)
-			continue;
-		snprintf(comment, sizeof(comment), "vnet live trace: packet %d in at %s, %s", i + 1,
-			 lp->port, lp->verdict[0] ? lp->verdict : "no verdict recorded");
-		cl = strlen(comment);
-		pad = (lp->caplen + 3) & ~(size_t)3;
-		n_b = 20 + pad + 4 + ((cl + 3) & ~(size_t)3) + 4;
-		b = calloc(1, n_b);
+	for (int i = 0; i < n; i++) {
+		const struct pcapng_pkt *p = &pkts[i];
+		size_t cl = p->comment != NULL ? strlen(p->comment) : 0, pad = (p->caplen + 3) & ~(size_t)3;
+		size_t n_b = 20 + pad + (cl > 0 ? 4 + ((cl + 3) & ~(size_t)3) + 4 : 0);
+		uint8_t *b = calloc(1, n_b);
+		uint32_t w[5] = {0, (uint32_t)(p->ts_us >> 32), (uint32_t)p->ts_us, (uint32_t)p->caplen,
+				 (uint32_t)p->len};
+		uint16_t code = 1, olen = (uint16_t)cl; // opt_comment, then opt_endofopt (zeros)
 		if (b == NULL)
 			break;
-		ts = (uint64_t)(x->wall0 * 1e6 + lp->t_us);
-		w = 0;
-		memcpy(b, &w, 4); // interface 0
-		w = (uint32_t)(ts >> 32);
-		memcpy(b + 4, &w, 4);
-		w = (uint32_t)ts;
-		memcpy(b + 8, &w, 4);
-		w = (uint32_t)lp->caplen;
-		memcpy(b + 12, &w, 4);
-		w = (uint32_t)lp->len;
-		memcpy(b + 16, &w, 4);
-		memcpy(b + 20, lp->frame, lp->caplen);
-		code = 1; // opt_comment
-		olen = (uint16_t)cl;
-		memcpy(b + 20 + pad, &code, 2);
-		memcpy(b + 22 + pad, &olen, 2);
-		memcpy(b + 24 + pad, comment, cl); // then opt_endofopt (zeros)
+		memcpy(b, w, 20);
+		memcpy(b + 20, p->frame, p->caplen);
+		if (cl > 0) {
+			memcpy(b + 20 + pad, &code, 2);
+			memcpy(b + 22 + pad, &olen, 2);
+			memcpy(b + 24 + pad, p->comment, cl);
+		}
 		if (pcapng_block(f, 6, b, n_b) < 0) {
 			free(b);
 			fclose(f);
 			return -1;
 		}
 		free(b);
+		written++;
+	}
+	return fclose(f) == 0 ? written : -1;
+}
+
+static int live_write(const struct live_ctx *x, const char *path) {
+	struct pcapng_pkt *pk = calloc(LIVE_PACKETS_MAX, sizeof(*pk));
+	char (*comments)[256] = calloc(LIVE_PACKETS_MAX, 256);
+	int n = 0, ret;
+
+	if (pk == NULL || comments == NULL) {
+		free(pk);
+		free(comments);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (int i = 0; i < LIVE_PACKETS_MAX; i++) {
+		const struct live_pkt *lp = &x->pkts[i];
+		if (lp->frame == NULL)
+			continue;
+		snprintf(comments[n], 256, "vnet live trace: packet %d in at %s, %s", i + 1, lp->port,
+			 lp->verdict[0] ? lp->verdict : "no verdict recorded");
+		pk[n] = (struct pcapng_pkt){lp->frame, lp->caplen, lp->len,
+					    (uint64_t)(x->wall0 * 1e6 + lp->t_us), comments[n]};
 		n++;
 	}
-	return fclose(f) == 0 ? n : -1;
+	ret = pcapng_write(path, pk, n);
+	free(pk);
+	free(comments);
+	return ret;
 }
 
 static int live_run(struct cli *cli) {
@@ -720,3 +743,180 @@ static struct cli_cmd trace_live_cmd = {
 	.run = live_run,
 };
 VNETCTL_COMMAND_REGISTER(trace_live_cmd);
+
+// ---- drops --port, --watch, --write --------------------------------------------------------------
+
+// Keep port P's part of a `drops` answer: each reason's count becomes P's.
+static void drops_only_port(json_t *res, const char *port) {
+	const json_t *r;
+	json_int_t total = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "reasons"), i, r) {
+		json_int_t n = json_integer_value(json_object_get(json_object_get(r, "ports"), port));
+		json_t *ports = json_object();
+		if (n > 0)
+			json_object_set_new(ports, port, json_integer(n));
+		json_object_set_new((json_t *)r, "ports", ports);
+		json_object_set_new((json_t *)r, "count", json_integer(n));
+		total += n;
+	}
+	json_object_set_new(res, "total", json_integer(total));
+	if (json_object_get(json_object_get(res, "rx_missed"), port) != NULL) {
+		json_t *m = json_pack("{sO}", port, json_object_get(json_object_get(res, "rx_missed"), port));
+		json_object_set_new(res, "rx_missed", m);
+	} else {
+		json_object_set_new(res, "rx_missed", json_object());
+	}
+}
+
+static volatile sig_atomic_t drops_stop;
+static void drops_on_signal(int sig) {
+	(void)sig;
+	drops_stop = 1;
+}
+
+static int drops_watch(struct cli *cli, const char *port) {
+	json_t *prev = NULL;
+
+	signal(SIGINT, drops_on_signal);
+	signal(SIGTERM, drops_on_signal);
+	while (!drops_stop) {
+		json_t *res = NULL;
+		const json_t *r;
+		size_t i;
+		int ret = rpc_call(cli->socket_path, "drops", NULL, &res);
+		time_t now = time(NULL);
+		char ts[16];
+		if (ret != CLI_OK) {
+			json_decref(prev);
+			return ret;
+		}
+		if (port != NULL)
+			drops_only_port(res, port);
+		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
+		json_array_foreach(json_object_get(res, "reasons"), i, r) {
+			const json_t *pr = json_array_get(json_object_get(prev, "reasons"), i), *n;
+			const char *p;
+			json_object_foreach((json_t *)json_object_get(r, "ports"), p, n) {
+				json_int_t before = json_integer_value(json_object_get(json_object_get(pr, "ports"), p));
+				json_int_t d = json_integer_value(n) - before;
+				if (prev == NULL || d == 0)
+					continue;
+				if (cli->json)
+					printf("{\"time\": \"%s\", \"reason\": \"%s\", \"port\": \"%s\", \"delta\": %"
+					       JSON_INTEGER_FORMAT ", \"count\": %" JSON_INTEGER_FORMAT "}\n", ts,
+					       json_str(r, "reason"), p, d, json_integer_value(n));
+				else
+					printf("%s  %-24s %-16s +%-8" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
+					       " in all)  %s\n", ts, json_str(r, "reason"), p, d,
+					       json_integer_value(n), json_str(r, "description") ?: "");
+			}
+		}
+		if (prev == NULL && !cli->json)
+			printf("%s  watching the drop counters%s%s (%" JSON_INTEGER_FORMAT " so far); "
+			       "changes every second, Ctrl-C to stop\n", ts, port ? " of port " : "",
+			       port ? port : "", json_integer_value(json_object_get(res, "total")));
+		fflush(stdout);
+		json_decref(prev);
+		prev = res;
+		for (int k = 0; k < 10 && !drops_stop; k++)
+			usleep(100000);
+	}
+	json_decref(prev);
+	return CLI_OK;
+}
+
+static int drops_write(struct cli *cli, const char *port, const char *path) {
+	json_t *params = json_object(), *res = NULL;
+	const json_t *smp, *x;
+	struct pcapng_pkt *pk;
+	char (*comments)[320];
+	uint8_t (*frames)[128];
+	struct timespec now;
+	size_t i, n;
+	int ret, w;
+
+	if (port != NULL)
+		json_object_set_new(params, "port", json_string(port));
+	ret = rpc_call(cli->socket_path, "drops.recent", params, &res);
+	if (ret != CLI_OK)
+		return ret;
+	smp = json_object_get(res, "samples");
+	n = json_array_size(smp);
+	pk = calloc(n + 1, sizeof(*pk));
+	comments = calloc(n + 1, sizeof(*comments));
+	frames = calloc(n + 1, sizeof(*frames));
+	if (pk == NULL || comments == NULL || frames == NULL) {
+		free(pk);
+		free(comments);
+		free(frames);
+		json_decref(res);
+		return cli_error(cli, "out of memory");
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	json_array_foreach(smp, i, x) {
+		const char *hex = json_str(x, "frame") ?: "";
+		int len = hex_decode(hex, frames[i], sizeof(frames[i]));
+		double t = (double)now.tv_sec + (double)now.tv_nsec / 1e9 -
+			   json_real_value(json_object_get(x, "age_s"));
+		snprintf(comments[i], sizeof(comments[i]), "vnet drop: %s (%s); in at %s%s%s%s%s",
+			 json_str(x, "reason") ?: "-", json_str(x, "description") ?: "",
+			 json_str(x, "in_port") ?: "-", json_str(x, "out_port") ? ", out to " : "",
+			 json_str(x, "out_port") ?: "", json_str(x, "tenant") ? "; tenant " : "",
+			 json_str(x, "tenant") ?: "");
+		pk[i] = (struct pcapng_pkt){frames[i], len > 0 ? (size_t)len : 0,
+					    (size_t)json_integer_value(json_object_get(x, "len")),
+					    (uint64_t)(t * 1e6), comments[i]};
+		if (cli->json) {
+			char *text = json_dumps(x, JSON_COMPACT | JSON_SORT_KEYS);
+			printf("%s\n", text ?: "{}");
+			free(text);
+		} else {
+			printf("%8.1f s ago  %-20s in at %-12s %5lld bytes  %s\n",
+			       json_real_value(json_object_get(x, "age_s")), json_str(x, "reason") ?: "-",
+			       json_str(x, "in_port") ?: "-",
+			       (long long)json_integer_value(json_object_get(x, "len")),
+			       json_str(x, "tenant") ? json_str(x, "tenant") : "");
+		}
+	}
+	w = pcapng_write(path, pk, (int)n);
+	if (w < 0)
+		ret = cli_error(cli, "--write %s: %s", path, strerror(errno));
+	else if (!cli->json)
+		printf("%d recent drops written to %s (%lld sampled, %lld not: over %d a second)\n", w,
+		       path, json_integer_value(json_object_get(res, "sampled")),
+		       json_integer_value(json_object_get(res, "skipped")), 200);
+	free(pk);
+	free(comments);
+	free(frames);
+	json_decref(res);
+	return ret;
+}
+
+static int drops_run(struct cli *cli) {
+	const char *port = cli_opt_value(cli, "port"), *out = cli_opt_value(cli, "write");
+	json_t *res = NULL;
+	int ret;
+
+	if (out != NULL && cli_opt_is_set(cli, "watch"))
+		return cli_usage_error(cli, "--watch and --write do not go together");
+	if (out != NULL)
+		return drops_write(cli, port, out);
+	if (cli_opt_is_set(cli, "watch"))
+		return drops_watch(cli, port);
+	ret = rpc_call(cli->socket_path, "drops", NULL, &res);
+	if (ret != CLI_OK)
+		return ret;
+	if (port != NULL)
+		drops_only_port(res, port);
+	if (cli->json) {
+		char *text = json_dumps(res, JSON_INDENT(2));
+		printf("%s\n", text ?: "{}");
+		free(text);
+	} else {
+		ret = drops_print(cli, res);
+	}
+	json_decref(res);
+	return ret;
+}

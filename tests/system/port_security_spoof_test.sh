@@ -105,6 +105,32 @@ pass "victim b received none of the spoofed frames ($(pcap_count "$SYS_TMP/b.pca
 
 "$VNETCTL" -s "$SOCK" drops | grep -Eq '^spoof_ip +[0-9]+ +source IP is not' ||
 	fail "vnetctl drops does not list spoof_ip: $("$VNETCTL" -s "$SOCK" drops)"
+"$VNETCTL" -s "$SOCK" drops --port a | grep -Eq '^spoof_ip +[0-9]+ ' ||
+	fail "vnetctl drops --port a does not list spoof_ip: $("$VNETCTL" -s "$SOCK" drops --port a)"
+[[ $("$VNETCTL" -s "$SOCK" drops --port b) == "no drops"* ]] || fail "port b's drops: $("$VNETCTL" -s "$SOCK" drops --port b)"
+# The drop ring (issue 13, item 5): the spoofed packets themselves, with their reason and port.
+"$VNETCTL" -s "$SOCK" drops --port a --write "$SYS_TMP/drops.pcapng" >"$SYS_TMP/drops.out" ||
+	fail "vnetctl drops --write: $(cat "$SYS_TMP/drops.out")"
+tshark -r "$SYS_TMP/drops.pcapng" -T fields -e ip.src -e icmp.type -e frame.comment >"$SYS_TMP/drops.txt" 2>&1 ||
+	fail "tshark cannot read the drops: $(cat "$SYS_TMP/drops.txt")"
+grep -qP '^10\.0\.0\.99\t8\tvnet drop: spoof_ip \(source IP is not.*\); in at a; tenant blue' "$SYS_TMP/drops.txt" ||
+	fail "the spoofed echo request is not among the recent drops: $(cat "$SYS_TMP/drops.txt")"
+grep -q "spoof_mac" "$SYS_TMP/drops.txt" && grep -q "spoof_arp" "$SYS_TMP/drops.txt" ||
+	fail "spoof_mac and spoof_arp frames are not among the recent drops: $(cat "$SYS_TMP/drops.txt")"
+# --watch: the deltas as they happen.
+"$VNETCTL" -s "$SOCK" drops --watch --port a >"$SYS_TMP/watch.out" 2>&1 &
+WPID=$!
+wait_for "drops --watch starts" 10 grep -q "watching the drop counters of port a" "$SYS_TMP/watch.out" ||
+	fail "drops --watch: $(cat "$SYS_TMP/watch.out")"
+in_ns "$A" ip addr add 10.0.0.99/24 dev "$A"
+in_ns "$A" ping -n -q -c 2 -i 0.2 -W 1 -I 10.0.0.99 10.0.0.11 >/dev/null 2>&1 || true
+in_ns "$A" ip addr del 10.0.0.99/24 dev "$A"
+wait_for "drops --watch shows the new spoof_ip drops" 10 grep -Eq "spoof_ip +a +\+2 " "$SYS_TMP/watch.out" ||
+	fail "drops --watch: $(cat "$SYS_TMP/watch.out")"
+kill "$WPID"
+wait "$WPID" || true
+pass "vnetctl drops --watch --port a: $(grep -m1 'spoof_ip' "$SYS_TMP/watch.out")"
+pass "vnetctl drops --port a / --write: the spoofed packets themselves (read back with tshark), each with its reason, port and tenant: $(grep -m1 spoof_ip "$SYS_TMP/drops.txt" | cut -f3)"
 
 # 4. No port security on c: it sends from a MAC and an IP it does not own; vnetd forwards the
 # frames, drops nothing of c's, learns the MAC, and then sends frames for that MAC to c alone.
