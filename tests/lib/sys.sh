@@ -93,14 +93,20 @@ sys_on_exit() {
 
 # SYS_KEEP=1: leave everything as it is, and write $SYS_TMP/cleanup.sh, which undoes it.
 sys_keep_note() {
-	local pid ns ifc
+	local pid ns ifc pids
 	{
 		echo "#!/bin/sh"
 		echo "# Undo what $(basename "$0") (tag $SYS_TAG) left running."
+		# Only what still runs (a helper stopped already may have left its pid to another process).
+		pids=()
 		for pid in "${SYS_PIDS[@]}" "${SYS_VNETD_PID[@]}"; do
+			kill -0 "$pid" 2>/dev/null && pids+=("$pid")
+		done
+		for pid in "${pids[@]}"; do
 			echo "kill $pid 2>/dev/null"
 		done
-		for pid in "${SYS_VNETD_PID[@]}"; do
+		# Helpers too (a controller ends its long polls first): SIGKILL after 10 s, as for vnetd.
+		for pid in "${pids[@]}"; do
 			echo "i=0; while kill -0 $pid 2>/dev/null && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done"
 			echo "kill -KILL $pid 2>/dev/null"
 		done
@@ -110,6 +116,7 @@ sys_keep_note() {
 		for ifc in "${SYS_IFACES[@]}"; do
 			echo "ip link del $ifc 2>/dev/null"
 		done
+		echo "rm -rf /var/run/dpdk/$SYS_TAG-* /dev/hugepages/$SYS_TAG-*"
 		echo "rm -rf $SYS_TMP"
 	} >"$SYS_TMP/cleanup.sh"
 	log "kept running (SYS_KEEP=1 / --keep); clean up with: sh $SYS_TMP/cleanup.sh"
