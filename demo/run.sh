@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The vnet demo: one vnetd, two tenants (red and blue, the same IP addresses in both), four
-# container namespaces; pings that work (inside a tenant) and pings that must not (across
-# tenants, from a spoofed address), then the networks, ports, MAC tables, drop counters and a
-# trace. Prints PASS or FAIL per step and exits 1 if any expectation failed. Cleans everything
-# up on exit, unless --keep: then it leaves it running and says how to look around and clean up.
+# The vnet demo: the whole system on one machine. A vnet-controller on its SQLite store (HTTPS,
+# certificates from `vnet-controller ca`); two hosts, hv1 and hv2, each a vnetd on a VXLAN fabric
+# (tests/lib/overlay.sh) and a vnet-agent with its host's certificate; then, through the
+# `openstack` CLI, two tenants (projects red and blue) with identical address plans: networks
+# front (10.0.1.0/24) and back (10.0.2.0/24) joined by a router, security groups web and db, and
+# four containers (network namespaces) on the two hosts:
+#
+#   hv1: web1 (front, 10.0.1.11, group web)   jump (back, 10.0.2.22, group default)
+#   hv2: web2 (front, 10.0.1.12, group web)   db   (back, 10.0.2.21, group db)
+#   group web: pings in from anywhere; group db: pings in from members of web only
+#
+# Each host has a container on both networks: a host that routes into a network on which it has
+# no port of its own is not in the other hosts' flood lists for that network (the controller makes
+# them from the hosts with ports in it), and they drop what it routes there as vxlan_vtep_unknown.
+#
+# It shows pings that work (same network across hosts, routed across hosts), pings that must not
+# (across tenants: the same address reaches its own tenant's container only; denied by a security
+# group), a `vnetctl trace` of each, and where to look next. Prints PASS or FAIL per step and exits
+# 1 if any expectation failed; a step that cannot go on stops the demo with the log to read, and
+# the run's directory (logs, store, certificates) is then kept. Cleans everything up on exit,
+# unless --keep: then it leaves it running and says what to try and how to clean up.
 #
 # Needs root and built binaries (scripts/setup.sh builds them): VNETD and VNETCTL default to
-# build/vnetd and build/vnetctl/vnetctl.
+# build/vnetd and build/vnetctl/vnetctl, the controller and the agent are next to vnetd
+# (controller-agent/), and the openstack CLI (python3-openstackclient).
 set -euo pipefail
 
 usage() {
 	echo "usage: demo/run.sh [--keep]"
-	echo "  --keep   leave vnetd and the namespaces running afterwards (prints how to clean up)"
+	echo "  --keep   leave the controller, the hosts and the containers running afterwards"
+	echo "           (prints what to try, and how to clean up)"
 }
 case "${1:-}" in
 "") ;;
@@ -24,163 +42,412 @@ esac
 
 # shellcheck source=SCRIPTDIR/../tests/lib/sys.sh
 source "$(dirname "$0")/../tests/lib/sys.sh"
+# shellcheck source=SCRIPTDIR/../tests/lib/overlay.sh
+source "$(dirname "$0")/../tests/lib/overlay.sh"
 sys_init demo
-ensure_hugepages
+DIR=$SYS_TMP # the run's files: logs (*.log), the store, the certificates, the agents' state
+
+# A failed run keeps its directory, to read the logs (a demo run with --keep keeps it anyway).
+demo_exit() {
+	local rc=$?
+	set +e
+	if ((rc != 0 && rc < 128)) && [[ $SYS_KEEP != 1 && -n $SYS_TMP ]]; then
+		log ""
+		log "The run's files are kept in $DIR: the logs ($(cd "$DIR" && echo *.log)),"
+		log "the store, the certificates. Remove them with: rm -rf $DIR"
+		SYS_TMP= # so that cleanup leaves it
+	fi
+	(exit "$rc") # sys_on_exit reads the status from $?
+	sys_on_exit
+}
+trap 'demo_exit' EXIT
+sys_dump_logs() { :; } # die says which log to read
+
+# die MSG [LOG...]: a step that the rest needs failed: say what, and the end of each LOG.
+die() {
+	local f
+	printf '\nFAIL: %s\n' "$1" >&2
+	for f in "${@:2}"; do
+		if [[ -s $f ]]; then
+			printf '  log: %s, its last lines:\n' "$f" >&2
+			tail -n 12 "$f" | sed 's/^/    /' >&2
+		else
+			printf '  log: %s (empty)\n' "$f" >&2
+		fi
+	done
+	exit 1
+}
 
 if [[ -t 1 ]]; then
-	step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+	step() { printf '\n\033[1m== %s\033[0m  (%d s)\n' "$*" $((SECONDS - SYS_T0)); }
 else
-	step() { printf '\n== %s\n' "$*"; }
+	step() { printf '\n== %s  (%d s)\n' "$*" $((SECONDS - SYS_T0)); }
 fi
-show() { # show CMD...: print the command, then run it
-	printf '$ %s\n' "vnetctl ${*:2}"
-	"$@"
-}
+say() { printf '  %s\n' "$*"; }
 
-# Tenants red and blue: the same IPs, 10.0.0.10 and 10.0.0.11, in both. Red's MACs end in
-# 01:0a/01:0b (the addresses of pcap-samples/), blue's in 02:0a/02:0b.
-declare -A MAC=([red-a]=02:00:00:00:01:0a [red-b]=02:00:00:00:01:0b
-	[blue-a]=02:00:00:00:02:0a [blue-b]=02:00:00:00:02:0b)
-declare -A IP=([red-a]=10.0.0.10 [red-b]=10.0.0.11 [blue-a]=10.0.0.10 [blue-b]=10.0.0.11)
-declare -A IFC=([red-a]=$(sys_name ra) [red-b]=$(sys_name rb) [blue-a]=$(sys_name ba)
-	[blue-b]=$(sys_name bb))
-declare -A NS=([red-a]=$SYS_TAG-red-a [red-b]=$SYS_TAG-red-b [blue-a]=$SYS_TAG-blue-a
-	[blue-b]=$SYS_TAG-blue-b)
-C=(red-a red-b blue-a blue-b)
+CTL=${VNET_CONTROLLER:-$(dirname "$VNETD")/controller-agent/vnet-controller}
+AGENT=${VNET_AGENT:-$(dirname "$VNETD")/controller-agent/vnet-agent}
+[[ -x $CTL && -x $AGENT ]] || die "no vnet-controller or vnet-agent in $(dirname "$VNETD")/controller-agent (build them: ninja -C build)"
+command -v openstack >/dev/null || die "the openstack CLI is not installed (scripts/setup.sh installs python3-openstackclient)"
+command -v curl >/dev/null || die "curl is not installed (scripts/setup.sh installs it)"
+SYS_VNETD_MB=256 # the routers' FIBs (32 MiB each family) beside the switching tables
+ensure_hugepages 320
+free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-ports=() tap=0
-for c in "${C[@]}"; do
-	ports+=("{\"id\": \"$c\", \"network\": \"${c%-*}\", \"kind\": \"container\",
-	  \"device\": \"net_tap$tap,iface=${IFC[$c]}\", \"mac\": \"${MAC[$c]}\", \"ips\": [\"${IP[$c]}\"]}")
-	tap=$((tap + 1))
+TENANTS=(red blue)
+declare -A OSUSER=([red]=bob [blue]=alice)
+HOSTS=(hv1 hv2)
+declare -A VTEP=([hv1]=192.0.2.11 [hv2]=192.0.2.12) VNETD_OF=([hv1]=h1 [hv2]=h2) APORT=()
+# The containers: name, host, network, address, security group.
+CONTAINERS=(
+	"web1 hv1 front 10.0.1.11 web"
+	"jump hv1 back  10.0.2.22 default"
+	"web2 hv2 front 10.0.1.12 web"
+	"db   hv2 back  10.0.2.21 db"
+)
+declare -A HOST=() NETW=() IP=() GROUP=()
+NAMES=()
+for c in "${CONTAINERS[@]}"; do
+	read -r n h net ip g <<<"$c"
+	NAMES+=("$n") HOST[$n]=$h NETW[$n]=$net IP[$n]=$ip GROUP[$n]=$g
 done
-vnetd_config v "{\"revision\": 1,
-  \"networks\": [{\"id\": \"red\", \"tenant\": \"red\", \"vni\": 7001},
-                 {\"id\": \"blue\", \"tenant\": \"blue\", \"vni\": 7002}],
-  \"ports\": [$(IFS=,; echo "${ports[*]}")]}" >"$SYS_TMP/vnetd.json"
+declare -A PORTID=() MAC=() NS=() # by tenant/name: port id, MAC, container's namespace
 
-step "start vnetd (tenants red and blue, 4 TAP ports) and 4 container namespaces"
-vnetd_start v "$SYS_TMP/vnetd.json"
-SOCK=$(vnetd_sock v)
-ctl() { "$VNETCTL" -s "$SOCK" "$@"; }
-for c in "${C[@]}"; do
-	netns_container "${NS[$c]}" "${IFC[$c]}" "${MAC[$c]}" "${IP[$c]}/24"
-	echo "  ${NS[$c]}: ${IFC[$c]} ${MAC[$c]} ${IP[$c]}/24"
+###############################################################################################
+step "1/7 the controller: vnet-controller on its SQLite store, over HTTPS"
+CA=$DIR/ca
+{
+	"$CTL" ca init --dir "$CA" && "$CTL" ca issue --dir "$CA" controller --san 127.0.0.1 &&
+		"$CTL" ca issue --dir "$CA" hv1 && "$CTL" ca issue --dir "$CA" hv2
+} >"$DIR/ca.log" 2>&1 || die "vnet-controller ca: cannot make the certificates" "$DIR/ca.log"
+say "a CA and certificates for the controller, hv1 and hv2 (vnet-controller ca init / issue): $CA"
+DB=$DIR/controller.db
+for t in "${TENANTS[@]}"; do
+	echo "pw-${OSUSER[$t]}" | "$CTL" user add --db "$DB" "${OSUSER[$t]}" --project "$t" --role member \
+		>>"$DIR/controller.log" 2>&1 || die "vnet-controller user add ${OSUSER[$t]}" "$DIR/controller.log"
+	say "user ${OSUSER[$t]}: project $t, role member (vnet-controller user add)"
 done
-pass "vnetd running (pid ${SYS_VNETD_PID[v]}, socket $SOCK)"
+CPORT=$(free_port)
+URL=https://127.0.0.1:$CPORT
+for t in "${TENANTS[@]}"; do # the openstack CLI's settings for each tenant's user
+	cat >"$DIR/$t.rc" <<EOF
+export OS_AUTH_URL=$URL/v3 OS_IDENTITY_API_VERSION=3 OS_CACERT=$CA/ca.pem
+export OS_USERNAME=${OSUSER[$t]} OS_PASSWORD=pw-${OSUSER[$t]} OS_PROJECT_NAME=$t
+export OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
+EOF
+done
+spawn "$DIR/controller.log" "$CTL" serve --db "$DB" --listen "127.0.0.1:$CPORT" --poll-max 5 \
+	--tls-cert "$CA/controller.pem" --tls-key "$CA/controller.key" --client-ca "$CA/ca.pem"
+CTL_PID=$SYS_LAST_PID
+wait_for "the controller answers" 10 curl -sf --cacert "$CA/ca.pem" "$URL/" -o /dev/null ||
+	die "the controller does not answer on $URL" "$DIR/controller.log"
+pass "vnet-controller serving $URL (pid $CTL_PID, store $DB, hosts' CA $CA/ca.pem)"
 
-step "pings that must work: inside each tenant"
-wait_for "vnetd forwarding" 5 ping_ok "${NS[red-a]}" 10.0.0.11 || true
-for pair in red-a:red-b red-b:red-a blue-a:blue-b blue-b:blue-a; do
-	from=${pair%:*} to=${pair#*:}
-	check "ping $from -> $to (${IP[$to]})" ping_ok "${NS[$from]}" "${IP[$to]}" 2
+###############################################################################################
+step "2/7 two hosts, hv1 and hv2: a vnetd and a vnet-agent each, VXLAN between them"
+fabric_init
+for h in "${HOSTS[@]}"; do
+	v=${VNETD_OF[$h]}
+	fabric_plug "$(sys_name "u$v")" "$(sys_name "p$v")"
+	vnetd_config_underlay "$v" '{"revision": 0}' "{\"device\": \"net_af_packet0,iface=$(sys_name "u$v")\",
+	  \"address\": \"${VTEP[$h]}/24\", \"mac\": \"02:00:c0:00:02:$([[ $h == hv1 ]] && echo 0b || echo 0c)\"}" \
+		>"$DIR/$v.json"
+	vnetd_start "$v" "$DIR/$v.json"
+	APORT[$h]=$(free_port)
+	spawn "$DIR/agent-$h.log" "$AGENT" --controller "$URL" --host "$h" --vtep "${VTEP[$h]}" \
+		--vnetd "$(vnetd_sock "$v")" --state-dir "$DIR/state-$h" --cert "$CA/$h.pem" --key "$CA/$h.key" \
+		--ca "$CA/ca.pem" --listen "127.0.0.1:${APORT[$h]}"
+	wait_for "agent $h answers" 10 curl -sf "http://127.0.0.1:${APORT[$h]}/status" -o /dev/null ||
+		die "the agent of $h does not answer on 127.0.0.1:${APORT[$h]}" "$DIR/agent-$h.log"
+	pass "$h: vnetd (pid ${SYS_VNETD_PID[$v]}, VTEP ${VTEP[$h]}, socket $(vnetd_sock "$v")), vnet-agent (pid $SYS_LAST_PID, http://127.0.0.1:${APORT[$h]}/status)"
 done
 
-step "pings that must not work: across tenants"
-# The same IP answers only inside the tenant: red-a's 10.0.0.11 is red-b, never blue-b.
-to_bb=$(port_counter "$SOCK" blue-b tx_pkts)
-check "ping red-a -> 10.0.0.11 is answered by red-b" ping_ok "${NS[red-a]}" 10.0.0.11 2
-check "... and nothing of it reached blue-b" test "$(port_counter "$SOCK" blue-b tx_pkts)" -eq "$to_bb"
-# Force red-a to address blue-b's MAC: red has no such MAC, the frames stay in red (flooded to
-# red-b, which ignores them), and blue-b never sees them.
-in_ns "${NS[red-a]}" ip neigh replace 10.0.0.11 lladdr "${MAC[blue-b]}" dev "${IFC[red-a]}" nud permanent
-check "ping red-a -> blue-b (by blue-b's MAC) fails" ping_fails "${NS[red-a]}" 10.0.0.11
-check "... and nothing of it reached blue-b" test "$(port_counter "$SOCK" blue-b tx_pkts)" -eq "$to_bb"
-in_ns "${NS[red-a]}" ip neigh del 10.0.0.11 dev "${IFC[red-a]}"
-in_ns "${NS[blue-b]}" ip neigh replace 10.0.0.10 lladdr "${MAC[red-a]}" dev "${IFC[blue-b]}" nud permanent
-check "ping blue-b -> red-a (by red-a's MAC) fails" ping_fails "${NS[blue-b]}" 10.0.0.10
-in_ns "${NS[blue-b]}" ip neigh del 10.0.0.10 dev "${IFC[blue-b]}"
-
-step "a spoof attempt: red-a pretends to be 10.0.0.99, then claims red-b's IP in ARP"
-spoof_ip0=$(drop_count "$SOCK" spoof_ip red-a)
-spoof_arp0=$(drop_count "$SOCK" spoof_arp red-a)
-in_ns "${NS[red-a]}" ip addr add 10.0.0.99/24 dev "${IFC[red-a]}"
-in_ns "${NS[red-a]}" ip neigh replace 10.0.0.11 lladdr "${MAC[red-b]}" dev "${IFC[red-a]}" nud permanent
-spoofed_ping_fails() {
-	! in_ns "${NS[red-a]}" ping -n -q -c 2 -i 0.2 -w 2 -I 10.0.0.99 10.0.0.11 >/dev/null 2>&1
+# os TENANT ARGS...: the openstack CLI as the tenant's user.
+os() {
+	(
+		# shellcheck disable=SC1090
+		source "$DIR/$1.rc"
+		shift
+		timeout 60 openstack "$@"
+	)
 }
-check "ping red-a (from spoofed 10.0.0.99) -> red-b fails" spoofed_ping_fails
-in_ns "${NS[red-a]}" ip addr del 10.0.0.99/24 dev "${IFC[red-a]}"
-in_ns "${NS[red-a]}" ip neigh del 10.0.0.11 dev "${IFC[red-a]}"
-check "... counted as spoof_ip on red-a" wait_for "spoof_ip on red-a" 5 \
-	counter_at_least $((spoof_ip0 + 2)) drop_count "$SOCK" spoof_ip red-a
-send_frames "${NS[red-a]}" "${IFC[red-a]}" 1 "Ether(src='${MAC[red-a]}', dst='ff:ff:ff:ff:ff:ff')/ARP(op=2,
-	hwsrc='${MAC[red-a]}', psrc='10.0.0.11', hwdst='ff:ff:ff:ff:ff:ff', pdst='10.0.0.11')"
-check "gratuitous ARP 'red-a is 10.0.0.11' dropped as spoof_arp on red-a" wait_for "spoof_arp" 5 \
-	counter_at_least $((spoof_arp0 + 1)) drop_count "$SOCK" spoof_arp red-a
-check "red-a still pings red-b normally" ping_ok "${NS[red-a]}" 10.0.0.11 2
+agents_up() { [[ $(os red network agent list -f value -c Host -c Alive | grep -c True) == 2 ]]; }
+wait_for "both hosts registered and alive" 20 agents_up ||
+	die "the hosts did not register with the controller" "$DIR/agent-hv1.log" "$DIR/agent-hv2.log" "$DIR/controller.log"
+printf '  $ openstack network agent list\n'
+os red network agent list -c Host -c Alive -c State -c Binary | sed 's/^/  /'
+pass "both hosts registered (each agent with its host's certificate: mutual TLS)"
 
-step "what vnetd shows"
-show ctl show networks
-echo
-show ctl show ports
-echo
-show ctl show macs
-echo
-echo "(spoof_mac on every port: what each TAP sent from its own random MAC before it was moved"
-echo " into its container and given the port's MAC)"
-show ctl drops
+###############################################################################################
+step "3/7 the tenants, through the openstack CLI: red (user bob) and blue (user alice), the same plan"
+say "networks front 10.0.1.0/24 and back 10.0.2.0/24, router r between them; group web admits"
+say "pings from anywhere, group db pings from members of web only. Each user runs these commands"
+say "in one openstack session (it reads them from its standard input), the two users at once:"
+PLAN=(
+	"network create front"
+	"subnet create --network front --subnet-range 10.0.1.0/24 front"
+	"network create back"
+	"subnet create --network back --subnet-range 10.0.2.0/24 back"
+	"router create r"
+	"router add subnet r front"
+	"router add subnet r back"
+	"security group create web"
+	"security group rule create --ingress --protocol icmp web"
+	"security group create db"
+	"security group rule create --ingress --protocol icmp --remote-group web db"
+)
+for n in "${NAMES[@]}"; do
+	PLAN+=("port create --network ${NETW[$n]} --fixed-ip subnet=${NETW[$n]},ip-address=${IP[$n]} --host ${HOST[$n]} --security-group ${GROUP[$n]} $n")
+done
+printf '%s\n' "${PLAN[@]}" >"$DIR/plan"
+printf '  $ openstack %s\n' "${PLAN[@]}"
+sessions=()
+for t in "${TENANTS[@]}"; do
+	os "$t" <"$DIR/plan" >"$DIR/openstack-$t.log" 2>"$DIR/openstack-$t.err" &
+	sessions+=($!)
+done
+i=0
+for t in "${TENANTS[@]}"; do
+	wait "${sessions[$i]}" && [[ ! -s $DIR/openstack-$t.err ]] ||
+		die "the openstack CLI as ${OSUSER[$t]} (project $t): $(head -c 300 "$DIR/openstack-$t.err")" \
+			"$DIR/openstack-$t.log" "$DIR/openstack-$t.err"
+	i=$((i + 1))
+done
+for t in "${TENANTS[@]}"; do
+	os "$t" port list -f value -c ID -c Name -c "MAC Address" >"$DIR/ports-$t" 2>>"$DIR/openstack-$t.log" ||
+		die "openstack port list as ${OSUSER[$t]}" "$DIR/openstack-$t.log"
+	while read -r id name mac; do
+		[[ -n ${HOST[$name]:-} ]] || continue # the router's interfaces
+		PORTID[$t/$name]=$id MAC[$t/$name]=$mac
+	done <"$DIR/ports-$t"
+	for n in "${NAMES[@]}"; do
+		[[ -n ${PORTID[$t/$n]:-} ]] || die "tenant $t has no port $n" "$DIR/openstack-$t.log"
+	done
+done
+pass "red and blue: 2 networks, 2 subnets, a router, 2 groups and 4 ports each, the same addresses"
 
-step "trace: frames from pcap-samples/ injected at red-a in dry-run mode"
-trace_verdict() { # trace_verdict PCAP WANT: the trace's verdict line is WANT
-	local out
-	out=$(ctl trace --port red-a --pcap "$SYS_SRC/pcap-samples/$1") || return 1
-	printf '$ vnetctl trace --port red-a --pcap pcap-samples/%s\n%s\n' "$1" "$out"
-	grep -q "^verdict: $2" <<<"$out"
+###############################################################################################
+step "4/7 containers: a network namespace for each port, handed to its host's agent"
+say "POST http://127.0.0.1:PORT/v1/ports/ID/netns (what the CNI plugin vnet-cni does for podman);"
+say "vnetd makes the veth in the namespace, the agent gives it the port's address and routes"
+for t in "${TENANTS[@]}"; do
+	for n in "${NAMES[@]}"; do
+		ns=$SYS_TAG-$t-$n h=${HOST[$n]}
+		NS[$t/$n]=$ns
+		netns_add "$ns"
+		in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		curl -sf -X POST "http://127.0.0.1:${APORT[$h]}/v1/ports/${PORTID[$t/$n]}/netns" \
+			-d "{\"netns\": \"/run/netns/$ns\", \"ifname\": \"eth0\"}" >/dev/null ||
+			die "the agent of $h did not take $ns for port $t/$n" "$DIR/agent-$h.log"
+		printf '  %-5s %-5s on %s: namespace %s, port %s\n' "$t" "$n" "$h" "$ns" "${PORTID[$t/$n]}"
+	done
+done
+addressed() { ip -n "$1" -o -4 addr show dev eth0 2>/dev/null | grep -q " $2/24 "; }
+for t in "${TENANTS[@]}"; do
+	for n in "${NAMES[@]}"; do
+		wait_for "$t/$n addressed" 20 addressed "${NS[$t/$n]}" "${IP[$n]}" ||
+			die "container $t/$n has no eth0 with ${IP[$n]} (${NS[$t/$n]})" "$DIR/agent-${HOST[$n]}.log" \
+				"${SYS_VNETD_LOG[${VNETD_OF[${HOST[$n]}]}]}"
+	done
+done
+# all_active TENANT: the containers' ports are ACTIVE (the router's interfaces stay DOWN: no vNICs)
+all_active() { [[ $(os "$1" port list --device-owner '' -f value -c Status | grep -c ACTIVE) == "${#NAMES[@]}" ]]; }
+for t in "${TENANTS[@]}"; do
+	wait_for "$t's ports ACTIVE" 20 all_active "$t" ||
+		die "$t's ports are not all ACTIVE: $(os "$t" port list -f value -c Name -c Status | tr '\n' ' ')" \
+			"$DIR/agent-hv1.log" "$DIR/agent-hv2.log"
+done
+printf '  $ openstack port list --long -c Name -c "MAC Address" -c "Fixed IP Addresses" -c Status -c "Device Owner"   # as bob (red)\n'
+os red port list --long -c Name -c "MAC Address" -c "Fixed IP Addresses" -c Status -c "Device Owner" | sed 's/^/  /'
+pass "8 containers on eth0 with their ports' addresses; every port ACTIVE (the agents reported it)"
+
+###############################################################################################
+SOCK1=$(vnetd_sock h1) SOCK2=$(vnetd_sock h2)
+# ping_from T/A B [COUNT]: container A of tenant T pings container B's address (of its own plan)
+ping_from() { ping_ok "${NS[$1]}" "${IP[$2]}" "${3:-2}"; }
+
+step "5/7 pings that work"
+# The first pings may wait for the agents' last transactions and for ARP (answered by vnetd).
+for t in "${TENANTS[@]}"; do
+	wait_for "$t web1 reaches web2" 20 ping_from "$t/web1" web2 1 || true
+	wait_for "$t web1 reaches db" 20 ping_from "$t/web1" db 1 || true
+done
+for t in "${TENANTS[@]}"; do
+	check "$t: web1 (hv1) -> web2 10.0.1.12 (hv2): the same network, across hosts (VXLAN)" ping_from "$t/web1" web2
+	check "$t: web1 (hv1) -> db 10.0.2.21 (hv2): routed by $t's router r, across hosts (db admits web)" ping_from "$t/web1" db
+	check "$t: web2 (hv2) -> db 10.0.2.21 (hv2): routed on hv2" ping_from "$t/web2" db
+	check "$t: db (hv2) -> web1 10.0.1.11 (hv1): routed back across hosts (web admits pings from anywhere)" ping_from "$t/db" web1
+done
+
+###############################################################################################
+step "6/7 pings that must not work"
+neigh_mac() { ip -n "$1" neigh show "$2" dev eth0 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}'; }
+# Every echo request that reaches red's web2 and blue's web2 (both 10.0.1.12) from now on.
+declare -A CAP=()
+for t in "${TENANTS[@]}"; do
+	capture_now "${NS[$t/web2]}" eth0 "$DIR/$t-web2.pcap" icmp and 'icmp[icmptype] == icmp-echo'
+	CAP[$t]=$SYS_LAST_PID
+done
+echoes() { pcap_count "$DIR/$1-web2.pcap"; }
+say "web1 of each tenant pings 10.0.1.12 three times; echo requests that reach each web2 (tcpdump in it):"
+for t in "${TENANTS[@]}"; do
+	o=$([[ $t == red ]] && echo blue || echo red)
+	own0=$(echoes "$t") other0=$(echoes "$o")
+	ping_from "$t/web1" web2 3 || true
+	wait_for "$t/web2 saw the pings" 5 counter_at_least $((own0 + 3)) echoes "$t" || true
+	own=$(($(echoes "$t") - own0)) other=$(($(echoes "$o") - other0))
+	got=$(neigh_mac "${NS[$t/web1]}" 10.0.1.12)
+	check "$t: web1 -> 10.0.1.12: $own echo requests reached $t's web2, $other $o's; web1 has 10.0.1.12 at $got ($t/web2's MAC)" \
+		test "$own" == 3 -a "$other" == 0 -a "$got" == "${MAC[$t/web2]}"
+done
+# red's web1 addresses blue's web2 by its MAC: no such MAC in red's network, the frames stay in red.
+before=$(echoes blue)
+in_ns "${NS[red/web1]}" ip neigh replace 10.0.1.12 lladdr "${MAC[blue/web2]}" dev eth0 nud permanent
+check "red: web1 -> 10.0.1.12 at blue's web2's MAC (${MAC[blue/web2]}, set by hand) fails" ping_fails "${NS[red/web1]}" 10.0.1.12
+check "... and none of it reached blue's web2 (echo requests there: $before -> $(echoes blue))" test "$before" == "$(echoes blue)"
+in_ns "${NS[red/web1]}" ip neigh del 10.0.1.12 dev eth0
+for t in "${TENANTS[@]}"; do
+	capture_stop "${CAP[$t]}"
+done
+# Group db admits pings from members of web only: jump is none.
+for t in "${TENANTS[@]}"; do
+	sg0=$(drop_count "$SOCK2" sg_denied)
+	check "$t: jump (hv1, group default) -> db 10.0.2.21 (hv2, group db) fails: db admits pings from web's members only" \
+		ping_fails "${NS[$t/jump]}" "${IP[db]}"
+	sg1=$(drop_count "$SOCK2" sg_denied)
+	check "... dropped by hv2's vnetd, by db's ingress rules: sg_denied $sg0 -> $sg1" test "$sg1" -gt "$sg0"
+done
+
+###############################################################################################
+step "7/7 traces: vnetctl trace, the packet described in words (docs/vnetctl.md), in dry-run mode"
+say "vnetd builds the packet, walks its real nodes with it and learns or sends nothing; at the"
+say "sender's port, and at hv2's underlay as hv1 sends it there in VXLAN (in the output, ids are"
+say "shown as names)."
+# vnetctl prints ids: sed scripts that name them (tenant:name, tenant:group:name, and
+# tenant:group:name:what for a group's rules).
+lists=()
+for t in "${TENANTS[@]}"; do # the openstack CLI reads commands from its standard input
+	printf '%s -f json\n' "port list" "network list" "router list" "security group list" \
+		"security group rule list" | os "$t" >"$DIR/objects-$t.json" 2>>"$DIR/openstack-$t.log" &
+	lists+=($!)
+done
+wait "${lists[@]}"
+"$PY" - "$DIR" "${TENANTS[@]}" 2>"$DIR/names.log" <<'PY' || die "cannot name the objects" "$DIR/names.log"
+import json, sys
+d, tenants = sys.argv[1], sys.argv[2:]
+for t in tenants:
+    text, lists, i = open(f"{d}/objects-{t}.json").read(), [], 0
+    while text[i:].strip():  # the five lists, one after the other
+        i += len(text[i:]) - len(text[i:].lstrip())
+        obj, i = json.JSONDecoder().raw_decode(text, i)
+        lists.append(obj)
+    ports, nets, routers, groups, rules = lists
+    group = {g["ID"]: g["Name"] for g in groups}
+    names = {o["ID"]: f"{t}:{o['Name']}" for o in ports + nets + routers if o["Name"]}
+    names.update({i: f"{t}:group:{n}" for i, n in group.items()})
+    for r in rules:
+        what = r["Direction"] + (f"-{r['IP Protocol']}" if r["IP Protocol"] else "")
+        if r["Remote Security Group"]:
+            what += "-from-" + group.get(r["Remote Security Group"], "?")
+        if r["Ethertype"] == "IPv6":
+            what += "-ipv6"
+        names[r["ID"]] = f"{t}:group:{group.get(r['Security Group'], '?')}:{what}"
+    # names.sed for tables (each name as wide as an id: the columns stay), names-short.sed
+    with open(f"{d}/names.sed", "a") as f, open(f"{d}/names-short.sed", "a") as g:
+        for i, n in names.items():
+            print(f"s/{i}/{n:<{len(i)}}/g", file=f)
+            print(f"s/{i}/{n}/g", file=g)
+PY
+# The VNIs of red's networks, from hv2's vnetd.
+vni() { "$VNETCTL" -s "$SOCK2" show networks --json | sed -f "$DIR/names-short.sed" | json_get "[n['vni'] for n in d if n['id'] == '$1'][0]"; }
+VNI_FRONT=$(vni red:front) && VNI_BACK=$(vni red:back) ||
+	die "cannot read the VNIs of red's networks from hv2's vnetd" "${SYS_VNETD_LOG[h2]}"
+# trace HOST PORT WANT WORDS...: trace the packet described by WORDS at PORT (tenant/name, or
+# underlay) of HOST, print it (ids named), and check that its JSON verdict v satisfies the Python
+# expression WANT.
+trace() {
+	local sock port=$2 want=$3 id
+	sock=$(vnetd_sock "${VNETD_OF[$1]}")
+	id=${PORTID[$port]:-$port}
+	shift 3
+	printf '\n  $ vnetctl -s %s trace --port %s %s%s\n' "$sock" "$id" "$*" "${PORTID[$port]:+   # $port}"
+	"$VNETCTL" -s "$sock" trace --port "$id" "$@" | sed -f "$DIR/names-short.sed" | sed 's/^/  /'
+	"$VNETCTL" -s "$sock" trace --port "$id" --json "$@" | "$PY" -c '
+import json, sys
+v = json.load(sys.stdin)["verdict"]
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$want"
 }
-check "icmp_echo.pcap (10.0.0.10 -> 10.0.0.11) at red-a: tx to red-b" \
-	trace_verdict icmp_echo.pcap "tx to red-b$"
-check "spoofed_source.pcap (from 10.0.0.99) at red-a: dropped as spoof_ip" \
-	trace_verdict spoofed_source.pcap "drop (spoof_ip"
-
-step "security groups: blue-b lets in only pings from its group (web), statefully"
-blue_port() { # blue_port ID GROUP: the port object of blue-a or blue-b, in that group
-	printf '{"id": "%s", "network": "blue", "kind": "container", "device": "net_tap%s,iface=%s",
-	  "mac": "%s", "ips": ["%s"], "security_groups": ["%s"]}' "$1" "$([[ $1 == blue-a ]] && echo 2 || echo 3)" \
-		"${IFC[$1]}" "${MAC[$1]}" "${IP[$1]}" "$2"
-}
-apply_ops() { # apply_ops JSON: a transaction of operations, shown
-	printf '$ vnetctl apply -   # %s\n' "$2"
-	"$VNETCTL" -s "$SOCK" apply - >/dev/null <<<"$1"
-}
-check "groups web (pings from members of web) and plain (pings from anyone); blue-a and blue-b in web" \
-	apply_ops '{"ops": [
-	  {"op": "add", "kind": "security_group", "object": {"id": "web", "tenant": "blue", "rules": [
-	    {"id": "ping-from-web", "direction": "ingress", "protocol": "icmp", "remote_group": "web"},
-	    {"id": "out", "direction": "egress"}]}},
-	  {"op": "add", "kind": "security_group", "object": {"id": "plain", "tenant": "blue", "rules": [
-	    {"id": "ping-in", "direction": "ingress", "protocol": "icmp"}, {"id": "all-out", "direction": "egress"}]}},
-	  {"op": "replace", "kind": "port", "object": '"$(blue_port blue-b web)"'},
-	  {"op": "replace", "kind": "port", "object": '"$(blue_port blue-a web)"'}]}' "groups web and plain; blue-a, blue-b in web"
-check "ping blue-a -> blue-b (both in web)" ping_ok "${NS[blue-a]}" 10.0.0.11 2
-check "blue-a moves to group plain" apply_ops '{"ops": [{"op": "replace", "kind": "port",
-	  "object": '"$(blue_port blue-a plain)"'}]}' "blue-a from web to plain"
-sg0=$(drop_count "$SOCK" sg_denied)
-check "ping blue-a -> blue-b fails now (blue-a is no member of web)" ping_fails "${NS[blue-a]}" 10.0.0.11
-check "... counted as sg_denied" test "$(drop_count "$SOCK" sg_denied)" -gt "$sg0"
-check "ping blue-b -> blue-a works (plain lets pings in; the replies pass blue-b statefully)" \
-	ping_ok "${NS[blue-b]}" 10.0.0.10 2
-show ctl show conntrack --tenant blue
+TX_UNDERLAY='v["action"] == "tx" and v["ports"] == ["underlay"]'
+check "red web1 -> web2 (10.0.1.12) at web1 on hv1: to hv2 in VXLAN (the same network, across hosts)" \
+	trace hv1 red/web1 "$TX_UNDERLAY" to 10.0.1.12 icmp echo
+check "red web1 -> db (10.0.2.21) at web1 on hv1: routed by red's r, to hv2 in VXLAN on back's VNI" \
+	trace hv1 red/web1 "$TX_UNDERLAY" to 10.0.2.21 icmp echo
+check "red web1 -> 10.0.1.12 at blue's web2's MAC, at web1 on hv1: no such MAC in red's front, flooded to red's VTEPs" \
+	trace hv1 red/web1 "$TX_UNDERLAY" to 10.0.1.12 to-mac "${MAC[blue/web2]}" icmp echo
+check "... the same at hv2 (VXLAN, red front's VNI $VNI_FRONT): flooded to red's web2 only, never to blue's" \
+	trace hv2 underlay "v['action'] == 'tx' and v['ports'] == ['${PORTID[red/web2]}']" \
+	vxlan vni "$VNI_FRONT" from-vtep "${VTEP[hv1]}" from 10.0.1.11 to 10.0.1.12 to-mac "${MAC[blue/web2]}" icmp echo
+check "red jump -> db (10.0.2.21) at jump on hv1: jump's group lets it out, to hv2 in VXLAN" \
+	trace hv1 red/jump "$TX_UNDERLAY" to 10.0.2.21 icmp echo
+check "... the same at hv2 (VXLAN, red back's VNI $VNI_BACK): dropped at db's port, sg_denied (group db)" \
+	trace hv2 underlay 'v["action"] == "drop" and v["reason"] == "sg_denied"' \
+	vxlan vni "$VNI_BACK" from-vtep "${VTEP[hv1]}" from 10.0.2.22 to 10.0.2.21 icmp echo
+# A real ping, traced live as it goes (the next matching packet at the port).
 echo
-show ctl show security-groups
+say "and a real ping (red web1 -> db), traced live at web1's port on hv1 as it goes:"
+live=$DIR/live-trace.log
+printf '\n  $ vnetctl -s %s trace live --port %s --filter "icmp and dst host 10.0.2.21" --count 1   # red/web1\n' \
+	"$SOCK1" "${PORTID[red/web1]}"
+spawn "$live" "$VNETCTL" -s "$SOCK1" trace live --port "${PORTID[red/web1]}" \
+	--filter "icmp and dst host 10.0.2.21" --count 1 --timeout 10
+LIVE_PID=$SYS_LAST_PID
+wait_for "the live trace armed" 5 grep -q armed "$live" || true
+ping_from red/web1 db 1 || true
+sys_reap "$LIVE_PID" 10
+sed -f "$DIR/names-short.sed" "$live" | sed 's/^/  /'
+check "the live trace: red web1's real echo request, routed by red's r to hv2 in VXLAN" \
+	sh -c "sed -f '$DIR/names-short.sed' '$live' | grep -q 'ip_route .* router red:r: 10.0.2.0/24'"
 
+###############################################################################################
+step "where to look next"
+show() { # show CMD...: print the command, run it, indent its output (ids named)
+	printf '\n  $ %s\n' "$*"
+	"$@" 2>&1 | sed -f "$DIR/names.sed" | sed 's/^/  /'
+}
+show "$VNETCTL" -s "$SOCK2" status
+show "$VNETCTL" -s "$SOCK2" drops
+show "$VNETCTL" -s "$SOCK2" show conntrack --tenant red
+show curl -s "http://127.0.0.1:${APORT[hv2]}/status"
+printf '\n\n'
+if [[ $SYS_KEEP != 1 ]]; then
+	cat <<EOF
+  And (demo/run.sh --keep leaves all of it running, with the commands to try):
+    vnetctl -s SOCK show ports | networks | routers | routes | macs | vteps | security-groups,
+      drops --all, trace --port ID WORDS..., trace live --port ID --filter EXPR (docs/vnetctl.md)
+    openstack port list --long | router show r | security group rule list, as each tenant's user
+    each agent's /status and /metrics, the controller's /metrics, openstack network agent list
+    the logs of the controller, of each agent and of each vnetd
+EOF
+else
+	cat <<EOF
+  Everything is left running (--keep). Try (add | sed -f $DIR/names.sed to name the ids):
+    $VNETCTL -s $SOCK1 show ports       # hv1's vnetd
+    $VNETCTL -s $SOCK2 show routes      # hv2's
+    $VNETCTL -s $SOCK2 show security-groups
+    $VNETCTL -s $SOCK2 drops
+    $VNETCTL -s $SOCK1 trace --port ${PORTID[blue/web1]} to 10.0.2.21 icmp echo   # blue web1
+    $VNETCTL -s $SOCK2 trace live --port ${PORTID[blue/db]} --filter icmp --count 4 --timeout 60   # blue db, meanwhile ping it
+    ip netns exec ${NS[blue/web1]} ping -c 3 10.0.2.21    # blue web1 -> blue db
+    ip netns exec ${NS[blue/jump]} ping -c 3 10.0.2.21    # blue jump -> blue db: denied
+    . $DIR/blue.rc; openstack port list --long      # as alice (blue); red.rc: bob (red)
+    curl -s http://127.0.0.1:${APORT[hv1]}/status       # hv1's agent (hv2's: port ${APORT[hv2]}); /metrics
+    curl -s --cacert $CA/ca.pem $URL/metrics       # the controller
+    less $DIR/{controller,agent-hv1,agent-hv2,vnetd-h1,vnetd-h2}.log
+EOF
+fi
 echo
 if ((SYS_FAILED > 0)); then
 	printf 'FAIL: %d expectation(s) failed\n' "$SYS_FAILED"
 	exit 1
 fi
 pass "demo: every expectation held ($((SECONDS - SYS_T0)) s)"
-
-if [[ $SYS_KEEP == 1 ]]; then
-	cat <<EOF
-
-vnetd and the namespaces are left running (--keep). Look around:
-  $VNETCTL -s $SOCK show ports
-  $VNETCTL -s $SOCK show macs --network blue
-  $VNETCTL -s $SOCK drops --all
-  $VNETCTL -s $SOCK trace --port blue-a --pcap $SYS_SRC/pcap-samples/icmp_echo.pcap
-  ip netns exec ${NS[blue-a]} ping -c 3 10.0.0.11
-  ip netns exec ${NS[red-b]} tcpdump -n -e -i ${IFC[red-b]}
-  vnetd's log: ${SYS_VNETD_LOG[v]}
-EOF
-fi
