@@ -27,39 +27,78 @@ struct live_arm live_arms[LIVE_TRACE_ARMS];
 
 // ---- data path ----------------------------------------------------------------------------------
 
+// The start of m into lc's snap ring; false if the ring is full.
+static bool snap_put(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t trace_id, uint16_t port_id,
+		     uint8_t dir) {
+	struct live_snap s;
+	const void *src;
+
+	s.trace_id = trace_id;
+	s.len = rte_pktmbuf_pkt_len(m);
+	s.dir = dir;
+	s.tsc = rte_rdtsc();
+	s.in_port = port_id;
+	s.caplen = (uint16_t)RTE_MIN(s.len, (uint32_t)LIVE_SNAP_MAX);
+	src = rte_pktmbuf_read(m, 0, s.caplen, s.data);
+	if (src == NULL)
+		s.caplen = 0;
+	else if (src != s.data)
+		memcpy(s.data, src, s.caplen);
+	return rte_ring_sp_enqueue_elem(lc->snap, &s, sizeof(s)) == 0;
+}
+
+// Arm a's next packet number for m, or -1 (not wanted: filter, count reached).
+static int64_t arm_take(struct live_arm *arm, struct rte_mbuf *m) {
+	uint32_t k;
+
+	if (__atomic_load_n(&arm->taken, __ATOMIC_RELAXED) >= arm->count ||
+	    (arm->bpf != NULL && rte_bpf_exec(arm->bpf, m) == 0))
+		return -1;
+	k = __atomic_fetch_add(&arm->taken, 1, __ATOMIC_RELAXED);
+	return k < arm->count ? (int64_t)k : -1;
+}
+
 void live_trace_mark(struct dp_lcore *lc, rte_node_t node, uint8_t edge, uint16_t port_id,
 		     struct rte_mbuf **pkts, uint16_t n) {
 	for (unsigned int a = 0; a < LIVE_TRACE_ARMS; a++) {
 		struct live_arm *arm = &live_arms[a];
-		if (!__atomic_load_n(&arm->active, __ATOMIC_ACQUIRE) || arm->port_id != port_id)
+		if (!__atomic_load_n(&arm->active, __ATOMIC_ACQUIRE) || arm->port_id != port_id ||
+		    !(arm->dir & LIVE_DIR_IN))
 			continue;
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_mbuf *m = pkts[i];
 			struct pkt_meta *meta = pkt_meta(m);
-			struct live_snap s;
-			uint32_t k;
-			if ((meta->flags & PKT_F_TRACED) ||
-			    __atomic_load_n(&arm->taken, __ATOMIC_RELAXED) >= arm->count ||
-			    (arm->bpf != NULL && rte_bpf_exec(arm->bpf, m) == 0))
+			int64_t k;
+			if (!arm->capture && (meta->flags & PKT_F_TRACED))
 				continue;
-			k = __atomic_fetch_add(&arm->taken, 1, __ATOMIC_RELAXED);
-			if (k >= arm->count)
+			k = arm_take(arm, m);
+			if (k < 0)
+				continue;
+			if (!snap_put(lc, m, arm->base_id + (uint32_t)k, port_id, LIVE_DIR_IN)) {
+				lc->counters.trace_lost++;
+				__atomic_fetch_add(&arm->lost, 1, __ATOMIC_RELAXED);
+			}
+			if (arm->capture)
 				continue;
 			meta->flags |= PKT_F_TRACED;
-			meta->trace_id = arm->base_id + k;
-			s.trace_id = meta->trace_id;
-			s.len = rte_pktmbuf_pkt_len(m);
-			s.tsc = rte_rdtsc();
-			s.in_port = port_id;
-			s.caplen = (uint16_t)RTE_MIN(s.len, (uint32_t)LIVE_SNAP_MAX);
-			{
-				const void *src = rte_pktmbuf_read(m, 0, s.caplen, s.data);
-				if (src != NULL && src != s.data)
-					memcpy(s.data, src, s.caplen);
-			}
-			if (rte_ring_sp_enqueue_elem(lc->snap, &s, sizeof(s)) != 0)
-				lc->counters.trace_lost++;
+			meta->trace_id = arm->base_id + (uint32_t)k;
 			trace_add(lc, m, node, edge, 0);
+		}
+	}
+}
+
+void live_capture_tx(struct dp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n) {
+	for (unsigned int a = 0; a < LIVE_TRACE_ARMS; a++) {
+		struct live_arm *arm = &live_arms[a];
+		if (!__atomic_load_n(&arm->active, __ATOMIC_ACQUIRE) || arm->port_id != port_id ||
+		    !arm->capture || !(arm->dir & LIVE_DIR_OUT))
+			continue;
+		for (uint16_t i = 0; i < n; i++) {
+			int64_t k = arm_take(arm, pkts[i]);
+			if (k >= 0 && !snap_put(lc, pkts[i], arm->base_id + (uint32_t)k, port_id, LIVE_DIR_OUT)) {
+				lc->counters.trace_lost++;
+				__atomic_fetch_add(&arm->lost, 1, __ATOMIC_RELAXED);
+			}
 		}
 	}
 }
@@ -107,9 +146,10 @@ static void stream_end(int a, bool timed_out) {
 	streams[a] = NULL;
 	disarm(a);
 	if (s->d != NULL)
-		ctl_stream_end(s->d, json_pack("{sIsIsb}", "packets",
+		ctl_stream_end(s->d, json_pack("{sIsIsbsI}", "packets",
 					       (json_int_t)RTE_MIN(taken, live_arms[a].count), "records",
-					       (json_int_t)s->records, "timed_out", timed_out));
+					       (json_int_t)s->records, "timed_out", timed_out, "lost",
+					       (json_int_t)__atomic_load_n(&live_arms[a].lost, __ATOMIC_RELAXED)));
 	free(s);
 }
 
@@ -177,9 +217,10 @@ void live_trace_snaps(void) {
 				snprintf(hex + 2 * i, 3, "%02x", s.data[i]);
 			hex[2 * s.caplen] = '\0';
 			streams[a]->frames++;
-			if (ctl_stream_send(streams[a]->d, json_pack("{sIsfsssIss}", "packet",
+			if (ctl_stream_send(streams[a]->d, json_pack("{sIsfsssssIss}", "packet",
 				(json_int_t)(s.trace_id - live_arms[a].base_id + 1), "t_us",
 				us_since(streams[a]->t0_tsc, s.tsc), "in_port", p ? p->name : "-",
+				"direction", s.dir == LIVE_DIR_OUT ? "out" : "in",
 				"len", (json_int_t)s.len, "frame", hex)) < 0)
 				stream_end(a, false);
 		}
@@ -197,8 +238,10 @@ int live_trace_poll(void) {
 		struct live_stream *s = streams[a];
 		if (s == NULL)
 			continue;
+		uint32_t lost = __atomic_load_n(&live_arms[a].lost, __ATOMIC_RELAXED);
 		if (__atomic_load_n(&live_arms[a].taken, __ATOMIC_RELAXED) >= live_arms[a].count &&
-		    s->frames >= live_arms[a].count && s->ended >= s->expected && s->expected > 0)
+		    s->frames + lost >= live_arms[a].count &&
+		    (live_arms[a].capture || (s->ended >= s->expected && s->expected > 0)))
 			stream_end(a, false);
 		else if (now > s->until_tsc)
 			stream_end(a, true);
@@ -238,13 +281,28 @@ static struct rte_bpf *filter_load(const char *expr, char *err, size_t es) {
 // trace.live {port, filter?, count?, timeout_s?}: a stream of `trace.live.event`s, each a record
 // ({node, next, verdict, fields, data, ..., packet, t_us}) or a packet's start ({packet, t_us,
 // in_port, len, frame}); the answer {packets, records, timed_out}.
+static void live_start(struct ctl_call *call, bool capture);
+
 static void method_trace_live(struct ctl_call *call) {
+	live_start(call, false);
+}
+
+// capture {port, filter?, direction? ("in" | "out" | "both"), count?, timeout_s?}: the packets'
+// starts only, both ways by default; the answer {packets, lost, timed_out}.
+static void method_capture(struct ctl_call *call) {
+	live_start(call, true);
+}
+
+static void live_start(struct ctl_call *call, bool capture) {
 	const struct dp_config *cfg = dp_config_current();
 	const char *port = json_string_value(json_object_get(call->params, "port"));
 	const json_t *f = json_object_get(call->params, "filter");
 	const json_t *jc = json_object_get(call->params, "count");
 	const json_t *jt = json_object_get(call->params, "timeout_s");
-	json_int_t count = jc != NULL ? json_integer_value(jc) : 10;
+	const char *dir = json_string_value(json_object_get(call->params, "direction"));
+	json_int_t count = jc != NULL ? json_integer_value(jc) : capture ? 100 : 10;
+	json_int_t count_max = capture ? LIVE_CAPTURE_COUNT_MAX : LIVE_TRACE_COUNT_MAX;
+	uint8_t dirs = LIVE_DIR_IN;
 	json_int_t timeout = jt != NULL ? json_integer_value(jt) : 10;
 	const struct dp_port *p;
 	struct rte_bpf *bpf = NULL;
@@ -253,13 +311,22 @@ static void method_trace_live(struct ctl_call *call) {
 	int a;
 
 	if (port == NULL || (f != NULL && !json_is_string(f))) {
-		ctl_error(call, CTL_ERR_INVALID_PARAMS, "trace.live needs \"port\" (and optionally "
-			  "\"filter\": a tcpdump expression, \"count\", \"timeout_s\")");
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "%s needs \"port\" (and optionally "
+			  "\"filter\": a tcpdump expression, \"count\", \"timeout_s\")",
+			  capture ? "capture" : "trace.live");
 		return;
 	}
-	if ((jc != NULL && !json_is_integer(jc)) || count < 1 || count > LIVE_TRACE_COUNT_MAX) {
-		ctl_error(call, CTL_ERR_INVALID_PARAMS, "count: 1 to %d", LIVE_TRACE_COUNT_MAX);
+	if ((jc != NULL && !json_is_integer(jc)) || count < 1 || count > count_max) {
+		ctl_error(call, CTL_ERR_INVALID_PARAMS, "count: 1 to %d", (int)count_max);
 		return;
+	}
+	if (capture) {
+		dirs = dir == NULL || strcmp(dir, "both") == 0 ? LIVE_DIR_IN | LIVE_DIR_OUT
+		       : strcmp(dir, "in") == 0 ? LIVE_DIR_IN : strcmp(dir, "out") == 0 ? LIVE_DIR_OUT : 0;
+		if (dirs == 0) {
+			ctl_error(call, CTL_ERR_INVALID_PARAMS, "direction: in, out or both");
+			return;
+		}
 	}
 	if ((jt != NULL && !json_is_integer(jt)) || timeout < 1 || timeout > LIVE_TRACE_TIMEOUT_MAX) {
 		ctl_error(call, CTL_ERR_INVALID_PARAMS, "timeout_s: 1 to %d", LIVE_TRACE_TIMEOUT_MAX);
@@ -273,8 +340,8 @@ static void method_trace_live(struct ctl_call *call) {
 	for (a = 0; a < LIVE_TRACE_ARMS && streams[a] != NULL; a++)
 		;
 	if (a == LIVE_TRACE_ARMS) {
-		ctl_error(call, CTL_ERR_BUSY, "%d live traces run already: try again when one ends",
-			  LIVE_TRACE_ARMS);
+		ctl_error(call, CTL_ERR_BUSY, "%d live traces and captures run already: try again "
+			  "when one ends", LIVE_TRACE_ARMS);
 		return;
 	}
 	if (f != NULL && json_string_value(f)[0] != '\0' &&
@@ -297,6 +364,9 @@ static void method_trace_live(struct ctl_call *call) {
 	s->until_tsc = s->t0_tsc + (uint64_t)timeout * rte_get_tsc_hz();
 	streams[a] = s;
 	live_arms[a].port_id = p->port_id;
+	live_arms[a].capture = capture;
+	live_arms[a].dir = dirs;
+	__atomic_store_n(&live_arms[a].lost, 0, __ATOMIC_RELAXED);
 	live_arms[a].bpf = bpf;
 	live_arms[a].count = (uint32_t)count;
 	live_arms[a].base_id = trace_id_next((uint32_t)count);
@@ -313,4 +383,7 @@ void live_trace_methods_register(void) {
 	ctl_method_register("trace.live", "mark the next real packets at a port that match a "
 			    "filter, stream their records; params {port, filter, count, timeout_s}",
 			    method_trace_live);
+	ctl_method_register("capture", "the next packets in at or out of a port that match a "
+			    "filter (their first 256 bytes); params {port, filter, direction, count, "
+			    "timeout_s}", method_capture);
 }

@@ -28,6 +28,7 @@
 struct live_snap {
 	uint32_t trace_id;
 	uint32_t len;      // the packet's length
+	uint8_t dir;       // LIVE_DIR_IN or LIVE_DIR_OUT
 	uint64_t tsc;
 	uint16_t in_port;
 	uint16_t caplen;   // bytes in data
@@ -36,9 +37,16 @@ struct live_snap {
 
 // One armed trace. Written by the control thread (under the RCU of dp_rcu() for bpf), read by
 // the workers: `active` last when arming, first when disarming.
+#define LIVE_DIR_IN 1
+#define LIVE_DIR_OUT 2
+#define LIVE_CAPTURE_COUNT_MAX 100000 // packets one capture takes
+
 struct live_arm {
 	uint32_t active;
 	uint16_t port_id;
+	uint8_t capture;     // 1: a capture (`capture`: the packets' bytes only, not traced)
+	uint8_t dir;         // LIVE_DIR_* (a capture's; a live trace's is LIVE_DIR_IN)
+	uint32_t lost;       // atomic: a capture's packets the snap ring had no room for
 	struct rte_bpf *bpf; // NULL: every packet
 	uint32_t base_id;    // the packets' trace ids: base_id .. base_id + count - 1
 	uint32_t count;
@@ -57,6 +65,15 @@ static inline void live_trace_rx(struct dp_lcore *lc, rte_node_t node, uint8_t e
 				 uint16_t port_id, struct rte_mbuf **pkts, uint16_t n) {
 	if (unlikely(__atomic_load_n(&live_trace_armed, __ATOMIC_RELAXED) != 0) && n > 0)
 		live_trace_mark(lc, node, edge, port_id, pkts, n);
+}
+
+// Data path (port_tx): a capture of what leaves port_id. The same one test when none is armed.
+void live_capture_tx(struct dp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts, uint16_t n);
+
+static inline void live_tx(struct dp_lcore *lc, uint16_t port_id, struct rte_mbuf **pkts,
+			   uint16_t n) {
+	if (unlikely(__atomic_load_n(&live_trace_armed, __ATOMIC_RELAXED) != 0) && n > 0)
+		live_capture_tx(lc, port_id, pkts, n);
 }
 
 struct trace_record;

@@ -61,6 +61,9 @@ struct dp_port_ops {
 	const char *name;      // "vhost"
 	const char *prefix;    // the device prefix that selects it: "vhost:" (NULL: ethdev)
 	bool parallel_fini;    // at shutdown, its ports may be detached from several threads at once
+	// tx takes nothing while the link is down (vhost: no VM connected), so a packet given to it
+	// then is dropped as link_down: port_tx says so in a trace, as it will happen.
+	bool tx_refused_when_down;
 	// Return packets received (at most n) / taken for sending (the caller drops the rest).
 	uint16_t (*rx)(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
 	uint16_t (*tx)(struct dp_port_dev *d, uint16_t q, struct rte_mbuf **pkts, uint16_t n);

@@ -9,6 +9,7 @@
 
 #include "dataplane/config.h"
 #include "dataplane/graph.h"
+#include "dataplane/live_trace.h"
 
 enum port_tx_edge {
 	PORT_TX_DROP = DP_EDGE_DROP,
@@ -53,6 +54,7 @@ static void port_tx_run(struct rte_graph *graph, struct rte_node *node, struct d
 		run++;
 	}
 	lc->counters.port[run_in].sent += run;
+	live_tx(lc, port_id, pkts, n); // a capture of what leaves: one test when none is armed
 	sent = dp_port_tx(port_id, (uint16_t)lc->worker, pkts, n);
 	if (unlikely(sent < n)) {
 		// The backend keeps link_down (port.h): a device that is gone is not a full queue.
@@ -84,6 +86,16 @@ static uint16_t port_tx_process(struct rte_graph *graph, struct rte_node *node, 
 				port_tx_run(graph, node, lc, &pkts[start], i - start,
 					    pkt_meta(pkts[start])->out_port);
 			start = i + 1;
+			// A port whose link is down (a VM not connected, a container gone) drops what it
+			// is given: a trace says so, as the real packet would be dropped (not "tx").
+			if (meta->out_port < DP_PORTS_MAX && dp_port_devs[meta->out_port].ops != NULL &&
+			    dp_port_devs[meta->out_port].ops->tx_refused_when_down &&
+			    __atomic_load_n(&dp_port_devs[meta->out_port].link_down, __ATOMIC_RELAXED)) {
+				meta->drop_reason = DROP_LINK_DOWN;
+				trace_add(lc, pkts[i], node->id, PORT_TX_DROP, 0);
+				rte_node_enqueue_x1(graph, node, PORT_TX_DROP, pkts[i]);
+				continue;
+			}
 			trace_add(lc, pkts[i], node->id, RTE_EDGE_ID_INVALID, TRACE_F_TERMINAL);
 			if (meta->flags & PKT_F_DRY_RUN)
 				rte_pktmbuf_free(pkts[i]);

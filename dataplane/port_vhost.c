@@ -341,6 +341,7 @@ static void vhost_link(const struct dp_port_dev *d, struct dp_port_link *l) {
 static const struct dp_port_ops vhost_port_ops = {
 	.name = "vhost",
 	.prefix = "vhost:",
+	.tx_refused_when_down = true,
 	.rx = vhost_rx,
 	.tx = vhost_tx,
 	.attach = vhost_attach,

@@ -424,6 +424,9 @@ static int resolve_dmac(const json_t *doc, const json_t *net, const struct addr 
 			return 0;
 		return fail(err, es, "no port of network %s has address %s: say to-mac", nid, txt);
 	}
+	if (!on_subnet && !gateway && json_array_size(json_object_get(net, "subnets")) == 0 &&
+	    mac_of_address(doc, nid, a, mac))
+		return 0; // a network without subnets: its ports' addresses
 	if (json_is_string(json_object_get(net, "router")))
 		rt = find_by(json_object_get(doc, "routers"), "id",
 			     json_string_value(json_object_get(net, "router")));

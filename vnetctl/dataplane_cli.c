@@ -920,3 +920,127 @@ static int drops_run(struct cli *cli) {
 	json_decref(res);
 	return ret;
 }
+
+// ---- capture ------------------------------------------------------------------------------------
+
+struct cap_ctx {
+	const struct cli *cli;
+	struct pcapng_pkt *pkts;
+	char (*comments)[96];
+	uint8_t (*frames)[256];
+	int n, max;
+	double wall0;
+};
+
+static int cap_event(void *arg, const char *method, const json_t *p) {
+	struct cap_ctx *x = arg;
+	const char *hex = json_str(p, "frame");
+	int len;
+
+	(void)method;
+	if (json_is_true(json_object_get(p, "armed"))) {
+		if (!x->cli->json)
+			printf("armed: capturing\n");
+		fflush(stdout);
+		return CLI_OK;
+	}
+	if (hex == NULL || x->n >= x->max)
+		return CLI_OK;
+	len = hex_decode(hex, x->frames[x->n], sizeof(x->frames[0]));
+	snprintf(x->comments[x->n], sizeof(x->comments[0]), "%s at %s",
+		 json_str(p, "direction") ?: "-", json_str(p, "in_port") ?: "-");
+	x->pkts[x->n] = (struct pcapng_pkt){x->frames[x->n], len > 0 ? (size_t)len : 0,
+					    (size_t)json_integer_value(json_object_get(p, "len")),
+					    (uint64_t)(x->wall0 * 1e6 + json_real_value(json_object_get(p, "t_us"))),
+					    x->comments[x->n]};
+	x->n++;
+	if (x->cli->json) {
+		char *text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+		printf("%s\n", text ?: "{}");
+		free(text);
+	} else {
+		printf("#%-5lld %+10.3f ms  %-3s %5lld bytes\n",
+		       (long long)json_integer_value(json_object_get(p, "packet")),
+		       json_real_value(json_object_get(p, "t_us")) / 1000.0, json_str(p, "direction") ?: "-",
+		       (long long)json_integer_value(json_object_get(p, "len")));
+	}
+	fflush(stdout);
+	return CLI_OK;
+}
+
+static int capture_run(struct cli *cli) {
+	const char *port = cli_opt_value(cli, "port"), *filter = cli_opt_value(cli, "filter");
+	const char *count = cli_opt_value(cli, "count"), *timeout = cli_opt_value(cli, "timeout");
+	const char *dir = cli_opt_value(cli, "direction"), *out = cli_opt_value(cli, "write");
+	struct cap_ctx x = {.cli = cli};
+	struct rpc_stream st = {.on_event = cap_event, .ctx = &x};
+	json_t *params, *res = NULL;
+	struct timespec now;
+	long n = 100, t = 10;
+	char *end = NULL;
+	int ret, w;
+
+	if (port == NULL || out == NULL)
+		return cli_usage_error(cli, "--port and --write are required");
+	if (count != NULL && ((n = strtol(count, &end, 10)) < 1 || n > 100000 || *end != '\0'))
+		return cli_usage_error(cli, "--count: 1 to 100000");
+	if (timeout != NULL && ((t = strtol(timeout, &end, 10)) < 1 || t > 3600 || *end != '\0'))
+		return cli_usage_error(cli, "--timeout: 1 to 3600 seconds");
+	if (dir != NULL && strcmp(dir, "in") != 0 && strcmp(dir, "out") != 0 && strcmp(dir, "both") != 0)
+		return cli_usage_error(cli, "--direction: in, out or both");
+	x.max = (int)n;
+	x.pkts = calloc((size_t)n, sizeof(*x.pkts));
+	x.comments = calloc((size_t)n, sizeof(*x.comments));
+	x.frames = calloc((size_t)n, sizeof(*x.frames));
+	if (x.pkts == NULL || x.comments == NULL || x.frames == NULL) {
+		free(x.pkts);
+		free(x.comments);
+		free(x.frames);
+		return cli_error(cli, "out of memory");
+	}
+	params = json_pack("{sssIsIss}", "port", port, "count", (json_int_t)n, "timeout_s",
+			   (json_int_t)t, "direction", dir ? dir : "both");
+	if (filter != NULL)
+		json_object_set_new(params, "filter", json_string(filter));
+	clock_gettime(CLOCK_REALTIME, &now);
+	x.wall0 = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	st.idle_timeout_ms = (int)(t + 5) * 1000;
+	ret = rpc_stream(cli->socket_path, "capture", params, &st, &res);
+	if (ret == CLI_OK) {
+		w = pcapng_write(out, x.pkts, x.n);
+		if (w < 0)
+			ret = cli_error(cli, "--write %s: %s", out, strerror(errno));
+		else if (!cli->json)
+			printf("%d packets written to %s (first 256 bytes each)%s; %lld lost (the "
+			       "capture ring was full)\n", w, out,
+			       json_is_true(json_object_get(res, "timed_out")) ? ", timed out" : "",
+			       json_integer_value(json_object_get(res, "lost")));
+	}
+	json_decref(res);
+	free(x.pkts);
+	free(x.comments);
+	free(x.frames);
+	return ret;
+}
+
+static struct cli_cmd capture_cmd = {
+	.module = "dataplane",
+	.name = "capture",
+	.synopsis = "--port NAME [--filter EXPR] [--direction in|out|both] [--count N] [--timeout S] "
+		    "--write OUT.pcapng [--json]",
+	.help = "capture what a port (a vNIC or the underlay) receives and sends, from vnetd",
+	.opts = (const struct cli_opt[]){
+		{ "port", "NAME", "the port (required)" },
+		{ "filter", "EXPR", "a tcpdump filter expression (pcap-filter(7))" },
+		{ "direction", "DIR", "in (what it receives), out (what vnetd sends it) or both "
+		  "(default)" },
+		{ "count", "N", "how many packets (1 to 100000, default 100)" },
+		{ "timeout", "S", "stop after S seconds (1 to 3600, default 10)" },
+		{ "write", "OUT.pcapng", "the file (required): each packet's first 256 bytes, its "
+		  "direction and port as a comment" },
+		{ NULL },
+	},
+	.method = "capture",
+	.run = capture_run,
+};
+VNETCTL_COMMAND_REGISTER(capture_cmd);

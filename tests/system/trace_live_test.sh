@@ -5,14 +5,16 @@
 # traced; of the pings to B, the first three are: each has its start (frame, length) and a record
 # per node from port_rx to port_tx at b, in order, with times; the pcapng written holds the three
 # packets (read back with tshark) with their port and verdict as comments. A bad filter is a
-# clear error; the traced pings are answered (a live trace changes nothing).
+# clear error; the traced pings are answered (a live trace changes nothing). `vnetctl capture`
+# at b: what vnetd sent b and what b sent, read back with tshark. A VM port with no VM connected:
+# the synthetic trace's verdict (link_down) is what the real packet gets.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../lib/sys.sh
 source "$(dirname "$0")/../lib/sys.sh"
 
 sys_init trl
 ensure_hugepages
-MAC_A=02:00:00:00:01:0a MAC_B=02:00:00:00:01:0b MAC_C=02:00:00:00:01:0c
+MAC_A=02:00:00:00:01:0a MAC_B=02:00:00:00:01:0b MAC_C=02:00:00:00:01:0c MAC_VM=02:00:00:00:01:20
 A=$(sys_name a) B=$(sys_name b) C=$(sys_name c)
 vnetd_config v "{
   \"revision\": 1,
@@ -20,14 +22,15 @@ vnetd_config v "{
   \"ports\": [
     {\"id\": \"a\", \"network\": \"blue\", \"device\": \"net_tap0,iface=$A\", \"mac\": \"$MAC_A\", \"ips\": [\"10.0.0.10\"]},
     {\"id\": \"b\", \"network\": \"blue\", \"device\": \"net_tap1,iface=$B\", \"mac\": \"$MAC_B\", \"ips\": [\"10.0.0.11\"]},
-    {\"id\": \"c\", \"network\": \"blue\", \"device\": \"net_tap2,iface=$C\", \"mac\": \"$MAC_C\", \"ips\": [\"10.0.0.12\"]}]
+    {\"id\": \"c\", \"network\": \"blue\", \"device\": \"net_tap2,iface=$C\", \"mac\": \"$MAC_C\", \"ips\": [\"10.0.0.12\"]},
+    {\"id\": \"vm\", \"network\": \"blue\", \"kind\": \"vm\", \"device\": \"vhost:$SYS_TMP/vm.sock,server\", \"mac\": \"$MAC_VM\", \"ips\": [\"10.0.0.20\"]}]
 }" >"$SYS_TMP/vnetd.json"
 vnetd_start v "$SYS_TMP/vnetd.json"
 SOCK=$(vnetd_sock v)
 netns_container "$A" "$A" $MAC_A 10.0.0.10/24
 netns_container "$B" "$B" $MAC_B 10.0.0.11/24
 netns_container "$C" "$C" $MAC_C 10.0.0.12/24
-for n in "$A:10.0.0.11:$MAC_B" "$A:10.0.0.12:$MAC_C" "$B:10.0.0.10:$MAC_A" "$C:10.0.0.10:$MAC_A"; do
+for n in "$A:10.0.0.11:$MAC_B" "$A:10.0.0.12:$MAC_C" "$A:10.0.0.20:$MAC_VM" "$B:10.0.0.10:$MAC_A" "$C:10.0.0.10:$MAC_A"; do
 	IFS=: read -r ns ip mac <<<"$n"
 	in_ns "$ns" ip neigh replace "$ip" lladdr "$mac" dev "$ns" nud permanent
 done
@@ -77,6 +80,30 @@ while IFS=$'\t' read -r dst type comment; do
 	[[ $dst == 10.0.0.11 && $type == 8 && $comment == *"in at a, tx to b"* ]] || fail "tshark line: $dst $type $comment"
 done <"$SYS_TMP/tshark.out"
 pass "--write: tshark reads the 3 echo requests to 10.0.0.11 from the pcapng, each commented \"$(head -1 "$SYS_TMP/tshark.out" | cut -f3)\""
+
+# Capture (issue 13, item 6): b's traffic both ways, from vnetd, no mirror port.
+"$VNETCTL" -s "$SOCK" capture --port b --filter icmp --count 4 --timeout 30 --write "$SYS_TMP/cap.pcapng" >"$SYS_TMP/cap.out" 2>&1 &
+CPID=$!
+wait_for "the capture is armed" 10 grep -q '^armed' "$SYS_TMP/cap.out" || fail "capture: $(cat "$SYS_TMP/cap.out")"
+in_ns "$A" ping -c 2 -i 0.2 -W 1 10.0.0.11 >/dev/null || fail "pings a -> b during the capture"
+wait "$CPID" || fail "vnetctl capture: $(cat "$SYS_TMP/cap.out")"
+tshark -r "$SYS_TMP/cap.pcapng" -T fields -e ip.src -e ip.dst -e icmp.type -e frame.comment >"$SYS_TMP/cap.txt" 2>&1 ||
+	fail "tshark: $(cat "$SYS_TMP/cap.txt")"
+[[ $(grep -c $'^10.0.0.10\t10.0.0.11\t8\tout at b$' "$SYS_TMP/cap.txt") == 2 &&
+	$(grep -c $'^10.0.0.11\t10.0.0.10\t0\tin at b$' "$SYS_TMP/cap.txt") == 2 ]] ||
+	fail "the capture at b: $(cat "$SYS_TMP/cap.txt")"
+sed 's/^/  /' "$SYS_TMP/cap.out"
+pass "vnetctl capture --port b: the 2 echo requests vnetd sent b (out) and b's 2 replies (in), read back with tshark"
+
+# A vNIC whose link is down (a VM port no VM has connected to): the synthetic trace says what
+# happens to the real packet (before: tx).
+out=$("$VNETCTL" -s "$SOCK" trace --port a --json from 10.0.0.10 to 10.0.0.20 icmp echo) || fail "trace: $out"
+[[ $(json_get "d['verdict'].get('reason')" <<<"$out") == link_down ]] || fail "the trace to vm (link down): $out"
+base=$(drop_count "$SOCK" link_down a)
+in_ns "$A" ping -c 1 -W 1 10.0.0.20 >/dev/null 2>&1 && fail "a ping reached the VM port with no VM"
+more_link_down() { (($(drop_count "$SOCK" link_down a) > base)); }
+wait_for "the real packet is dropped as link_down" 5 more_link_down || fail "the real ping was not dropped as link_down: $("$VNETCTL" -s "$SOCK" drops)"
+pass "a VM port with no VM connected: the synthetic trace's verdict is drop link_down, as the real ping's"
 
 # The human form, once (docs/vnetctl.md shows its output).
 "$VNETCTL" -s "$SOCK" trace live --port a --filter 'icmp and dst host 10.0.0.11' --count 1 --timeout 30 >"$SYS_TMP/human.out" 2>&1 &
