@@ -20,10 +20,10 @@
 
 #define PAYLOAD_MAX 1400 // bytes of payload a description may make
 
-static trace_system_port_fn system_port;
+static const struct trace_build_tunnel *tunnel;
 
-void trace_build_system_port_register(trace_system_port_fn fn) {
-	system_port = fn;
+void trace_build_tunnel_register(const struct trace_build_tunnel *t) {
+	tunnel = t;
 }
 
 enum proto { P_NONE, P_TCP, P_UDP, P_ICMP, P_ICMP6, P_ARP };
@@ -34,10 +34,11 @@ struct addr {
 };
 
 struct desc {
-	struct addr src, dst, arp_target, arp_sender, vtep_src, vtep_dst;
-	struct rte_ether_addr smac, dmac, outer_dmac;
-	bool have_smac, have_dmac, have_outer_dmac, vxlan, arp_reply;
-	long vlan, vni, ttl;
+	struct addr src, dst, arp_target, arp_sender;
+	struct rte_ether_addr smac, dmac;
+	bool have_smac, have_dmac, tunneled, arp_reply;
+	uint8_t tunnel_state[TRACE_TUNNEL_STATE] __attribute__((aligned(8)));
+	long vlan, ttl;
 	enum proto proto;
 	long sport, dport, seq, ack, icmp_id, icmp_seq;
 	uint8_t tcp_flags;
@@ -180,8 +181,7 @@ static const struct {
 
 #define WORDS "from, to, from-mac, to-mac, vlan, ttl, tcp, udp, icmp, icmp6, arp, sport, dport, " \
 	      "syn, ack, fin, rst, psh, urg, seq, ack-seq, echo, echo-reply, id, who-has, tell, " \
-	      "reply, http (method, host, path), tls sni, dns query, payload, len, vxlan vni, " \
-	      "from-vtep, to-vtep, outer-to-mac"
+	      "reply, http (method, host, path), tls sni, dns query, payload, len"
 
 static int set_proto(struct desc *d, enum proto p, const char *w, char *err, size_t es) {
 	if (d->proto != P_NONE && d->proto != p)
@@ -204,12 +204,13 @@ static int parse(char *text, struct desc *d, char *err, size_t es) {
 	words[n] = NULL;
 	if (n == 0)
 		return fail(err, es, "no words (for example: from 10.1.0.11 to 10.1.0.12 icmp echo)");
-	d->vlan = d->vni = d->sport = d->dport = d->seq = d->ack = -1;
+	d->vlan = d->sport = d->dport = d->seq = d->ack = -1;
 	d->ttl = 64;
 	d->icmp_id = 1;
 	d->icmp_seq = 1;
 	for (int i = 0; i < n; i++) {
 		const char *a = words[i + 1];
+		int taken;
 		w = words[i];
 #define NEED(what)                                                                                 \
 	do {                                                                                       \
@@ -221,18 +222,12 @@ static int parse(char *text, struct desc *d, char *err, size_t es) {
 			NEED("an address");
 			if (!addr_parse(a, strcmp(w, "from") == 0 ? &d->src : &d->dst))
 				return fail(err, es, "%s \"%s\": not an IPv4 or IPv6 address", w, a);
-		} else if (strcmp(w, "from-vtep") == 0 || strcmp(w, "to-vtep") == 0) {
-			struct addr *v = w[0] == 'f' ? &d->vtep_src : &d->vtep_dst;
-			NEED("an IPv4 address");
-			if (!addr_parse(a, v) || v->family != AF_INET)
-				return fail(err, es, "%s \"%s\": not an IPv4 address", w, a);
-		} else if (strcmp(w, "from-mac") == 0 || strcmp(w, "to-mac") == 0 ||
-			   strcmp(w, "outer-to-mac") == 0) {
-			struct rte_ether_addr *m = w[0] == 'f' ? &d->smac : w[0] == 't' ? &d->dmac : &d->outer_dmac;
+		} else if (strcmp(w, "from-mac") == 0 || strcmp(w, "to-mac") == 0) {
+			struct rte_ether_addr *m = w[0] == 'f' ? &d->smac : &d->dmac;
 			NEED("a MAC address");
 			if (!mac_parse(a, m))
 				return fail(err, es, "%s \"%s\": not a MAC address", w, a);
-			*(w[0] == 'f' ? &d->have_smac : w[0] == 't' ? &d->have_dmac : &d->have_outer_dmac) = true;
+			*(w[0] == 'f' ? &d->have_smac : &d->have_dmac) = true;
 		} else if (strcmp(w, "vlan") == 0) {
 			NEED("a VLAN id");
 			if (!num(a, 0, 4095, &d->vlan))
@@ -241,13 +236,6 @@ static int parse(char *text, struct desc *d, char *err, size_t es) {
 			NEED("a number");
 			if (!num(a, 0, 255, &d->ttl))
 				return fail(err, es, "%s \"%s\": 0..255", w, a);
-		} else if (strcmp(w, "vxlan") == 0) {
-			d->vxlan = true;
-		} else if (strcmp(w, "vni") == 0) {
-			NEED("a VNI");
-			if (!num(a, 0, 16777215, &d->vni))
-				return fail(err, es, "vni \"%s\": 0..16777215", a);
-			d->vxlan = true;
 		} else if (strcmp(w, "tcp") == 0 || strcmp(w, "udp") == 0) {
 			if (set_proto(d, w[0] == 't' ? P_TCP : P_UDP, w, err, es) < 0)
 				return -1;
@@ -328,6 +316,12 @@ static int parse(char *text, struct desc *d, char *err, size_t es) {
 				return fail(err, es, "len \"%s\": 0..%d", a, PAYLOAD_MAX);
 			while (d->payload_len < (size_t)len)
 				d->payload[d->payload_len++] = 0;
+		} else if (tunnel != NULL && (d->tunneled || strcmp(w, tunnel->word) == 0) &&
+			   (taken = tunnel->parse(d->tunnel_state, &words[i], n - i, err, es)) != 0) {
+			if (taken < 0)
+				return -1;
+			d->tunneled = true;
+			i += taken - 1;
 		} else {
 			bool flag = false;
 			for (size_t f = 0; f < RTE_DIM(tcp_flags); f++)
@@ -338,7 +332,8 @@ static int parse(char *text, struct desc *d, char *err, size_t es) {
 					d->flags_given = flag = true;
 				}
 			if (!flag)
-				return fail(err, es, "unknown word \"%s\" (words: %s)", w, WORDS);
+				return fail(err, es, "unknown word \"%s\" (words: %s%s%s)", w, WORDS,
+					    tunnel != NULL ? ", " : "", tunnel != NULL ? tunnel->word : "");
 		}
 #undef NEED
 	}
@@ -555,9 +550,6 @@ int trace_build(const struct dp_config *cfg, const char *port, const char *words
 	struct desc *d = calloc(1, sizeof(*d));
 	char *text = strdup(words != NULL ? words : "");
 	uint8_t *at = out, *end = out + size;
-	struct rte_ether_addr sys_mac;
-	rte_be32_t sys_addr = 0;
-	bool sys = false;
 	size_t i;
 	int ret = -1;
 
@@ -568,33 +560,15 @@ int trace_build(const struct dp_config *cfg, const char *port, const char *words
 	if (parse(text, d, err, es) < 0)
 		goto out;
 	p = find_by(json_object_get(doc, "ports"), "id", port);
-	if (p == NULL)
-		sys = system_port != NULL && system_port(port, &sys_mac, &sys_addr) == 0;
-	if (p == NULL && !sys) {
-		fail(err, es, "port %s is not in the rules document", port);
+	if (d->tunneled) {
+		net = tunnel->network(d->tunnel_state, doc, err, es);
+		if (net == NULL)
+			goto out;
+	} else if (p == NULL) {
+		fail(err, es, "port %s is not in the rules document%s%s", port,
+		     tunnel != NULL ? ": at a feature's port, describe a frame in its tunnel: " : "",
+		     tunnel != NULL ? tunnel->word : "");
 		goto out;
-	}
-	if (d->vxlan) {
-		if (!sys) {
-			fail(err, es, "vxlan: frames in VXLAN come in at the underlay, not at port %s", port);
-			goto out;
-		}
-		if (d->vni < 0 || d->vtep_src.family == 0) {
-			fail(err, es, "vxlan needs \"vni N\" and \"from-vtep ADDRESS\"");
-			goto out;
-		}
-		json_array_foreach(json_object_get(doc, "networks"), i, ip)
-			if (json_integer_value(json_object_get(ip, "vni")) == d->vni)
-				net = ip;
-		if (net == NULL) {
-			fail(err, es, "no network has VNI %ld", d->vni);
-			goto out;
-		}
-	} else if (sys) {
-		if (!d->have_smac || !d->have_dmac) {
-			fail(err, es, "at %s, say from-mac and to-mac (or describe a vxlan frame)", port);
-			goto out;
-		}
 	} else {
 		net = find_by(json_object_get(doc, "networks"), "id",
 			      json_string_value(json_object_get(p, "network")));
@@ -644,7 +618,7 @@ int trace_build(const struct dp_config *cfg, const char *port, const char *words
 	}
 	// MACs.
 	if (!d->have_smac) {
-		if (d->vxlan) {
+		if (d->tunneled) {
 			if (!mac_of_address(doc, json_string_value(json_object_get(net, "id")), &d->src, &d->smac)) {
 				fail(err, es, "no port of network %s has address %s: say from-mac",
 				     json_string_value(json_object_get(net, "id")), "the source");
@@ -668,38 +642,25 @@ int trace_build(const struct dp_config *cfg, const char *port, const char *words
 			goto out;
 		}
 	}
-	if (d->vxlan) { // outer Ethernet, IPv4, UDP, VXLAN, then the inner frame
-		struct rte_ether_hdr *eh = (struct rte_ether_hdr *)put(&at, end, sizeof(*eh));
-		struct rte_ipv4_hdr *ih = (struct rte_ipv4_hdr *)put(&at, end, sizeof(*ih));
-		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)put(&at, end, sizeof(*uh));
-		uint8_t *vx = put(&at, end, 8), *inner = at;
-		if (vx == NULL) {
-			fail(err, es, "frame too long");
+	if (d->tunneled) { // the inner frame, then the tunnel's headers around it
+		uint8_t *inner = malloc(size);
+		int len;
+		if (inner == NULL) {
+			fail(err, es, "out of memory");
 			goto out;
 		}
-		if (build_l2(d, &at, end, err, es) < 0)
+		at = inner;
+		end = inner + size;
+		if (build_l2(d, &at, end, err, es) < 0) {
+			free(inner);
 			goto out;
-		eh->dst_addr = d->have_outer_dmac ? d->outer_dmac : sys_mac;
-		memcpy(eh->src_addr.addr_bytes, "\x02\x00\x00\x00\x00\x01", 6);
-		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		ih->version_ihl = RTE_IPV4_VHL_DEF;
-		ih->total_length = rte_cpu_to_be_16((uint16_t)(at - (uint8_t *)ih));
-		ih->time_to_live = 64;
-		ih->next_proto_id = IPPROTO_UDP;
-		memcpy(&ih->src_addr, d->vtep_src.b, 4);
-		if (d->vtep_dst.family != 0)
-			memcpy(&ih->dst_addr, d->vtep_dst.b, 4);
-		else
-			ih->dst_addr = sys_addr;
-		ih->hdr_checksum = rte_ipv4_cksum(ih);
-		uh->src_port = rte_cpu_to_be_16(49152);
-		uh->dst_port = rte_cpu_to_be_16(4789);
-		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(at - (uint8_t *)uh));
-		vx[0] = 0x08;
-		vx[4] = (uint8_t)(d->vni >> 16);
-		vx[5] = (uint8_t)(d->vni >> 8);
-		vx[6] = (uint8_t)d->vni;
-		(void)inner;
+		}
+		len = tunnel->wrap(d->tunnel_state, port, inner, (size_t)(at - inner), out, size, err, es);
+		free(inner);
+		if (len < 0)
+			goto out;
+		at = out + len;
+		end = out + size;
 	} else if (build_l2(d, &at, end, err, es) < 0) {
 		goto out;
 	}

@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
 
 #define DP_LOG_TYPE overlay_logtype
 #include "dataplane/log.h"
@@ -154,14 +156,121 @@ int underlay_config(const json_t *o, char *err, size_t err_size) {
 	return 0;
 }
 
-// Frames described in words at the underlay (dataplane/trace_build.h): its MAC and VTEP.
-static int underlay_trace_info(const char *port, struct rte_ether_addr *mac, rte_be32_t *addr) {
-	if (!underlay.enabled || strcmp(port, "underlay") != 0)
+// Frames described in words at the underlay (dataplane/trace_build.h): `vxlan vni N from-vtep A
+// [to-vtep B] [outer-to-mac M]` puts the inner frame the other words describe in VXLAN, as a
+// frame from VTEP A to this host's VTEP (or B), to the underlay's MAC (or M).
+struct vxlan_words {
+	long vni;
+	rte_be32_t src, dst;
+	struct rte_ether_addr dmac;
+	bool have_src, have_dst, have_dmac;
+};
+
+static int vxlan_words_parse(void *state, char *const *w, int n, char *err, size_t es) {
+	struct vxlan_words *v = state;
+	char *end;
+
+	if (strcmp(w[0], "vxlan") == 0) {
+		v->vni = -1;
+		return 1;
+	}
+	if (n < 2 && (strcmp(w[0], "vni") == 0 || strcmp(w[0], "from-vtep") == 0 ||
+		      strcmp(w[0], "to-vtep") == 0 || strcmp(w[0], "outer-to-mac") == 0)) {
+		snprintf(err, es, "describe: \"%s\" needs a value", w[0]);
 		return -1;
-	*mac = underlay.mac;
-	*addr = underlay.addr;
+	}
+	if (strcmp(w[0], "vni") == 0) {
+		v->vni = strtol(w[1], &end, 0);
+		if (*end != '\0' || v->vni < 0 || v->vni > 16777215) {
+			snprintf(err, es, "describe: vni \"%s\": 0..16777215", w[1]);
+			return -1;
+		}
+		return 2;
+	}
+	if (strcmp(w[0], "from-vtep") == 0 || strcmp(w[0], "to-vtep") == 0) {
+		rte_be32_t *a = w[0][0] == 'f' ? &v->src : &v->dst;
+		if (inet_pton(AF_INET, w[1], a) != 1) {
+			snprintf(err, es, "describe: %s \"%s\": not an IPv4 address", w[0], w[1]);
+			return -1;
+		}
+		*(w[0][0] == 'f' ? &v->have_src : &v->have_dst) = true;
+		return 2;
+	}
+	if (strcmp(w[0], "outer-to-mac") == 0) {
+		if (rte_ether_unformat_addr(w[1], &v->dmac) != 0) {
+			snprintf(err, es, "describe: outer-to-mac \"%s\": not a MAC address", w[1]);
+			return -1;
+		}
+		v->have_dmac = true;
+		return 2;
+	}
 	return 0;
 }
+
+static const json_t *vxlan_words_network(const void *state, const json_t *doc, char *err,
+					 size_t es) {
+	const struct vxlan_words *v = state;
+	const json_t *n;
+	size_t i;
+
+	if (v->vni < 0 || !v->have_src) {
+		snprintf(err, es, "describe: vxlan needs \"vni N\" and \"from-vtep ADDRESS\"");
+		return NULL;
+	}
+	json_array_foreach(json_object_get(doc, "networks"), i, n)
+		if (json_integer_value(json_object_get(n, "vni")) == v->vni)
+			return n;
+	snprintf(err, es, "describe: no network has VNI %ld", v->vni);
+	return NULL;
+}
+
+static int vxlan_words_wrap(const void *state, const char *port, const uint8_t *inner,
+			    size_t inner_len, uint8_t *out, size_t size, char *err, size_t es) {
+	const struct vxlan_words *v = state;
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)out;
+	struct rte_ipv4_hdr *ih = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ih + 1);
+	uint8_t *vx = (uint8_t *)(uh + 1);
+	size_t len = VXLAN_OVERHEAD + inner_len;
+
+	if (!underlay.enabled || strcmp(port, "underlay") != 0) {
+		snprintf(err, es, "describe: vxlan: frames in VXLAN come in at the underlay, not at "
+			 "port %s", port);
+		return -1;
+	}
+	if (len > size) {
+		snprintf(err, es, "describe: frame too long");
+		return -1;
+	}
+	memset(out, 0, VXLAN_OVERHEAD);
+	eh->dst_addr = v->have_dmac ? v->dmac : underlay.mac;
+	memcpy(eh->src_addr.addr_bytes, "\x02\x00\x00\x00\x00\x01", 6);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ih->version_ihl = RTE_IPV4_VHL_DEF;
+	ih->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eh)));
+	ih->time_to_live = 64;
+	ih->next_proto_id = IPPROTO_UDP;
+	ih->src_addr = v->src;
+	ih->dst_addr = v->have_dst ? v->dst : underlay.addr;
+	ih->hdr_checksum = rte_ipv4_cksum(ih);
+	uh->src_port = rte_cpu_to_be_16(49152);
+	uh->dst_port = rte_cpu_to_be_16(underlay.udp_port);
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eh) - sizeof(*ih)));
+	vx[0] = 0x08;
+	vx[4] = (uint8_t)(v->vni >> 16);
+	vx[5] = (uint8_t)(v->vni >> 8);
+	vx[6] = (uint8_t)v->vni;
+	memcpy(vx + VXLAN_HDR_LEN, inner, inner_len);
+	return (int)len;
+}
+
+static const struct trace_build_tunnel vxlan_words = {
+	.word = "vxlan",
+	.parse = vxlan_words_parse,
+	.network = vxlan_words_network,
+	.wrap = vxlan_words_wrap,
+};
+_Static_assert(sizeof(struct vxlan_words) <= TRACE_TUNNEL_STATE, "vxlan_words too big");
 
 int underlay_init(void) {
 	char err[512];
@@ -189,7 +298,7 @@ int underlay_init(void) {
 	ret = dp_system_port_add("underlay", underlay.device, underlay.port_id, (uint8_t)edge);
 	if (ret < 0)
 		return ret;
-	trace_build_system_port_register(underlay_trace_info);
+	trace_build_tunnel_register(&vxlan_words);
 	LOG(INFO, "underlay port_id=%u vtep=%s/%u", underlay.port_id,
 	    inet_ntop(AF_INET, &underlay.addr, err, sizeof(err)), underlay.plen);
 	return 0;

@@ -132,7 +132,7 @@ bad 'to "10.1.0.300": not an IPv4 or IPv6 address' to 10.1.0.300
 bad 'say where the packet goes' tcp syn
 bad 'no port of network web has address 10.1.0.77: say to-mac' to 10.1.0.77
 bad 'dport "70000": 0..65535' to 10.1.0.12 tcp dport 70000
-bad 'vxlan: frames in VXLAN come in at the underlay' vxlan vni 5001 to 10.1.0.12
+bad 'vxlan: frames in VXLAN come in at the underlay' vxlan vni 5001 from-vtep 192.0.2.99 to 10.1.0.12
 bad '"echo" goes with icmp or icmp6' to 10.1.0.12 tcp echo
 pass "bad words: clear errors (unknown word, bad address, no destination, unknown address, range, vxlan at a vNIC, echo on tcp)"
 sys_done
