@@ -33,7 +33,7 @@ OUT=$ROOT/bench/results/agent_e2e.txt
 : >"$OUT"
 # First, on its own: the migration test with more moves.
 echo "migration: $MOVES moves (tests/system/agent_migration_test.sh)"
-MOVES=$MOVES bash "$ROOT/tests/system/agent_migration_test.sh" 2>&1 | grep -E "^move|live migrations" | tee -a "$OUT"
+MOVES=$MOVES env -u SYS_KEEP bash "$ROOT/tests/system/agent_migration_test.sh" 2>&1 | grep -E "^move|live migrations" | tee -a "$OUT"
 export VNETD=${VNETD:-$ROOT/build/vnetd} VNETCTL=${VNETCTL:-$ROOT/build/vnetctl/vnetctl}
 # shellcheck source=SCRIPTDIR/../tests/lib/sys.sh
 source "$ROOT/tests/lib/sys.sh"

@@ -413,14 +413,38 @@ static json_t *compile_model(struct ctrl *c, const struct model *m, const char *
 				json_object_set(so, "dns_servers", json_object_get(s, "dns_nameservers"));
 			json_array_append_new(sl, so);
 		}
-		json_array_foreach(json_object_get(m->ports_by_net, id), j, p) {
-			const json_t *vtep;
-			h = jstr0(p, "binding:host_id");
-			vtep = json_object_get(m->vtep_of, h);
-			if (strcmp(h, host) != 0 && vtep != NULL && !set_has(fl, json_string_value(vtep))) {
-				set_add(fl, json_string_value(vtep));
-				json_array_append(fla, (json_t *)vtep);
+		// The VTEPs that send in this network: hosts with a port on it, and, when it is routed,
+		// every host with a port on a network of its router (each routes into it: the
+		// distributed gateway), or their VXLAN would be dropped as from an unknown VTEP.
+		{
+			const char *mid;
+			json_t *mrt;
+			json_object_foreach(m->net_router, mid, mrt) {
+				if (strcmp(mid, id) != 0 &&
+				    (rt == NULL || strcmp(json_string_value(mrt), rt) != 0))
+					continue;
+				json_array_foreach(json_object_get(m->ports_by_net, mid), j, p) {
+					const json_t *vtep;
+					h = jstr0(p, "binding:host_id");
+					vtep = json_object_get(m->vtep_of, h);
+					if (strcmp(h, host) != 0 && vtep != NULL &&
+					    !set_has(fl, json_string_value(vtep))) {
+						set_add(fl, json_string_value(vtep));
+						json_array_append(fla, (json_t *)vtep);
+					}
+				}
 			}
+			if (rt == NULL || json_object_get(m->net_router, id) == NULL)
+				json_array_foreach(json_object_get(m->ports_by_net, id), j, p) {
+					const json_t *vtep;
+					h = jstr0(p, "binding:host_id");
+					vtep = json_object_get(m->vtep_of, h);
+					if (strcmp(h, host) != 0 && vtep != NULL &&
+					    !set_has(fl, json_string_value(vtep))) {
+						set_add(fl, json_string_value(vtep));
+						json_array_append(fla, (json_t *)vtep);
+					}
+				}
 		}
 		json_decref(fl);
 		o = json_pack("{sssssIsIsoso}", "id", id, "tenant", jstr0(x, "project_id"), "vni",

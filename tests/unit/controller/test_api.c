@@ -544,6 +544,61 @@ static void handoff_moves_connections(void **state) {
 	assert_int_equal(host_call("hv2", "GET", path, "0", NULL, NULL), 404);
 }
 
+// A router joins networks a (a port on hv1) and b (a port on hv2): each host routes into the
+// other's network, so each network's flood list on each host names the other host's VTEP (else
+// the VXLAN a host routes into b would come from a VTEP b does not know: vxlan_vtep_unknown).
+static void routed_networks_know_every_routing_host(void **state) {
+	char na[40], nb[40], sa[40], sb[40], r[40], body[256], path[200];
+	uint64_t rev;
+
+	(void)state;
+	for (int i = 1; i <= 2; i++) {
+		char n[8], v[16];
+		json_t *h;
+		snprintf(n, sizeof(n), "hv%d", i);
+		snprintf(v, sizeof(v), "192.0.2.1%d", i);
+		h = json_pack("{ssss}", "name", n, "vtep", v);
+		store_put(c.st, "host", n, NULL, n, h);
+		json_decref(h);
+	}
+	id_of(call("POST", "/v2.0/networks", tok_alice, "{\"network\": {\"name\": \"a\"}}", 201), "network", na);
+	id_of(call("POST", "/v2.0/networks", tok_alice, "{\"network\": {\"name\": \"b\"}}", 201), "network", nb);
+	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.1.0.0/24\"}}", na);
+	id_of(call("POST", "/v2.0/subnets", tok_alice, body, 201), "subnet", sa);
+	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.2.0.0/24\"}}", nb);
+	id_of(call("POST", "/v2.0/subnets", tok_alice, body, 201), "subnet", sb);
+	id_of(call("POST", "/v2.0/routers", tok_alice, "{\"router\": {\"name\": \"r\"}}", 201), "router", r);
+	snprintf(path, sizeof(path), "/v2.0/routers/%s/add_router_interface", r);
+	snprintf(body, sizeof(body), "{\"subnet_id\": \"%s\"}", sa);
+	json_decref(call("PUT", path, tok_alice, body, 200));
+	snprintf(body, sizeof(body), "{\"subnet_id\": \"%s\"}", sb);
+	json_decref(call("PUT", path, tok_alice, body, 200));
+	snprintf(body, sizeof(body), "{\"port\": {\"network_id\": \"%s\", \"binding:host_id\": \"hv1\"}}", na);
+	json_decref(call("POST", "/v2.0/ports", tok_alice, body, 201));
+	snprintf(body, sizeof(body), "{\"port\": {\"network_id\": \"%s\", \"binding:host_id\": \"hv2\"}}", nb);
+	json_decref(call("POST", "/v2.0/ports", tok_alice, body, 201));
+	store_read_begin(c.st);
+	for (int i = 1; i <= 2; i++) {
+		char hv[8], other[16];
+		json_t *doc, *n;
+		size_t k;
+		snprintf(hv, sizeof(hv), "hv%d", i);
+		snprintf(other, sizeof(other), "192.0.2.1%d", 3 - i);
+		doc = compile_host(&c, hv, &rev);
+		assert_int_equal(json_array_size(json_object_get(doc, "networks")), 2);
+		json_array_foreach(json_object_get(doc, "networks"), k, n) {
+			const json_t *fl = json_object_get(n, "flood_vteps");
+			if (json_array_size(fl) != 1 || strcmp(json_string_value(json_array_get(fl, 0)), other) != 0) {
+				char *t = json_dumps(n, 0);
+				fail_msg("%s: network %s: flood_vteps should be [%s]: %s", hv,
+					 json_string_value(json_object_get(n, "id")), other, t);
+			}
+		}
+		json_decref(doc);
+	}
+	store_read_end(c.st);
+}
+
 int main(void) {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(whole_life, setup, teardown),
@@ -553,6 +608,7 @@ int main(void) {
 		cmocka_unit_test(ops_between_documents),
 		cmocka_unit_test_setup_teardown(kept_documents_follow_every_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(handoff_moves_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(routed_networks_know_every_routing_host, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
