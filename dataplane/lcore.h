@@ -73,6 +73,7 @@ struct dp_lcore {
 	struct rte_ring *events;          // SP/SC: worker -> control thread, struct dp_event
 	struct rte_ring *trace;           // SP/SC: worker -> control thread, struct trace_record
 	struct rte_ring *snap;            // SP/SC: worker -> control thread, struct live_snap
+	struct rte_ring *dry_out;         // SP/SC: worker -> control thread, dry-run packets at port_tx
 	struct drop_ring *drop_ring;      // the recent drops (drop_ring.h); worker writes, seqlocked
 	uint64_t now_tsc;                 // rte_rdtsc() at the start of the current walk
 	uint32_t now_sec;                 // seconds since start, at the start of the current walk

@@ -97,10 +97,11 @@ static uint16_t port_tx_process(struct rte_graph *graph, struct rte_node *node, 
 				continue;
 			}
 			trace_add(lc, pkts[i], node->id, RTE_EDGE_ID_INVALID, TRACE_F_TERMINAL);
-			if (meta->flags & PKT_F_DRY_RUN)
-				rte_pktmbuf_free(pkts[i]);
-			else
+			// A dry run's frame as it would leave goes back to the trace (trace_ctl.c).
+			if (!(meta->flags & PKT_F_DRY_RUN))
 				port_tx_run(graph, node, lc, &pkts[i], 1, meta->out_port);
+			else if (lc->dry_out == NULL || rte_ring_sp_enqueue(lc->dry_out, pkts[i]) != 0)
+				rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
 		if (i > start && meta->out_port != pkt_meta(pkts[start])->out_port) {

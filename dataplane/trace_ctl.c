@@ -93,7 +93,10 @@ struct trace_pending {
 	uint64_t deadline_tsc;
 	int expected, ended;
 	int frame_len;
-	json_t *records, *tx, *drops;
+	int frames_expected, frames_got; // frames as they would leave (dry run at port_tx)
+	bool complete;                   // every copy ended: the answer waits for the frames only
+	uint64_t complete_tsc, generation;
+	json_t *records, *tx, *drops, *out_frames;
 	const struct dp_config *cfg; // the snapshot when it was injected, held until the answer
 };
 
@@ -110,6 +113,7 @@ static void pending_free(struct trace_pending *t) {
 	json_decref(t->records);
 	json_decref(t->tx);
 	json_decref(t->drops);
+	json_decref(t->out_frames);
 	dp_config_release(t->cfg);
 	free(t);
 }
@@ -152,17 +156,64 @@ static void trace_record_add(struct trace_pending *t, const struct trace_record 
 		json_array_append_new(t->drops,
 				      json_pack("{ssss}", "reason", dp_drop_names[r->drop_reason],
 						"description", dp_drop_descs[r->drop_reason]));
-	else
+	else {
 		json_array_append(t->tx, json_object_get(last, "out_port"));
+		if (r->flags & TRACE_F_DRY_RUN)
+			t->frames_expected++; // port_tx hands the frame back (dry_out)
+	}
 	if (t->ended < t->expected)
 		return;
-	ctl_deferred_reply(t->d, json_pack("{sisIsIsososi}", "trace_id", (int)t->trace_id,
-					   "generation", (json_int_t)r->generation, "revision",
+	t->complete = true;
+	t->complete_tsc = rte_rdtsc();
+	t->generation = r->generation;
+}
+
+#define TRACE_FRAMES_WAIT_MS 50 // after the last record, for the frames as they would leave
+
+// Answer t if it is complete and has its frames (or waited for them long enough).
+static bool trace_reply(struct trace_pending *t, uint64_t now) {
+	const struct dp_config *cfg = t->cfg;
+
+	if (!t->complete || (t->frames_got < t->frames_expected &&
+			     now < t->complete_tsc + rte_get_tsc_hz() * TRACE_FRAMES_WAIT_MS / 1000))
+		return false;
+	if (cfg == NULL || t->generation != cfg->generation)
+		cfg = dp_config_current();
+	ctl_deferred_reply(t->d, json_pack("{sisIsIsososisO}", "trace_id", (int)t->trace_id,
+					   "generation", (json_int_t)t->generation, "revision",
 					   (json_int_t)(cfg != NULL ? cfg->revision : 0), "records",
 					   t->records, "verdict", verdict_json(t->tx, t->drops),
-					   "frame_len", t->frame_len));
+					   "frame_len", t->frame_len, "out_frames", t->out_frames));
 	t->records = t->tx = t->drops = NULL; // taken by the answer
 	pending_free(t);
+	return true;
+}
+
+// The dry-run packets port_tx handed back: each as the frame it would have sent, in its trace.
+static void dry_out_drain(void) {
+	const struct dp_config *cfg = dp_config_current();
+
+	for (unsigned int w = 0; w < dp_workers_count(); w++) {
+		struct dp_lcore *lc = dp_worker_get(w);
+		struct rte_mbuf *m;
+		while (lc != NULL && lc->dry_out != NULL && rte_ring_sc_dequeue(lc->dry_out, (void **)&m) == 0) {
+			struct trace_pending *t = pending_lookup(pkt_meta(m)->trace_id);
+			static uint8_t buf[TRACE_FRAME_MAX];
+			static char hex[2 * TRACE_FRAME_MAX + 1];
+			uint32_t len = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)TRACE_FRAME_MAX);
+			const uint8_t *d = rte_pktmbuf_read(m, 0, len, buf);
+			const struct dp_port *op = cfg ? dp_config_port_get(cfg, pkt_meta(m)->out_port) : NULL;
+			if (t != NULL && d != NULL) {
+				for (uint32_t i = 0; i < len; i++)
+					snprintf(hex + 2 * i, 3, "%02x", d[i]);
+				hex[2 * len] = '\0';
+				json_array_append_new(t->out_frames, json_pack("{ssss}", "port",
+					op ? op->name : "-", "frame", hex));
+				t->frames_got++;
+			}
+			rte_pktmbuf_free(m);
+		}
+	}
 }
 
 int trace_poll(void) {
@@ -170,6 +221,7 @@ int trace_poll(void) {
 	uint64_t now = rte_rdtsc();
 
 	live_trace_snaps();
+	dry_out_drain();
 
 	for (unsigned int w = 0; w < dp_workers_count(); w++) {
 		struct dp_lcore *lc = dp_worker_get(w);
@@ -187,8 +239,12 @@ int trace_poll(void) {
 			}
 		} while (n > 0);
 	}
+	dry_out_drain(); // the frames of the traces whose last records just came
+	now = rte_rdtsc();
 	for (unsigned int i = 0; i < n_pending;) {
 		struct trace_pending *t = pending[i];
+		if (trace_reply(t, now)) // pending[i] is now another one
+			continue;
 		if (now <= t->deadline_tsc) {
 			i++;
 			continue;
@@ -267,6 +323,7 @@ void trace_method_inject(struct ctl_call *call) {
 	t->cfg = dp_config_hold(cfg);
 	t->expected = 1;
 	t->records = json_array();
+	t->out_frames = json_array();
 	t->tx = json_array();
 	t->drops = json_array();
 	t->deadline_tsc = rte_rdtsc() + rte_get_tsc_hz() * TRACE_TIMEOUT_MS / 1000;

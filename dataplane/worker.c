@@ -29,6 +29,7 @@
 RTE_DEFINE_PER_LCORE(struct dp_lcore *, dp_lcore_self);
 
 #define DP_EVENT_RING_SIZE 4096
+#define DP_DRY_OUT_RING_SIZE 256 // synthetic traces' packets as they would leave (port_tx)
 #define DP_TRACE_RING_SIZE 4096
 #define DP_INJECT_RING_SIZE 64
 
@@ -148,11 +149,13 @@ static int worker_alloc(unsigned int w) {
 	snprintf(name, sizeof(name), "snap%u", w);
 	lc->snap = rte_ring_create_elem(name, sizeof(struct live_snap), DP_SNAP_RING_SIZE, socket,
 					RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "dry%u", w);
+	lc->dry_out = rte_ring_create(name, DP_DRY_OUT_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "inj%u", w);
 	lc->inject = rte_ring_create(name, DP_INJECT_RING_SIZE, socket,
 				     RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (lc->events == NULL || lc->trace == NULL || lc->inject == NULL || lc->snap == NULL ||
-	    lc->drop_ring == NULL) {
+	    lc->drop_ring == NULL || lc->dry_out == NULL) {
 		LOG(ERR, "rte_ring_create worker=%u: %s", w, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
