@@ -99,7 +99,8 @@ static int vxlan_vtep_parse(struct rules_ctx *ctx, const char *path, const char 
 // Parse remote_ports[i]; `key` receives its network and MAC.
 static int vxlan_remote_parse(struct rules_ctx *ctx, const json_t *obj, size_t i,
 			      struct vxlan_remote_key *key) {
-	static const char *const keys[] = {"network", "mac", "ips", "vtep", "security_groups", NULL};
+	static const char *const keys[] = {"network", "mac", "ips", "vtep", "security_groups", "host",
+					   NULL};
 	char path[VXLAN_PATH_SIZE], field[VXLAN_PATH_SIZE];
 	struct rules_object ro = {.kind = "remote_port"};
 	const json_t *sgs = NULL, *v;
@@ -119,6 +120,10 @@ static int vxlan_remote_parse(struct rules_ctx *ctx, const json_t *obj, size_t i
 		ret = rules_get_string(ctx, obj, path, "vtep", true, &vtep);
 	if (ret == 0)
 		ret = rules_get_array(ctx, obj, path, "security_groups", false, &sgs);
+	if (ret == 0 && json_object_get(obj, "host") != NULL) {
+		const char *host; // the VTEP's host, named in traces (vnetctl trace --follow)
+		ret = rules_get_id(ctx, obj, path, "host", false, &host);
+	}
 	if (ret < 0)
 		return ret;
 

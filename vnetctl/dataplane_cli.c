@@ -451,6 +451,8 @@ static void trace_verdict_print(const json_t *v) {
 	}
 }
 
+static const char *trace_port_shown; // --follow: the port of the hop being printed
+
 static int trace_print(const struct cli *cli, const json_t *res) {
 	const struct trace_req *req = cli->data;
 	const json_t *records = json_object_get(res, "records"), *rec;
@@ -471,7 +473,7 @@ static int trace_print(const struct cli *cli, const json_t *res) {
 	printf("trace %s: %zu-byte frame in at %s (synthetic: nothing learned or sent)\n", id,
 	       req->frame_len != 0 ? req->frame_len
 				   : (size_t)json_integer_value(json_object_get(res, "frame_len")),
-	       cli_opt_value(cli, "port"));
+	       trace_port_shown != NULL ? trace_port_shown : cli_opt_value(cli, "port"));
 	// The rules the walk ran on: what a controller's revision or an agent's report is matched to.
 	printf("rules revision %lld (generation %lld)\n",
 	       (long long)json_integer_value(json_object_get(res, "revision")),
@@ -484,6 +486,8 @@ static int trace_print(const struct cli *cli, const json_t *res) {
 	return CLI_OK;
 }
 
+static int trace_run(struct cli *cli);
+
 static struct cli_cmd trace_cmd = {
 	.module = "dataplane",
 	.name = "trace",
@@ -495,13 +499,16 @@ static struct cli_cmd trace_cmd = {
 		{ "index", "N", "with --pcap: which packet, numbered from 0 (default 0)",
 		  trace_index_check },
 		{ "hex", "HEX", "give the frame in hex (':' '-' '.' and blanks may separate bytes)" },
+		{ "follow", NULL, "when the frame leaves in VXLAN, trace it on to the host of its VTEP "
+		  "(through --peer), and on from there" },
+		{ "peer", "HOST=SOCKET,...", "the control sockets of other hosts' vnetd, by host name "
+		  "(the rules' remote_ports name them) or VTEP address" },
 		{ NULL },
 	},
 	.rest = &(const struct cli_opt){ "WORDS", NULL, "the packet in words, vnetd fills in the "
 		"rest: from 10.1.0.11 to 10.2.0.7 tcp dport 80 syn (docs/vnetctl.md)" },
 	.method = "trace",
-	.params = trace_params,
-	.print = trace_print,
+	.run = trace_run,
 };
 VNETCTL_COMMAND_REGISTER(trace_cmd);
 
@@ -1044,3 +1051,130 @@ static struct cli_cmd capture_cmd = {
 	.run = capture_run,
 };
 VNETCTL_COMMAND_REGISTER(capture_cmd);
+
+// ---- trace --follow ------------------------------------------------------------------------------
+
+#define TRACE_HOPS_MAX 4 // hosts one --follow goes through
+
+// The VTEP a frame in VXLAN goes to (its outer IPv4 destination) and the host the rules of
+// `sock`'s vnetd name for it ("" if none). False if `hex` is not IPv4 in Ethernet.
+static bool vxlan_dest(const char *sock, const char *hex, char vtep[16], char host[64]) {
+	uint8_t f[64];
+	json_t *res = NULL;
+	const json_t *rp;
+	size_t i;
+
+	host[0] = '\0';
+	{ // its first 34 bytes: Ethernet and IPv4 up to the destination
+		char start[69];
+		if (hex == NULL || strlen(hex) < 68)
+			return false;
+		memcpy(start, hex, 68);
+		start[68] = '\0';
+		if (hex_decode(start, f, sizeof(f)) != 34)
+			return false;
+	}
+	if (f[12] != 0x08 || f[13] != 0x00)
+		return false;
+	snprintf(vtep, 16, "%u.%u.%u.%u", f[30], f[31], f[32], f[33]);
+	if (rpc_call(sock, "rules.get", NULL, &res) == CLI_OK)
+		json_array_foreach(json_object_get(json_object_get(res, "document"), "remote_ports"), i, rp)
+			if (json_str(rp, "vtep") != NULL && strcmp(json_str(rp, "vtep"), vtep) == 0 &&
+			    json_str(rp, "host") != NULL) {
+				snprintf(host, 64, "%s", json_str(rp, "host"));
+				break;
+			}
+	json_decref(res);
+	return true;
+}
+
+// The socket --peer gives for `host` or `vtep`, or NULL.
+static const char *peer_socket(const char *peers, const char *host, const char *vtep, char *buf,
+			       size_t size) {
+	char list[1024], *save = NULL, *item;
+
+	snprintf(list, sizeof(list), "%s", peers ? peers : "");
+	for (item = strtok_r(list, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		if ((host[0] != '\0' && strcmp(item, host) == 0) || strcmp(item, vtep) == 0) {
+			snprintf(buf, size, "%s", eq + 1);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static int trace_run(struct cli *cli) {
+	const char *peers = cli_opt_value(cli, "peer"), *sock = cli->socket_path;
+	bool follow = cli_opt_is_set(cli, "follow");
+	json_t *params = NULL, *res = NULL, *hops = json_array();
+	char where[64] = "", psock[512];
+	int ret, hop;
+
+	if (peers != NULL && !follow)
+		return json_decref(hops), cli_usage_error(cli, "--peer goes with --follow");
+	ret = trace_params(cli, &params);
+	if (ret != CLI_OK)
+		return json_decref(hops), ret;
+	for (hop = 0; hop < TRACE_HOPS_MAX; hop++) {
+		const json_t *of;
+		const char *under = NULL;
+		char vtep[16], host[64];
+		size_t i;
+		ret = rpc_call(sock, "trace", params, &res);
+		params = NULL;
+		if (ret != CLI_OK)
+			break;
+		if (cli->json)
+			json_array_append_new(hops, json_pack("{sssO}", "host", hop ? where : "(here)",
+							      "trace", res));
+		else {
+			if (hop > 0)
+				printf("\non %s (%s), in at its underlay:\n", where, psock);
+			trace_print(cli, res);
+		}
+		json_array_foreach(json_object_get(res, "out_frames"), i, of)
+			if (json_str(of, "port") != NULL && strcmp(json_str(of, "port"), "underlay") == 0)
+				under = json_str(of, "frame");
+		if (under == NULL || !vxlan_dest(sock, under, vtep, host)) {
+			json_decref(res);
+			res = NULL;
+			break;
+		}
+		if (!cli->json)
+			printf("leaves in VXLAN to VTEP %s%s%s%s\n", vtep, host[0] ? " (host " : "", host,
+			       host[0] ? ")" : "");
+		if (!follow) {
+			json_decref(res);
+			res = NULL;
+			break;
+		}
+		if (peer_socket(peers, host, vtep, psock, sizeof(psock)) == NULL) {
+			if (!cli->json)
+				printf("--follow: no --peer for %s: add --peer %s=SOCKET\n",
+				       host[0] ? host : vtep, host[0] ? host : vtep);
+			json_decref(res);
+			res = NULL;
+			break;
+		}
+		snprintf(where, sizeof(where), "%s", host[0] ? host : vtep);
+		params = json_pack("{ssss}", "port", "underlay", "packet", under);
+		json_decref(res);
+		res = NULL;
+		sock = psock;
+		trace_port_shown = "underlay";
+		((struct trace_req *)cli->data)->frame_len = 0; // the hop's, from its answer
+	}
+	json_decref(params);
+	if (cli->json && ret == CLI_OK) {
+		char *text = json_dumps(follow ? hops : json_object_get(json_array_get(hops, 0), "trace"),
+					JSON_INDENT(2));
+		printf("%s\n", text ? text : "null");
+		free(text);
+	}
+	json_decref(hops);
+	return ret;
+}

@@ -374,10 +374,10 @@ static json_t *compile_model(struct ctrl *c, const struct model *m, const char *
 			json_array_append_new(doc_ports, o);
 		} else if (json_object_get(m->vtep_of, h) != NULL) {
 			json_array_append_new(doc_remote,
-				json_pack("{sssssosOsO}", "network", jstr0(p, "network_id"), "mac",
+				json_pack("{sssssosOsOss}", "network", jstr0(p, "network_id"), "mac",
 					  jstr0(p, "mac_address"), "ips", ips_of(p), "vtep",
 					  json_object_get(m->vtep_of, h), "security_groups",
-					  json_object_get(p, "security_groups")));
+					  json_object_get(p, "security_groups"), "host", h));
 		}
 		json_array_foreach(json_object_get(p, "security_groups"), j, g)
 			set_add(want_sgs, json_string_value(g));

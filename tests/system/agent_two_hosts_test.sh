@@ -107,6 +107,25 @@ wait_for "both ports ACTIVE" 10 sh -c "[ \"\$(curl -sf --cacert $CA/ca.pem -H 'X
 [[ $(ip -n "$C1" -o -4 addr show dev eth0) == *"$IP1/24"* ]] || fail "c1's address: $(ip -n "$C1" addr)"
 pass "ports made through the API: the agents (mutual TLS) program their vnetd, vnetd makes the containers' veths, the agents address them; c1 (hv1) pings c2 (hv2); the ports are ACTIVE"
 
+# A trace across hosts (issue 13, item 2): from c1's port on hv1 it leaves in VXLAN to hv2 (the
+# rules name the VTEP's host), and --follow continues it on hv2 to c2's port.
+"$VNETCTL" -s "$(vnetd_sock h1)" trace --port "$P1" --follow --peer "hv2=$(vnetd_sock h2)" to "$IP2" icmp echo >"$SYS_TMP/follow.txt" ||
+	fail "trace --follow: $(cat "$SYS_TMP/follow.txt")"
+grep -q "leaves in VXLAN to VTEP $VTEP2 (host hv2)" "$SYS_TMP/follow.txt" && grep -q "^on hv2 " "$SYS_TMP/follow.txt" &&
+	[[ $(tail -1 "$SYS_TMP/follow.txt") == "verdict: tx to $P2" ]] || fail "trace --follow: $(cat "$SYS_TMP/follow.txt")"
+"$VNETCTL" -s "$(vnetd_sock h1)" trace --json --port "$P1" --follow --peer "hv2=$(vnetd_sock h2)" to "$IP2" icmp echo |
+	"$PY" -c '
+import json, sys
+hops = json.load(sys.stdin)
+assert [h["host"] for h in hops] == ["(here)", "hv2"], hops
+assert hops[0]["trace"]["verdict"] == {"action": "tx", "ports": ["underlay"]}, hops[0]["trace"]["verdict"]
+nodes = [r["node"] for r in hops[1]["trace"]["records"]]
+assert "vxlan_decap" in nodes and nodes[-1] == "port_tx", nodes
+assert hops[1]["trace"]["verdict"] == {"action": "tx", "ports": [sys.argv[1]]}, hops[1]["trace"]["verdict"]' "$P2" ||
+	fail "trace --follow --json"
+sed 's/^/  /' "$SYS_TMP/follow.txt"
+pass "trace --follow from c1's port: leaves hv1 in VXLAN to VTEP $VTEP2 (host hv2), decapsulated on hv2, tx to c2's port"
+
 # The controller killed: traffic goes on, the agents say they are stale.
 stream() { # NS ADDR SECONDS: a 100/s ping stream (SECONDS x 100 pings, each answered within 1 s); prints "sent received"
 	ip netns exec "$1" ping -n -q -i 0.01 -c "$(($3 * 100))" -W 1 "$2" 2>/dev/null | "$PY" -c '

@@ -320,9 +320,9 @@ static void golden_host_document(void **state) {
 		"  {\"id\": \"a\", \"network\": \"n1\", \"kind\": \"vm\", \"ips\": [\"10.1.0.2\"], \"port_security\": true, \"security_groups\": [\"default-blue\"]},"
 		"  {\"id\": \"d\", \"network\": \"n3\", \"kind\": \"container\", \"ips\": [\"10.1.0.2\"], \"port_security\": true, \"security_groups\": [\"default-red\"]}],"
 		" \"remote_ports\": ["
-		"  {\"network\": \"n2\", \"ips\": [\"10.2.0.2\"], \"vtep\": \"192.0.2.12\", \"security_groups\": [\"default-blue\"]},"
-		"  {\"network\": \"n1\", \"ips\": [\"10.1.0.3\"], \"vtep\": \"192.0.2.12\", \"security_groups\": [\"default-blue\"]},"
-		"  {\"network\": \"n3\", \"ips\": [\"10.1.0.3\"], \"vtep\": \"192.0.2.12\", \"security_groups\": [\"default-red\"]}],"
+		"  {\"network\": \"n2\", \"ips\": [\"10.2.0.2\"], \"vtep\": \"192.0.2.12\", \"host\": \"hv2\", \"security_groups\": [\"default-blue\"]},"
+		"  {\"network\": \"n1\", \"ips\": [\"10.1.0.3\"], \"vtep\": \"192.0.2.12\", \"host\": \"hv2\", \"security_groups\": [\"default-blue\"]},"
+		"  {\"network\": \"n3\", \"ips\": [\"10.1.0.3\"], \"vtep\": \"192.0.2.12\", \"host\": \"hv2\", \"security_groups\": [\"default-red\"]}],"
 		" \"routers\": [{\"id\": \"r\", \"tenant\": \"blue\", \"routes\": []}],"
 		" \"security_groups\": [{\"id\": \"default-blue\", \"tenant\": \"blue\"}, {\"id\": \"default-red\", \"tenant\": \"red\"}],"
 		" \"static_macs\": []}", 0, NULL);
