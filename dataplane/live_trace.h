@@ -21,7 +21,7 @@
 #define LIVE_TRACE_ARMS 4           // live traces armed at once, in all of vnetd
 #define LIVE_TRACE_COUNT_MAX 1000   // packets one live trace marks
 #define LIVE_TRACE_TIMEOUT_MAX 3600 // seconds one may wait
-#define LIVE_SNAP_MAX 256           // bytes of each marked packet sent to the client
+#define LIVE_SNAP_MAX 1536          // bytes of each marked packet sent to the client (MTU 1500)
 #define DP_SNAP_RING_SIZE 128       // per worker: marked packets' bytes for the control thread
 
 // Worker -> control thread (lc->snap): the start of a marked packet.

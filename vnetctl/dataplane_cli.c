@@ -742,7 +742,7 @@ static struct cli_cmd trace_live_cmd = {
 		{ "filter", "EXPR", "a tcpdump filter expression (pcap-filter(7)); default: every packet" },
 		{ "count", "N", "how many packets (1 to 1000, default 10)" },
 		{ "timeout", "S", "stop after S seconds (1 to 3600, default 10)" },
-		{ "write", "OUT.pcapng", "write the packets (their first 256 bytes), each with its port "
+		{ "write", "OUT.pcapng", "write the packets (their first 1,536 bytes), each with its port "
 		  "and verdict as a comment" },
 		{ NULL },
 	},
@@ -934,7 +934,7 @@ struct cap_ctx {
 	const struct cli *cli;
 	struct pcapng_pkt *pkts;
 	char (*comments)[96];
-	uint8_t (*frames)[256];
+	uint8_t (*frames)[1536];
 	int n, max;
 	double wall0;
 };
@@ -1018,7 +1018,7 @@ static int capture_run(struct cli *cli) {
 		if (w < 0)
 			ret = cli_error(cli, "--write %s: %s", out, strerror(errno));
 		else if (!cli->json)
-			printf("%d packets written to %s (first 256 bytes each)%s; %lld lost (the "
+			printf("%d packets written to %s (first 1,536 bytes each)%s; %lld lost (the "
 			       "capture ring was full)\n", w, out,
 			       json_is_true(json_object_get(res, "timed_out")) ? ", timed out" : "",
 			       json_integer_value(json_object_get(res, "lost")));
@@ -1043,7 +1043,7 @@ static struct cli_cmd capture_cmd = {
 		  "(default)" },
 		{ "count", "N", "how many packets (1 to 100000, default 100)" },
 		{ "timeout", "S", "stop after S seconds (1 to 3600, default 10)" },
-		{ "write", "OUT.pcapng", "the file (required): each packet's first 256 bytes, its "
+		{ "write", "OUT.pcapng", "the file (required): each packet's first 1,536 bytes, its "
 		  "direction and port as a comment" },
 		{ NULL },
 	},
@@ -1178,3 +1178,153 @@ static int trace_run(struct cli *cli) {
 	json_decref(hops);
 	return ret;
 }
+
+// ---- trace diff ---------------------------------------------------------------------------------
+
+// The records of `packet` k in a live trace's events, in the order they were made.
+static json_t *live_records(const json_t *events, json_int_t k) {
+	json_t *out = json_array();
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(events, i, e)
+		if (json_integer_value(json_object_get(e, "packet")) == k && json_str(e, "node") != NULL)
+			json_array_append(out, (json_t *)e);
+	return out;
+}
+
+static const char *rec_where(const json_t *r) {
+	return json_str(r, "drop_reason") ? json_str(r, "drop_reason") : trace_record_target(r);
+}
+
+// Compare packet k's real records with a synthetic trace of its frame now. Prints the verdict
+// of the comparison; returns 0 (agree), 1 (disagree), 2 (not compared).
+static int diff_one(struct cli *cli, const json_t *events, const json_t *start, json_t *out) {
+	json_int_t k = json_integer_value(json_object_get(start, "packet"));
+	json_t *real = live_records(events, k), *res = NULL, *o = json_object();
+	const json_t *syn;
+	size_t n_real = json_array_size(real), n_syn, i;
+	const char *hex = json_str(start, "frame");
+	int verdict = 0;
+
+	json_object_set_new(o, "packet", json_integer(k));
+	if (hex == NULL || (json_int_t)(strlen(hex) / 2) < json_integer_value(json_object_get(start, "len"))) {
+		json_object_set_new(o, "result", json_string("not compared: only the packet's start was kept"));
+		verdict = 2;
+		goto done;
+	}
+	if (rpc_call(cli->socket_path, "trace", json_pack("{ssss}", "port", json_str(start, "in_port"),
+							  "packet", hex), &res) != CLI_OK) {
+		json_object_set_new(o, "result", json_string("not compared: the synthetic trace failed"));
+		verdict = 2;
+		goto done;
+	}
+	syn = json_object_get(res, "records");
+	n_syn = json_array_size(syn);
+	for (i = 0; i < n_real && i < n_syn; i++) {
+		const json_t *a = json_array_get(real, i), *b = json_array_get(syn, i);
+		if (strcmp(json_str(a, "node") ?: "", json_str(b, "node") ?: "") != 0 ||
+		    strcmp(rec_where(a), rec_where(b)) != 0)
+			break;
+	}
+	if (i < n_real || i < n_syn) {
+		const json_t *a = json_array_get(real, i < n_real ? i : n_real - 1);
+		const json_t *b = json_array_get(syn, i < n_syn ? i : n_syn - 1);
+		char msg[1024];
+		json_int_t g_real = json_integer_value(json_object_get(a, "generation"));
+		json_int_t g_now = json_integer_value(json_object_get(res, "generation"));
+		char ra[300] = "", rb[300] = "";
+		if (json_str(a, "fields"))
+			snprintf(ra, sizeof(ra), " (%s)", json_str(a, "fields"));
+		if (json_str(b, "fields"))
+			snprintf(rb, sizeof(rb), " (%s)", json_str(b, "fields"));
+		snprintf(msg, sizeof(msg), "first disagreement at %s (record %zu): the real packet went "
+			 "to %s%s, the tables now send it to %s%s", json_str(a, "node") ?: "-", i + 1,
+			 rec_where(a), ra, rec_where(b), rb);
+		if (g_real != g_now) {
+			char more[128];
+			snprintf(more, sizeof(more), "; the rules changed in between (generation %lld then, %lld now)",
+				 (long long)g_real, (long long)g_now);
+			strncat(msg, more, sizeof(msg) - strlen(msg) - 1);
+		}
+		json_object_set_new(o, "result", json_string(msg));
+		json_object_set_new(o, "node", json_string(json_str(a, "node") ?: "-"));
+		verdict = 1;
+	} else {
+		char msg[256];
+		for (i = 0; i < n_real; i++) { // the same path: the first detail that differs
+			const json_t *a = json_array_get(real, i), *b = json_array_get(syn, i);
+			if (strcmp(json_str(a, "fields") ?: "", json_str(b, "fields") ?: "") != 0)
+				break;
+		}
+		if (i < n_real)
+			snprintf(msg, sizeof(msg), "the same path (%zu nodes, %s); at %s the real packet had "
+				 "'%s', now '%s'", n_real, rec_where(json_array_get(real, n_real - 1)),
+				 json_str(json_array_get(real, i), "node"),
+				 json_str(json_array_get(real, i), "fields") ?: "",
+				 json_str(json_array_get(syn, i), "fields") ?: "");
+		else
+			snprintf(msg, sizeof(msg), "the tables agree with what it did (%zu nodes, %s)", n_real,
+				 n_real ? rec_where(json_array_get(real, n_real - 1)) : "-");
+		json_object_set_new(o, "result", json_string(msg));
+	}
+done:
+	json_object_set_new(o, "agree", json_boolean(verdict == 0));
+	if (!cli->json)
+		printf("packet %lld: %s\n", (long long)k, json_str(o, "result"));
+	json_array_append_new(out, o);
+	json_decref(real);
+	json_decref(res);
+	return verdict;
+}
+
+static int diff_run(struct cli *cli) {
+	FILE *f = fopen(cli->args[0], "r");
+	json_t *events = json_array(), *out = json_array();
+	const json_t *e;
+	char *line = NULL;
+	size_t cap = 0, i;
+	int counts[3] = {0, 0, 0};
+
+	if (f == NULL)
+		return json_decref(events), json_decref(out),
+		       cli_usage_error(cli, "%s: %s", cli->args[0], strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		json_t *j = json_loads(line, 0, NULL);
+		if (json_is_object(j) && json_object_get(j, "packet") != NULL)
+			json_array_append(events, j);
+		json_decref(j);
+	}
+	free(line);
+	fclose(f);
+	json_array_foreach(events, i, e)
+		if (json_str(e, "frame") != NULL)
+			counts[diff_one(cli, events, e, out)]++;
+	if (cli->json) {
+		char *text = json_dumps(out, JSON_INDENT(2));
+		printf("%s\n", text ?: "[]");
+		free(text);
+	} else {
+		printf("%d packets: %d as the tables say now, %d not, %d not compared\n",
+		       counts[0] + counts[1] + counts[2], counts[0], counts[1], counts[2]);
+	}
+	json_decref(events);
+	json_decref(out);
+	return counts[0] + counts[1] + counts[2] == 0
+		       ? cli_usage_error(cli, "%s: no packets (the output of trace live --json)", cli->args[0])
+		       : CLI_OK;
+}
+
+static struct cli_cmd trace_diff_cmd = {
+	.module = "dataplane",
+	.name = "trace diff",
+	.synopsis = "FILE [--json]",
+	.help = "re-run the packets a live trace caught as synthetic traces now: where they disagree",
+	.args = (const struct cli_opt[]){
+		{ "FILE", NULL, "the output of `vnetctl trace live --json`" },
+		{ NULL },
+	},
+	.method = "trace",
+	.run = diff_run,
+};
+VNETCTL_COMMAND_REGISTER(trace_diff_cmd);
