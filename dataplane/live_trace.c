@@ -52,7 +52,7 @@ static int64_t arm_take(struct live_arm *arm, struct rte_mbuf *m) {
 	uint32_t k;
 
 	if (__atomic_load_n(&arm->taken, __ATOMIC_RELAXED) >= arm->count ||
-	    (arm->bpf != NULL && rte_bpf_exec(arm->bpf, m) == 0))
+	    (arm->jit != NULL ? arm->jit(m) == 0 : arm->bpf != NULL && rte_bpf_exec(arm->bpf, m) == 0))
 		return -1;
 	k = __atomic_fetch_add(&arm->taken, 1, __ATOMIC_RELAXED);
 	return k < arm->count ? (int64_t)k : -1;
@@ -135,6 +135,7 @@ static void disarm(int a) {
 	if (dp_rcu() != NULL)
 		rte_rcu_qsbr_synchronize(dp_rcu(), RTE_QSBR_THRID_INVALID); // no worker runs it now
 	live_arms[a].bpf = NULL;
+	live_arms[a].jit = NULL;
 	if (bpf != NULL)
 		rte_bpf_destroy(bpf);
 }
@@ -368,6 +369,12 @@ static void live_start(struct ctl_call *call, bool capture) {
 	live_arms[a].dir = dirs;
 	__atomic_store_n(&live_arms[a].lost, 0, __ATOMIC_RELAXED);
 	live_arms[a].bpf = bpf;
+	live_arms[a].jit = NULL;
+	if (bpf != NULL) {
+		struct rte_bpf_jit jit;
+		if (rte_bpf_get_jit(bpf, &jit) == 0 && jit.func != NULL)
+			live_arms[a].jit = jit.func;
+	}
 	live_arms[a].count = (uint32_t)count;
 	live_arms[a].base_id = trace_id_next((uint32_t)count);
 	__atomic_store_n(&live_arms[a].taken, 0, __ATOMIC_RELAXED);

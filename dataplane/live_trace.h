@@ -48,6 +48,7 @@ struct live_arm {
 	uint8_t dir;         // LIVE_DIR_* (a capture's; a live trace's is LIVE_DIR_IN)
 	uint32_t lost;       // atomic: a capture's packets the snap ring had no room for
 	struct rte_bpf *bpf; // NULL: every packet
+	uint64_t (*jit)(void *ctx); // bpf compiled to x86 code (rte_bpf_get_jit), or NULL
 	uint32_t base_id;    // the packets' trace ids: base_id .. base_id + count - 1
 	uint32_t count;
 	uint32_t taken;      // atomic: packets marked (may run past count: those are not marked)
