@@ -176,14 +176,17 @@ static int log_event(void *ctx, const char *method, const json_t *p) {
 	} else {
 		const char *proto = json_string_value(json_object_get(p, "protocol"));
 		bool ports = proto != NULL && (strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0);
-		printf("%s %s %s %s %s%s%lld -> %s%s%lld denied: %s\n",
+		char sp[16] = "", dp[16] = ""; // ":PORT" for TCP and UDP only
+		if (ports) {
+			snprintf(sp, sizeof(sp), ":%lld", (long long)json_integer_value(json_object_get(p, "source_port")));
+			snprintf(dp, sizeof(dp), ":%lld", (long long)json_integer_value(json_object_get(p, "destination_port")));
+		}
+		printf("%s %s %s %s %s%s -> %s%s denied: %s\n",
 		       json_string_value(json_object_get(p, "tenant")),
 		       json_string_value(json_object_get(p, "port")),
 		       json_string_value(json_object_get(p, "direction")), proto,
-		       json_string_value(json_object_get(p, "source")), ports ? ":" : "",
-		       ports ? json_integer_value(json_object_get(p, "source_port")) : 0LL,
-		       json_string_value(json_object_get(p, "destination")), ports ? ":" : "",
-		       ports ? json_integer_value(json_object_get(p, "destination_port")) : 0LL,
+		       json_string_value(json_object_get(p, "source")), sp,
+		       json_string_value(json_object_get(p, "destination")), dp,
 		       json_string_value(json_object_get(p, "why")));
 	}
 	fflush(stdout);

@@ -903,6 +903,14 @@ static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *ar
 			return SG_DENY_AS(lc, run, m, p, DROP_L7_UNINSPECTED);
 		}
 		if (dry) {
+			// What ct_create would refuse: a SYN-ACK or a RST of no known connection.
+			if (meta->l4 == PKT_L4_TCP &&
+			    (p->ct.tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+				    RTE_TCP_SYN_FLAG &&
+			    (p->ct.tcp_flags & (RTE_TCP_RST_FLAG | RTE_TCP_SYN_FLAG))) {
+				SG_NOTE(lc, m, run, side, NULL, 3, rule);
+				return dp_drop(m, DROP_CT_INVALID);
+			}
 			if (v == SG_V_L7)
 				return sg_l7(lc, run, m, p, NULL, side, true);
 			SG_NOTE(lc, m, run, side, NULL, 1, rule);
@@ -918,7 +926,7 @@ static rte_edge_t sg_decide(struct dp_lcore *lc, struct rte_node *node, void *ar
 			e = ct_create(lc->worker, &p->key, p->src_is_a, &p->ct, true, lc->now_tsc,
 				      &err);
 			if (e == NULL) {
-				SG_NOTE(lc, m, run, side, NULL, 5, rule);
+				SG_NOTE(lc, m, run, side, NULL, err == CT_CREATE_INVALID ? 3 : 5, rule);
 				return dp_drop(m, err == CT_CREATE_TENANT_LIMIT ? DROP_CT_TENANT_LIMIT
 						  : err == CT_CREATE_FULL	    ? DROP_CT_FULL
 										    : DROP_CT_INVALID);

@@ -491,7 +491,7 @@ static int trace_run(struct cli *cli);
 static struct cli_cmd trace_cmd = {
 	.module = "dataplane",
 	.name = "trace",
-	.synopsis = "--port NAME (--pcap FILE [--index N] | --hex HEX | WORDS...) [--json]",
+	.synopsis = "--port NAME (--pcap FILE [--index N] | --hex HEX | WORDS...) [--follow --peer HOST=SOCKET,...] [--json]",
 	.help = "show the path of one frame through the graph, without sending it",
 	.opts = (const struct cli_opt[]){
 		{ "port", "NAME", "the port the frame comes in at (required)" },
@@ -1018,8 +1018,8 @@ static int capture_run(struct cli *cli) {
 		if (w < 0)
 			ret = cli_error(cli, "--write %s: %s", out, strerror(errno));
 		else if (!cli->json)
-			printf("%d packets written to %s (first 1,536 bytes each)%s; %lld lost (the "
-			       "capture ring was full)\n", w, out,
+			printf("%d packets written to %s (first 1,536 bytes each)%s; %lld lost to a "
+			       "full capture ring\n", w, out,
 			       json_is_true(json_object_get(res, "timed_out")) ? ", timed out" : "",
 			       json_integer_value(json_object_get(res, "lost")));
 	}

@@ -118,6 +118,11 @@ assert "vni=5001 outer_src=192.0.2.99 outer_dst=192.0.2.11" in rec("vxlan_decap"
 assert "allowed rule=http" in rec("sg_ingress")["fields"], rec("sg_ingress")
 assert r["verdict"] == {"action": "tx", "ports": ["web1"]}, r["verdict"]'
 
+trace web2 to 10.1.0.11 tcp sport 8080 dport 40000 syn ack
+check "a SYN-ACK to no connection: dropped as ct_invalid at sg_egress, as the real one is (it said tx)" '
+assert "invalid" in rec("sg_egress")["fields"] and rec("sg_egress")["next"] == "pkt_drop", rec("sg_egress")
+assert r["verdict"]["reason"] == "ct_invalid", r["verdict"]'
+
 # Bad words: clear errors, nothing traced.
 bad() { # expected-error WORDS...
 	local want=$1 out
