@@ -76,6 +76,10 @@ struct agent {
 	char last_error[256];
 };
 
+// The long poll: the controller answers within AGENT_POLL_S (unchanged, if nothing changed); an
+// answer 10 s later than that means the controller is hung (stale from then on).
+#define AGENT_POLL_S 20
+
 static struct agent ag;
 static volatile sig_atomic_t stop;
 
@@ -714,12 +718,12 @@ static void *run(void *arg) {
 		}
 		pthread_mutex_lock(&ag.lock);
 		if (ag.applied > 0 && !whole)
-			snprintf(path, sizeof(path), "/vnet/v1/hosts/%s/rules?since=%llu&ops=1", ag.host,
-				 (unsigned long long)ag.applied);
+			snprintf(path, sizeof(path), "/vnet/v1/hosts/%s/rules?since=%llu&ops=1&wait=%d",
+				 ag.host, (unsigned long long)ag.applied, AGENT_POLL_S);
 		else
 			snprintf(path, sizeof(path), "/vnet/v1/hosts/%s/rules", ag.host);
 		pthread_mutex_unlock(&ag.lock);
-		code = http(h, "GET", path, NULL, 60, &ans);
+		code = http(h, "GET", path, NULL, AGENT_POLL_S + 10, &ans);
 		ag.polls++;
 		if (code == 404) {
 			registered = false;

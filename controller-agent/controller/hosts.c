@@ -97,7 +97,12 @@ static void rules_get(struct ctrl *c, const char *name, const json_t *query, str
 	const char *since_s = json_string_value(json_array_get(since, 0));
 	const char *ops_s = json_string_value(json_array_get(json_object_get(query, "ops"), 0));
 	bool want_ops = ops_s != NULL && strcmp(ops_s, "1") == 0;
-	uint64_t have = 0, seen, deadline = ms_now() + (uint64_t)c->poll_max_s * 1000;
+	// ?wait=S: the host's own bound (an agent that must notice a hung controller soon), never
+	// more than --poll-max.
+	const char *ws = json_string_value(json_array_get(json_object_get(query, "wait"), 0));
+	uint64_t wait_s = ws != NULL && strtoul(ws, NULL, 10) > 0 && strtoul(ws, NULL, 10) < c->poll_max_s
+				  ? strtoul(ws, NULL, 10) : c->poll_max_s;
+	uint64_t have = 0, seen, deadline = ms_now() + wait_s * 1000;
 	char *end = NULL;
 
 	if (since != NULL) {
