@@ -50,6 +50,9 @@ static int conntrack_print(const struct cli *cli, const json_t *res) {
 	if (json_object_get(res, "tenant_count") != NULL)
 		printf(", %lld of this tenant",
 		       json_integer_value(json_object_get(res, "tenant_count")));
+	if (json_integer_value(json_object_get(res, "expired")) > 0)
+		printf(" (%lld of them expired, not shown, removed as the workers come by)",
+		       json_integer_value(json_object_get(res, "expired")));
 	printf("\n");
 	if (json_object_get(res, "l7_held") != NULL) {
 		const json_t *l7 = json_object_get(res, "l7_held");

@@ -113,7 +113,7 @@ struct show_ct {
 	const struct fw_cfg *fc;
 	int zone;                     // -1: all tenants
 	const struct bridge_port *port; // NULL: all ports
-	uint32_t limit, matched;
+	uint32_t limit, matched, expired;
 	uint64_t now, hz;
 	json_t *list;
 };
@@ -178,6 +178,10 @@ static void show_ct_one(const struct ct_key *k, const struct ct_entry *e, void *
 	if (sc->port != NULL && (k->zone != sc->zone || (!port_has(sc->port, k->family, src) &&
 							 !port_has(sc->port, k->family, dst))))
 		return;
+	if (left <= 0) { // expired, not removed yet (workers remove a few slots a call): not shown
+		sc->expired++;
+		return;
+	}
 	if (sc->matched++ >= sc->limit)
 		return;
 	tenant = zone_tenant(sc->bc, k->zone);
@@ -250,9 +254,9 @@ static void method_show_conntrack(struct ctl_call *call) {
 	}
 	sc.list = json_array();
 	ct_foreach(show_ct_one, &sc);
-	call->result = json_pack("{sosisisi}", "connections", sc.list, "matched", (int)sc.matched,
+	call->result = json_pack("{sosisisisi}", "connections", sc.list, "matched", (int)sc.matched,
 				 "shown", (int)RTE_MIN(sc.matched, sc.limit), "total",
-				 (int)ct_count());
+				 (int)ct_count(), "expired", (int)sc.expired);
 	if (sc.zone >= 0)
 		json_object_set_new(call->result, "tenant_count",
 				    json_integer(ct_tenant_count((uint16_t)sc.zone)));
