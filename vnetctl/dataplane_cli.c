@@ -1328,3 +1328,27 @@ static struct cli_cmd trace_diff_cmd = {
 	.run = diff_run,
 };
 VNETCTL_COMMAND_REGISTER(trace_diff_cmd);
+
+// ---- show rules ---------------------------------------------------------------------------------
+
+static int show_rules_print(const struct cli *cli, const json_t *res) {
+	char *text = json_dumps(json_object_get(res, "document"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	(void)cli;
+	printf("# rules revision %lld (generation %lld)\n",
+	       (long long)json_integer_value(json_object_get(res, "revision")),
+	       (long long)json_integer_value(json_object_get(res, "generation")));
+	printf("%s\n", text != NULL ? text : "null");
+	free(text);
+	return CLI_OK;
+}
+
+static struct cli_cmd show_rules_cmd = {
+	.module = "dataplane",
+	.name = "show rules",
+	.synopsis = "[--json]",
+	.help = "the rules document vnetd applies (remote_ports name the hosts behind VTEPs)",
+	.method = "rules.get",
+	.print = show_rules_print,
+};
+VNETCTL_COMMAND_REGISTER(show_rules_cmd);
