@@ -190,6 +190,23 @@ static void fp_mix(json_t *fp, const char *id, uint64_t v) {
 	json_object_set_new(fp, id, json_integer((json_int_t)h));
 }
 
+// Add to the flood list `fla` (its set `fl`) the VTEPs of the hosts, other than `host`, with a
+// port on network `netid`.
+static void flood_add(const struct model *m, const char *host, const char *netid, json_t *fl,
+		      json_t *fla) {
+	const json_t *p;
+	size_t j;
+
+	json_array_foreach(json_object_get(m->ports_by_net, netid), j, p) {
+		const char *h = jstr0(p, "binding:host_id");
+		const json_t *vtep = json_object_get(m->vtep_of, h);
+		if (strcmp(h, host) != 0 && vtep != NULL && !set_has(fl, json_string_value(vtep))) {
+			set_add(fl, json_string_value(vtep));
+			json_array_append(fla, (json_t *)vtep);
+		}
+	}
+}
+
 static struct model *model_build(struct ctrl *c, uint64_t rev) {
 	struct model *m = calloc(1, sizeof(*m));
 	json_t *hosts = store_list(c->st, "host", NULL), *ports = store_list(c->st, "port", NULL);
@@ -392,7 +409,7 @@ static json_t *compile_model(struct ctrl *c, const struct model *m, const char *
 	json_array_foreach(m->nets, i, x) {
 		const char *id = jstr0(x, "id");
 		json_t *o, *sl, *fl, *fla, *s;
-		const char *rt = json_string_value(json_object_get(m->net_router, id)), *h;
+		const char *rt = json_string_value(json_object_get(m->net_router, id));
 		if (!set_has(want_nets, id))
 			continue;
 		sl = json_array();
@@ -416,35 +433,14 @@ static json_t *compile_model(struct ctrl *c, const struct model *m, const char *
 		// The VTEPs that send in this network: hosts with a port on it, and, when it is routed,
 		// every host with a port on a network of its router (each routes into it: the
 		// distributed gateway), or their VXLAN would be dropped as from an unknown VTEP.
-		{
+		if (rt == NULL) {
+			flood_add(m, host, id, fl, fla);
+		} else {
 			const char *mid;
 			json_t *mrt;
-			json_object_foreach(m->net_router, mid, mrt) {
-				if (strcmp(mid, id) != 0 &&
-				    (rt == NULL || strcmp(json_string_value(mrt), rt) != 0))
-					continue;
-				json_array_foreach(json_object_get(m->ports_by_net, mid), j, p) {
-					const json_t *vtep;
-					h = jstr0(p, "binding:host_id");
-					vtep = json_object_get(m->vtep_of, h);
-					if (strcmp(h, host) != 0 && vtep != NULL &&
-					    !set_has(fl, json_string_value(vtep))) {
-						set_add(fl, json_string_value(vtep));
-						json_array_append(fla, (json_t *)vtep);
-					}
-				}
-			}
-			if (rt == NULL || json_object_get(m->net_router, id) == NULL)
-				json_array_foreach(json_object_get(m->ports_by_net, id), j, p) {
-					const json_t *vtep;
-					h = jstr0(p, "binding:host_id");
-					vtep = json_object_get(m->vtep_of, h);
-					if (strcmp(h, host) != 0 && vtep != NULL &&
-					    !set_has(fl, json_string_value(vtep))) {
-						set_add(fl, json_string_value(vtep));
-						json_array_append(fla, (json_t *)vtep);
-					}
-				}
+			json_object_foreach(m->net_router, mid, mrt)
+				if (strcmp(json_string_value(mrt), rt) == 0)
+					flood_add(m, host, mid, fl, fla);
 		}
 		json_decref(fl);
 		o = json_pack("{sssssIsIsoso}", "id", id, "tenant", jstr0(x, "project_id"), "vni",

@@ -178,7 +178,11 @@ void store_tx_abort(struct store *st) {
 	tx_end(st);
 }
 
-uint64_t store_wait(struct store *st, uint64_t have, unsigned int timeout_ms) {
+// Wait on st->changed until `done` says so or timeout_ms pass, the read view (if any) let go
+// meanwhile. Under wait_lock, done() sees rev and quiet.
+static void wait_changed(struct store *st, unsigned int timeout_ms,
+			 bool (*done)(const struct store *st, uint64_t a, uint64_t b), uint64_t a,
+			 uint64_t b) {
 	bool in_read = cur.in_read;
 	struct timespec until;
 
@@ -192,38 +196,34 @@ uint64_t store_wait(struct store *st, uint64_t have, unsigned int timeout_ms) {
 		until.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&st->wait_lock);
-	while (st->rev <= have &&
+	if (b == UINT64_MAX) { // store_wait_quiet: from what is now
+		a = st->rev;
+		b = st->quiet;
+	}
+	while (!done(st, a, b) &&
 	       pthread_cond_timedwait(&st->changed, &st->wait_lock, &until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&st->wait_lock);
 	if (in_read)
 		view_begin(st);
+}
+
+static bool newer_than(const struct store *st, uint64_t have, uint64_t unused) {
+	(void)unused;
+	return st->rev > have;
+}
+
+static bool any_write(const struct store *st, uint64_t rev, uint64_t quiet) {
+	return st->rev != rev || st->quiet != quiet;
+}
+
+uint64_t store_wait(struct store *st, uint64_t have, unsigned int timeout_ms) {
+	wait_changed(st, timeout_ms, newer_than, have, 0);
 	return st->ops->revision(st->b);
 }
 
 void store_wait_quiet(struct store *st, unsigned int timeout_ms) {
-	bool in_read = cur.in_read;
-	struct timespec until;
-	uint64_t rev, quiet;
-
-	if (in_read)
-		view_end(st);
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&st->wait_lock);
-	rev = st->rev;
-	quiet = st->quiet;
-	while (st->rev == rev && st->quiet == quiet &&
-	       pthread_cond_timedwait(&st->changed, &st->wait_lock, &until) != ETIMEDOUT)
-		;
-	pthread_mutex_unlock(&st->wait_lock);
-	if (in_read)
-		view_begin(st);
+	wait_changed(st, timeout_ms, any_write, 0, UINT64_MAX);
 }
 
 // ---- objects ------------------------------------------------------------------------------------

@@ -19,80 +19,16 @@ source "$(dirname "$0")/../lib/overlay.sh"
 
 sys_init agt2
 ensure_hugepages
-CTL=${VNET_CONTROLLER:-$(dirname "$VNETD")/controller-agent/vnet-controller}
-AGENT=${VNET_AGENT:-$(dirname "$VNETD")/controller-agent/vnet-agent}
-[[ -x $CTL && -x $AGENT ]] || fail "no vnet-controller or vnet-agent next to $VNETD"
-free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-# The controller, with its CA and the hosts' certificates.
-CA=$SYS_TMP/ca
-"$CTL" ca init --dir "$CA" >/dev/null && "$CTL" ca issue --dir "$CA" controller --san 127.0.0.1 >/dev/null &&
-	"$CTL" ca issue --dir "$CA" hv1 >/dev/null && "$CTL" ca issue --dir "$CA" hv2 >/dev/null || fail "certificates"
-DB=$SYS_TMP/controller.db
-echo pw-alice | "$CTL" user add --db "$DB" alice --project blue --role member || fail "user add"
-CPORT=$(free_port)
-URL=https://127.0.0.1:$CPORT
-start_controller() {
-	spawn "$SYS_TMP/controller.log" "$CTL" serve --db "$DB" --listen "127.0.0.1:$CPORT" --poll-max 5 \
-		--tls-cert "$CA/controller.pem" --tls-key "$CA/controller.key" --client-ca "$CA/ca.pem"
-	CTL_PID=$SYS_LAST_PID
-	wait_for "the controller answers" 10 curl -sf --cacert "$CA/ca.pem" "$URL/" -o /dev/null ||
-		fail "no controller: $(cat "$SYS_TMP/controller.log")"
-}
-start_controller
-TOKEN=$(curl -s -i --cacert "$CA/ca.pem" -X POST "$URL/v3/auth/tokens" -H 'Content-Type: application/json' -d \
-	'{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "alice",
-	  "domain": {"name": "Default"}, "password": "pw-alice"}}}, "scope": {"project": {"name": "blue",
-	  "domain": {"name": "Default"}}}}}' | tr -d '\r' | sed -n 's/^X-Subject-Token: //p')
-[[ -n $TOKEN ]] || fail "no token"
-api() { # method path [body]: the answer's body
-	curl -sf --cacert "$CA/ca.pem" -X "$1" "$URL$2" -H "X-Auth-Token: $TOKEN" ${3:+-H 'Content-Type: application/json' -d "$3"}
-}
-
-# Two hosts on the fabric.
-U1=$(sys_name u1) U1P=$(sys_name u1p) U2=$(sys_name u2) U2P=$(sys_name u2p)
-VTEP1=192.0.2.11 VTEP2=192.0.2.12
-fabric_init
-fabric_plug "$U1" "$U1P"
-fabric_plug "$U2" "$U2P"
-vnetd_config_underlay h1 '{"revision": 0}' \
-	"{\"device\": \"net_af_packet0,iface=$U1\", \"address\": \"$VTEP1/24\", \"mac\": \"02:00:c0:00:02:0b\"}" >"$SYS_TMP/h1.json"
-vnetd_config_underlay h2 '{"revision": 0}' \
-	"{\"device\": \"net_af_packet0,iface=$U2\", \"address\": \"$VTEP2/24\", \"mac\": \"02:00:c0:00:02:0c\"}" >"$SYS_TMP/h2.json"
-vnetd_start h1 "$SYS_TMP/h1.json"
-vnetd_start h2 "$SYS_TMP/h2.json"
-declare -A APORT AGENT_PID
-start_agent() { # hvN vnetd-name
-	local h=$1 v=$2
-	[[ -n ${APORT[$h]:-} ]] || APORT[$h]=$(free_port)
-	spawn "$SYS_TMP/agent-$h.log" "$AGENT" --controller "$URL" --host "$h" \
-		--vtep "$([[ $h == hv1 ]] && echo $VTEP1 || echo $VTEP2)" --vnetd "$(vnetd_sock "$v")" \
-		--state-dir "$SYS_TMP/state-$h" --cert "$CA/$h.pem" --key "$CA/$h.key" --ca "$CA/ca.pem" \
-		--listen "127.0.0.1:${APORT[$h]}"
-	AGENT_PID[$h]=$SYS_LAST_PID
-	wait_for "agent $h answers" 10 curl -sf "http://127.0.0.1:${APORT[$h]}/status" -o /dev/null ||
-		fail "agent $h: $(cat "$SYS_TMP/agent-$h.log")"
-}
-agent_status() { curl -sf "http://127.0.0.1:${APORT[$1]}/status"; }
-start_agent hv1 h1
-start_agent hv2 h2
-wait_for "both hosts registered" 10 sh -c "curl -sf --cacert $CA/ca.pem -H 'X-Auth-Token: $TOKEN' $URL/v2.0/agents | grep -q hv2" ||
-	fail "hosts not registered: $(cat "$SYS_TMP"/agent-*.log)"
+# shellcheck source=SCRIPTDIR/../lib/agents.sh
+source "$(dirname "$0")/../lib/agents.sh"
+ag_controller_start # the controller (HTTPS, SQLite) with its CA and the hosts' certificates
+ag_hosts_start      # hv1 and hv2 on the fabric: vnetd h1 and h2, an agent each
 
 # The tenant's network and two containers' ports, through the API.
 NET=$(api POST /v2.0/networks '{"network": {"name": "n"}}' | json_get "d['network']['id']") || fail "network"
 api POST /v2.0/subnets "{\"subnet\": {\"network_id\": \"$NET\", \"ip_version\": 4, \"cidr\": \"10.1.0.0/24\"}}" >/dev/null || fail "subnet"
-port() { # name host: the port's id (its address in $SYS_TMP/NAME.ip)
-	api POST /v2.0/ports "{\"port\": {\"name\": \"$1\", \"network_id\": \"$NET\", \"binding:host_id\": \"$2\"}}" >"$SYS_TMP/$1.json" || fail "port $1"
-	json_get "d['port']['fixed_ips'][0]['ip_address']" <"$SYS_TMP/$1.json" >"$SYS_TMP/$1.ip"
-	json_get "d['port']['id']" <"$SYS_TMP/$1.json"
-}
-container() { # name port-id host: a namespace for the port's container, told to the host's agent
-	netns_add "$1"
-	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	curl -sf -X POST "http://127.0.0.1:${APORT[$3]}/v1/ports/$2/netns" -d "{\"netns\": \"/run/netns/$1\", \"ifname\": \"eth0\"}" >/dev/null ||
-		fail "agent $3 did not take $1's namespace"
-}
+port() { ag_port "$1" "$2"; }           # name host: the port's id (address in $SYS_TMP/NAME.ip)
+container() { ag_container "$1" "$2" "$3"; } # namespace port-id host
 C1=$(sys_name c1) C2=$(sys_name c2) C3=$(sys_name c3)
 P1=$(port c1 hv1) P2=$(port c2 hv2)
 container "$C1" "$P1" hv1
@@ -127,22 +63,17 @@ sed 's/^/  /' "$SYS_TMP/follow.txt"
 pass "trace --follow from c1's port: leaves hv1 in VXLAN to VTEP $VTEP2 (host hv2), decapsulated on hv2, tx to c2's port"
 
 # The controller killed: traffic goes on, the agents say they are stale.
-stream() { # NS ADDR SECONDS: a 100/s ping stream (SECONDS x 100 pings, each answered within 1 s); prints "sent received"
-	ip netns exec "$1" ping -n -q -i 0.01 -c "$(($3 * 100))" -W 1 "$2" 2>/dev/null | "$PY" -c '
-import re, sys
-m = re.search(r"(\d+) packets transmitted, (\d+) received", sys.stdin.read())
-print(m.group(1), m.group(2)) if m else print("0 0")'
-}
+stream() { ag_stream "$@"; } # NS ADDR SECONDS: a 100/s ping stream; prints "sent received"
 kill -9 "$CTL_PID"
 wait_for "the agents see the controller gone" 30 sh -c "curl -sf http://127.0.0.1:${APORT[hv1]}/status | grep -q '\"stale\":true'" ||
-	fail "agent hv1 does not say it is stale: $(agent_status hv1)"
+	fail "agent hv1 does not say it is stale: $(ag_status hv1)"
 read -r sent got < <(stream "$C1" "$IP2" 3)
 ((sent == 300 && sent == got)) || fail "without the controller: $got of $sent pings answered"
 wait_for "vnetctl status says the rules are stale" 10 sh -c "'$VNETCTL' -s '$(vnetd_sock h1)' status | grep -q STALE" ||
 	fail "vnetctl status: $("$VNETCTL" -s "$(vnetd_sock h1)" status)"
 "$VNETCTL" -s "$(vnetd_sock h1)" status | sed -n '/^rules/,$p' | sed 's/^/  /'
 pass "controller killed: $got of $sent pings (100/s) answered; the agents report stale (/status; vnetctl status: STALE, controller UNREACHABLE)"
-start_controller
+ag_controller_serve
 P3=$(port c3 hv1)
 container "$C3" "$P3" hv1
 wait_for "c3 (made after the controller came back) pings c2" 20 ping_ok "$C3" "$IP2" || fail "c3 cannot ping c2"
@@ -157,12 +88,12 @@ stream "$C1" "$IP2" 3 >"$SYS_TMP/stream" &
 SPID=$!
 kill "${AGENT_PID[hv1]}"
 sys_reap "${AGENT_PID[hv1]}" 5
-start_agent hv1 h1
+ag_agent_start hv1
 wait "$SPID"
 read -r sent got <"$SYS_TMP/stream"
 ((sent == 300 && sent == got)) || fail "agent restart: $got of $sent pings answered"
 wait_for "the restarted agent follows the controller" 10 sh -c "curl -sf http://127.0.0.1:${APORT[hv1]}/status | grep -q '\"stale\":false'" ||
-	fail "the restarted agent: $(agent_status hv1)"
+	fail "the restarted agent: $(ag_status hv1)"
 GEN2=$("$VNETCTL" -s "$(vnetd_sock h1)" status --json | json_get "d['generation']")
 [[ $GEN == "$GEN2" ]] || fail "the restarted agent changed vnetd (generation $GEN, then $GEN2)"
 pass "agent hv1 restarted during a ping stream: $got of $sent answered; vnetd untouched (generation $GEN)"
@@ -175,9 +106,9 @@ T0=$(date +%s%N)
 vnetd_start h1 "$SYS_TMP/h1.json"
 wait_for "traffic flows again after vnetd's restart" 30 ping_ok "$C1" "$IP2" || fail "c1 cannot reach c2 after vnetd's restart: $(tail -5 "$SYS_TMP/agent-hv1.log")"
 T1=$(date +%s%N)
-RESTORES=$(agent_status hv1 | json_get "d['vnetd_restores']")
+RESTORES=$(ag_status hv1 | json_get "d['vnetd_restores']")
 ((RESTORES >= 1)) || fail "the agent did not restore vnetd"
-pass "vnetd killed (SIGKILL) and started: the agent gave it revision $(agent_status hv1 | json_get "d['applied_revision']") back; traffic flowed $(((T1 - T0) / 1000000)) ms after the start command"
+pass "vnetd killed (SIGKILL) and started: the agent gave it revision $(ag_status hv1 | json_get "d['applied_revision']") back; traffic flowed $(((T1 - T0) / 1000000)) ms after the start command"
 
 # A podman container on hv2 through the CNI plugin (podman's CNI backend, vnet-cni asking hv2's
 # agent): it gets a port in the API with its id as device_id, an address, and reaches c1 on hv1;

@@ -84,6 +84,19 @@ static int teardown(void **state) {
 	return 0;
 }
 
+// Hosts hv1..hvN with VTEPs 192.0.2.11.., as their agents register them.
+static void hosts_add(int n) {
+	for (int i = 1; i <= n; i++) {
+		char name[8], vtep[16];
+		json_t *h;
+		snprintf(name, sizeof(name), "hv%d", i);
+		snprintf(vtep, sizeof(vtep), "192.0.2.1%d", i);
+		h = json_pack("{ssss}", "name", name, "vtep", vtep);
+		store_put(c.st, "host", name, NULL, name, h);
+		json_decref(h);
+	}
+}
+
 static const char *id_of(json_t *body, const char *kind, char out[40]) {
 	snprintf(out, 40, "%s", json_string_value(json_object_get(json_object_get(body, kind), "id")));
 	json_decref(body);
@@ -277,15 +290,7 @@ static void golden_host_document(void **state) {
 	(void)s3;
 	// Hosts (the store directly: the agents' API wants admin).
 	hv = "hv1";
-	for (int i = 1; i <= 2; i++) {
-		char n[8], v[16];
-		json_t *h;
-		snprintf(n, sizeof(n), "hv%d", i);
-		snprintf(v, sizeof(v), "192.0.2.1%d", i);
-		h = json_pack("{ssss}", "name", n, "vtep", v);
-		store_put(c.st, "host", n, NULL, n, h);
-		json_decref(h);
-	}
+	hosts_add(2);
 	// a on hv1 (n1, a VM), b on hv2 (n2), c on hv2 (n1), d on hv1 (red's n3), e on hv2 (n3), f
 	// nowhere (no host).
 	static const struct { const char *name, *host, *owner; int net; } P[] = {
@@ -420,14 +425,7 @@ static void kept_documents_follow_every_change(void **state) {
 
 	(void)state;
 	names = json_object();
-	for (int i = 1; i <= 3; i++) {
-		char n[8], v[16];
-		snprintf(n, sizeof(n), "hv%d", i);
-		snprintf(v, sizeof(v), "192.0.2.1%d", i);
-		h = json_pack("{ssss}", "name", n, "vtep", v);
-		store_put(c.st, "host", n, NULL, n, h);
-		json_decref(h);
-	}
+	hosts_add(3);
 	n1 = mk("net", tok_alice, "{\"network\": {\"name\": \"n1\"}}", "n1");
 	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.1.0.0/24\"}}", n1);
 	s1 = mk("sub", tok_alice, body, "s1");
@@ -497,14 +495,7 @@ static void handoff_moves_connections(void **state) {
 	uint64_t rev;
 
 	(void)state;
-	for (int i = 1; i <= 2; i++) {
-		char n[8], v[16];
-		snprintf(n, sizeof(n), "hv%d", i);
-		snprintf(v, sizeof(v), "192.0.2.1%d", i);
-		b = json_pack("{ssss}", "name", n, "vtep", v);
-		store_put(c.st, "host", n, NULL, n, b);
-		json_decref(b);
-	}
+	hosts_add(2);
 	id_of(call("POST", "/v2.0/networks", tok_alice, "{\"network\": {\"name\": \"n\"}}", 201), "network", net);
 	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.1.0.0/24\"}}", net);
 	json_decref(call("POST", "/v2.0/subnets", tok_alice, body, 201));
@@ -552,15 +543,7 @@ static void routed_networks_know_every_routing_host(void **state) {
 	uint64_t rev;
 
 	(void)state;
-	for (int i = 1; i <= 2; i++) {
-		char n[8], v[16];
-		json_t *h;
-		snprintf(n, sizeof(n), "hv%d", i);
-		snprintf(v, sizeof(v), "192.0.2.1%d", i);
-		h = json_pack("{ssss}", "name", n, "vtep", v);
-		store_put(c.st, "host", n, NULL, n, h);
-		json_decref(h);
-	}
+	hosts_add(2);
 	id_of(call("POST", "/v2.0/networks", tok_alice, "{\"network\": {\"name\": \"a\"}}", 201), "network", na);
 	id_of(call("POST", "/v2.0/networks", tok_alice, "{\"network\": {\"name\": \"b\"}}", 201), "network", nb);
 	snprintf(body, sizeof(body), "{\"subnet\": {\"network_id\": \"%s\", \"ip_version\": 4, \"cidr\": \"10.1.0.0/24\"}}", na);
