@@ -21,6 +21,7 @@
 #include "dataplane/stats.h"
 #include "dataplane/trace.h"
 #include "dataplane/vnetd_config.h"
+#include "dataplane/drop_ring.h"
 #include "tests/lib/harness.h"
 
 
@@ -88,7 +89,10 @@ int harness_setup(void **state) {
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "ut_tr%d", n++);
 	h->lc->trace = rte_ring_create_elem(name, sizeof(struct trace_record), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (h->lc->events == NULL || h->lc->trace == NULL)
+	// The recent drops (dataplane/drop_ring.h), as a worker has them: every drop of the graph
+	// tests and fuzz_graph goes through drop_ring_maybe under ASan.
+	h->lc->drop_ring = rte_zmalloc("ut_drop_ring", sizeof(*h->lc->drop_ring), 64);
+	if (h->lc->events == NULL || h->lc->trace == NULL || h->lc->drop_ring == NULL)
 		return -1;
 	RTE_PER_LCORE(dp_lcore_self) = h->lc;
 	*state = h;
@@ -107,6 +111,7 @@ int harness_teardown(void **state) {
 	json_decref(empty);
 	rte_ring_free(h->lc->events);
 	rte_ring_free(h->lc->trace);
+	rte_free(h->lc->drop_ring);
 	rte_free(h->lc);
 	free(h);
 	return 0;

@@ -25,6 +25,7 @@
 #include "dataplane/vnetd_config.h"
 #include "overlay/overlay.h"
 #include "tests/lib/graph_harness.h"
+#include "dataplane/drop_ring.h"
 #include "tests/lib/harness.h"
 #include "tests/lib/pktbuf.h"
 #include "tests/lib/pktgen.h"
@@ -237,6 +238,8 @@ static struct rte_mbuf *one(enum shape shape, unsigned int i, unsigned int salt)
 // Counter deltas of one run.
 static struct dp_counters before, after;
 static unsigned int traced; // trace records of the last run, kept and lost
+static uint64_t ring_before, ring_after; // the drop ring's sampled + skipped around a run
+
 #define D(field, p) (after.port[p].field - before.port[p].field)
 #define DROPS(p, reason) (after.drops[p][reason] - before.drops[p][reason])
 
@@ -256,8 +259,10 @@ static void run(struct harness *h, enum shape shape, uint16_t n, unsigned int sa
 			pkt_meta(pkts[i])->flags |= PKT_F_DRY_RUN;
 	}
 	before = h->lc->counters;
+	ring_before = h->lc->drop_ring->sampled + h->lc->drop_ring->skipped;
 	harness_graph_run(h, pkts, n);
 	after = h->lc->counters;
+	ring_after = h->lc->drop_ring->sampled + h->lc->drop_ring->skipped;
 	// Learning and neighbour events are the control thread's business: drop them here; the
 	// packets held for next hops go back (no worker here: freed).
 	for (struct dp_event ev; harness_event_pop(h, &ev);)
@@ -368,7 +373,6 @@ static void check_mixed(struct harness *h, uint16_t n, unsigned int per) {
 	uint16_t ra = P("ra");
 	unsigned int q[4] = {0};
 
-	RTE_SET_USED(h);
 	RTE_SET_USED(per);
 	for (uint16_t i = 0; i < n; i++)
 		q[i % 4]++;
@@ -378,6 +382,19 @@ static void check_mixed(struct harness *h, uint16_t n, unsigned int per) {
 	assert_int_equal(DROPS(ra, DROP_ETH_TRUNCATED), q[2]);
 	assert_int_equal(D(tx_pkts, ra), q[3]); // ARP answered on the rules' behalf
 	assert_int_equal(D(drops, ra), q[1] + q[2]);
+	// Every drop went by the drop ring: sampled, or skipped by its rate limit.
+	assert_int_equal(ring_after - ring_before, q[1] + q[2]);
+	if (q[1] > 0) { // a spoofed packet's start, once sampled, is whole and from ra
+		const struct drop_sample *ds = NULL;
+		for (int k = 0; k < DROP_SAMPLES_PER_REASON; k++)
+			if (h->lc->drop_ring->s[DROP_SPOOF_IP][k].seq != 0)
+				ds = &h->lc->drop_ring->s[DROP_SPOOF_IP][k];
+		if (ds != NULL) {
+			assert_int_equal(ds->seq % 2, 0);
+			assert_int_equal(ds->in_port, ra);
+			assert_int_equal(ds->caplen, RTE_MIN(ds->len, (uint32_t)DROP_SAMPLE_BYTES));
+		}
+	}
 }
 
 static void mixed_drops_and_forwards(void **state) {
